@@ -1,0 +1,137 @@
+"""`gst`: the one command line for every stage (Typer)."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from gamestream.settings import Settings
+
+app = typer.Typer(
+    name="gst",
+    help="Game Stream Trends: live and historical Steam players and Twitch/YouTube viewers per game.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=False)
+
+
+def load_settings() -> Settings:
+    """Settings from GST_* and .env, or a one-line error naming the bad variable."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "GST_" + "_".join(str(p) for p in first["loc"]).upper()
+        console.print(f"[red]bad setting {name}: {first['msg']}[/red]")
+        raise typer.Exit(2) from None
+    from gamestream.logs import configure_logging
+
+    configure_logging(settings)
+    return settings
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds like Ctrl-C, so context managers stop what they started."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+DataDir = Annotated[Path | None, typer.Option(help="Data directory for the lake, warehouse and logs (default GST_DATA_DIR or ./.gst).")]
+Duration = Annotated[float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C or SIGTERM).", min=0)]
+
+
+def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env_file: Path | None = None) -> None:
+    from gamestream.embedded import embedded_stack
+
+    settings = load_settings()
+    _exit_on_sigterm()
+    with embedded_stack(data_dir, settings) as stack:
+        console.print(f"[bold]{title}[/bold]")
+        for line in stack.started:
+            console.print(f"  • {line}")
+        if env_file:
+            env_file.parent.mkdir(parents=True, exist_ok=True)
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
+            env_file.chmod(0o600)
+            console.print(f"  • settings for other shells written to {env_file} (load with: set -a; . {env_file})")
+        console.print("Press Ctrl-C to stop." if duration is None else f"Stopping after {duration:g}s.")
+        sys.stdout.flush()
+        deadline = None if duration is None else time.monotonic() + duration
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        console.print("Stopping…")
+    console.print("Stopped cleanly.")
+
+
+@app.command()
+def demo(data_dir: DataDir = None, duration: Duration = None) -> None:
+    """Run the whole system on the embedded stack: no services, no keys."""
+    _run_embedded(data_dir, duration, "Game Stream Trends demo (embedded stack)")
+
+
+@app.command()
+def stack(
+    data_dir: DataDir = None,
+    duration: Duration = None,
+    env_file: Annotated[Path | None, typer.Option(help="Write GST_* settings pointing at the stack to this file.")] = None,
+) -> None:
+    """Run only the embedded services (Kinesis/S3, Redis, DuckDB, lake) for stages started by hand."""
+    _run_embedded(data_dir, duration, "Embedded stack", env_file)
+
+
+@app.command()
+def init() -> None:
+    """Create the configured Kinesis stream, S3 bucket and lake folders if they are missing."""
+    from gamestream.aws import aws_client, ensure_bucket, ensure_stream
+
+    settings = load_settings()
+    summary = ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+    ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
+    for folder in (settings.lake_path, settings.checkpoint_path):
+        if not folder.startswith("s3://"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    console.print(f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards), "
+                  f"bucket '{settings.s3_bucket}', lake {settings.lake_path}")
+
+
+@app.command()
+def doctor() -> None:
+    """Check Java, free ports and every configured endpoint; say what is missing."""
+    from gamestream.doctor import Status, run_checks
+
+    checks = run_checks(load_settings())
+    table = Table("check", "status", "detail", title="gst doctor")
+    colours = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "red"}
+    for check in checks:
+        table.add_row(check.name, f"[{colours[check.status]}]{check.status}[/]", check.detail)
+    console.print(table)
+    failed = [c.name for c in checks if c.status is Status.FAIL]
+    if failed:
+        console.print(f"[red]Missing: {', '.join(failed)}.[/red] `gst demo` needs only Java and Python: it starts its own services.")
+        raise typer.Exit(1)
+    console.print("[green]Everything the configured system needs is there.[/green]")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (secrets shown only as set / not set)."""
+    table = Table("setting", "value")
+    for name, value in load_settings().describe().items():
+        table.add_row(f"GST_{name.upper()}", value)
+    console.print(table)

@@ -1,0 +1,148 @@
+"""`gst doctor`: checks what the configured system needs and says in plain words what is missing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import redis
+
+from gamestream.aws import aws_client
+from gamestream.embedded import port_is_free
+from gamestream.settings import Settings, redact_url
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "missing"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+
+
+def check_java() -> Check:
+    java = shutil.which("java")
+    if not java:
+        return Check("java", Status.FAIL, "Java is not installed; Spark needs Java 17 (apt-get install openjdk-17-jre-headless).")
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
+    match = re.search(r'version "(\d+)', out)
+    major = int(match.group(1)) if match else 0
+    if major < 17:
+        return Check("java", Status.FAIL, f"Java {major or '?'} found at {java}; Spark 4 needs Java 17 or newer.")
+    return Check("java", Status.OK, f"Java {major} at {java}")
+
+
+def check_api_port(settings: Settings) -> Check:
+    if port_is_free(settings.api_port, settings.api_host):
+        return Check("api port", Status.OK, f"{settings.api_host}:{settings.api_port} is free")
+    return Check("api port", Status.FAIL,
+                 f"{settings.api_host}:{settings.api_port} is taken by another process; set GST_API_PORT to a free port.")
+
+
+def check_kinesis(settings: Settings) -> Check:
+    where = settings.aws_endpoint_url or f"AWS {settings.aws_region}"
+    try:
+        summary = aws_client(settings, "kinesis", retries={"max_attempts": 1}).describe_stream_summary(
+            StreamName=settings.stream_name)["StreamDescriptionSummary"]
+    except Exception as exc:  # every failure is reported, in words
+        reason = type(exc).__name__
+        if reason == "ResourceNotFoundException":
+            return Check("kinesis", Status.FAIL, f"{where} answers but stream '{settings.stream_name}' does not exist; run `gst init`.")
+        if reason in ("NoCredentialsError", "PartialCredentialsError"):
+            return Check("kinesis", Status.FAIL, f"no AWS credentials for {where}; set GST_AWS_ACCESS_KEY_ID/GST_AWS_SECRET_ACCESS_KEY or an AWS profile, or GST_AWS_ENDPOINT_URL for a local emulator.")
+        return Check("kinesis", Status.FAIL, f"cannot reach Kinesis at {where}: {reason}: {str(exc)[:160]}")
+    return Check("kinesis", Status.OK, f"stream '{settings.stream_name}' {summary['StreamStatus']} with {summary['OpenShardCount']} open shards at {where}")
+
+
+def check_redis(settings: Settings) -> Check:
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return Check("redis", Status.FAIL, f"cannot reach Redis at {redact_url(settings.redis_url)}: {exc}")
+    finally:
+        client.close()
+    return Check("redis", Status.OK, f"Redis answers at {redact_url(settings.redis_url)}")
+
+
+def check_warehouse(settings: Settings) -> Check:
+    url = settings.warehouse
+    shown = redact_url(url)
+    try:
+        if settings.warehouse_kind == "duckdb":
+            path = Path(url.removeprefix("duckdb:///"))
+            folder = path.parent if path.parent.exists() else None
+            if folder is None:
+                return Check("warehouse", Status.WARN, f"DuckDB file {path} does not exist yet; its folder will be created on first load.")
+            import duckdb
+
+            duckdb.connect(str(path)).close()
+        elif settings.warehouse_kind == "postgresql":
+            import psycopg
+
+            psycopg.connect(url, connect_timeout=3).close()
+        else:
+            import redshift_connector
+
+            parts = urlsplit(url)
+            redshift_connector.connect(
+                host=parts.hostname, port=parts.port or 5439, database=parts.path.lstrip("/") or "dev",
+                user=parts.username, password=parts.password, timeout=5,
+            ).close()
+    except Exception as exc:  # every failure is reported, in words
+        return Check("warehouse", Status.FAIL, f"cannot open the warehouse {shown}: {type(exc).__name__}: {str(exc)[:160]}")
+    return Check("warehouse", Status.OK, f"{settings.warehouse_kind} warehouse opens at {shown}")
+
+
+def check_lake(settings: Settings) -> Check:
+    root = settings.lake_path
+    if root.startswith("s3://"):
+        return Check("lake", Status.OK, f"lake on S3 at {root} (checked with the Kinesis credentials)")
+    path = Path(root)
+    probe = path if path.exists() else next((p for p in path.parents if p.exists()), Path("/"))
+    if not probe.is_dir() or not _writable(probe):
+        return Check("lake", Status.FAIL, f"cannot write the lake folder {root}")
+    return Check("lake", Status.OK, f"lake folder {root} is writable")
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def check_credentials(settings: Settings) -> list[Check]:
+    wanted = {
+        "steam": (["steam_api_key"], "Steam player counts need no key; set GST_STEAM_API_KEY for keyed calls."),
+        "twitch": (["twitch_client_id", "twitch_client_secret"],
+                   "the Twitch poller needs GST_TWITCH_CLIENT_ID and GST_TWITCH_CLIENT_SECRET."),
+        "youtube": (["youtube_api_key"], "the YouTube poller needs GST_YOUTUBE_API_KEY."),
+    }
+    checks = []
+    for platform, (names, missing) in wanted.items():
+        if all(getattr(settings, n) is not None for n in names):
+            checks.append(Check(f"{platform} credentials", Status.OK, "set"))
+        else:
+            checks.append(Check(f"{platform} credentials", Status.WARN, f"not set: {missing} The synthetic source needs none."))
+    return checks
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    return [
+        check_java(),
+        check_api_port(settings),
+        check_kinesis(settings),
+        check_redis(settings),
+        check_warehouse(settings),
+        check_lake(settings),
+        *check_credentials(settings),
+    ]

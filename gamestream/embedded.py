@@ -1,0 +1,212 @@
+"""The embedded stack: the whole system's services on one machine, with no accounts and no keys.
+
+It starts, on free loopback ports, moto's Kinesis+S3 API server and a private Redis (the
+`redis-server` binary when installed, else fakeredis's TCP server), makes a DuckDB warehouse
+file and a lake folder under the data directory, creates the stream and the bucket, and hands
+back Settings that point every stage at them. Leaving the context (normally, by exception,
+Ctrl-C or SIGTERM turned into SystemExit) stops everything and frees the ports.
+
+    with embedded_stack(Path(".gst")) as stack:
+        kinesis = aws_client(stack.settings, "kinesis")
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import redis
+import structlog
+from pydantic import SecretStr
+
+from gamestream.aws import aws_client, ensure_bucket, ensure_stream
+from gamestream.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+RedisBackend = Literal["auto", "redis-server", "fakeredis"]
+EMBEDDED_AWS_KEY = "embedded"  # moto accepts any credentials; these never leave loopback
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+@dataclass
+class EmbeddedStack:
+    """What the stack started, and Settings that point at it."""
+
+    settings: Settings
+    aws_port: int
+    redis_port: int
+    redis_backend: str
+    started: list[str] = field(default_factory=list)
+    redis_pid: int | None = None
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.aws_port, self.redis_port]
+
+
+def _die_with_parent() -> None:
+    """Child processes get SIGTERM if we die, even by kill -9: no orphans."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _wait_for_redis(url: str, timeout: float = 10.0) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"embedded Redis did not answer at {url} within {timeout:.0f}s") from None
+                time.sleep(0.05)
+    finally:
+        client.close()
+
+
+@contextmanager
+def _redis_server(port: int, workdir: Path) -> Iterator[int]:
+    workdir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no", "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+    )
+    try:
+        _wait_for_redis(f"redis://127.0.0.1:{port}/0")
+        yield proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def _fake_redis_server(port: int) -> Iterator[None]:
+    from fakeredis import TcpFakeServer
+
+    server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="fakeredis", daemon=True)
+    thread.start()
+    try:
+        _wait_for_redis(f"redis://127.0.0.1:{port}/0")
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def _moto_server(port: int) -> Iterator[None]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield
+    finally:
+        server.stop()
+
+
+def embedded_settings(base: Settings, data_dir: Path, aws_port: int, redis_port: int) -> Settings:
+    """Settings pointing every stage at the embedded services; everything else kept from base."""
+    return base.model_copy(
+        update={
+            "data_dir": data_dir,
+            "aws_endpoint_url": f"http://127.0.0.1:{aws_port}",
+            "aws_access_key_id": SecretStr(EMBEDDED_AWS_KEY),
+            "aws_secret_access_key": SecretStr(EMBEDDED_AWS_KEY),
+            "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "lake_root": str((data_dir / "lake").resolve()),
+            "checkpoint_root": str((data_dir / "checkpoints").resolve()),
+            "warehouse_url": f"duckdb:///{(data_dir / 'warehouse.duckdb').resolve()}",
+        }
+    )
+
+
+@contextmanager
+def embedded_stack(
+    data_dir: Path | None = None,
+    base: Settings | None = None,
+    redis_backend: RedisBackend = "auto",
+) -> Iterator[EmbeddedStack]:
+    base = base or Settings()
+    data_dir = Path(data_dir or base.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if redis_backend == "auto":
+        redis_backend = "redis-server" if shutil.which("redis-server") else "fakeredis"
+
+    with ExitStack() as stack:
+        aws_port = free_port()
+        stack.enter_context(_moto_server(aws_port))
+        redis_port = free_port()
+        redis_pid = None
+        if redis_backend == "redis-server":
+            redis_pid = stack.enter_context(_redis_server(redis_port, data_dir / "redis"))
+        else:
+            stack.enter_context(_fake_redis_server(redis_port))
+
+        settings = embedded_settings(base, data_dir, aws_port, redis_port)
+        Path(settings.lake_path).mkdir(parents=True, exist_ok=True)
+        Path(settings.checkpoint_path).mkdir(parents=True, exist_ok=True)
+        duckdb.connect(settings.warehouse.removeprefix("duckdb:///")).close()
+        ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+        ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
+
+        running = EmbeddedStack(
+            settings=settings,
+            aws_port=aws_port,
+            redis_port=redis_port,
+            redis_backend=redis_backend,
+            redis_pid=redis_pid,
+            started=[
+                f"Kinesis + S3 API (moto) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
+                f"({settings.stream_shards} shards), bucket '{settings.s3_bucket}'",
+                f"Redis ({redis_backend}) at {settings.redis_url}",
+                f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}",
+                f"Delta lake at {settings.lake_path}",
+                f"Spark checkpoints at {settings.checkpoint_path}",
+            ],
+        )
+        log.info("embedded_stack_started", aws_port=aws_port, redis_port=redis_port, redis=redis_backend,
+                 data_dir=str(data_dir))
+        try:
+            yield running
+        finally:
+            log.info("embedded_stack_stopping")

@@ -1,0 +1,166 @@
+"""One settings object for every stage, read from GST_* environment variables and `.env`.
+
+The embedded default and production differ only by these values (DESIGN section 4).
+Platform credentials are SecretStr: their repr, str and JSON dump show only asterisks;
+use :meth:`Settings.describe` to print settings safely.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+WAREHOUSE_SCHEMES = ("duckdb", "postgresql", "redshift")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GST_", env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(Path(".gst"), description="Embedded stack data directory (lake, warehouse, logs).")
+
+    # Stream
+    stream_name: str = Field("gst-snapshots", min_length=1, max_length=128, pattern=r"^[a-zA-Z0-9_.-]+$")
+    stream_shards: int = Field(2, ge=1, le=500)
+    sink: Literal["kinesis", "kafka"] = "kinesis"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+
+    # AWS (endpoint unset = real AWS; set for moto or LocalStack)
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+    s3_bucket: str = "gst-lake"
+
+    # Storage
+    lake_root: str | None = Field(None, description="Delta lake root: a folder or s3://bucket/prefix. Default: DATA_DIR/lake.")
+    checkpoint_root: str | None = Field(None, description="Spark checkpoints. Default: DATA_DIR/checkpoints.")
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    warehouse_url: str | None = Field(None, description="duckdb:///path, postgresql://..., redshift://... Default: DuckDB file in DATA_DIR.")
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    api_allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"]
+    )
+
+    # Poll intervals (seconds); the budget planner may only lengthen them.
+    steam_poll_seconds: float = Field(300.0, gt=0)
+    twitch_poll_seconds: float = Field(60.0, gt=0)
+    twitch_sweep_seconds: float = Field(300.0, gt=0)
+    youtube_poll_seconds: float = Field(300.0, gt=0)
+    synthetic_poll_seconds: float = Field(5.0, gt=0)
+
+    # Platform credentials
+    steam_api_key: SecretStr | None = None
+    twitch_client_id: SecretStr | None = None
+    twitch_client_secret: SecretStr | None = None
+    youtube_api_key: SecretStr | None = None
+
+    # Services the test suite talks to (the machine's own PostgreSQL and Redis in CI)
+    test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/test"
+    test_redis_url: str = "redis://127.0.0.1:6379/15"
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    @field_validator("api_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("warehouse_url")
+    @classmethod
+    def _known_warehouse(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in WAREHOUSE_SCHEMES:
+            raise ValueError(f"warehouse_url must start with one of {', '.join(s + '://' for s in WAREHOUSE_SCHEMES)}")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _sweep_not_shorter_than_head(self) -> Settings:
+        if self.twitch_sweep_seconds < self.twitch_poll_seconds:
+            raise ValueError("twitch_sweep_seconds must be at least twitch_poll_seconds")
+        return self
+
+    @cached_property
+    def lake_path(self) -> str:
+        return self.lake_root or str(self.data_dir / "lake")
+
+    @cached_property
+    def checkpoint_path(self) -> str:
+        return self.checkpoint_root or str(self.data_dir / "checkpoints")
+
+    @cached_property
+    def warehouse(self) -> str:
+        return self.warehouse_url or f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
+
+    @property
+    def warehouse_kind(self) -> str:
+        return urlsplit(self.warehouse).scheme
+
+    def secret(self, name: str) -> str | None:
+        """The plain value of a credential, for the one call that sends it."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+    def describe(self) -> dict[str, str]:
+        """Settings as printable strings: secrets only as set / not set, URLs without passwords."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) or (value is None and name in SECRET_FIELDS):
+                shown[name] = "set" if value is not None else "not set"
+            elif isinstance(value, str) and "://" in value:
+                shown[name] = redact_url(value)
+            elif isinstance(value, list):
+                shown[name] = ",".join(value)
+            else:
+                shown[name] = str(value)
+        shown["warehouse_url"] = redact_url(self.warehouse)
+        shown["lake_root"] = self.lake_path
+        shown["checkpoint_root"] = self.checkpoint_path
+        return shown
+
+    def env(self) -> dict[str, str]:
+        """GST_* variables reproducing these settings in a child process (secrets included)."""
+        out: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, list):
+                value = ",".join(value)
+            out[f"GST_{name.upper()}"] = str(value)
+        return out
+
+
+SECRET_FIELDS = frozenset(
+    name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
+)
+
+
+def redact_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
