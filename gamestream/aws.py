@@ -15,7 +15,8 @@ def aws_client(settings: Settings, service: str, **config: Any) -> Any:
     """A client for `service`; explicit keys only when configured, else boto3's default chain."""
     kwargs: dict[str, Any] = {
         "region_name": settings.aws_region,
-        "config": Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=30, **config),
+        "config": Config(**{"retries": {"max_attempts": 3, "mode": "standard"}, "connect_timeout": 5,
+                            "read_timeout": 30, **config}),
     }
     if settings.aws_endpoint_url:
         kwargs["endpoint_url"] = settings.aws_endpoint_url

@@ -40,13 +40,9 @@ def load_settings() -> Settings:
     return settings
 
 
-def _exit_on_sigterm() -> None:
+def _stop_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so context managers stop what they started."""
-
-    def handler(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 DataDir = Annotated[Path | None, typer.Option(help="Data directory for the lake, warehouse and logs (default GST_DATA_DIR or ./.gst).")]
@@ -57,7 +53,7 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
     from gamestream.embedded import embedded_stack
 
     settings = load_settings()
-    _exit_on_sigterm()
+    _stop_on_sigterm()
     with embedded_stack(data_dir, settings) as stack:
         console.print(f"[bold]{title}[/bold]")
         for line in stack.started:

@@ -226,11 +226,13 @@ _record_adapter: TypeAdapter[Record] = TypeAdapter(Record)
 def _contract_error(exc: ValidationError, raw: Any) -> ContractError:
     first = exc.errors()[0]
     loc = [str(p) for p in first["loc"] if not (isinstance(p, str) and p in RECORD_TYPES)]
+    reason = first["msg"].removeprefix("Value error, ")
+    if not loc and reason.split(" ", 1)[0] in (raw if isinstance(raw, dict) else {}):
+        loc = [reason.split(" ", 1)[0]]  # whole-record checks start their message with the field
     field = ".".join(loc) or "record"
     value = first.get("input")
-    if isinstance(raw, dict) and loc and loc[0] in raw and len(loc) == 1:
+    if isinstance(raw, dict) and len(loc) == 1 and loc[0] in raw:
         value = raw[loc[0]]
-    reason = first["msg"].removeprefix("Value error, ")
     return ContractError(field, value, reason)
 
 

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
             raise ValueError("twitch_sweep_seconds must be at least twitch_poll_seconds")
         return self
 
+    def __repr_args__(self) -> Any:
+        """repr/str show URLs without their passwords (SecretStr already hides itself)."""
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if isinstance(value, str) and "://" in value else value
+
     @cached_property
     def lake_path(self) -> str:
         return self.lake_root or str(self.data_dir / "lake")

@@ -1,0 +1,3 @@
+from gamestream.cli import app
+
+app(prog_name="gst")

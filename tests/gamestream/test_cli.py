@@ -1,0 +1,95 @@
+"""The `gst` command line, run as a user runs it: a real process with GST_* settings."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from gamestream.aws import aws_client
+from gamestream.embedded import free_port, port_is_free
+
+GST = [sys.executable, "-m", "gamestream"]
+
+
+def run_gst(*args, env=None, cwd=None, timeout=120):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
+    return subprocess.run([*GST, *args], capture_output=True, text=True, env={**base, "COLUMNS": "250", **(env or {})},
+                          cwd=cwd, timeout=timeout)
+
+
+def test_help_lists_only_working_commands():
+    out = run_gst("--help")
+    assert out.returncode == 0
+    for command in ("demo", "stack", "init", "doctor", "settings"):
+        assert command in out.stdout
+
+
+def test_demo_starts_prints_and_stops_cleanly(tmp_path):
+    out = run_gst("demo", "--duration", "1", "--data-dir", str(tmp_path / "d"))
+    assert out.returncode == 0, out.stderr
+    assert "Kinesis + S3 API (moto) at http://127.0.0.1:" in out.stdout
+    assert "Redis (" in out.stdout
+    assert "Stopped cleanly." in out.stdout
+    assert (tmp_path / "d" / "warehouse.duckdb").exists()
+    assert (tmp_path / "d" / "lake").is_dir()
+
+
+def test_stack_stops_cleanly_on_sigterm_and_writes_env_file(tmp_path):
+    env_file = tmp_path / "stack.env"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
+    proc = subprocess.Popen([*GST, "stack", "--data-dir", str(tmp_path / "d"), "--env-file", str(env_file)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base)
+    deadline = time.monotonic() + 60
+    while not env_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines())
+    redis_port = int(values["GST_REDIS_URL"].rsplit(":", 1)[1].split("/")[0])
+    aws_port = int(values["GST_AWS_ENDPOINT_URL"].rsplit(":", 1)[1])
+    assert not port_is_free(redis_port) and not port_is_free(aws_port)
+    proc.send_signal(signal.SIGTERM)
+    stdout, _ = proc.communicate(timeout=30)
+    assert "Stopped cleanly." in stdout
+    assert port_is_free(redis_port) and port_is_free(aws_port)
+
+
+def test_doctor_passes_against_a_running_stack(stack, tmp_path):
+    env = {**stack.settings.env(), "GST_API_PORT": str(free_port())}
+    out = run_gst("doctor", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout
+    assert "Everything the configured system needs is there." in out.stdout
+    assert "Java" in out.stdout
+
+
+def test_doctor_says_what_is_missing(stack, tmp_path):
+    env = {**stack.settings.env(), "GST_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+           "GST_STREAM_NAME": "no-such-stream", "GST_API_PORT": str(stack.redis_port)}
+    out = run_gst("doctor", env=env, cwd=tmp_path)
+    assert out.returncode == 1
+    text = " ".join(out.stdout.split())
+    assert "cannot reach Redis" in text
+    assert "does not exist; run `gst init`" in text
+    assert "taken by another process" in text
+    assert "Missing: api port, kinesis, redis." in text
+
+
+def test_init_creates_the_configured_stream(stack, tmp_path):
+    env = {**stack.settings.env(), "GST_STREAM_NAME": "made-by-init", "GST_STREAM_SHARDS": "3",
+           "GST_LAKE_ROOT": str(tmp_path / "lake")}
+    out = run_gst("init", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    shards = aws_client(stack.settings, "kinesis").list_shards(StreamName="made-by-init")["Shards"]
+    assert len(shards) == 3
+    assert (tmp_path / "lake").is_dir()
+
+
+def test_settings_hides_secrets_and_bad_settings_are_named(tmp_path):
+    out = run_gst("settings", env={"GST_TWITCH_CLIENT_SECRET": "hunter2-secret"}, cwd=tmp_path)
+    assert out.returncode == 0
+    assert "hunter2-secret" not in out.stdout + out.stderr
+    assert "GST_TWITCH_CLIENT_SECRET" in out.stdout
+    bad = run_gst("settings", env={"GST_STREAM_SHARDS": "zero"}, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "GST_STREAM_SHARDS" in bad.stdout
+    assert Path(tmp_path).exists()

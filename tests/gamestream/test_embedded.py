@@ -1,0 +1,104 @@
+import os
+import socket
+import time
+
+import duckdb
+import pytest
+import redis
+
+from gamestream.aws import aws_client
+from gamestream.embedded import embedded_stack, port_is_free
+from gamestream.settings import Settings
+
+
+def test_record_put_with_boto3_is_read_back(stack):
+    kinesis = aws_client(stack.settings, "kinesis")
+    put = kinesis.put_record(StreamName=stack.settings.stream_name, Data=b'{"hello": 1}', PartitionKey="4711")
+    iterator = kinesis.get_shard_iterator(
+        StreamName=stack.settings.stream_name, ShardId=put["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=put["SequenceNumber"],
+    )["ShardIterator"]
+    records = kinesis.get_records(ShardIterator=iterator, Limit=10)["Records"]
+    assert records[0]["Data"] == b'{"hello": 1}'
+    assert records[0]["PartitionKey"] == "4711"
+    shards = kinesis.list_shards(StreamName=stack.settings.stream_name)["Shards"]
+    assert len(shards) == stack.settings.stream_shards
+
+
+def test_bucket_exists(stack):
+    s3 = aws_client(stack.settings, "s3")
+    s3.put_object(Bucket=stack.settings.s3_bucket, Key="probe.txt", Body=b"x")
+    assert s3.get_object(Bucket=stack.settings.s3_bucket, Key="probe.txt")["Body"].read() == b"x"
+
+
+def _exercise_redis(url: str) -> None:
+    client = redis.Redis.from_url(url, decode_responses=True)
+    pubsub = client.pubsub()
+    pubsub.subscribe("live")
+    assert pubsub.get_message(timeout=2)["type"] == "subscribe"
+    assert client.publish("live", "hello") == 1
+    message = None
+    for _ in range(20):
+        message = pubsub.get_message(timeout=0.2)
+        if message:
+            break
+    assert message["data"] == "hello"
+    first = client.xadd("feed", {"n": "1"})
+    client.xadd("feed", {"n": "2"})
+    entries = client.xread({"feed": first}, count=10)
+    assert [fields["n"] for _, fields in entries[0][1]] == ["2"]
+    pubsub.close()
+    client.close()
+
+
+def test_redis_speaks_pubsub_and_streams(stack):
+    assert stack.redis_backend == "redis-server"
+    _exercise_redis(stack.settings.redis_url)
+
+
+def test_duckdb_warehouse_answers_queries(stack):
+    path = stack.settings.warehouse.removeprefix("duckdb:///")
+    with duckdb.connect(path) as con:
+        assert con.execute("select 40 + 2").fetchone() == (42,)
+
+
+def _children_named(name: str) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().split()
+                with open(f"/proc/{entry}/cmdline", "rb") as cmd:
+                    cmdline = cmd.read()
+            except OSError:
+                continue
+            if int(fields[3]) == os.getpid() and name.encode() in cmdline:
+                pids.append(int(entry))
+    return pids
+
+
+@pytest.mark.parametrize("backend", ["redis-server", "fakeredis"])
+def test_clean_shutdown_frees_ports_and_leaves_no_process(tmp_path, backend):
+    with embedded_stack(tmp_path, Settings(_env_file=None), redis_backend=backend) as running:
+        ports = running.ports
+        assert not any(port_is_free(p) for p in ports)
+        _exercise_redis(running.settings.redis_url)
+        if backend == "redis-server":
+            assert running.redis_pid in _children_named("redis-server")
+    deadline = time.monotonic() + 5
+    while not all(port_is_free(p) for p in ports) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(port_is_free(p) for p in ports)
+    assert running.redis_pid is None or running.redis_pid not in _children_named("redis-server")
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", ports[0]), timeout=1)
+
+
+def test_stack_stops_when_the_body_raises(tmp_path):
+    with pytest.raises(RuntimeError, match="boom"):
+        with embedded_stack(tmp_path, Settings(_env_file=None)) as running:
+            ports, pid = running.ports, running.redis_pid
+            raise RuntimeError("boom")
+    assert all(port_is_free(p) for p in ports)
+    assert pid not in _children_named("redis-server")
