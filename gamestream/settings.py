@@ -59,6 +59,25 @@ class Settings(BaseSettings):
     youtube_poll_seconds: float = Field(300.0, gt=0)
     synthetic_poll_seconds: float = Field(5.0, gt=0)
 
+    # Platform endpoints (tests point these at local fixtures that speak the same HTTP)
+    steam_api_url: str = "https://api.steampowered.com"
+    steam_store_url: str = "https://store.steampowered.com"
+    twitch_api_url: str = "https://api.twitch.tv"
+    twitch_auth_url: str = "https://id.twitch.tv"
+    youtube_api_url: str = "https://www.googleapis.com"
+    http_timeout_seconds: float = Field(10.0, gt=0)
+
+    # What to poll
+    steam_app_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, description="Always-tracked Steam apps.")
+    steam_top_apps: int = Field(100, ge=0, le=100, description="Apps taken from Steam's most-played chart.")
+    steam_concurrency: int = Field(8, ge=1, le=64)
+    twitch_head_pages: int = Field(50, ge=1, le=700, description="Pages of 100 streams read every head poll.")
+    twitch_max_pages: int = Field(1500, ge=1, description="Upper bound on pages of one full sweep.")
+    youtube_discovery_seconds: float = Field(1800.0, gt=0)
+    youtube_max_videos: int = Field(200, ge=1, le=5000)
+    synthetic_seed: int = 7
+    synthetic_scale: float = Field(0.01, gt=0, le=2.0, description="Share of the real market's channels and viewers.")
+
     # Platform credentials
     steam_api_key: SecretStr | None = None
     twitch_client_id: SecretStr | None = None
@@ -77,6 +96,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("steam_app_ids", mode="before")
+    @classmethod
+    def _split_app_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(" ", "").split(",") if v]
         return value
 
     @field_validator("warehouse_url")
@@ -135,7 +161,7 @@ class Settings(BaseSettings):
             elif isinstance(value, str) and "://" in value:
                 shown[name] = redact_url(value)
             elif isinstance(value, list):
-                shown[name] = ",".join(value)
+                shown[name] = ",".join(map(str, value))
             else:
                 shown[name] = str(value)
         shown["warehouse_url"] = redact_url(self.warehouse)
@@ -153,7 +179,7 @@ class Settings(BaseSettings):
             if isinstance(value, SecretStr):
                 value = value.get_secret_value()
             elif isinstance(value, list):
-                value = ",".join(value)
+                value = ",".join(map(str, value))
             out[f"GST_{name.upper()}"] = str(value)
         return out
 
