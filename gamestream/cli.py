@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from enum import StrEnum
 import sys
 import time
 from pathlib import Path
@@ -49,15 +50,25 @@ DataDir = Annotated[Path | None, typer.Option(help="Data directory for the lake,
 Duration = Annotated[float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C or SIGTERM).", min=0)]
 
 
-def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env_file: Path | None = None) -> None:
+def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env_file: Path | None = None,
+                  with_stages: bool = False) -> None:
+    from contextlib import ExitStack
+
+    from gamestream.contracts import Source
     from gamestream.embedded import embedded_stack
 
     settings = load_settings()
     _stop_on_sigterm()
-    with embedded_stack(data_dir, settings) as stack:
+    with embedded_stack(data_dir, settings) as stack, ExitStack() as stages:
         console.print(f"[bold]{title}[/bold]")
         for line in stack.started:
             console.print(f"  • {line}")
+        if with_stages:
+            from producers.run import background_producer
+
+            stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
+            console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
+                          f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
         if env_file:
             env_file.parent.mkdir(parents=True, exist_ok=True)
             env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
@@ -78,7 +89,7 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
 @app.command()
 def demo(data_dir: DataDir = None, duration: Duration = None) -> None:
     """Run the whole system on the embedded stack: no services, no keys."""
-    _run_embedded(data_dir, duration, "Game Stream Trends demo (embedded stack)")
+    _run_embedded(data_dir, duration, "Game Stream Trends demo (embedded stack)", with_stages=True)
 
 
 @app.command()
@@ -131,3 +142,55 @@ def show_settings() -> None:
     for name, value in load_settings().describe().items():
         table.add_row(f"GST_{name.upper()}", value)
     console.print(table)
+
+
+class ProduceSource(StrEnum):
+    steam = "steam"
+    twitch = "twitch"
+    youtube = "youtube"
+    synthetic = "synthetic"
+
+
+@app.command()
+def produce(
+    source: Annotated[ProduceSource, typer.Option(help="Which platform to poll.")] = ProduceSource.synthetic,
+    once: Annotated[bool, typer.Option(help="Poll the current slot once, flush and exit.")] = False,
+    plan: Annotated[bool, typer.Option(help="Print each platform's budget plan and exit.")] = False,
+    history_days: Annotated[float, typer.Option(help="Synthetic only: emit this many past days at full speed, then exit.", min=0)] = 0,
+    history_interval: Annotated[float, typer.Option(help="Seconds between synthetic history polls.", min=1)] = 60,
+) -> None:
+    """Poll a platform (or the synthetic market) and push records into the stream."""
+    from datetime import UTC, datetime, timedelta
+
+    from gamestream.contracts import Source
+    from producers.run import describe_plans, emit_synthetic_history, run_producer
+    from producers.sinks import make_sink
+
+    settings = load_settings()
+    if plan:
+        for line in describe_plans(settings):
+            console.print(line)
+        return
+    if history_days:
+        if source is not ProduceSource.synthetic:
+            console.print("[red]--history-days works only with --source synthetic[/red]")
+            raise typer.Exit(2)
+        end = datetime.now(UTC)
+        sink = make_sink(settings)
+        try:
+            sent = emit_synthetic_history(settings, sink, end - timedelta(days=history_days), end, history_interval)
+        finally:
+            sink.close()
+        console.print(f"sent {sent} records covering {history_days:g} days")
+        return
+    _stop_on_sigterm()
+    try:
+        loop = run_producer(settings, Source(source.value), once=once)
+    except ValueError as exc:  # a poller that lacks its credentials says which
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        return
+    h = loop.health
+    console.print(f"{h.source}: {h.polls} polls, {h.records_sent} records sent, {h.errors} errors, "
+                  f"last success {h.last_success}, budget used {loop.poller.budget_used()}")

@@ -53,7 +53,7 @@ def check_api_port(settings: Settings) -> Check:
 def check_kinesis(settings: Settings) -> Check:
     where = settings.aws_endpoint_url or f"AWS {settings.aws_region}"
     try:
-        summary = aws_client(settings, "kinesis", retries={"max_attempts": 1}).describe_stream_summary(
+        summary = aws_client(settings, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"}).describe_stream_summary(
             StreamName=settings.stream_name)["StreamDescriptionSummary"]
     except Exception as exc:  # every failure is reported, in words
         reason = type(exc).__name__

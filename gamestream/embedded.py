@@ -13,6 +13,7 @@ Ctrl-C or SIGTERM turned into SystemExit) stops everything and frees the ports.
 from __future__ import annotations
 
 import ctypes
+import logging
 import shutil
 import signal
 import socket
@@ -136,6 +137,7 @@ def _fake_redis_server(port: int) -> Iterator[None]:
 def _moto_server(port: int) -> Iterator[None]:
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -145,7 +145,8 @@ class PollLoop:
             h.last_success = finished
         log.info(
             "health", source=h.source, last_success=h.last_success.isoformat() if h.last_success else None,
-            records_sent=h.records_sent, errors=h.errors, polls=h.polls, overruns=h.overruns,
+            records_sent=h.records_sent, delivered=self.sink.stats.delivered, errors=h.errors, polls=h.polls,
+            overruns=h.overruns,
             budget_used=self.poller.budget_used(), coverage=[m.coverage for m in manifests],
         )
 

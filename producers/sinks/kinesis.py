@@ -42,7 +42,7 @@ class KinesisSink(Sink):
     ):
         super().__init__()
         self.stream = settings.stream_name
-        self.client = client or aws_client(settings, "kinesis", retries={"max_attempts": 1})
+        self.client = client or aws_client(settings, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"})
         self.linger, self.backoff_base, self.backoff_max = linger_seconds, backoff_base, backoff_max
         self._queue: queue.Queue[Entry] = queue.Queue(maxsize=buffer_records)
         self._pending = 0

@@ -93,3 +93,35 @@ def test_settings_hides_secrets_and_bad_settings_are_named(tmp_path):
     assert bad.returncode == 2
     assert "GST_STREAM_SHARDS" in bad.stdout
     assert Path(tmp_path).exists()
+
+
+def test_produce_plan_prints_every_budget(tmp_path):
+    out = run_gst("produce", "--plan", cwd=tmp_path)
+    assert out.returncode == 0
+    text = " ".join(out.stdout.split())
+    assert "twitch: limit 800 points/min" in text
+    assert "steam: limit 100000 calls/day" in text
+    assert "youtube: limit 10000 units/day" in text
+
+
+def test_produce_once_pushes_one_synthetic_poll(stack, tmp_path):
+    from gamestream.aws import ensure_stream
+    from gamestream.contracts import parse_record
+    from tests.support.kinesis import read_stream
+
+    kinesis = aws_client(stack.settings, "kinesis")
+    ensure_stream(kinesis, "cli-once", 1)
+    env = {**stack.settings.env(), "GST_STREAM_NAME": "cli-once"}
+    out = run_gst("produce", "--source", "synthetic", "--once", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "synthetic: 1 polls" in out.stdout
+    found = [parse_record(r["Data"]) for r in read_stream(kinesis, "cli-once")]
+    manifests = [r for r in found if r.kind == "poll_manifest"]
+    assert len(manifests) == 4
+    assert len(found) == sum(m.record_count for m in manifests) + 4
+
+
+def test_produce_says_which_credentials_are_missing(tmp_path):
+    out = run_gst("produce", "--source", "twitch", "--once", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "GST_TWITCH_CLIENT_ID" in out.stdout

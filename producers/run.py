@@ -1,0 +1,120 @@
+"""Wiring for `gst produce` and `gst demo`: a poller per source, its sink, its loop."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import structlog
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from gamestream.contracts import Source
+from gamestream.settings import Settings
+from producers.budget import plan_steam, plan_twitch, plan_youtube
+from producers.clock import Clock, ManualClock, SystemClock, slot_floor
+from producers.poll_loop import Poller, PollLoop
+from producers.sinks import make_sink
+from producers.sinks.base import Sink
+
+log = structlog.get_logger(__name__)
+
+
+def describe_plans(settings: Settings) -> list[str]:
+    return [plan_twitch(settings).describe(), plan_steam(settings).describe(), plan_youtube(settings).describe()]
+
+
+def build_poller(source: Source, settings: Settings, clock: Clock) -> Poller:
+    if source is Source.SYNTHETIC:
+        from producers.synthetic import SyntheticPoller
+
+        return SyntheticPoller(settings)
+    if source is Source.TWITCH:
+        from producers.twitch import TwitchPoller
+
+        return TwitchPoller(settings, clock)
+    if source is Source.YOUTUBE:
+        from producers.youtube import YouTubePoller
+
+        return YouTubePoller(settings, clock)
+    from producers.steam import SteamPoller
+
+    top_games = None
+    if settings.twitch_client_id and settings.twitch_client_secret:
+        from producers.twitch import TwitchPoller
+
+        top_games = TwitchPoller(settings, clock).top_game_names
+    return SteamPoller(settings, clock, twitch_top_games=top_games)
+
+
+def run_producer(settings: Settings, source: Source, once: bool = False, stop: threading.Event | None = None,
+                 sink: Sink | None = None) -> PollLoop:
+    """Poll until `stop` is set (or one slot with `once`); the sink is flushed whatever happens."""
+    stop = stop or threading.Event()
+    clock = SystemClock(stop)
+    poller = build_poller(source, settings, clock)
+    sink = sink or make_sink(settings)
+    loop = PollLoop(poller, sink, clock, stop)
+    try:
+        if once:
+            loop.run_slot(slot_floor(clock.now(), poller.interval))
+        else:
+            loop.run()
+    finally:
+        sink.close()
+        poller.close()
+        log.info("producer_stopped", source=str(source), records_sent=loop.health.records_sent,
+                 delivered=sink.stats.delivered, retried_entries=sink.stats.retried_entries)
+    return loop
+
+
+def emit_synthetic_history(settings: Settings, sink: Sink, start: datetime, end: datetime,
+                           interval: float = 60.0, show_progress: bool = True) -> int:
+    """The synthetic market's polls from `start` to `end`, as fast as the sink takes them."""
+    from producers.synthetic import SyntheticPoller
+
+    poller = SyntheticPoller(settings, interval=interval)
+    first = slot_floor(start, interval)
+    slots = int((end - first).total_seconds() // interval)
+    clock = ManualClock(first)
+    loop = PollLoop(poller, sink, clock)
+    columns = (TextColumn("synthetic history"), BarColumn(), MofNCompleteColumn(), TextColumn("polls"),
+               TimeRemainingColumn())
+    with Progress(*columns, disable=not show_progress) as progress:
+        task = progress.add_task("history", total=slots)
+        for k in range(slots):
+            slot = first + timedelta(seconds=k * interval)
+            clock.advance((slot - clock.now()).total_seconds())
+            loop.run_slot(slot)
+            progress.advance(task)
+    return loop.health.records_sent
+
+
+@contextmanager
+def background_producer(settings: Settings, source: Source = Source.SYNTHETIC) -> Iterator[PollLoop]:
+    """Run a producer in a thread (for `gst demo`); stops and flushes on exit."""
+    stop = threading.Event()
+    holder: dict[str, PollLoop] = {}
+    ready = threading.Event()
+
+    def target() -> None:
+        clock = SystemClock(stop)
+        poller = build_poller(source, settings, clock)
+        sink = make_sink(settings)
+        holder["loop"] = loop = PollLoop(poller, sink, clock, stop)
+        ready.set()
+        try:
+            loop.run()
+        finally:
+            sink.close()
+            poller.close()
+
+    thread = threading.Thread(target=target, name=f"producer-{source}", daemon=True)
+    thread.start()
+    ready.wait(30)
+    try:
+        yield holder["loop"]
+    finally:
+        stop.set()
+        thread.join(timeout=60)
