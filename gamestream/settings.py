@@ -78,6 +78,16 @@ class Settings(BaseSettings):
     synthetic_seed: int = 7
     synthetic_scale: float = Field(0.01, gt=0, le=2.0, description="Share of the real market's channels and viewers.")
 
+    # Streaming job
+    stream_trigger_seconds: float = Field(1.0, gt=0)
+    stream_max_records_per_batch: int = Field(100_000, ge=1)
+    stream_starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = "TRIM_HORIZON"
+    poll_grace_seconds: float = Field(60.0, ge=0, description="How long an incomplete poll waits before closing as partial.")
+    metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus metrics port of the streaming job.")
+    test_fault_point: Literal["after_bronze", "after_silver", "after_redis", "before_spark_commit"] | None = Field(
+        None, description="Tests only: kill -9 the streaming job at this point of batch test_fault_batch.")
+    test_fault_batch: int | None = None
+
     # Platform credentials
     steam_api_key: SecretStr | None = None
     twitch_client_id: SecretStr | None = None

@@ -1,0 +1,126 @@
+"""Live metrics in Redis (DESIGN section 7), written once per micro-batch by one Lua script:
+
+- `gst:live:{platform}`          sorted set: game key -> its latest complete-poll value
+                                 (viewers on Twitch/YouTube, players on Steam)
+- `gst:game:{platform}:{key}`    hash: name, value, viewers, channels, players, change vs the
+                                 previous poll, observed_at, poll_id, batch_id
+- `gst:platform:{platform}`      hash: total, games, observed_at, poll_id
+- `gst:live:changes`             stream: one entry per change, ids `{batch_id + 1}-{n}`, so Redis
+                                 itself rejects a replayed batch's entries
+- `gst:live:last_batch`          the last applied batch id: the script refuses older batches
+
+A game's hash is never overwritten by an older observation (replays and backfills cannot make old
+data look live). Redis being down returns False; the job keeps writing the lake and resyncs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+import structlog
+
+log = structlog.get_logger(__name__)
+
+CHANGES = "gst:live:changes"
+LAST_BATCH = "gst:live:last_batch"
+FEED_MAXLEN = 200_000
+
+APPLY = """
+local batch = tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if batch <= last then return -1 end
+local payload = cjson.decode(ARGV[2])
+local seq = 0
+local function add(fields)
+  seq = seq + 1
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], (batch + 1) .. '-' .. seq, unpack(fields))
+end
+for _, poll in ipairs(payload.polls) do
+  local zkey = 'gst:live:' .. poll.platform
+  local pkey = 'gst:platform:' .. poll.platform
+  local prev_platform_ts = tonumber(redis.call('HGET', pkey, 'observed_ts') or '-1')
+  local present = {}
+  for _, g in ipairs(poll.games) do
+    local hkey = 'gst:game:' .. poll.platform .. ':' .. g.key
+    present[g.key] = true
+    local prev_ts = tonumber(redis.call('HGET', hkey, 'observed_ts') or '-1')
+    if poll.observed_ts > prev_ts then
+      local prev = tonumber(redis.call('HGET', hkey, 'value') or '0')
+      local change = g.value - prev
+      redis.call('HSET', hkey, 'name', g.name, 'value', g.value, 'viewers', g.viewers, 'channels', g.channels,
+                 'players', g.players, 'change', change, 'observed_at', poll.observed_at,
+                 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id, 'batch_id', batch)
+      redis.call('ZADD', zkey, g.value, g.key)
+      add({'platform', poll.platform, 'game', g.key, 'name', g.name, 'value', g.value, 'change', change,
+           'observed_at', poll.observed_at, 'poll_id', poll.poll_id})
+    end
+  end
+  if poll.observed_ts > prev_platform_ts then
+    if poll.replace then
+      for _, member in ipairs(redis.call('ZRANGE', zkey, 0, -1)) do
+        if not present[member] then
+          local hkey = 'gst:game:' .. poll.platform .. ':' .. member
+          redis.call('ZREM', zkey, member)
+          redis.call('HSET', hkey, 'value', 0, 'change', -tonumber(redis.call('HGET', hkey, 'value') or '0'),
+                     'observed_at', poll.observed_at, 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id)
+          add({'platform', poll.platform, 'game', member, 'name', redis.call('HGET', hkey, 'name') or member,
+               'value', 0, 'change', redis.call('HGET', hkey, 'change'), 'observed_at', poll.observed_at,
+               'poll_id', poll.poll_id})
+        end
+      end
+    end
+    local prev_total = tonumber(redis.call('HGET', pkey, 'total') or '0')
+    redis.call('HSET', pkey, 'total', poll.total, 'games', #poll.games, 'observed_at', poll.observed_at,
+               'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id, 'batch_id', batch)
+    add({'platform', poll.platform, 'game', '*', 'name', 'total', 'value', poll.total,
+         'change', poll.total - prev_total, 'observed_at', poll.observed_at, 'poll_id', poll.poll_id})
+  end
+end
+redis.call('SET', KEYS[1], batch)
+return seq
+"""
+
+
+@dataclass
+class PollUpdate:
+    """One complete poll's per-game totals, as the live state shows them."""
+
+    platform: str
+    poll_id: str
+    observed_at: str
+    observed_ts: float
+    replace: bool
+    games: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"platform": self.platform, "poll_id": self.poll_id, "observed_at": self.observed_at,
+                "observed_ts": self.observed_ts, "replace": self.replace, "games": self.games,
+                "total": sum(g["value"] for g in self.games)}
+
+
+class LiveWriter:
+    def __init__(self, url: str):
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2, decode_responses=True)
+        self._script = self.client.register_script(APPLY)
+
+    def apply(self, batch_id: int, polls: list[PollUpdate]) -> int | None:
+        """Apply a batch atomically: entries written, -1 if Redis already had this batch, None if Redis is down."""
+        payload = json.dumps({"polls": [p.to_json() for p in polls]})
+        try:
+            return int(self._script(keys=[LAST_BATCH, CHANGES], args=[batch_id, payload, FEED_MAXLEN]))
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            log.warning("redis_unavailable", error=str(exc), batch_id=batch_id)
+            return None
+
+    def last_batch(self) -> int | None:
+        try:
+            value = self.client.get(LAST_BATCH)
+        except redis.RedisError:
+            return None
+        return int(value) if value is not None else None
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,26 @@
+"""The local SparkSession every local entry point uses (one per process)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pyspark.sql import SparkSession
+
+from streaming_jobs.kinesis_source import KinesisDataSource
+
+
+def local_spark(app_name: str = "game-stream-trends", cores: int = 2) -> SparkSession:
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # else workers may start another Python
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    spark = (SparkSession.builder.master(f"local[{cores}]").appName(app_name)
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.shuffle.partitions", str(cores))
+             .config("spark.ui.enabled", "false")
+             .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             .config("spark.driver.memory", "3g")
+             .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    spark.dataSource.register(KinesisDataSource)
+    return spark

@@ -1,0 +1,235 @@
+"""Bronze and silver transformations as plain DataFrame functions, shared by the streaming job,
+the backfill job and the AWS Glue job. They use only APIs that Spark 3.5 also has (Glue 5.0 runs
+Spark 3.5): no Arrow conversions, no Python data sources, no Spark-4-only functions.
+
+    bronze = bronze_frame(raw, batch_id, ingested_at)
+    parsed = parse_records(bronze)                      # typed columns + a quarantine reason
+    quarantine = quarantine_frame(parsed)
+    silver = silver_frames(parsed, game_keys)           # {table: DataFrame}, deduplicated in-batch
+    totals = poll_totals_delta(silver, batch_id)        # per platform x game x poll, this batch's new rows
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    ArrayType,
+    BooleanType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+from gamestream.contracts import RECORD_TYPES, SUPPORTED_SCHEMA_VERSIONS, UNATTRIBUTED
+
+SEPARATOR = "\x1f"  # gamestream.contracts.derive_event_id joins with it
+
+COMMON = [
+    StructField("schema_version", LongType()), StructField("event_id", StringType()),
+    StructField("source", StringType()), StructField("kind", StringType()),
+    StructField("observed_at", StringType()), StructField("poll_id", StringType()),
+]
+FIELDS: dict[str, list[StructField]] = {
+    "player_count": [StructField("app_id", LongType()), StructField("app_name", StringType()),
+                     StructField("player_count", LongType())],
+    "stream_snapshot": [StructField("platform", StringType()), StructField("stream_id", StringType()),
+                        StructField("channel_id", StringType()), StructField("channel_name", StringType()),
+                        StructField("game_id", StringType()), StructField("game_name", StringType()),
+                        StructField("viewer_count", LongType()), StructField("started_at", StringType()),
+                        StructField("language", StringType()), StructField("is_mature", BooleanType()),
+                        StructField("title", StringType())],
+    "category_snapshot": [StructField("platform", StringType()), StructField("game_id", StringType()),
+                          StructField("game_name", StringType()), StructField("rank", LongType()),
+                          StructField("igdb_id", StringType())],
+    "review_summary": [StructField("app_id", LongType()), StructField("review_score", LongType()),
+                       StructField("review_score_desc", StringType()), StructField("total_positive", LongType()),
+                       StructField("total_negative", LongType()), StructField("total_reviews", LongType())],
+    "video_snapshot": [StructField("video_id", StringType()), StructField("channel_id", StringType()),
+                       StructField("channel_title", StringType()), StructField("title", StringType()),
+                       StructField("tags", ArrayType(StringType())), StructField("game_name", StringType()),
+                       StructField("concurrent_viewers", LongType()), StructField("view_count", LongType()),
+                       StructField("like_count", LongType()), StructField("actual_start_time", StringType())],
+    "poll_manifest": [StructField("platform", StringType()), StructField("record_kind", StringType()),
+                      StructField("record_count", LongType()), StructField("scheduled_at", StringType()),
+                      StructField("started_at", StringType()), StructField("finished_at", StringType()),
+                      StructField("interval_seconds", DoubleType()), StructField("pages", LongType()),
+                      StructField("pages_failed", LongType()), StructField("coverage", DoubleType()),
+                      StructField("errors", ArrayType(StringType())), StructField("overran", BooleanType())],
+}
+TABLE_OF_KIND = {
+    "player_count": "player_counts", "stream_snapshot": "stream_snapshots",
+    "category_snapshot": "category_snapshots", "review_summary": "review_summaries",
+    "video_snapshot": "video_snapshots", "poll_manifest": "poll_manifests",
+}
+ENTITY = {kind: record_type.entity_field for kind, record_type in RECORD_TYPES.items()}
+REQUIRED: dict[str, list[str]] = {
+    "player_count": ["app_id", "player_count"],
+    "stream_snapshot": ["stream_id", "channel_id", "viewer_count"],
+    "category_snapshot": ["game_id", "game_name", "rank"],
+    "review_summary": ["app_id", "review_score", "total_positive", "total_negative", "total_reviews"],
+    "video_snapshot": ["video_id", "channel_id", "concurrent_viewers"],
+    "poll_manifest": ["platform", "record_kind", "record_count", "scheduled_at", "started_at", "finished_at",
+                      "interval_seconds"],
+}
+NON_NEGATIVE: dict[str, list[str]] = {
+    "player_count": ["player_count"], "stream_snapshot": ["viewer_count"], "category_snapshot": ["rank"],
+    "review_summary": ["total_positive", "total_negative", "total_reviews"],
+    "video_snapshot": ["concurrent_viewers"], "poll_manifest": ["record_count"],
+}
+PARSERS_BY_VERSION = {1: FIELDS}  # one entry per schema_version the contracts know
+assert set(PARSERS_BY_VERSION) == set(SUPPORTED_SCHEMA_VERSIONS), "every contract version needs a parser"
+TIMESTAMP_FIELDS = ("observed_at", "started_at", "actual_start_time", "scheduled_at", "finished_at")
+
+
+def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime) -> DataFrame:
+    """Every record as received, with stream metadata; partitioned by source and ingest date."""
+    payload = F.col("data").cast("string")
+    source = F.get_json_object(payload, "$.source")
+    return raw.select(
+        F.col("stream"), F.col("shard_id"), F.col("sequence_number"), F.col("partition_key"),
+        F.col("approximate_arrival_timestamp").alias("arrival_time"),
+        F.lit(ingested_at).cast("timestamp").alias("ingested_at"),
+        F.lit(batch_id).cast("long").alias("ingest_batch_id"),
+        payload.alias("payload"),
+        F.when(source.isin("steam", "twitch", "youtube", "synthetic"), source).otherwise(F.lit("unknown")).alias("source"),
+        F.to_date(F.lit(ingested_at).cast("timestamp")).alias("ingest_date"),
+    )
+
+
+def _all_fields() -> StructType:
+    seen: dict[str, StructField] = {f.name: f for f in COMMON}
+    for fields in FIELDS.values():
+        for f in fields:
+            seen.setdefault(f.name, f)
+    return StructType(list(seen.values()))
+
+
+def _event_id_expected(kind: str) -> Column:
+    entity = F.col(ENTITY[kind]).cast("string")
+    key = F.concat_ws(SEPARATOR, F.col("source"), F.col("kind"), entity, F.col("poll_id"))
+    return F.substring(F.sha2(key, 256), 1, 32)
+
+
+def _reason(kind: str) -> Column:
+    """The first contract rule a record of `kind` breaks, or null."""
+    checks: list[tuple[Column, Column]] = [
+        (F.col("event_id").isNull() | F.col("source").isNull() | F.col("poll_id").isNull(),
+         F.lit("missing field event_id, source or poll_id")),
+        (~F.col("source").isin("steam", "twitch", "youtube", "synthetic"),
+         F.concat(F.lit("unknown source "), F.col("source"))),
+        (F.col("observed_ts").isNull(), F.lit("observed_at missing or not an ISO-8601 time")),
+    ]
+    for name in REQUIRED[kind]:
+        checks.append((F.col(name).isNull(), F.lit(f"missing or mistyped field {name}")))
+    for name in NON_NEGATIVE[kind]:
+        checks.append((F.col(name) < 0, F.lit(f"negative {name}")))
+    checks.append((F.col("event_id") != _event_id_expected(kind), F.lit("event_id does not match its observation")))
+    reason: Column = F.lit(None).cast("string")
+    for failed, text in reversed(checks):
+        reason = F.when(failed, text).otherwise(reason)
+    return reason
+
+
+def parse_records(bronze: DataFrame) -> DataFrame:
+    """Bronze rows with every contract field typed and `quarantine_reason` set when invalid."""
+    parsed = bronze.withColumnRenamed("source", "bronze_source").withColumn("r", F.from_json(F.col("payload"), _all_fields()))
+    raw_kind = F.get_json_object(F.col("payload"), "$.kind")
+    raw_version = F.get_json_object(F.col("payload"), "$.schema_version")
+    typed = parsed.select(
+        "*", *[F.col(f"r.{f.name}").alias(f.name) for f in _all_fields()],
+    ).drop("r").withColumn("observed_ts", F.to_timestamp(F.col("observed_at")))
+    reason = F.when(F.col("r_valid_json").isNull(), F.lit("malformed JSON: not a JSON object"))
+    reason = reason.when(~raw_version.isin(*[str(v) for v in SUPPORTED_SCHEMA_VERSIONS]),
+                         F.concat(F.lit("unknown schema_version "), F.coalesce(raw_version, F.lit("(missing)"))))
+    reason = reason.when(~raw_kind.isin(*FIELDS), F.concat(F.lit("unknown kind "), F.coalesce(raw_kind, F.lit("(missing)"))))
+    for kind in FIELDS:
+        reason = reason.when(raw_kind == kind, _reason(kind))
+    return (typed.withColumn("r_valid_json", F.get_json_object(F.col("payload"), "$"))
+            .withColumn("quarantine_reason", reason.otherwise(F.lit(None)))
+            .drop("r_valid_json"))
+
+
+def quarantine_frame(parsed: DataFrame) -> DataFrame:
+    return parsed.where(F.col("quarantine_reason").isNotNull()).select(
+        "stream", "shard_id", "sequence_number", "arrival_time", "ingested_at", "ingest_batch_id",
+        F.col("bronze_source").alias("source"), F.col("quarantine_reason").alias("reason"), "payload", "ingest_date",
+    )
+
+
+def _ts(name: str) -> Column:
+    return F.to_timestamp(F.col(name)).alias(name)
+
+
+def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFrame]:
+    """One typed, in-batch-deduplicated DataFrame per record kind (only valid records).
+
+    `game_keys` maps display names to normalised game keys (columns name, game_key)."""
+    valid = parsed.where(F.col("quarantine_reason").isNull())
+    common = [F.col("event_id"), F.col("schema_version"), F.col("source"), F.col("kind"),
+              F.col("observed_ts").alias("observed_at"), F.to_date(F.col("observed_ts")).alias("observed_date"),
+              F.col("poll_id"), F.col("ingest_batch_id"), F.col("ingested_at")]
+    out: dict[str, DataFrame] = {}
+    for kind, fields in FIELDS.items():
+        columns = [_ts(f.name) if f.name in TIMESTAMP_FIELDS else F.col(f.name) for f in fields]
+        frame = valid.where(F.col("kind") == kind).select(*common, *columns).dropDuplicates(["event_id"])
+        if kind in ("stream_snapshot", "video_snapshot"):
+            frame = frame.withColumn("game_name", F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
+        if kind == "player_count":
+            frame = frame.withColumn("game_name", F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string"))))
+        if kind in ("player_count", "stream_snapshot", "category_snapshot", "video_snapshot"):
+            keys = game_keys.select(F.col("name").alias("game_name"), "game_key")
+            frame = frame.join(F.broadcast(keys), on="game_name", how="left")
+        out[TABLE_OF_KIND[kind]] = frame
+    return out
+
+
+def game_names(parsed: DataFrame) -> DataFrame:
+    """Distinct game names a batch mentions (the job normalises these few on the driver)."""
+    valid = parsed.where(F.col("quarantine_reason").isNull())
+    steam = F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string")))
+    name = (F.when(F.col("kind") == "player_count", steam)
+            .when(F.col("kind").isin("stream_snapshot", "video_snapshot"), F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
+            .otherwise(F.col("game_name")))
+    return valid.select(name.alias("name")) \
+        .where(F.col("name").isNotNull()).distinct()
+
+
+def poll_totals_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
+    """Per platform x game x poll, what this batch's newly inserted rows add to the totals."""
+    key = ["platform", "poll_id", "game_key", "game_name"]
+    frames = []
+    if "stream_snapshots" in new_rows:
+        frames.append(new_rows["stream_snapshots"].groupBy(*key).agg(
+            F.sum("viewer_count").alias("viewers"), F.count(F.lit(1)).alias("channels"),
+            F.lit(None).cast("long").alias("players"), F.count(F.lit(1)).alias("records"),
+            F.sum(F.col("is_mature").cast("long")).alias("mature_channels"), F.min("observed_at").alias("observed_at")))
+    if "video_snapshots" in new_rows:
+        frames.append(new_rows["video_snapshots"].withColumn("platform", F.lit("youtube")).groupBy(*key).agg(
+            F.sum("concurrent_viewers").alias("viewers"), F.count(F.lit(1)).alias("channels"),
+            F.lit(None).cast("long").alias("players"), F.count(F.lit(1)).alias("records"),
+            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at")))
+    if "player_counts" in new_rows:
+        frames.append(new_rows["player_counts"].withColumn("platform", F.lit("steam")).groupBy(*key).agg(
+            F.lit(None).cast("long").alias("viewers"), F.lit(None).cast("long").alias("channels"),
+            F.sum("player_count").alias("players"), F.count(F.lit(1)).alias("records"),
+            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at")))
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return result.withColumn("mature_channels", F.col("mature_channels").cast("long"))
+
+
+def poll_counts_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
+    """Records newly counted per poll in this batch (what completeness is judged by)."""
+    frames = [new_rows[t].groupBy("poll_id").agg(F.count(F.lit(1)).alias("records"), F.min("observed_at").alias("first_observed_at"))
+              for t in ("player_counts", "stream_snapshots", "category_snapshots", "review_summaries", "video_snapshots")
+              if t in new_rows]
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return result.groupBy("poll_id").agg(F.sum("records").alias("records"), F.min("first_observed_at").alias("first_observed_at"))
