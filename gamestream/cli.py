@@ -65,10 +65,14 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
             console.print(f"  • {line}")
         if with_stages:
             from producers.run import background_producer
+            from streaming_jobs.run import background_stream
 
             stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
             console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
                           f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
+            stages.enter_context(background_stream(stack.settings))
+            console.print(f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
+                          f"live metrics in Redis; `gst status` shows its last batch")
         if env_file:
             env_file.parent.mkdir(parents=True, exist_ok=True)
             env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
@@ -194,3 +198,55 @@ def produce(
     h = loop.health
     console.print(f"{h.source}: {h.polls} polls, {h.records_sent} records sent, {h.errors} errors, "
                   f"last success {h.last_success}, budget used {loop.poller.budget_used()}")
+
+
+@app.command()
+def stream(
+    trigger: Annotated[float | None, typer.Option(help="Seconds between micro-batches (default GST_STREAM_TRIGGER_SECONDS).", min=0.1)] = None,
+    available_now: Annotated[bool, typer.Option(help="Catch up with what the stream holds now, then exit.")] = False,
+) -> None:
+    """Run the streaming job: Kinesis -> bronze/silver Delta + live metrics in Redis."""
+    from streaming_jobs.job import StreamJob
+    from streaming_jobs.run import export_aws_environment, start_query
+    from streaming_jobs.spark import local_spark
+
+    settings = load_settings()
+    _stop_on_sigterm()
+    export_aws_environment(settings)
+    spark = local_spark()
+    job = StreamJob(settings, spark)
+    if settings.metrics_port:
+        job.metrics.serve(settings.metrics_port)
+    query = start_query(settings, spark, job, available_now=available_now, trigger_seconds=trigger)
+    try:
+        query.awaitTermination()
+    except KeyboardInterrupt:
+        query.stop()
+    finally:
+        job.live.close()
+        spark.stop()
+    if query.exception():
+        console.print(f"[red]streaming query failed: {query.exception()}[/red]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def status() -> None:
+    """Show the streaming job's last batch and the live state's position."""
+    import json
+
+    from streaming_jobs.live import LiveWriter
+
+    settings = load_settings()
+    path = Path(settings.checkpoint_path) / "status.json"
+    if not path.exists():
+        console.print(f"no batch recorded yet ({path} does not exist): is `gst stream` running?")
+        raise typer.Exit(1)
+    report = json.loads(path.read_text())
+    table = Table("metric", "value", title="streaming job, last batch")
+    for key, value in report.items():
+        table.add_row(key, str(value))
+    live = LiveWriter(settings.redis_url)
+    table.add_row("redis last applied batch", str(live.last_batch()))
+    live.close()
+    console.print(table)

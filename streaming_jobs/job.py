@@ -91,9 +91,16 @@ class StreamJob:
     def _local(self, table: pa.Table) -> DataFrame:
         return self.spark.createDataFrame(table)
 
+    def _step(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps[name] = round(now - self._mark, 3)
+        self._mark = now
+
     def process(self, raw: DataFrame, batch_id: int) -> BatchReport:
-        started = time.perf_counter()
+        started = self._mark = time.perf_counter()
+        self.steps: dict[str, float] = {}
         raw_arrow = raw.toArrow()
+        self._step("read")
         if raw_arrow.num_rows == 0:
             return self._report(batch_id, 0, 0, started, 0, 0, "idle")
         arrival = pc.max(raw_arrow["approximate_arrival_timestamp"]).as_py() or datetime.now(UTC)
@@ -101,6 +108,7 @@ class StreamJob:
 
         bronze = bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC)).toArrow()
         wrote = self.lake.append(L.BRONZE, bronze, batch_id, ["source", "ingest_date"])
+        self._step("bronze")
         self._fault("after_bronze", batch_id)
 
         committed = bronze if wrote else self.lake.read(L.BRONZE, filters=[("ingest_batch_id", "=", batch_id)])
@@ -125,14 +133,19 @@ class StreamJob:
             if fresh is not None and fresh.num_rows:
                 new_rows[table] = self._local(fresh)
         parsed.unpersist()
+        self._step("silver")
 
         closed = self._update_polls(new_rows, batch_id, arrival)
+        self._step("polls")
         self._update_totals(new_rows, closed, batch_id)
+        self._step("totals")
         self._update_games(identities, batch_id, arrival)
+        self._step("games")
         self._fault("after_silver", batch_id)
 
         completed = [p for p in closed if p["status"] == "complete"]
         redis_state = self._update_live(completed, batch_id)
+        self._step("redis")
         self._fault("after_redis", batch_id)
         report = self._report(batch_id, raw_arrow.num_rows, quarantine.num_rows, started, behind, len(completed), redis_state)
         self._fault("before_spark_commit", batch_id)
@@ -293,7 +306,7 @@ class StreamJob:
         report = BatchReport(batch_id, rows, quarantined, round(duration, 3), round(rows / duration, 1) if duration else 0.0,
                              behind, completed, redis_state, datetime.now(UTC).isoformat())
         self.metrics.observe(report)
-        log.info("batch", **asdict(report))
+        log.info("batch", **asdict(report), steps=getattr(self, "steps", {}))
         self.status_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.status_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(report)))

@@ -216,7 +216,7 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
         return ReadMaxRows(self.max_records)
 
     def initialOffset(self) -> dict:
-        return {"shards": {s["ShardId"]: ShardPosition(self.start).to_json() for s in self.shards.list_shards()}}
+        return self.encode({s["ShardId"]: ShardPosition(self.start) for s in self.shards.list_shards()})
 
     def readable(self, offset: dict) -> tuple[list[dict[str, Any]], dict[str, ShardPosition]]:
         """Shards to read now, parents first; children wait until their parents are done."""

@@ -18,6 +18,9 @@ def local_spark(app_name: str = "game-stream-trends", cores: int = 2) -> SparkSe
              .config("spark.sql.shuffle.partitions", str(cores))
              .config("spark.ui.enabled", "false")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+             # micro-batches arrive as local relations: without this the optimizer evaluates the
+             # whole transformation itself, row by row on one thread, instead of running codegen
+             .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation")
              .config("spark.driver.memory", "3g")
              .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
              .getOrCreate())
