@@ -7,7 +7,6 @@ use :meth:`Settings.describe` to print settings safely.
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -140,15 +139,15 @@ class Settings(BaseSettings):
         for name, value in super().__repr_args__():
             yield name, redact_url(value) if isinstance(value, str) and "://" in value else value
 
-    @cached_property
+    @property
     def lake_path(self) -> str:
         return self.lake_root or str(self.data_dir / "lake")
 
-    @cached_property
+    @property
     def checkpoint_path(self) -> str:
         return self.checkpoint_root or str(self.data_dir / "checkpoints")
 
-    @cached_property
+    @property
     def warehouse(self) -> str:
         return self.warehouse_url or f"duckdb:///{(self.data_dir / 'warehouse.duckdb').resolve()}"
 

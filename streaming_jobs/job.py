@@ -7,8 +7,9 @@ from what the lake holds for this batch id):
 1. bronze: every record as received (append);
 2. silver per kind + quarantine: typed rows inserted when their event_id is new to the partitions
    the batch touches (a Delta merge, never a whole-table scan);
-3. silver.polls: records counted per poll, manifests, completeness; polls past the grace period
-   closed as partial (time = the batch's latest arrival time, so replays decide the same way);
+3. silver.polls: records counted per poll, manifests, completeness; polls that got nothing for
+   the grace period closed as partial (time = the batch's latest arrival time, so replays decide
+   the same way);
 4. silver.game_poll_totals: the new rows' sums per platform x game x poll, and the poll's status;
 5. silver.games: names seen, with their normalised identity;
 6. Redis: totals of the polls completed in this batch (one Lua script, guarded by batch id).
@@ -32,7 +33,7 @@ from pyspark.sql import DataFrame, SparkSession
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
 from streaming_jobs.games import identify
-from streaming_jobs.lake import Lake
+from streaming_jobs.lake import Lake, sql_in
 from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.metrics import JobMetrics
 from streaming_jobs.transforms import (
@@ -111,7 +112,7 @@ class StreamJob:
         self._step("bronze")
         self._fault("after_bronze", batch_id)
 
-        committed = bronze if wrote else self.lake.read(L.BRONZE, filters=[("ingest_batch_id", "=", batch_id)])
+        committed = bronze if wrote else self.lake.read(L.BRONZE, f"ingest_batch_id = {int(batch_id)}")
         parsed = parse_records(self._local(committed)).cache()
         names = [row["name"] for row in game_names(parsed).collect()]
         identities = {name: identify(name) for name in names}
@@ -129,7 +130,7 @@ class StreamJob:
             path = f"silver/{table}"
             self.lake.insert_new(path, data, batch_id, "event_id", ["poll_date"])
             dates = sorted(set(data["poll_date"].to_pylist()))
-            fresh = self.lake.read(path, filters=[("poll_date", "in", dates), ("ingest_batch_id", "=", batch_id)])
+            fresh = self.lake.read(path, f"{sql_in('poll_date', dates)} AND ingest_batch_id = {int(batch_id)}")
             if fresh is not None and fresh.num_rows:
                 new_rows[table] = self._local(fresh)
         parsed.unpersist()
@@ -155,16 +156,17 @@ class StreamJob:
         """Counts, manifests and completeness per poll; returns the polls this batch closed."""
         counts = {}
         if any(t != "poll_manifests" for t in new_rows):
-            for row in poll_counts_delta({k: v for k, v in new_rows.items() if k != "poll_manifests"}).collect():
+            delta = poll_counts_delta({k: v for k, v in new_rows.items() if k != "poll_manifests"}).toArrow()
+            for row in delta.to_pylist():
                 counts[row["poll_id"]] = (row["records"], row["first_observed_at"])
         manifests = {}
         if "poll_manifests" in new_rows:
-            for row in new_rows["poll_manifests"].collect():
-                manifests[row["poll_id"]] = row.asDict()
+            for row in new_rows["poll_manifests"].toArrow().to_pylist():  # Arrow keeps time zones
+                manifests[row["poll_id"]] = row
         touched = sorted(set(counts) | set(manifests))
         known = {}
-        for filters in ([("status", "=", "open")], [("poll_id", "in", touched)] if touched else None):
-            found = self.lake.read(L.POLLS, filters=filters) if filters else None
+        for where in ("status = 'open'", sql_in("poll_id", touched) if touched else None):
+            found = self.lake.read(L.POLLS, where) if where else None
             known.update({r["poll_id"]: r for r in found.to_pylist()} if found is not None else {})
         updates = []
         for poll_id in sorted(set(touched) | {p for p, r in known.items() if r["status"] == "open"}):
@@ -174,7 +176,7 @@ class StreamJob:
                 "poll_id": poll_id, "source": None, "platform": None, "record_kind": None, "expected": None,
                 "received": 0, "scheduled_at": None, "started_at": None, "finished_at": None,
                 "interval_seconds": None, "pages": None, "pages_failed": None, "manifest_coverage": None,
-                "errors": None, "overran": None, "first_seen_at": now, "status": "open", "coverage": None,
+                "errors": None, "overran": None, "first_seen_at": now, "last_seen_at": now, "status": "open", "coverage": None,
                 "closed_at": None, "closed_batch_id": None, "updated_batch_id": batch_id,
             }
             if manifest:
@@ -186,10 +188,12 @@ class StreamJob:
                            errors=manifest["errors"], overran=manifest["overran"])
             row["received"] += counts.get(poll_id, (0, None))[0]
             row["updated_batch_id"] = batch_id
+            if poll_id in counts or manifest:
+                row["last_seen_at"] = now
             if row["status"] == "open":
                 if row["expected"] is not None and row["received"] >= row["expected"]:
                     row.update(status="complete", coverage=row["manifest_coverage"], closed_at=now, closed_batch_id=batch_id)
-                elif now - (row["finished_at"] or row["first_seen_at"]) > self.grace:
+                elif now - row["last_seen_at"] > self.grace:  # arrival time: replays decide alike
                     share = row["received"] / row["expected"] if row["expected"] else None
                     coverage = None if share is None or row["manifest_coverage"] is None else round(row["manifest_coverage"] * share, 4)
                     row.update(status="partial", coverage=coverage, closed_at=now, closed_batch_id=batch_id)
@@ -198,7 +202,7 @@ class StreamJob:
             data = pa.Table.from_pylist(updates, schema=POLLS_SCHEMA)
             self.lake.upsert(L.POLLS, data, batch_id, "t.poll_id = s.poll_id",
                              {c: f"s.{c}" for c in POLLS_SCHEMA.names if c != "poll_id"})
-        polls = self.lake.read(L.POLLS, filters=[("closed_batch_id", "=", batch_id)])
+        polls = self.lake.read(L.POLLS, f"closed_batch_id = {int(batch_id)}")
         return polls.to_pylist() if polls is not None else []
 
     def _update_totals(self, new_rows: dict[str, DataFrame], closed: list[dict], batch_id: int) -> None:
@@ -210,7 +214,7 @@ class StreamJob:
             parts.append(delta)
         closing = {p["poll_id"]: p for p in closed}
         if closing:
-            existing = self.lake.read(L.TOTALS, filters=[("poll_id", "in", sorted(closing))])
+            existing = self.lake.read(L.TOTALS, sql_in("poll_id", sorted(closing)))
             if existing is not None and existing.num_rows:
                 parts.append(existing.select(TOTALS_DELTA_COLUMNS).set_column(
                     TOTALS_DELTA_COLUMNS.index("viewers"), "viewers", pa.nulls(existing.num_rows, pa.int64()))
@@ -231,7 +235,7 @@ class StreamJob:
             else:
                 merged[key] = row
         out = []
-        polls = self.lake.read(L.POLLS, filters=[("poll_id", "in", sorted({k[1] for k in merged}))])
+        polls = self.lake.read(L.POLLS, sql_in("poll_id", sorted({k[1] for k in merged})))
         status = {p["poll_id"]: p for p in polls.to_pylist()} if polls is not None else {}
         for row in merged.values():
             poll = status.get(row["poll_id"], {})
@@ -263,7 +267,7 @@ class StreamJob:
         })
 
     def _latest_complete_polls(self) -> list[dict]:
-        polls = self.lake.read(L.POLLS, filters=[("status", "=", "complete")])
+        polls = self.lake.read(L.POLLS, "status = 'complete'")
         if polls is None:
             return []
         latest: dict[tuple, dict] = {}
@@ -280,7 +284,7 @@ class StreamJob:
         polls = [p for p in polls if p["record_kind"] in ("stream_snapshot", "video_snapshot", "player_count")]
         if not polls and not self.redis_stale:
             return "nothing"
-        totals = self.lake.read(L.TOTALS, filters=[("poll_id", "in", sorted(p["poll_id"] for p in polls))]) if polls else None
+        totals = self.lake.read(L.TOTALS, sql_in("poll_id", sorted(p["poll_id"] for p in polls))) if polls else None
         by_poll: dict[str, list[dict]] = {}
         for row in (totals.to_pylist() if totals is not None else []):
             value = row["players"] if row["platform"] == "steam" else row["viewers"]
@@ -326,7 +330,8 @@ POLLS_SCHEMA = pa.schema([
     ("started_at", pa.timestamp("us", tz="UTC")), ("finished_at", pa.timestamp("us", tz="UTC")),
     ("interval_seconds", pa.float64()), ("pages", pa.int64()), ("pages_failed", pa.int64()),
     ("manifest_coverage", pa.float64()), ("errors", pa.list_(pa.string())), ("overran", pa.bool_()),
-    ("first_seen_at", pa.timestamp("us", tz="UTC")), ("status", pa.string()), ("coverage", pa.float64()),
+    ("first_seen_at", pa.timestamp("us", tz="UTC")), ("last_seen_at", pa.timestamp("us", tz="UTC")),
+    ("status", pa.string()), ("coverage", pa.float64()),
     ("closed_at", pa.timestamp("us", tz="UTC")), ("closed_batch_id", pa.int64()), ("updated_batch_id", pa.int64()),
 ])
 TOTALS_DELTA_SCHEMA = pa.schema([

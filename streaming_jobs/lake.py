@@ -7,11 +7,12 @@ writes nothing twice. Writers are single per app id (one streaming job, one back
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import pyarrow as pa
-import pyarrow.compute as pc
-from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from deltalake import CommitProperties, DeltaTable, QueryBuilder, Transaction, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 BRONZE = "bronze/records"
@@ -86,14 +87,40 @@ class Lake:
          .when_matched_update(updates=updates).when_not_matched_insert_all().execute())
         return True
 
-    def read(self, table: str, filters: list[tuple] | None = None, columns: list[str] | None = None) -> pa.Table | None:
+    def read(self, table: str, where: str | None = None, columns: list[str] | None = None) -> pa.Table | None:
+        """Rows matching a SQL condition, read by delta-rs' own engine (partition and file pruning)."""
         delta = self.table(table)
         if delta is None:
             return None
-        return delta.to_pyarrow_table(filters=filters or None, columns=columns)
+        select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        sql = f"SELECT {select} FROM t" + (f" WHERE {where}" if where else "")
+        return plain(pa.RecordBatchReader.from_stream(QueryBuilder().register("t", delta).execute(sql)).read_all())
 
 
-def rows_of_batch(table: pa.Table | None, batch_id: int, column: str = "ingest_batch_id") -> pa.Table | None:
-    if table is None:
-        return None
-    return table.filter(pc.equal(table[column], batch_id))
+def plain(table: pa.Table) -> pa.Table:
+    """Arrow's view types (what DataFusion returns) as the plain types Spark and pandas take."""
+    def unview(kind: pa.DataType) -> pa.DataType:
+        if kind == pa.string_view():
+            return pa.string()
+        if kind == pa.binary_view():
+            return pa.binary()
+        if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_list_view(kind):
+            return pa.list_(unview(kind.value_type))
+        return kind
+    schema = pa.schema([field.with_type(unview(field.type)) for field in table.schema])
+    return table if schema == table.schema else table.cast(schema)
+
+
+def sql_in(column: str, values: Iterable[object]) -> str:
+    """`column IN (...)` with every value quoted as a SQL literal."""
+    items = []
+    for value in values:
+        if isinstance(value, bool):
+            items.append("TRUE" if value else "FALSE")
+        elif isinstance(value, int):
+            items.append(str(value))
+        elif isinstance(value, date):
+            items.append(f"DATE '{value.isoformat()}'")
+        else:
+            items.append("'" + str(value).replace("'", "''") + "'")
+    return f'"{column}" IN ({", ".join(items)})' if items else "FALSE"

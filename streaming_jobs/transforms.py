@@ -87,14 +87,17 @@ TIMESTAMP_FIELDS = ("observed_at", "started_at", "actual_start_time", "scheduled
 
 
 def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime) -> DataFrame:
-    """Every record as received, with stream metadata; partitioned by source and ingest date."""
-    payload = F.col("data").cast("string")
+    """Every record as received (raw bytes, and as text when it is UTF-8), with stream metadata;
+    partitioned by source and ingest date."""
+    text = F.col("data").cast("string")
+    payload = F.when(F.encode(text, "UTF-8") == F.col("data"), text)  # invalid UTF-8 would not round-trip
     source = F.get_json_object(payload, "$.source")
     return raw.select(
         F.col("stream"), F.col("shard_id"), F.col("sequence_number"), F.col("partition_key"),
         F.col("approximate_arrival_timestamp").alias("arrival_time"),
         F.lit(ingested_at).cast("timestamp").alias("ingested_at"),
         F.lit(batch_id).cast("long").alias("ingest_batch_id"),
+        F.col("data"),
         payload.alias("payload"),
         F.when(source.isin("steam", "twitch", "youtube", "synthetic"), source).otherwise(F.lit("unknown")).alias("source"),
         F.to_date(F.lit(ingested_at).cast("timestamp")).alias("ingest_date"),
@@ -142,8 +145,9 @@ def parse_records(bronze: DataFrame) -> DataFrame:
     raw_version = F.get_json_object(F.col("payload"), "$.schema_version")
     typed = parsed.select(
         "*", *[F.col(f"r.{f.name}").alias(f.name) for f in _all_fields()],
-    ).drop("r").withColumn("observed_ts", F.to_timestamp(F.col("observed_at")))
-    reason = F.when(F.col("r_valid_json").isNull(), F.lit("malformed JSON: not a JSON object"))
+    ).drop("r").withColumn("observed_ts", F.try_to_timestamp(F.col("observed_at")))
+    reason = F.when(F.col("payload").isNull(), F.lit("payload is not UTF-8 text"))
+    reason = reason.when(F.col("r_valid_json").isNull(), F.lit("malformed JSON: not a JSON object"))
     reason = reason.when(~raw_version.isin(*[str(v) for v in SUPPORTED_SCHEMA_VERSIONS]),
                          F.concat(F.lit("unknown schema_version "), F.coalesce(raw_version, F.lit("(missing)"))))
     reason = reason.when(~raw_kind.isin(*FIELDS), F.concat(F.lit("unknown kind "), F.coalesce(raw_kind, F.lit("(missing)"))))
@@ -157,12 +161,13 @@ def parse_records(bronze: DataFrame) -> DataFrame:
 def quarantine_frame(parsed: DataFrame) -> DataFrame:
     return parsed.where(F.col("quarantine_reason").isNotNull()).select(
         "stream", "shard_id", "sequence_number", "arrival_time", "ingested_at", "ingest_batch_id",
-        F.col("bronze_source").alias("source"), F.col("quarantine_reason").alias("reason"), "payload", "ingest_date",
+        F.col("bronze_source").alias("source"), F.col("quarantine_reason").alias("reason"),
+        F.coalesce(F.col("payload"), F.concat(F.lit("base64:"), F.base64(F.col("data")))).alias("payload"), "ingest_date",
     )
 
 
 def _ts(name: str) -> Column:
-    return F.to_timestamp(F.col(name)).alias(name)
+    return F.try_to_timestamp(F.col(name)).alias(name)
 
 
 def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFrame]:

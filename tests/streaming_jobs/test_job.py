@@ -1,0 +1,184 @@
+"""The streaming job against the embedded Kinesis, real local Spark, real Delta tables and Redis."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+import redis
+
+from gamestream.contracts import PollManifest, StreamSnapshot
+from producers.clock import ManualClock
+from producers.poll_loop import PollLoop
+from producers.synthetic import SyntheticPoller
+from streaming_jobs.games import identify
+from streaming_jobs.job import StreamJob
+from streaming_jobs.lake import Lake
+from streaming_jobs.run import start_query
+from tests.producers.conftest import ListSink
+from tests.streaming_jobs.conftest import put
+
+T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+
+def run_job(spark, settings):
+    job = StreamJob(settings, spark)
+    query = start_query(settings, spark, job, available_now=True)
+    query.awaitTermination(300)
+    assert query.exception() is None
+    job.live.close()
+    return job
+
+
+def synthetic_records(settings, polls=3, interval=60):
+    sink = ListSink()
+    loop = PollLoop(SyntheticPoller(settings, interval=interval), sink, ManualClock(T0))
+    for k in range(polls):
+        loop.run_slot(T0 + timedelta(seconds=k * interval))
+    return sink.records
+
+
+def table(settings, name):
+    found = Lake(settings.lake_path).read(name)
+    return found.to_pandas() if found is not None else pd.DataFrame()
+
+
+def expected_totals(records):
+    rows = []
+    for r in records:
+        if r.kind == "stream_snapshot":
+            rows.append(("twitch", r.poll_id, r.game_name or "unattributed", r.viewer_count, None))
+        elif r.kind == "video_snapshot":
+            rows.append(("youtube", r.poll_id, r.game_name, r.concurrent_viewers, None))
+        elif r.kind == "player_count":
+            rows.append(("steam", r.poll_id, r.app_name, None, r.player_count))
+    frame = pd.DataFrame(rows, columns=["platform", "poll_id", "game_name", "viewers", "players"])
+    frame["game_key"] = [identify(name).key for name in frame.game_name]  # "Nioh 2" and its edition are one game
+    return frame.groupby(["platform", "poll_id", "game_key"]).agg(
+        viewers=("viewers", "sum"), players=("players", "sum"), channels=("viewers", "size")).reset_index()
+
+
+@pytest.fixture()
+def small(fresh):
+    return fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600})
+
+
+def test_bronze_and_silver_hold_exactly_what_was_sent_and_totals_match_pandas(spark, small):
+    records = synthetic_records(small, polls=3)
+    put(small, [r.to_json() for r in records], keys=[r.entity_id for r in records])
+    run_job(spark, small)
+    bronze = table(small, "bronze/records")
+    assert sorted(json.loads(p)["event_id"] for p in bronze.payload) == sorted(r.event_id for r in records)
+    silver_ids = []
+    for name in ("stream_snapshots", "player_counts", "category_snapshots", "video_snapshots", "poll_manifests"):
+        silver_ids += list(table(small, f"silver/{name}").event_id)
+    assert sorted(silver_ids) == sorted(r.event_id for r in records)
+
+    totals = table(small, "silver/game_poll_totals")
+    assert set(totals.status) == {"complete"}
+    expected = expected_totals(records)
+    got = totals.groupby(["platform", "poll_id", "game_key"]).agg(
+        viewers=("viewers", "sum"), players=("players", "sum"), channels=("channels", "sum")).reset_index()
+    merged = expected.merge(got, on=["platform", "poll_id", "game_key"], suffixes=("_want", "_got"), how="outer")
+    assert len(merged) == len(expected) == len(got)
+    for platform, want, have in (("twitch", "viewers_want", "viewers_got"), ("youtube", "viewers_want", "viewers_got"),
+                                 ("steam", "players_want", "players_got")):
+        part = merged[merged.platform == platform]
+        assert (part[want].astype("int64") == part[have].astype("int64")).all(), platform
+    twitch = merged[merged.platform == "twitch"]
+    assert (twitch.channels_want == twitch.channels_got).all()
+
+    polls = table(small, "silver/polls")
+    assert len(polls) == 12 and set(polls.status) == {"complete"}
+    assert (polls.expected == polls.received).all()
+    games = table(small, "silver/games")
+    just_chatting = games[games.game_key == "just chatting"].iloc[0]
+    assert not just_chatting.is_game
+    assert games[games.game_key == "counter strike global offensive"].iloc[0].steam_app_id == 730
+
+    live = redis.Redis.from_url(small.redis_url, decode_responses=True)
+    latest = totals[totals.poll_id == max(p for p in totals.poll_id if "twitch_streams" in p)]
+    zset = dict(live.zrange("gst:live:twitch", 0, -1, withscores=True))
+    assert zset == {row.game_key: float(row.viewers) for row in latest.itertuples()}
+    assert int(live.hget("gst:platform:twitch", "total")) == int(latest.viewers.sum())
+
+
+def test_duplicates_across_batches_and_runs_are_removed(spark, small):
+    records = synthetic_records(small, polls=2)
+    payloads = [r.to_json() for r in records]
+    put(small, payloads)
+    run_job(spark, small)
+    put(small, payloads[: len(payloads) // 2])  # an at-least-once retry re-sends half of them
+    run_job(spark, small)
+    bronze = table(small, "bronze/records")
+    assert len(bronze) == len(payloads) + len(payloads) // 2
+    streams = table(small, "silver/stream_snapshots")
+    assert streams.event_id.is_unique
+    assert len(streams) == sum(1 for r in records if r.kind == "stream_snapshot")
+    totals = table(small, "silver/game_poll_totals")
+    twitch = totals[totals.platform == "twitch"]
+    assert twitch.viewers.sum() == sum(r.viewer_count for r in records if r.kind == "stream_snapshot")
+
+
+def test_manifest_first_then_records_and_a_partial_poll_closed_after_grace(spark, fresh):
+    settings = fresh.model_copy(update={"poll_grace_seconds": 1})
+    poll_a, poll_b = "twitch:twitch_head:1795662000", "twitch:twitch_head:1795662060"
+
+    def snap(poll, n, game="Dota 2"):
+        return StreamSnapshot.create(source="twitch", observed_at=T0, poll_id=poll, stream_id=f"{poll}-{n}",
+                                     channel_id=str(n), channel_name=f"c{n}", game_id="29595", game_name=game,
+                                     viewer_count=100 + n)
+
+    def manifest(poll, count):
+        return PollManifest.create(source="twitch", observed_at=T0, poll_id=poll, platform="twitch",
+                                   record_kind="stream_snapshot", record_count=count, scheduled_at=T0,
+                                   started_at=T0, finished_at=T0 + timedelta(seconds=5), interval_seconds=60,
+                                   pages=1, coverage=0.9)
+
+    put(settings, [manifest(poll_a, 3).to_json(), snap(poll_a, 1).to_json(),
+                   manifest(poll_b, 4).to_json(), snap(poll_b, 1).to_json()])
+    run_job(spark, settings)
+    polls = table(settings, "silver/polls").set_index("poll_id")
+    assert polls.loc[poll_a, "status"] == "open" and polls.loc[poll_a, "received"] == 1
+    import time
+
+    time.sleep(1.5)  # longer than the grace period: poll_b, which gets nothing more, closes as partial
+    put(settings, [snap(poll_a, 2).to_json(), snap(poll_a, 3, game="Dota 2™").to_json()])
+    run_job(spark, settings)
+    polls = table(settings, "silver/polls").set_index("poll_id")
+    assert polls.loc[poll_a, "status"] == "complete" and polls.loc[poll_a, "received"] == 3
+    assert polls.loc[poll_b, "status"] == "partial"  # its records arrived long before; 1 of 4 ever came
+    assert polls.loc[poll_b, "coverage"] == pytest.approx(0.9 * 1 / 4)
+    totals = table(settings, "silver/game_poll_totals").set_index("poll_id")
+    assert totals.loc[poll_a, "viewers"] == 101 + 102 + 103  # "Dota 2™" is the same game
+    assert totals.loc[poll_a, "channels"] == 3 and totals.loc[poll_a, "status"] == "complete"
+    assert totals.loc[poll_b, "status"] == "partial"
+    live = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    assert live.hget("gst:game:twitch:dota 2", "value") == "306"  # only the complete poll is live
+
+
+def test_malformed_and_unknown_records_go_to_quarantine_with_reasons(spark, fresh):
+    good = StreamSnapshot.create(source="twitch", observed_at=T0, poll_id="p", stream_id="s1", channel_id="c",
+                                 channel_name="c", viewer_count=5).model_dump(mode="json")
+    bad = [
+        b"{not json",
+        json.dumps({**good, "schema_version": 99}),
+        json.dumps({**good, "kind": "chat_message"}),
+        json.dumps({**good, "viewer_count": -3}),
+        json.dumps({**good, "viewer_count": "many"}),
+        json.dumps({**good, "event_id": "0" * 32}),
+        json.dumps({**good, "observed_at": "yesterday"}),
+        b"\xff\xfe binary",
+    ]
+    put(fresh, [*bad, json.dumps(good)])
+    run_job(spark, fresh)
+    quarantine = table(fresh, "quarantine/records")
+    reasons = sorted(quarantine.reason)
+    assert len(quarantine) == len(bad)
+    for fragment in ("not UTF-8", "malformed JSON", "unknown schema_version 99", "unknown kind chat_message", "negative viewer_count",
+                     "mistyped field viewer_count", "event_id does not match", "observed_at"):
+        assert any(fragment in reason for reason in reasons), fragment
+    assert "{not json" in set(quarantine.payload)
+    assert "base64:" + base64.b64encode(b"\xff\xfe binary").decode() in set(quarantine.payload)
+    assert list(table(fresh, "silver/stream_snapshots").event_id) == [good["event_id"]]
