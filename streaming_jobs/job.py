@@ -38,6 +38,8 @@ from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.metrics import JobMetrics
 from streaming_jobs.transforms import (
     bronze_frame,
+    bronze_of,
+    tagged_union,
     game_names,
     parse_records,
     poll_counts_delta,
@@ -80,7 +82,7 @@ class StreamJob:
         self.lake = lake or Lake(settings.lake_path)
         self.live = live if live is not None else LiveWriter(settings.redis_url)
         self.metrics = metrics or JobMetrics()
-        self.redis_stale = True  # resync once at start: the live state may predate this run
+        self.redis_stale: bool | None = None  # unknown until the first batch compares positions
         self.grace = timedelta(seconds=settings.poll_grace_seconds)
         self.status_file = Path(settings.checkpoint_path) / "status.json"
 
@@ -107,24 +109,33 @@ class StreamJob:
         arrival = pc.max(raw_arrow["approximate_arrival_timestamp"]).as_py() or datetime.now(UTC)
         behind = pc.max(raw_arrow["millis_behind_latest"]).as_py() or 0
 
-        bronze = bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC)).toArrow()
+        fresh_parse = parse_records(bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC))).cache()
+        bronze = bronze_of(fresh_parse).toArrow()
         wrote = self.lake.append(L.BRONZE, bronze, batch_id, ["source", "ingest_date"])
         self._step("bronze")
         self._fault("after_bronze", batch_id)
 
-        committed = bronze if wrote else self.lake.read(L.BRONZE, f"ingest_batch_id = {int(batch_id)}")
-        parsed = parse_records(self._local(committed)).cache()
+        if wrote:
+            parsed = fresh_parse
+        else:  # a replayed batch: silver comes from the bronze rows that were committed
+            fresh_parse.unpersist()
+            parsed = parse_records(self._local(self.lake.read(L.BRONZE, f"ingest_batch_id = {int(batch_id)}"))).cache()
         names = [row["name"] for row in game_names(parsed).collect()]
         identities = {name: identify(name) for name in names}
         keys = self._local(pa.table({"name": pa.array(names, pa.string()),
                                      "game_key": pa.array([identities[n].key for n in names], pa.string())}))
-        quarantine = quarantine_frame(parsed).toArrow()
-        if quarantine.num_rows:
-            self.lake.append(L.QUARANTINE, quarantine, batch_id, ["ingest_date"])
+        frames = {**silver_frames(parsed, keys), "quarantine": quarantine_frame(parsed)}
+        rows = tagged_union(frames).toArrow()
+        parsed.unpersist()
+        quarantined = 0
         new_rows: dict[str, DataFrame] = {}
-        for table, frame in silver_frames(parsed, keys).items():
-            data = frame.toArrow()
+        for table, frame in frames.items():
+            data = rows.filter(pc.equal(rows["table"], table)).select(frame.columns)
             if data.num_rows == 0:
+                continue
+            if table == "quarantine":
+                quarantined = data.num_rows
+                self.lake.append(L.QUARANTINE, data, batch_id, ["ingest_date"])
                 continue
             data = data.append_column("poll_date", poll_date(data["poll_id"], data["observed_date"]))
             path = f"silver/{table}"
@@ -133,7 +144,6 @@ class StreamJob:
             fresh = self.lake.read(path, f"{sql_in('poll_date', dates)} AND ingest_batch_id = {int(batch_id)}")
             if fresh is not None and fresh.num_rows:
                 new_rows[table] = self._local(fresh)
-        parsed.unpersist()
         self._step("silver")
 
         closed = self._update_polls(new_rows, batch_id, arrival)
@@ -148,7 +158,7 @@ class StreamJob:
         redis_state = self._update_live(completed, batch_id)
         self._step("redis")
         self._fault("after_redis", batch_id)
-        report = self._report(batch_id, raw_arrow.num_rows, quarantine.num_rows, started, behind, len(completed), redis_state)
+        report = self._report(batch_id, raw_arrow.num_rows, quarantined, started, behind, len(completed), redis_state)
         self._fault("before_spark_commit", batch_id)
         return report
 
@@ -280,6 +290,9 @@ class StreamJob:
         return list(latest.values())
 
     def _update_live(self, completed: list[dict], batch_id: int) -> str:
+        if self.redis_stale is None:  # after a restart: in step unless Redis missed batches
+            last = self.live.last_batch()
+            self.redis_stale = last is None or last < batch_id - 1
         polls = self._latest_complete_polls() if self.redis_stale else completed
         polls = [p for p in polls if p["record_kind"] in ("stream_snapshot", "video_snapshot", "player_count")]
         if not polls and not self.redis_stale:

@@ -6,7 +6,8 @@ Spark 3.5): no Arrow conversions, no Python data sources, no Spark-4-only functi
     parsed = parse_records(bronze)                      # typed columns + a quarantine reason
     quarantine = quarantine_frame(parsed)
     silver = silver_frames(parsed, game_keys)           # {table: DataFrame}, deduplicated in-batch
-    totals = poll_totals_delta(silver, batch_id)        # per platform x game x poll, this batch's new rows
+    rows = tagged_union({**silver, "quarantine": quarantine})  # one action for every table
+    totals = poll_totals_delta(new_rows)                # per platform x game x poll, from newly inserted rows
 """
 
 from __future__ import annotations
@@ -156,6 +157,24 @@ def parse_records(bronze: DataFrame) -> DataFrame:
     return (typed.withColumn("r_valid_json", F.get_json_object(F.col("payload"), "$"))
             .withColumn("quarantine_reason", reason.otherwise(F.lit(None)))
             .drop("r_valid_json"))
+
+
+BRONZE_COLUMNS = ["stream", "shard_id", "sequence_number", "partition_key", "arrival_time", "ingested_at",
+                  "ingest_batch_id", "data", "payload", "source", "ingest_date"]
+
+
+def bronze_of(parsed: DataFrame) -> DataFrame:
+    """The bronze columns of parsed rows (so one cached parse serves bronze and silver)."""
+    return parsed.select(*[F.col("bronze_source").alias("source") if c == "source" else F.col(c) for c in BRONZE_COLUMNS])
+
+
+def tagged_union(frames: dict[str, DataFrame]) -> DataFrame:
+    """Several tables' rows as one DataFrame tagged by `table`, so one Spark job computes them all."""
+    tagged = [frame.withColumn("table", F.lit(name)) for name, frame in frames.items()]
+    result = tagged[0]
+    for frame in tagged[1:]:
+        result = result.unionByName(frame, allowMissingColumns=True)
+    return result
 
 
 def quarantine_frame(parsed: DataFrame) -> DataFrame:
