@@ -95,7 +95,7 @@ def _wait_for_redis(url: str, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def _redis_server(port: int, workdir: Path) -> Iterator[int]:
+def redis_server(port: int, workdir: Path) -> Iterator[int]:
     workdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
@@ -180,7 +180,7 @@ def embedded_stack(
         redis_port = free_port()
         redis_pid = None
         if redis_backend == "redis-server":
-            redis_pid = stack.enter_context(_redis_server(redis_port, data_dir / "redis"))
+            redis_pid = stack.enter_context(redis_server(redis_port, data_dir / "redis"))
         else:
             stack.enter_context(_fake_redis_server(redis_port))
 

@@ -22,12 +22,11 @@ from tests.streaming_jobs.conftest import put
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 
-def run_job(spark, settings):
-    job = StreamJob(settings, spark)
+def run_job(spark, settings, job=None):
+    job = job or StreamJob(settings, spark)
     query = start_query(settings, spark, job, available_now=True)
     query.awaitTermination(300)
     assert query.exception() is None
-    job.live.close()
     return job
 
 
@@ -182,3 +181,35 @@ def test_malformed_and_unknown_records_go_to_quarantine_with_reasons(spark, fres
     assert "{not json" in set(quarantine.payload)
     assert "base64:" + base64.b64encode(b"\xff\xfe binary").decode() in set(quarantine.payload)
     assert list(table(fresh, "silver/stream_snapshots").event_id) == [good["event_id"]]
+
+
+def test_redis_down_does_not_stop_the_lake_and_the_live_state_catches_up(spark, fresh, tmp_path):
+    from gamestream.embedded import free_port, redis_server
+
+    port = free_port()
+    settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600,
+                                        "redis_url": f"redis://127.0.0.1:{port}/0"})
+    records = synthetic_records(settings, polls=5)
+    by_poll = sorted({r.poll_id.rsplit(":", 1)[1] for r in records})
+    waves = [[r for r in records if r.poll_id.rsplit(":", 1)[1] in slots] for slots in (by_poll[:2], by_poll[2:4], by_poll[4:])]
+    with redis_server(port, tmp_path / "redis"):
+        put(settings, [r.to_json() for r in waves[0]])
+        job = run_job(spark, settings)
+        assert job.redis_stale is False
+    put(settings, [r.to_json() for r in waves[1]])  # Redis is down for these batches
+    run_job(spark, settings, job)
+    assert job.redis_stale is True
+    polls = table(settings, "silver/polls")
+    assert len(polls) == 16 and set(polls.status) == {"complete"}  # the lake went on
+    with redis_server(port, tmp_path / "redis"):  # back, and empty: it kept nothing on disk
+        put(settings, [r.to_json() for r in waves[2]])
+        run_job(spark, settings, job)
+        assert job.redis_stale is False
+        live = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        totals = table(settings, "silver/game_poll_totals")
+        for platform, value in (("twitch", "viewers"), ("youtube", "viewers"), ("steam", "players")):
+            mine = totals[totals.platform == platform]
+            latest = mine[mine.scheduled_at == mine.scheduled_at.max()]
+            assert dict(live.zrange(f"gst:live:{platform}", 0, -1, withscores=True)) == {
+                row.game_key: float(getattr(row, value)) for row in latest.itertuples()}, platform
+    job.live.close()

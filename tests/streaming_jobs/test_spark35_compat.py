@@ -1,0 +1,59 @@
+"""The bronze/silver transformations give the same rows under PySpark 3.5 (AWS Glue 5.0) as under
+the PySpark 4 the local job runs. The 3.5 interpreter lives in its own virtualenv (`make test`
+creates .venv-spark35); GST_SPARK35_PYTHON points at another one."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gamestream.contracts import PlayerCount, PollManifest, StreamSnapshot, VideoSnapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+SPARK35 = Path(os.environ.get("GST_SPARK35_PYTHON", ROOT / ".venv-spark35" / "bin" / "python"))
+T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+
+def payloads():
+    good = [
+        StreamSnapshot.create(source="twitch", observed_at=T0, poll_id="twitch:twitch_head:1795662000", stream_id="1",
+                              channel_id="c", channel_name="a", game_id="1", game_name="Dota 2", viewer_count=10,
+                              started_at=T0 - timedelta(hours=1), is_mature=True),
+        StreamSnapshot.create(source="twitch", observed_at=T0, poll_id="twitch:twitch_head:1795662000", stream_id="2",
+                              channel_id="d", channel_name="b", viewer_count=4),
+        PlayerCount.create(source="steam", observed_at=T0, poll_id="steam:steam_players:1795662000", app_id=570,
+                           app_name="Dota 2", player_count=700_000),
+        VideoSnapshot.create(source="youtube", observed_at=T0, poll_id="youtube:youtube_videos:1795662000",
+                             video_id="v", channel_id="ch", tags=["a", "b"], game_name="Dota 2", concurrent_viewers=33),
+        PollManifest.create(source="twitch", observed_at=T0, poll_id="twitch:twitch_head:1795662000", platform="twitch",
+                            record_kind="stream_snapshot", record_count=2, scheduled_at=T0, started_at=T0,
+                            finished_at=T0, interval_seconds=60, errors=["x"]),
+    ]
+    first = good[0].model_dump(mode="json")
+    return [r.to_json() for r in good] + [
+        "{broken", json.dumps({**first, "schema_version": 2}), json.dumps({**first, "viewer_count": -1}),
+        json.dumps({**first, "event_id": "f" * 32}), good[0].to_json(),  # a duplicate in the batch
+    ]
+
+
+def run(python, env_extra=None):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYSPARK_PYTHON": str(python), **(env_extra or {})}
+    out = subprocess.run([str(python), str(ROOT / "tests/streaming_jobs/spark35_probe.py")], input=json.dumps(payloads()),
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not SPARK35.exists(), reason=f"no PySpark 3.5 interpreter at {SPARK35} (make test creates it)")
+def test_transformations_agree_between_spark_35_and_spark_4():
+    old = run(SPARK35)
+    new = run(sys.executable)
+    assert old.pop("spark_version").startswith("3.5")
+    assert new.pop("spark_version").startswith("4.")
+    assert old == new
+    assert len(new["stream_snapshots"]) == 2 and len(new["quarantine"]) == 4
+    assert [r for r in new["totals"] if "twitch" in r][0]
