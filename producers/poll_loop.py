@@ -126,7 +126,8 @@ class PollLoop:
             self.poller.poll(session)
         except Exception as exc:  # a poller bug must not end a long-running producer
             log.exception("poll_failed", source=str(self.poller.source), slot=slot.isoformat())
-            for recorder in session.recorders or [session.open(str(self.poller.source), "player_count", "failed")]:
+            self.health.errors += not session.recorders  # nothing opened: no manifest to carry the error
+            for recorder in session.recorders:
                 recorder.error(f"poll aborted: {type(exc).__name__}: {exc}")
         finished = self.clock.now()
         manifests = [recorder.manifest(finished) for recorder in session.recorders]

@@ -304,6 +304,7 @@ class StreamJob:
             by_poll.setdefault(row["poll_id"], []).append({
                 "key": row["game_key"], "name": row["game_name"], "value": value or 0, "viewers": row["viewers"] or 0,
                 "channels": row["channels"] or 0, "players": row["players"] or 0})
+        # a Twitch head poll reads only the first pages: a game missing from it has not gone offline
         updates = [PollUpdate(platform=p["platform"], poll_id=p["poll_id"], observed_at=p["scheduled_at"].isoformat(),
                               observed_ts=p["scheduled_at"].timestamp(), replace="twitch_head" not in p["poll_id"],
                               games=by_poll.get(p["poll_id"], []))

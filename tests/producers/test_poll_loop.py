@@ -59,3 +59,14 @@ def test_stop_event_ends_the_loop(clock, sink):
 
     PollLoop(StopAfterOne(clock, [1, 1, 1]), sink, clock, stop).run()
     assert len(sink.of_kind("poll_manifest")) == 1
+
+
+def test_a_poller_failing_before_it_opens_a_poll_does_not_crash_the_loop(clock, sink):
+    class Broken(ScriptedPoller):
+        def poll(self, session):
+            raise ConnectionError("catalog unavailable")
+
+    loop = PollLoop(Broken(clock, []), sink, clock)
+    loop.run(max_polls=2)
+    assert loop.health.polls == 2 and loop.health.errors == 2
+    assert sink.records == []

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -45,5 +44,3 @@ def put(settings, payloads, keys=None):
                                        Records=[{"Data": d, "PartitionKey": k} for d, k in zip(chunk, ks)])
         assert response["FailedRecordCount"] == 0
 
-
-os.environ.setdefault("PYSPARK_PYTHON", __import__("sys").executable)
