@@ -67,12 +67,13 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
             from producers.run import background_producer
             from streaming_jobs.run import background_stream
 
-            stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
-            console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
-                          f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
+            # entered first, left last: on exit the producer stops, then the job drains the stream
             stages.enter_context(background_stream(stack.settings))
             console.print(f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
                           f"live metrics in Redis; `gst status` shows its last batch")
+            stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
+            console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
+                          f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
         if env_file:
             env_file.parent.mkdir(parents=True, exist_ok=True)
             env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
@@ -93,7 +94,9 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
 @app.command()
 def demo(data_dir: DataDir = None, duration: Duration = None) -> None:
     """Run the whole system on the embedded stack: no services, no keys."""
-    _run_embedded(data_dir, duration, "Game Stream Trends demo (embedded stack)", with_stages=True)
+    data_dir = data_dir or Settings().data_dir
+    _run_embedded(data_dir, duration, "Game Stream Trends demo (embedded stack)", data_dir / "stack.env",
+                  with_stages=True)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -56,6 +57,16 @@ def background_stream(settings: Settings) -> Iterator[StreamingQuery]:
     try:
         yield query
     finally:
+        drain(query)
         query.stop()
         job.live.close()
         spark.stop()
+
+
+def drain(query: StreamingQuery, timeout: float = 60.0) -> None:
+    """Let the query finish what the stream holds, so stopping it does not interrupt a batch."""
+    if not query.isActive:
+        return
+    waiter = threading.Thread(target=query.processAllAvailable, daemon=True)
+    waiter.start()
+    waiter.join(timeout)

@@ -17,6 +17,7 @@ def local_spark(app_name: str = "game-stream-trends", cores: int = 2) -> SparkSe
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.shuffle.partitions", str(cores))
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              # micro-batches arrive as local relations: without this the optimizer evaluates the
              # whole transformation itself, row by row on one thread, instead of running codegen

@@ -32,6 +32,8 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
     assert "Kinesis + S3 API (moto) at http://127.0.0.1:" in out.stdout
     assert "Redis (" in out.stdout
     assert "Stopped cleanly." in out.stdout
+    assert "synthetic producer" in out.stdout and "streaming job" in out.stdout
+    assert "GST_REDIS_URL=redis://127.0.0.1:" in (tmp_path / "d" / "stack.env").read_text()
     assert (tmp_path / "d" / "warehouse.duckdb").exists()
     assert (tmp_path / "d" / "lake").is_dir()
 
