@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from datetime import UTC, datetime
 from enum import StrEnum
 import sys
 import time
@@ -253,3 +254,55 @@ def status() -> None:
     table.add_row("redis last applied batch", str(live.last_batch()))
     live.close()
     console.print(table)
+
+
+lake_app = typer.Typer(help="Lake upkeep.", no_args_is_help=True)
+app.add_typer(lake_app, name="lake")
+
+
+@lake_app.command("maintain")
+def lake_maintain(
+    retention_hours: Annotated[float | None, typer.Option(help="Vacuum files older than this (default GST_LAKE_RETENTION_HOURS).", min=0)] = None,
+) -> None:
+    """Compact small files, vacuum past retention and report table sizes."""
+    from batch_jobs.lake_maintenance import maintain
+    from streaming_jobs.lake import Lake
+
+    settings = load_settings()
+    reports = maintain(Lake(settings.lake_path), settings.lake_retention_hours if retention_hours is None else retention_hours)
+    table = Table("table", "files before", "files after", "rows", "MiB", "vacuumed files", title=f"lake {settings.lake_path}")
+    for r in reports:
+        table.add_row(r.table, str(r.files_before), str(r.files_after), str(r.rows), f"{r.bytes_after / 2**20:.1f}", str(r.vacuumed))
+    console.print(table)
+    if not reports:
+        console.print(f"no Delta tables under {settings.lake_path} yet")
+
+
+def _utc(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@app.command()
+def replay(
+    start: Annotated[str, typer.Option("--from", help="ISO time: replay records that arrived from here...")],
+    end: Annotated[str, typer.Option("--to", help="...up to here (exclusive).")],
+    speed: Annotated[float, typer.Option(help="Play back this many times faster than real time.", min=0.001)] = 60.0,
+    as_fast_as_possible: Annotated[bool, typer.Option(help="Ignore the original timing.")] = False,
+    stream_name: Annotated[str | None, typer.Option("--stream", help="Target stream (default GST_STREAM_NAME).")] = None,
+) -> None:
+    """Re-publish bronze records into a Kinesis stream in their original order and relative timing."""
+    from batch_jobs.replay import replay as run_replay
+
+    settings = load_settings()
+    try:
+        first, last = _utc(start), _utc(end)
+    except ValueError as exc:
+        console.print(f"[red]--from/--to must be ISO-8601 times: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if last <= first:
+        console.print("[red]--to must be after --from[/red]")
+        raise typer.Exit(2)
+    _stop_on_sigterm()
+    sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name)
+    console.print(f"replayed {sent} records into '{stream_name or settings.stream_name}'")

@@ -85,6 +85,7 @@ class StreamJob:
         self.redis_stale: bool | None = None  # unknown until the first batch compares positions
         self.grace = timedelta(seconds=settings.poll_grace_seconds)
         self.status_file = Path(settings.checkpoint_path) / "status.json"
+        self.last_maintenance = time.monotonic()
 
     def _fault(self, point: str, batch_id: int) -> None:
         if self.settings.test_fault_point == point and self.settings.test_fault_batch == batch_id:
@@ -158,9 +159,20 @@ class StreamJob:
         redis_state = self._update_live(completed, batch_id)
         self._step("redis")
         self._fault("after_redis", batch_id)
+        self._maintain_when_due()
         report = self._report(batch_id, raw_arrow.num_rows, quarantined, started, behind, len(completed), redis_state)
         self._fault("before_spark_commit", batch_id)
         return report
+
+    def _maintain_when_due(self) -> None:
+        """Compact and vacuum between batches: this job is the lake's only writer, so no conflicts."""
+        every = self.settings.lake_maintain_seconds
+        if every and time.monotonic() - self.last_maintenance >= every:
+            from batch_jobs.lake_maintenance import maintain
+
+            maintain(self.lake, self.settings.lake_retention_hours)
+            self.last_maintenance = time.monotonic()
+            self._step("maintenance")
 
     def _update_polls(self, new_rows: dict[str, DataFrame], batch_id: int, now: datetime) -> list[dict]:
         """Counts, manifests and completeness per poll; returns the polls this batch closed."""

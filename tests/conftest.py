@@ -1,12 +1,16 @@
-"""Shared fixtures: one embedded stack per test session, the machine's services by settings."""
+"""Shared fixtures: one embedded stack and one SparkSession per test session."""
 
 from __future__ import annotations
 
+import os
+
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from gamestream.aws import aws_client, ensure_stream
 from gamestream.embedded import EmbeddedStack, embedded_stack
 from gamestream.settings import Settings
 
@@ -20,10 +24,48 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
 @pytest.fixture()
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No GST_* variables from the caller's shell and no .env in the working directory."""
-    import os
 
     for name in list(os.environ):
         if name.startswith("GST_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def spark(stack):
+    """One SparkSession for the whole test process (it takes seconds to start)."""
+    from streaming_jobs.run import export_aws_environment
+    from streaming_jobs.spark import local_spark
+
+    export_aws_environment(stack.settings)
+    session = local_spark("gst-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture()
+def fresh(stack, tmp_path):
+    """Settings with a new stream, lake, checkpoint folder and Redis database of their own."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    ensure_stream(aws_client(stack.settings, "kinesis"), name, 2)
+    import redis
+
+    redis.Redis.from_url(stack.settings.redis_url).flushall()
+    return stack.settings.model_copy(update={
+        "stream_name": name, "lake_root": str(tmp_path / "lake"), "checkpoint_root": str(tmp_path / "checkpoints"),
+        "data_dir": tmp_path,
+    })
+
+
+def put(settings, payloads, keys=None):
+    """Put raw payloads (bytes or str) into the stream, in order, with PutRecords."""
+    kinesis = aws_client(settings, "kinesis")
+    payloads = [p if isinstance(p, bytes) else p.encode() for p in payloads]
+    for start in range(0, len(payloads), 500):
+        chunk = payloads[start:start + 500]
+        ks = keys[start:start + 500] if keys else [str(start + i) for i in range(len(chunk))]
+        response = kinesis.put_records(StreamName=settings.stream_name,
+                                       Records=[{"Data": d, "PartitionKey": k} for d, k in zip(chunk, ks)])
+        assert response["FailedRecordCount"] == 0
+

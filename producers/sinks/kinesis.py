@@ -52,9 +52,13 @@ class KinesisSink(Sink):
         self._thread.start()
 
     def send(self, record: RecordBase) -> None:
+        self.send_raw(*encode(record))
+
+    def send_raw(self, partition_key: bytes, data: bytes) -> None:
+        """Send bytes as they are (replay re-publishes bronze records byte for byte)."""
         if self._closing.is_set():
             raise RuntimeError("sink is closed")
-        entry = encode(record)
+        entry = (partition_key, data)
         with self._idle:
             self._pending += 1
         self._queue.put(entry)  # blocks when the buffer is full

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from streaming_jobs.lake import Lake
-from tests.streaming_jobs.conftest import put
+from tests.conftest import put
 from tests.streaming_jobs.test_job import synthetic_records
 
 

@@ -17,7 +17,7 @@ from streaming_jobs.job import StreamJob
 from streaming_jobs.lake import Lake
 from streaming_jobs.run import start_query
 from tests.producers.conftest import ListSink
-from tests.streaming_jobs.conftest import put
+from tests.conftest import put
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 

@@ -1,0 +1,62 @@
+"""Lake upkeep: compact small files (delta-rs optimize), vacuum files past retention, report sizes.
+
+A 1-second trigger writes a few files per table per batch; without compaction the lake becomes
+hundreds of thousands of tiny files that slow every read. The streaming job runs this between
+batches (one writer, no commit conflicts); `gst lake maintain` runs it on demand and retries a
+compaction that lost a commit race with a writer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import structlog
+from deltalake.exceptions import CommitFailedError
+
+from streaming_jobs import lake as L
+from streaming_jobs.lake import Lake
+
+log = structlog.get_logger(__name__)
+TABLES = (L.BRONZE, L.QUARANTINE, *(f"silver/{t}" for t in (*L.SILVER_TABLES, "poll_manifests")), L.POLLS, L.TOTALS, L.GAMES)
+
+
+@dataclass(frozen=True)
+class TableReport:
+    table: str
+    files_before: int
+    files_after: int
+    bytes_after: int
+    rows: int
+    vacuumed: int
+
+
+def _files(lake: Lake, table: str) -> tuple[int, int, int]:
+    delta = lake.table(table)
+    actions = delta.get_add_actions(flatten=True)
+    sizes = actions.column("size_bytes").to_pylist()
+    rows = actions.column("num_records").to_pylist()
+    return len(sizes), sum(sizes), sum(r or 0 for r in rows)
+
+
+def maintain(lake: Lake, retention_hours: float = 168.0, attempts: int = 3) -> list[TableReport]:
+    reports = []
+    for table in TABLES:
+        delta = lake.table(table)
+        if delta is None:
+            continue
+        before, _, _ = _files(lake, table)
+        for attempt in range(1, attempts + 1):
+            try:
+                lake.table(table).optimize.compact()
+                break
+            except CommitFailedError:
+                log.warning("compaction_conflict", table=table, attempt=attempt)
+                time.sleep(attempt)
+        removed = lake.table(table).vacuum(retention_hours=int(retention_hours), enforce_retention_duration=False,
+                                           dry_run=False)
+        after, size, rows = _files(lake, table)
+        reports.append(TableReport(table, before, after, size, rows, len(removed)))
+        log.info("table_maintained", table=table, files_before=before, files_after=after, bytes=size, rows=rows,
+                 vacuumed=len(removed))
+    return reports
