@@ -63,7 +63,7 @@ def main() -> None:  # pragma: no cover - runs on AWS Glue only
         spark.conf.set("spark.databricks.delta.write.txnVersion", str(batch_id))
 
     def process(frame, batch_id: int) -> None:
-        parsed = parse_records(bronze_frame(frame, batch_id, datetime.now(UTC))).cache()
+        parsed = parse_records(bronze_frame(frame, batch_id, datetime.now(UTC), args["JOB_NAME"])).cache()
         idempotent(batch_id)
         bronze_of(parsed).write.format("delta").mode("append").partitionBy("source", "ingest_date").save(f"{lake}/bronze/records")
         names = [r["name"] for r in game_names(parsed).collect()]

@@ -86,11 +86,20 @@ class StreamJob:
         self.grace = timedelta(seconds=settings.poll_grace_seconds)
         self.status_file = Path(settings.checkpoint_path) / "status.json"
         self.last_maintenance = time.monotonic()
+        self.run_id = "unattached"
 
     def _fault(self, point: str, batch_id: int) -> None:
         if self.settings.test_fault_point == point and self.settings.test_fault_batch == batch_id:
             log.warning("fault_injected", point=point, batch_id=batch_id)
             os.kill(os.getpid(), signal.SIGKILL)
+
+    def attach(self, run_id: str) -> None:
+        """Bind to one checkpoint's run: its batch ids, and so its commits, are its own."""
+        self.run_id = run_id
+        self.lake = Lake(self.lake.root, writer=f"gst-stream-{run_id}", storage_options=self.lake.storage_options)
+
+    def _of_batch(self, batch_id: int) -> str:
+        return f"ingest_batch_id = {int(batch_id)} AND {sql_in('ingest_run', [self.run_id])}"
 
     def _local(self, table: pa.Table) -> DataFrame:
         return self.spark.createDataFrame(table)
@@ -110,7 +119,7 @@ class StreamJob:
         arrival = pc.max(raw_arrow["approximate_arrival_timestamp"]).as_py() or datetime.now(UTC)
         behind = pc.max(raw_arrow["millis_behind_latest"]).as_py() or 0
 
-        fresh_parse = parse_records(bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC))).cache()
+        fresh_parse = parse_records(bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC), self.run_id)).cache()
         bronze = bronze_of(fresh_parse).toArrow()
         wrote = self.lake.append(L.BRONZE, bronze, batch_id, ["source", "ingest_date"])
         self._step("bronze")
@@ -120,7 +129,7 @@ class StreamJob:
             parsed = fresh_parse
         else:  # a replayed batch: silver comes from the bronze rows that were committed
             fresh_parse.unpersist()
-            parsed = parse_records(self._local(self.lake.read(L.BRONZE, f"ingest_batch_id = {int(batch_id)}"))).cache()
+            parsed = parse_records(self._local(self.lake.read(L.BRONZE, self._of_batch(batch_id)))).cache()
         names = [row["name"] for row in game_names(parsed).collect()]
         identities = {name: identify(name) for name in names}
         keys = self._local(pa.table({"name": pa.array(names, pa.string()),
@@ -142,7 +151,7 @@ class StreamJob:
             path = f"silver/{table}"
             self.lake.insert_new(path, data, batch_id, "event_id", ["poll_date"])
             dates = sorted(set(data["poll_date"].to_pylist()))
-            fresh = self.lake.read(path, f"{sql_in('poll_date', dates)} AND ingest_batch_id = {int(batch_id)}")
+            fresh = self.lake.read(path, f"{sql_in('poll_date', dates)} AND {self._of_batch(batch_id)}")
             if fresh is not None and fresh.num_rows:
                 new_rows[table] = self._local(fresh)
         self._step("silver")

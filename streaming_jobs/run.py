@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import structlog
 from pyspark.sql import SparkSession
@@ -24,6 +27,15 @@ def export_aws_environment(settings: Settings) -> None:
             os.environ[key] = value
 
 
+def checkpoint_run_id(checkpoint: str) -> str:
+    """The query id Spark keeps in the checkpoint (written first, so the job knows it before batch 0)."""
+    metadata = Path(checkpoint) / "metadata"
+    if not metadata.exists():
+        metadata.parent.mkdir(parents=True, exist_ok=True)
+        metadata.write_text(json.dumps({"id": str(uuid.uuid4())}))
+    return json.loads(metadata.read_text().splitlines()[0])["id"]
+
+
 def start_query(settings: Settings, spark: SparkSession, job: StreamJob, available_now: bool = False,
                 trigger_seconds: float | None = None, checkpoint: str | None = None) -> StreamingQuery:
     reader = (spark.readStream.format("kinesis")
@@ -33,9 +45,11 @@ def start_query(settings: Settings, spark: SparkSession, job: StreamJob, availab
               .option("maxRecordsPerBatch", str(settings.stream_max_records_per_batch)))
     if settings.aws_endpoint_url:
         reader = reader.option("endpointUrl", settings.aws_endpoint_url)
+    checkpoint = checkpoint or f"{settings.checkpoint_path}/stream"
+    job.attach(checkpoint_run_id(checkpoint))
     writer = (reader.load().writeStream.queryName("gst_stream")
               .foreachBatch(lambda frame, batch_id: job.process(frame, batch_id) and None)
-              .option("checkpointLocation", checkpoint or f"{settings.checkpoint_path}/stream"))
+              .option("checkpointLocation", checkpoint))
     if available_now:
         writer = writer.trigger(availableNow=True)
     else:

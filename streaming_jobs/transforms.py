@@ -2,7 +2,7 @@
 the backfill job and the AWS Glue job. They use only APIs that Spark 3.5 also has (Glue 5.0 runs
 Spark 3.5): no Arrow conversions, no Python data sources, no Spark-4-only functions.
 
-    bronze = bronze_frame(raw, batch_id, ingested_at)
+    bronze = bronze_frame(raw, batch_id, ingested_at, run_id)
     parsed = parse_records(bronze)                      # typed columns + a quarantine reason
     quarantine = quarantine_frame(parsed)
     silver = silver_frames(parsed, game_keys)           # {table: DataFrame}, deduplicated in-batch
@@ -88,7 +88,7 @@ assert set(PARSERS_BY_VERSION) == set(SUPPORTED_SCHEMA_VERSIONS), "every contrac
 TIMESTAMP_FIELDS = ("observed_at", "started_at", "actual_start_time", "scheduled_at", "finished_at")
 
 
-def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime) -> DataFrame:
+def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime, run_id: str) -> DataFrame:
     """Every record as received (raw bytes, and as text when it is UTF-8), with stream metadata;
     partitioned by source and ingest date."""
     text = F.col("data").cast("string")
@@ -99,6 +99,7 @@ def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime) -> DataFr
         F.col("approximate_arrival_timestamp").alias("arrival_time"),
         F.lit(ingested_at).cast("timestamp").alias("ingested_at"),
         F.lit(batch_id).cast("long").alias("ingest_batch_id"),
+        F.lit(run_id).alias("ingest_run"),  # batch ids restart with a new checkpoint; (run, batch) does not
         F.col("data"),
         payload.alias("payload"),
         F.when(source.isin("steam", "twitch", "youtube", "synthetic"), source).otherwise(F.lit("unknown")).alias("source"),
@@ -169,7 +170,7 @@ def _parse_columns(session_id: int) -> tuple[list[Column], Column]:
 
 
 BRONZE_COLUMNS = ["stream", "shard_id", "sequence_number", "partition_key", "arrival_time", "ingested_at",
-                  "ingest_batch_id", "data", "payload", "source", "ingest_date"]
+                  "ingest_batch_id", "ingest_run", "data", "payload", "source", "ingest_date"]
 
 
 def bronze_of(parsed: DataFrame) -> DataFrame:
@@ -188,7 +189,7 @@ def tagged_union(frames: dict[str, DataFrame]) -> DataFrame:
 
 def quarantine_frame(parsed: DataFrame) -> DataFrame:
     return parsed.where(F.col("quarantine_reason").isNotNull()).select(
-        "stream", "shard_id", "sequence_number", "arrival_time", "ingested_at", "ingest_batch_id",
+        "stream", "shard_id", "sequence_number", "arrival_time", "ingested_at", "ingest_batch_id", "ingest_run",
         F.col("bronze_source").alias("source"), F.col("quarantine_reason").alias("reason"),
         F.coalesce(F.col("payload"), F.concat(F.lit("base64:"), F.base64(F.col("data")))).alias("payload"), "ingest_date",
     )
@@ -205,7 +206,7 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
     valid = parsed.where(F.col("quarantine_reason").isNull())
     common = [F.col("event_id"), F.col("schema_version"), F.col("source"), F.col("kind"),
               F.col("observed_ts").alias("observed_at"), F.to_date(F.col("observed_ts")).alias("observed_date"),
-              F.col("poll_id"), F.col("ingest_batch_id"), F.col("ingested_at")]
+              F.col("poll_id"), F.col("ingest_batch_id"), F.col("ingest_run"), F.col("ingested_at")]
     out: dict[str, DataFrame] = {}
     for kind, fields in FIELDS.items():
         columns = [_ts(f.name) if f.name in TIMESTAMP_FIELDS else F.col(f.name) for f in fields]

@@ -28,7 +28,7 @@ def test_replay_keeps_order_and_relative_timing(fresh):
         "stream": ["s"] * rows, "shard_id": ["shardId-0"] * rows, "sequence_number": [str(i) for i in range(rows)],
         "partition_key": [f"k{i}" for i in range(rows)],
         "arrival_time": pa.array([start + timedelta(seconds=2 * i) for i in range(rows)], pa.timestamp("us", tz="UTC")),
-        "ingested_at": pa.array([start] * rows, pa.timestamp("us", tz="UTC")), "ingest_batch_id": [0] * rows,
+        "ingested_at": pa.array([start] * rows, pa.timestamp("us", tz="UTC")), "ingest_batch_id": [0] * rows, "ingest_run": ["r"] * rows,
         "data": [json.dumps({"i": i}).encode() for i in range(rows)], "payload": [json.dumps({"i": i}) for i in range(rows)],
         "source": ["synthetic"] * rows, "ingest_date": pa.array([start.date()] * rows, pa.date32()),
     })

@@ -37,7 +37,7 @@ def main() -> None:
          for i, p in enumerate(payloads)],
         "stream string, shard_id string, sequence_number string, partition_key string, "
         "approximate_arrival_timestamp timestamp, data binary, millis_behind_latest long")
-    parsed = parse_records(bronze_frame(raw, 7, INGESTED)).cache()
+    parsed = parse_records(bronze_frame(raw, 7, INGESTED, "probe-run")).cache()
     names = [r["name"] for r in game_names(parsed).collect()]
     keys = spark.createDataFrame([(n, n.lower()) for n in names] or [("x", "x")], "name string, game_key string")
     frames = {**silver_frames(parsed, keys), "quarantine": quarantine_frame(parsed)}

@@ -213,3 +213,17 @@ def test_redis_down_does_not_stop_the_lake_and_the_live_state_catches_up(spark, 
             assert dict(live.zrange(f"gst:live:{platform}", 0, -1, withscores=True)) == {
                 row.game_key: float(getattr(row, value)) for row in latest.itertuples()}, platform
     job.live.close()
+
+
+def test_a_new_checkpoint_on_the_same_lake_counts_nothing_twice(spark, small, tmp_path):
+    records = synthetic_records(small, polls=2)
+    put(small, [r.to_json() for r in records])
+    run_job(spark, small)
+    totals = table(small, "silver/game_poll_totals")
+    restarted = small.model_copy(update={"checkpoint_root": str(tmp_path / "lost-and-recreated")})
+    run_job(spark, restarted)  # batch ids start again at 0 and the stream is read again from its start
+    assert len(table(small, "bronze/records")) == 2 * len(records)
+    again = table(small, "silver/game_poll_totals")
+    assert len(again) == len(totals)
+    assert again.viewers.sum() == totals.viewers.sum() and again.players.sum() == totals.players.sum()
+    assert (table(small, "silver/polls").received == table(small, "silver/polls").expected).all()
