@@ -312,7 +312,7 @@ class StreamJob:
 
     def _update_live(self, completed: list[dict], batch_id: int) -> str:
         if self.redis_stale is None:  # after a restart: in step unless Redis missed batches
-            last = self.live.last_batch()
+            last = self.live.last_batch(self.run_id)
             self.redis_stale = last is None or last < batch_id - 1
         polls = self._latest_complete_polls() if self.redis_stale else completed
         polls = [p for p in polls if p["record_kind"] in ("stream_snapshot", "video_snapshot", "player_count")]
@@ -330,7 +330,7 @@ class StreamJob:
                               observed_ts=p["scheduled_at"].timestamp(), replace="twitch_head" not in p["poll_id"],
                               games=by_poll.get(p["poll_id"], []))
                    for p in sorted(polls, key=lambda p: p["scheduled_at"])]
-        applied = self.live.apply(batch_id, updates)
+        applied = self.live.apply(self.run_id, batch_id, updates)
         if applied is None:
             self.redis_stale = True
             return "down"

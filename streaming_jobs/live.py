@@ -5,9 +5,12 @@
 - `gst:game:{platform}:{key}`    hash: name, value, viewers, channels, players, change vs the
                                  previous poll, observed_at, poll_id, batch_id
 - `gst:platform:{platform}`      hash: total, games, observed_at, poll_id
-- `gst:live:changes`             stream: one entry per change, ids `{batch_id + 1}-{n}`, so Redis
-                                 itself rejects a replayed batch's entries
-- `gst:live:last_batch`          the last applied batch id: the script refuses older batches
+- `gst:live:changes`             stream: one entry per change, ids `{offset + batch_id + 1}-{n}`
+                                 (offset: the feed's top when this run began), so Redis itself
+                                 rejects a replayed batch's entries
+- `gst:live:run:{run}`           per run (checkpoint): its id offset and last applied batch; the
+                                 script refuses a batch not newer than that
+- `gst:live:last_batch`          the last applied batch id, for `gst status`
 
 A game's hash is never overwritten by an older observation (replays and backfills cannot make old
 data look live). Redis being down returns False; the job keeps writing the lake and resyncs.
@@ -30,13 +33,20 @@ FEED_MAXLEN = 200_000
 
 APPLY = """
 local batch = tonumber(ARGV[1])
-local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
-if batch <= last then return -1 end
+if redis.call('EXISTS', KEYS[3]) == 0 then
+  -- a new run (checkpoint): its batch ids restart at 0, so its feed ids continue above the feed's top
+  local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+  local offset = 0
+  if top[1] then offset = tonumber(string.match(top[1][1], '^(%d+)')) end
+  redis.call('HSET', KEYS[3], 'offset', offset, 'last', -1)
+end
+local offset = tonumber(redis.call('HGET', KEYS[3], 'offset'))
+if batch <= tonumber(redis.call('HGET', KEYS[3], 'last')) then return -1 end
 local payload = cjson.decode(ARGV[2])
 local seq = 0
 local function add(fields)
   seq = seq + 1
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], (batch + 1) .. '-' .. seq, unpack(fields))
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], (offset + batch + 1) .. '-' .. seq, unpack(fields))
 end
 for _, poll in ipairs(payload.polls) do
   local zkey = 'gst:live:' .. poll.platform
@@ -79,6 +89,7 @@ for _, poll in ipairs(payload.polls) do
          'change', poll.total - prev_total, 'observed_at', poll.observed_at, 'poll_id', poll.poll_id})
   end
 end
+redis.call('HSET', KEYS[3], 'last', batch)
 redis.call('SET', KEYS[1], batch)
 return seq
 """
@@ -106,21 +117,25 @@ class LiveWriter:
         self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2, decode_responses=True)
         self._script = self.client.register_script(APPLY)
 
-    def apply(self, batch_id: int, polls: list[PollUpdate]) -> int | None:
-        """Apply a batch atomically: entries written, -1 if Redis already had this batch, None if Redis is down."""
+    def apply(self, run_id: str, batch_id: int, polls: list[PollUpdate]) -> int | None:
+        """Apply a batch atomically: entries written, -1 if Redis already had this batch, None if
+        Redis is down or refused the script (the job goes on and resyncs later)."""
         payload = json.dumps({"polls": [p.to_json() for p in polls]})
         try:
-            return int(self._script(keys=[LAST_BATCH, CHANGES], args=[batch_id, payload, FEED_MAXLEN]))
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            return int(self._script(keys=[LAST_BATCH, CHANGES, f"gst:live:run:{run_id}"],
+                                    args=[batch_id, payload, FEED_MAXLEN]))
+        except redis.RedisError as exc:
             log.warning("redis_unavailable", error=str(exc), batch_id=batch_id)
             return None
 
-    def last_batch(self) -> int | None:
+    def last_batch(self, run_id: str | None = None) -> int | None:
+        """The last batch applied, by this run if given, else by any."""
         try:
-            value = self.client.get(LAST_BATCH)
+            value = (self.client.hget(f"gst:live:run:{run_id}", "last") if run_id
+                     else self.client.get(LAST_BATCH))
         except redis.RedisError:
             return None
-        return int(value) if value is not None else None
+        return int(value) if value is not None and int(value) >= 0 else None
 
     def close(self) -> None:
         self.client.close()

@@ -227,3 +227,6 @@ def test_a_new_checkpoint_on_the_same_lake_counts_nothing_twice(spark, small, tm
     assert len(again) == len(totals)
     assert again.viewers.sum() == totals.viewers.sum() and again.players.sum() == totals.players.sum()
     assert (table(small, "silver/polls").received == table(small, "silver/polls").expected).all()
+    live = redis.Redis.from_url(small.redis_url, decode_responses=True)
+    ids = [int(i.split("-")[0]) for i, _ in live.xrange("gst:live:changes")]
+    assert ids == sorted(ids) and len(live.keys("gst:live:run:*")) == 2  # the new run's feed ids continue above
