@@ -92,29 +92,14 @@ def emit_synthetic_history(settings: Settings, sink: Sink, start: datetime, end:
 
 
 @contextmanager
-def background_producer(settings: Settings, source: Source = Source.SYNTHETIC) -> Iterator[PollLoop]:
-    """Run a producer in a thread (for `gst demo`); stops and flushes on exit."""
+def background_producer(settings: Settings, source: Source = Source.SYNTHETIC) -> Iterator[None]:
+    """Run a producer in a thread (for `gst demo`); on exit it stops and flushes its sink."""
     stop = threading.Event()
-    holder: dict[str, PollLoop] = {}
-    ready = threading.Event()
-
-    def target() -> None:
-        clock = SystemClock(stop)
-        poller = build_poller(source, settings, clock)
-        sink = make_sink(settings)
-        holder["loop"] = loop = PollLoop(poller, sink, clock, stop)
-        ready.set()
-        try:
-            loop.run()
-        finally:
-            sink.close()
-            poller.close()
-
-    thread = threading.Thread(target=target, name=f"producer-{source}", daemon=True)
+    thread = threading.Thread(target=run_producer, args=(settings, source), kwargs={"stop": stop},
+                              name=f"producer-{source}", daemon=True)
     thread.start()
-    ready.wait(30)
     try:
-        yield holder["loop"]
+        yield
     finally:
         stop.set()
         thread.join(timeout=60)
