@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -52,6 +51,3 @@ def slot_floor(moment: datetime, interval: float) -> datetime:
     epoch = moment.timestamp()
     return datetime.fromtimestamp(epoch - (epoch % interval), UTC)
 
-
-def monotonic() -> float:
-    return time.monotonic()

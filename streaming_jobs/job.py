@@ -247,13 +247,13 @@ class StreamJob:
         if closing:
             existing = self.lake.read(L.TOTALS, sql_in("poll_id", sorted(closing)))
             if existing is not None and existing.num_rows:
-                parts.append(existing.select(TOTALS_DELTA_COLUMNS).set_column(
-                    TOTALS_DELTA_COLUMNS.index("viewers"), "viewers", pa.nulls(existing.num_rows, pa.int64()))
-                    .set_column(TOTALS_DELTA_COLUMNS.index("channels"), "channels", pa.nulls(existing.num_rows, pa.int64()))
-                    .set_column(TOTALS_DELTA_COLUMNS.index("players"), "players", pa.nulls(existing.num_rows, pa.int64()))
-                    .set_column(TOTALS_DELTA_COLUMNS.index("records"), "records", pa.array([0] * existing.num_rows, pa.int64()))
-                    .set_column(TOTALS_DELTA_COLUMNS.index("mature_channels"), "mature_channels",
-                                pa.array([0] * existing.num_rows, pa.int64())))
+                # the closing polls' keys with nothing to add: the merge then only sets their status
+                unchanged = existing.select(TOTALS_DELTA_COLUMNS)
+                for column, fill in (("viewers", None), ("channels", None), ("players", None), ("records", 0),
+                                     ("mature_channels", 0)):
+                    unchanged = unchanged.set_column(TOTALS_DELTA_COLUMNS.index(column), column,
+                                                     pa.array([fill] * unchanged.num_rows, pa.int64()))
+                parts.append(unchanged)
         if not parts:
             return
         rows = pa.concat_tables([p.select(TOTALS_DELTA_COLUMNS).cast(TOTALS_DELTA_SCHEMA) for p in parts])
