@@ -72,6 +72,10 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
             stages.enter_context(background_stream(stack.settings))
             console.print(f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
                           f"live metrics in Redis; `gst status` shows its last batch")
+            from batch_jobs.gold import scheduled_gold
+
+            stages.enter_context(scheduled_gold(stack.settings, stack.settings.gold_load_seconds))
+            console.print(f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s")
             stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
             console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
                           f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
@@ -306,3 +310,25 @@ def replay(
     _stop_on_sigterm()
     sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name)
     console.print(f"replayed {sent} records into '{stream_name or settings.stream_name}'")
+
+
+gold_app = typer.Typer(help="Warehouse gold tables.", no_args_is_help=True)
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("run")
+def gold_run() -> None:
+    """Load what silver gained since the last load and rebuild only the affected buckets."""
+    from batch_jobs.gold import run_gold
+
+    settings = load_settings()
+    try:
+        report = run_gold(settings)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if report.to_version is None:
+        console.print(f"no silver.game_poll_totals under {settings.lake_path} yet")
+    else:
+        console.print(f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows loaded, "
+                      f"{report.buckets} buckets rebuilt in {settings.warehouse_kind}")

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     stream_max_records_per_batch: int = Field(100_000, ge=1)
     stream_starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = "TRIM_HORIZON"
     poll_grace_seconds: float = Field(60.0, ge=0, description="How long an incomplete poll waits before closing as partial.")
+    gold_load_seconds: float = Field(60.0, gt=0, description="How often `gst demo` loads gold.")
     lake_maintain_seconds: float = Field(600.0, ge=0, description="How often the streaming job compacts and vacuums the lake (0: never).")
     lake_retention_hours: float = Field(168.0, ge=0, description="Vacuum removes unreferenced files older than this.")
     metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus metrics port of the streaming job.")
