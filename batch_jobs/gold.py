@@ -118,6 +118,7 @@ class _DuckTransaction:
 
 def ensure_schema(warehouse: Warehouse) -> None:
     warehouse.script((SQL / "ddl" / f"{warehouse.kind}.sql").read_text())
+    warehouse.execute((SQL / "models" / "players_vs_viewers.sql").read_text())
 
 
 def changed_rows(lake: Lake, since: int | None) -> tuple[pa.Table | None, int | None]:

@@ -115,6 +115,17 @@ def test_gold_matches_an_independent_computation_and_loads_incrementally(warehou
     steady = twitch[twitch.bucket_start == int((T0 + timedelta(minutes=15)).timestamp())]
     assert steady.growth.notna().all()
 
+    warehouse = Warehouse(warehouse_settings.warehouse)
+    pairs = warehouse.execute("SELECT game_key, avg_players, twitch_avg_viewers, viewers_per_player FROM gold.players_vs_viewers"
+                              " WHERE bucket = '1h' ORDER BY bucket_start, game_key")
+    warehouse.close()
+    hour = gold(warehouse_settings, "1h")
+    first_hour = hour[hour.bucket_start == hour.bucket_start.min()].set_index(["platform", "game_key"])["avg"]
+    game, players, viewers, ratio = pairs[0]
+    assert (game, players, viewers) == ("dota 2", pytest.approx(first_hour["steam", "dota 2"]),
+                                        pytest.approx(first_hour["twitch", "dota 2"]))
+    assert ratio == pytest.approx(viewers / players)
+
 
 def test_incremental_loads_equal_one_full_load(tmp_path):
     parts = [totals(range(0, 25)), totals(range(25, 50), skip={30}), totals(range(50, 75))]
