@@ -14,8 +14,7 @@ Redshift is not wired yet.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import structlog
 
+from gamestream.background import background
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
 from streaming_jobs.job import TOTALS_SCHEMA
@@ -193,22 +193,14 @@ def _load(warehouse: Warehouse, rows: pa.Table) -> int:
     return len(affected)
 
 
-@contextmanager
-def scheduled_gold(settings: Settings, every: float = 60.0) -> Iterator[None]:
+def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:
     """Load gold every `every` seconds in a thread (for `gst demo`); a failed load is logged and retried."""
-    stop = threading.Event()
 
-    def loop() -> None:
+    def loop(stop: threading.Event) -> None:
         while not stop.wait(every):
             try:
                 run_gold(settings)
             except Exception:  # the next run retries; the demo goes on
                 log.exception("gold_load_failed")
 
-    thread = threading.Thread(target=loop, name="gold-loads", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=60)
+    return background(loop, "gold-loads")

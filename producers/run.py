@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 
 import structlog
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from gamestream.background import background
 from gamestream.contracts import Source
 from gamestream.settings import Settings
 from producers.budget import plan_steam, plan_twitch, plan_youtube
@@ -91,15 +91,6 @@ def emit_synthetic_history(settings: Settings, sink: Sink, start: datetime, end:
     return loop.health.records_sent
 
 
-@contextmanager
-def background_producer(settings: Settings, source: Source = Source.SYNTHETIC) -> Iterator[None]:
+def background_producer(settings: Settings, source: Source = Source.SYNTHETIC) -> AbstractContextManager[None]:
     """Run a producer in a thread (for `gst demo`); on exit it stops and flushes its sink."""
-    stop = threading.Event()
-    thread = threading.Thread(target=run_producer, args=(settings, source), kwargs={"stop": stop},
-                              name=f"producer-{source}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=60)
+    return background(lambda stop: run_producer(settings, source, stop=stop), f"producer-{source}")
