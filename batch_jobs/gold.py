@@ -1,41 +1,75 @@
-"""Gold loads: what silver.game_poll_totals gained since the last loaded Delta version goes into
-gold.poll_totals, and only the buckets it touches are rebuilt with the SQL models in
-warehouse_sql/models/, in one transaction per run (re-running a load changes nothing).
+"""Gold loads: what silver gained since the last loaded Delta version goes into the warehouse, and
+only the buckets it touches are rebuilt with the SQL models in warehouse_sql/models/, in one
+transaction per run (re-running a load changes nothing).
 
 "What it gained" is read from the files the Delta log lists as active now and not at the last
-loaded version: the totals job rewrites rows by merging, so a rewritten file carries the new
-state of every row in it, and removed files are never read. Closed polls only (complete or
-partial); open polls wait for a later load.
+loaded version: the silver jobs rewrite rows by merging, so a rewritten file carries the new state
+of every row in it, and removed files are never read. Closed polls only (complete or partial); open
+polls wait for a later load. Three silver tables feed gold: game_poll_totals (the buckets),
+games (identity, the non-game flag) and review_summaries (Steam review score).
 
-Warehouses by URL: duckdb:///path (embedded default) and postgresql://... (psycopg 3).
-Redshift is not wired yet.
+Warehouses by URL: duckdb:///path (embedded default), postgresql://... (psycopg 3) and
+redshift://user:password@host:5439/db (redshift-connector; the changed files are loaded with COPY
+from a manifest listing exactly those files, then merged by the same SQL).
 """
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import structlog
 
 from gamestream.background import background
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
-from streaming_jobs.job import TOTALS_SCHEMA
 from streaming_jobs.lake import Lake, plain
 
 log = structlog.get_logger(__name__)
 SQL = Path(__file__).resolve().parents[1] / "warehouse_sql"
 BUCKETS = {"5m": 300, "1h": 3600, "1d": 86400}
-STAGED = ["platform", "source", "game_key", "game_name", "poll_id", "scheduled_at", "interval_seconds", "viewers",
-          "channels", "players", "mature_channels", "coverage", "status"]
+REVIEWS = "silver/review_summaries"
+
+
+@dataclass(frozen=True)
+class SilverSource:
+    """A silver table gold loads, the columns it stages, and the temp table they land in."""
+    table: str
+    staged_as: str
+    columns: tuple[str, ...]
+
+
+TOTALS_SOURCE = SilverSource(L.TOTALS, "incoming", (
+    "platform", "source", "game_key", "game_name", "poll_id", "scheduled_at", "interval_seconds", "viewers", "channels",
+    "players", "mature_channels", "coverage", "status", "top_channel", "top_channel_viewers", "views"))
+GAMES_SOURCE = SilverSource(L.GAMES, "incoming_games", (
+    "game_key", "name", "steam_app_id", "is_game", "first_seen_at", "last_seen_at"))
+REVIEWS_SOURCE = SilverSource(REVIEWS, "incoming_reviews", (
+    "event_id", "app_id", "review_score", "review_score_desc", "total_positive", "total_negative", "total_reviews",
+    "observed_at"))
+SOURCES = (GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE)  # games first: the buckets read is_game
+
+
+@dataclass(frozen=True)
+class DataFile:
+    uri: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Changes:
+    files: list[DataFile]
+    version: int
+    schema: pa.Schema  # the files' columns (the table's schema without partition columns)
 
 
 @dataclass(frozen=True)
@@ -46,11 +80,35 @@ class LoadReport:
     buckets: int
 
 
-class Warehouse:
-    """A connection to DuckDB or PostgreSQL with the few operations the loads need."""
+ARROW_SQL = {"duckdb": {"string": "TEXT", "double": "DOUBLE"},
+             "postgresql": {"string": "TEXT", "double": "DOUBLE PRECISION"},
+             "redshift": {"string": "VARCHAR(65535)", "double": "DOUBLE PRECISION"}}
 
-    def __init__(self, url: str):
+
+def sql_type(kind: pa.DataType, dialect: str) -> str:
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return ARROW_SQL[dialect]["string"]
+    if pa.types.is_integer(kind):
+        return "BIGINT"
+    if pa.types.is_floating(kind):
+        return ARROW_SQL[dialect]["double"]
+    if pa.types.is_boolean(kind):
+        return "BOOLEAN"
+    if pa.types.is_timestamp(kind):
+        return "TIMESTAMPTZ"
+    if pa.types.is_date(kind):
+        return "DATE"
+    if dialect == "redshift":  # lists and structs land in SUPER
+        return "SUPER"
+    raise TypeError(f"no {dialect} column type for {kind}")
+
+
+class Warehouse:
+    """A connection to DuckDB, PostgreSQL or Redshift with the few operations the loads need."""
+
+    def __init__(self, url: str, settings: Settings | None = None):
         self.kind = url.split(":", 1)[0]
+        self.settings = settings
         if self.kind == "duckdb":
             import duckdb
 
@@ -61,24 +119,37 @@ class Warehouse:
             import psycopg
 
             self.conn = psycopg.connect(url, autocommit=True)
+        elif self.kind == "redshift":
+            import redshift_connector
+
+            parts = urlsplit(url)
+            self.conn = redshift_connector.connect(
+                host=parts.hostname, port=parts.port or 5439, database=parts.path.lstrip("/") or "dev",
+                user=unquote(parts.username or ""), password=unquote(parts.password or ""))
+            self.conn.autocommit = True
         else:
-            raise ValueError(f"gold loads support duckdb:// and postgresql:// warehouses, not {self.kind}://")
+            raise ValueError(f"gold loads support duckdb://, postgresql:// and redshift:// warehouses, not {self.kind}://")
 
     def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
         if self.kind == "duckdb":
-            return self.conn.execute(sql, params).fetchall() if "?" in sql or params else self._duck(sql)
-        with self.conn.cursor() as cursor:
+            result = self.conn.execute(sql, params) if params else self.conn.execute(sql)
+            return result.fetchall() if result.description else []
+        cursor = self.conn.cursor()
+        try:
             cursor.execute(sql.replace("?", "%s") if params else sql, params or None)
-            return cursor.fetchall() if cursor.description else []
-
-    def _duck(self, sql: str) -> list[tuple]:
-        result = self.conn.execute(sql)
-        return result.fetchall() if result.description else []
+            return list(cursor.fetchall()) if cursor.description else []
+        finally:
+            cursor.close()
 
     def script(self, sql: str) -> None:
-        for statement in (s.strip() for s in sql.split(";")):
-            if statement and not all(line.startswith("--") for line in statement.splitlines() if line.strip()):
-                self.execute(statement)
+        for statement in statements(sql):
+            self.execute(statement)
+
+    def columns(self, table: str) -> list[str]:
+        schema, name = table.split(".")
+        rows = self.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
+                            " ORDER BY ordinal_position", (schema, name))
+        return [r[0] for r in rows]
 
     def stage(self, name: str, table: pa.Table) -> None:
         """A temporary table holding `table`'s rows for this connection."""
@@ -88,109 +159,207 @@ class Warehouse:
             self.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
             self.conn.unregister(f"{name}_arrow")
             return
-        types = {pa.string(): "TEXT", pa.int64(): "BIGINT", pa.float64(): "DOUBLE PRECISION",
-                 pa.timestamp("us", tz="UTC"): "TIMESTAMPTZ", pa.bool_(): "BOOLEAN"}
-        columns = ", ".join(f"{f.name} {types[f.type]}" for f in table.schema)
+        columns = ", ".join(f"{f.name} {sql_type(f.type, self.kind)}" for f in table.schema)
         self.execute(f"CREATE TEMP TABLE {name} ({columns})")
+        if self.kind == "redshift":  # small tables only (the buckets to rebuild); files go by COPY
+            cursor = self.conn.cursor()
+            marks = ", ".join(["%s"] * table.num_columns)
+            cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", [tuple(r.values()) for r in table.to_pylist()])
+            cursor.close()
+            return
         with self.conn.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN") as copy:
             for row in table.to_pylist():
                 copy.write_row(list(row.values()))
 
+    def stage_files(self, name: str, source: SilverSource, changes: Changes, lake: Lake) -> None:
+        """Stage the rows of `changes.files` as temp table `name` with `source.columns`."""
+        if self.kind == "redshift":
+            role = self.settings.redshift_iam_role if self.settings else None
+            if not role:
+                raise ValueError("Redshift loads need GST_REDSHIFT_IAM_ROLE: the role COPY assumes to read the lake")
+            manifest = write_manifest(lake, changes.files, self.settings)
+            for statement in redshift_copy(name, source, changes.schema, manifest, role):
+                self.execute(statement)
+            return
+        schema = pa.schema([changes.schema.field(c) for c in source.columns])
+        schema = pa.schema([f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in schema])
+        # files written by merges hold Arrow view types; one plain schema for all
+        tables = [plain(pq.read_table(f.uri, columns=list(source.columns))).select(list(source.columns)).cast(schema)
+                  for f in changes.files]
+        self.stage(name, pa.concat_tables(tables) if tables else schema.empty_table())
+
     def transaction(self) -> Any:
-        if self.kind == "duckdb":
-            return _DuckTransaction(self.conn)
-        return self.conn.transaction()
+        return _Transaction(self)
 
     def close(self) -> None:
         self.conn.close()
 
 
-class _DuckTransaction:
-    def __init__(self, conn: Any):
-        self.conn = conn
+class _Transaction:
+    def __init__(self, warehouse: Warehouse):
+        self.warehouse = warehouse
 
     def __enter__(self) -> None:
-        self.conn.execute("BEGIN TRANSACTION")
+        self.warehouse.execute("BEGIN")
 
     def __exit__(self, kind: object, *exc: object) -> None:
-        self.conn.execute("ROLLBACK" if kind else "COMMIT")
+        self.warehouse.execute("ROLLBACK" if kind else "COMMIT")
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of a SQL file: `--` comments dropped, split on `;` (our SQL has neither in literals)."""
+    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    return [s.strip() for s in code.split(";") if s.strip()]
+
+
+def model(name: str) -> str:
+    return (SQL / "models" / f"{name}.sql").read_text()
 
 
 def ensure_schema(warehouse: Warehouse) -> None:
-    warehouse.script((SQL / "ddl" / f"{warehouse.kind}.sql").read_text())
-    warehouse.execute((SQL / "models" / "players_vs_viewers.sql").read_text())
+    """Create gold; a gold whose tables lack this version's columns is dropped and rebuilt from silver
+    (gold is derived, and load_state goes with it, so the next load starts from the beginning)."""
+    ddl = (SQL / "ddl" / f"{warehouse.kind}.sql").read_text()
+    existing = warehouse.columns("gold.game_buckets")
+    if existing and existing != _declared_columns(ddl, "game_buckets"):
+        log.warning("gold_schema_changed_rebuilding")
+        warehouse.execute("DROP VIEW IF EXISTS gold.players_vs_viewers")
+        for table in ("game_buckets", "platform_buckets", "poll_totals", "games", "game_reviews", "load_state"):
+            warehouse.execute(f"DROP TABLE IF EXISTS gold.{table}")
+    warehouse.script(ddl)
+    warehouse.execute(model("players_vs_viewers"))
 
 
-def changed_rows(lake: Lake, since: int | None) -> tuple[pa.Table | None, int | None]:
-    """Rows of the files active now but not at version `since`, and the current version."""
-    current = lake.table(L.TOTALS)
+def _declared_columns(ddl: str, table: str) -> list[str]:
+    body = ddl.split(f"CREATE TABLE IF NOT EXISTS gold.{table} (", 1)[1].split("PRIMARY KEY", 1)[0]
+    return [part.split()[0] for part in body.replace("\n", " ").split(",") if part.strip()]
+
+
+def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:
+    """Files active now but not at version `since` (None: the table does not exist yet)."""
+    current = lake.table(table)
     if current is None:
-        return None, None
-    files = set(current.file_uris())
+        return None
+    actions = current.get_add_actions(flatten=True)
+    sizes = dict(zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist()))
+    uris = current.file_uris()
+    known = set()
     if since is not None:
         from deltalake import DeltaTable
 
-        files -= set(DeltaTable(lake.path(L.TOTALS), version=since, storage_options=lake.storage_options).file_uris())
-    schema = pa.schema([TOTALS_SCHEMA.field(name) for name in STAGED])
-    # files written by merges hold Arrow view types; one plain schema for all
-    tables = [plain(pq.read_table(uri, columns=STAGED)).select(STAGED).cast(schema) for uri in sorted(files)]
-    if not tables:
-        return None, current.version()
-    rows = pa.concat_tables(tables)
-    rows = rows.filter(pc.is_in(rows["status"], pa.array(["complete", "partial"])))
-    return rows.select(STAGED), current.version()
+        known = set(DeltaTable(lake.path(table), version=since, storage_options=lake.storage_options).file_uris())
+    files = [DataFile(uri, _size(uri, sizes)) for uri in sorted(set(uris) - known)]
+    partitions = set(current.metadata().partition_columns)
+    schema = pa.schema(current.schema().to_arrow())
+    schema = pa.schema([f for f in schema if f.name not in partitions])
+    return Changes(files, current.version(), schema)
+
+
+def _size(uri: str, sizes: dict[str, int]) -> int:
+    for path, size in sizes.items():
+        if uri.endswith(path) or unquote(uri).endswith(unquote(path)):
+            return size
+    raise KeyError(f"no add action for {uri}")
+
+
+def copy_manifest(files: list[DataFile]) -> dict:
+    """A Redshift COPY manifest naming exactly `files` (Parquet manifests need each file's length)."""
+    return {"entries": [{"url": f.uri, "mandatory": True, "meta": {"content_length": f.size}} for f in files]}
+
+
+def write_manifest(lake: Lake, files: list[DataFile], settings: Settings | None) -> str:
+    """Write the manifest next to the lake (S3: Redshift reads it there) and return its URL."""
+    key = f"_gold_manifests/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.json"
+    body = json.dumps(copy_manifest(files), indent=1)
+    root = lake.root.rstrip("/")
+    if not root.startswith("s3://"):
+        raise ValueError(f"Redshift COPY reads from S3; the lake is at {root}")
+    from gamestream.aws import aws_client
+
+    bucket, _, prefix = root.removeprefix("s3://").partition("/")
+    full_key = f"{prefix}/{key}" if prefix else key
+    aws_client(settings or Settings(), "s3").put_object(Bucket=bucket, Key=full_key, Body=body.encode())
+    return f"s3://{bucket}/{full_key}"
+
+
+def redshift_copy(name: str, source: SilverSource, schema: pa.Schema, manifest_url: str, role: str) -> list[str]:
+    """The statements that stage a silver table's changed files on Redshift: COPY every file column
+    (Parquet columns map by position) into a temp table, then keep the columns gold uses."""
+    columns = ", ".join(f'"{f.name}" {sql_type(f.type, "redshift")}' for f in schema)
+    keep = ", ".join(f'"{c}"' for c in source.columns)
+    role_literal = role.replace("'", "''")
+    return [
+        f"DROP TABLE IF EXISTS {name}_files",
+        f"DROP TABLE IF EXISTS {name}",
+        f"CREATE TEMP TABLE {name}_files ({columns})",
+        f"COPY {name}_files FROM '{manifest_url}' IAM_ROLE '{role_literal}' FORMAT AS PARQUET MANIFEST",
+        f"CREATE TEMP TABLE {name} AS SELECT {keep} FROM {name}_files",
+    ]
 
 
 def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
     """One incremental load into the configured warehouse."""
     lake = lake or Lake(settings.lake_path)
-    warehouse = Warehouse(settings.warehouse)
+    warehouse = Warehouse(settings.warehouse, settings)
     try:
         ensure_schema(warehouse)
-        state = warehouse.execute("SELECT delta_version FROM gold.load_state WHERE source_table = ?", (L.TOTALS,))
-        since = state[0][0] if state else None
-        rows, version = changed_rows(lake, since)
-        if version is None or version == since:
-            return LoadReport(since, version, 0, 0)
+        loaded = dict(warehouse.execute("SELECT source_table, delta_version FROM gold.load_state"))
+        pending = {}
+        for source in SOURCES:
+            changes = changed_files(lake, source.table, loaded.get(source.table))
+            if changes is not None and changes.version != loaded.get(source.table):
+                pending[source] = changes
+        since = loaded.get(L.TOTALS)
+        if not pending:
+            return LoadReport(since, since, 0, 0)
+        rows = buckets = 0
         with warehouse.transaction():
-            buckets = 0
-            if rows is not None and rows.num_rows:
-                buckets = _load(warehouse, rows)
-            warehouse.execute("DELETE FROM gold.load_state WHERE source_table = ?", (L.TOTALS,))
-            warehouse.execute("INSERT INTO gold.load_state VALUES (?, ?, ?)", (L.TOTALS, version, datetime.now(UTC)))
-        report = LoadReport(since, version, rows.num_rows if rows is not None else 0, buckets)
-        log.info("gold_loaded", **report.__dict__)
+            for source, changes in pending.items():
+                if changes.files:
+                    warehouse.stage_files(source.staged_as, source, changes, lake)
+                    if source is TOTALS_SOURCE:
+                        rows, buckets = _load_totals(warehouse)
+                    else:
+                        warehouse.script(model("games" if source is GAMES_SOURCE else "game_reviews"))
+                warehouse.execute("DELETE FROM gold.load_state WHERE source_table = ?", (source.table,))
+                warehouse.execute("INSERT INTO gold.load_state VALUES (?, ?, ?)",
+                                  (source.table, changes.version, datetime.now(UTC)))
+        totals = pending.get(TOTALS_SOURCE)
+        report = LoadReport(since, totals.version if totals else since, rows, buckets)
+        log.info("gold_loaded", **report.__dict__, tables=sorted(s.table for s in pending))
         return report
     finally:
         warehouse.close()
 
 
-def _load(warehouse: Warehouse, rows: pa.Table) -> int:
-    warehouse.stage("incoming", rows)
+def _load_totals(warehouse: Warehouse) -> tuple[int, int]:
+    """Replace the staged polls' rows in gold.poll_totals and rebuild the buckets they touch."""
+    columns = ", ".join(TOTALS_SOURCE.columns)
+    warehouse.execute("DELETE FROM incoming WHERE status NOT IN ('complete', 'partial')")
+    rows = warehouse.execute("SELECT COUNT(*) FROM incoming")[0][0]
     warehouse.execute("""DELETE FROM gold.poll_totals WHERE EXISTS (SELECT 1 FROM incoming i WHERE
                          i.platform = gold.poll_totals.platform AND i.poll_id = gold.poll_totals.poll_id
                          AND i.game_key = gold.poll_totals.game_key)""")
-    warehouse.execute(f"INSERT INTO gold.poll_totals ({', '.join(STAGED)}) SELECT {', '.join(STAGED)} FROM incoming")
-    affected = []
-    times = rows.select(["platform", "scheduled_at"]).group_by(["platform", "scheduled_at"]).aggregate([]).to_pylist()
+    warehouse.execute(f"INSERT INTO gold.poll_totals ({columns}) SELECT {columns} FROM incoming")
+    times = warehouse.execute("SELECT DISTINCT platform, EXTRACT(EPOCH FROM scheduled_at) FROM incoming")
+    affected = set()
     for bucket, seconds in BUCKETS.items():
-        starts = set()
-        for row in times:
-            epoch = int(row["scheduled_at"].timestamp()) // seconds * seconds
-            for neighbour in (epoch - seconds, epoch, epoch + seconds):  # weights and growth reach one bucket out
-                starts.add((row["platform"], neighbour))
-        affected += [{"platform": p, "bucket": bucket, "bucket_seconds": seconds,
-                      "bucket_start": datetime.fromtimestamp(start, UTC)} for p, start in sorted(starts)]
-    warehouse.stage("affected", pa.Table.from_pylist(affected, schema=pa.schema([
-        ("platform", pa.string()), ("bucket", pa.string()), ("bucket_seconds", pa.int64()),
-        ("bucket_start", pa.timestamp("us", tz="UTC"))])))
+        for platform, epoch in times:
+            start = int(epoch) // seconds * seconds
+            for neighbour in (start - seconds, start, start + seconds):  # weights and growth reach one bucket out
+                affected.add((platform, bucket, seconds, neighbour))
+    warehouse.stage("affected", pa.Table.from_pylist(
+        [{"platform": p, "bucket": b, "bucket_seconds": s, "bucket_start": datetime.fromtimestamp(t, UTC)}
+         for p, b, s, t in sorted(affected)],
+        schema=pa.schema([("platform", pa.string()), ("bucket", pa.string()), ("bucket_seconds", pa.int64()),
+                          ("bucket_start", pa.timestamp("us", tz="UTC"))])))
     for table in ("game_buckets", "platform_buckets"):
         warehouse.execute(f"""DELETE FROM gold.{table} WHERE EXISTS (SELECT 1 FROM affected a WHERE
                               a.platform = gold.{table}.platform AND a.bucket = gold.{table}.bucket
                               AND a.bucket_start = gold.{table}.bucket_start)""")
-        warehouse.execute((SQL / "models" / f"{table}.sql").read_text())
-    warehouse.execute((SQL / "models" / "game_buckets_growth.sql").read_text())
-    return len(affected)
+        warehouse.execute(model(table))
+    warehouse.script(model("game_buckets_growth"))
+    return rows, len(affected)
 
 
 def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:

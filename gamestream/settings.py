@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     checkpoint_root: str | None = Field(None, description="Spark checkpoints. Default: DATA_DIR/checkpoints.")
     redis_url: str = "redis://127.0.0.1:6379/0"
     warehouse_url: str | None = Field(None, description="duckdb:///path, postgresql://..., redshift://... Default: DuckDB file in DATA_DIR.")
+    redshift_iam_role: str | None = Field(None, description="IAM role ARN Redshift COPY assumes to read the lake's files on S3.")
 
     # API
     api_host: str = "127.0.0.1"

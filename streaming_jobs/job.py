@@ -248,9 +248,12 @@ class StreamJob:
             existing = self.lake.read(L.TOTALS, sql_in("poll_id", sorted(closing)))
             if existing is not None and existing.num_rows:
                 # the closing polls' keys with nothing to add: the merge then only sets their status
+                for field in TOTALS_DELTA_SCHEMA:  # tables written before a column was added lack it
+                    if field.name not in existing.column_names:
+                        existing = existing.append_column(field, pa.nulls(existing.num_rows, field.type))
                 unchanged = existing.select(TOTALS_DELTA_COLUMNS)
                 for column, fill in (("viewers", None), ("channels", None), ("players", None), ("records", 0),
-                                     ("mature_channels", 0)):
+                                     ("mature_channels", 0), ("top_channel_viewers", None), ("views", None)):
                     unchanged = unchanged.set_column(TOTALS_DELTA_COLUMNS.index(column), column,
                                                      pa.array([fill] * unchanged.num_rows, pa.int64()))
                 parts.append(unchanged)
@@ -261,7 +264,9 @@ class StreamJob:
         for row in rows.to_pylist():  # one source row per key for the merge
             key = (row["poll_date"], row["poll_id"], row["platform"], row["game_key"])
             if key in merged:
-                for c in ("viewers", "channels", "players", "records", "mature_channels"):
+                if (row["top_channel_viewers"] or -1) > (merged[key]["top_channel_viewers"] or -1):
+                    merged[key].update(top_channel=row["top_channel"], top_channel_viewers=row["top_channel_viewers"])
+                for c in ("viewers", "channels", "players", "records", "mature_channels", "views"):
                     merged[key][c] = _add(merged[key][c], row[c])
             else:
                 merged[key] = row
@@ -277,7 +282,10 @@ class StreamJob:
         data = pa.Table.from_pylist(out, schema=TOTALS_SCHEMA)
         add = {c: f"coalesce(t.{c}, 0) + coalesce(s.{c}, 0)" for c in ("records", "mature_channels")}
         add.update({c: f"CASE WHEN s.{c} IS NULL THEN t.{c} ELSE coalesce(t.{c}, 0) + s.{c} END"
-                    for c in ("viewers", "channels", "players")})
+                    for c in ("viewers", "channels", "players", "views")})
+        higher = "s.top_channel_viewers > coalesce(t.top_channel_viewers, -1)"
+        add["top_channel"] = f"CASE WHEN {higher} THEN s.top_channel ELSE t.top_channel END"
+        add["top_channel_viewers"] = f"CASE WHEN {higher} THEN s.top_channel_viewers ELSE t.top_channel_viewers END"
         add.update({c: f"s.{c}" for c in ("status", "coverage", "scheduled_at", "interval_seconds", "source", "updated_batch_id")})
         add["observed_at"] = "CASE WHEN t.observed_at <= s.observed_at THEN t.observed_at ELSE s.observed_at END"
         self.lake.upsert(L.TOTALS, data, batch_id, TOTALS_KEY, add, ["poll_date"])
@@ -373,6 +381,7 @@ TOTALS_DELTA_SCHEMA = pa.schema([
     ("poll_date", pa.date32()), ("poll_id", pa.string()), ("platform", pa.string()), ("game_key", pa.string()),
     ("game_name", pa.string()), ("viewers", pa.int64()), ("channels", pa.int64()), ("players", pa.int64()),
     ("records", pa.int64()), ("mature_channels", pa.int64()), ("observed_at", pa.timestamp("us", tz="UTC")),
+    ("top_channel", pa.string()), ("top_channel_viewers", pa.int64()), ("views", pa.int64()),
 ])
 TOTALS_DELTA_COLUMNS = TOTALS_DELTA_SCHEMA.names
 TOTALS_SCHEMA = pa.schema([

@@ -234,24 +234,31 @@ def game_names(parsed: DataFrame) -> DataFrame:
 
 
 def poll_totals_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
-    """Per platform x game x poll, what this batch's newly inserted rows add to the totals."""
+    """Per platform x game x poll, what this batch's newly inserted rows add to the totals, with the
+    top channel among them (the seed's "top streamer") and YouTube's summed video views."""
     key = ["platform", "poll_id", "game_key", "game_name"]
+    none = F.lit(None).cast("long")
     frames = []
     if "stream_snapshots" in new_rows:
         frames.append(new_rows["stream_snapshots"].groupBy(*key).agg(
             F.sum("viewer_count").alias("viewers"), F.count(F.lit(1)).alias("channels"),
-            F.lit(None).cast("long").alias("players"), F.count(F.lit(1)).alias("records"),
-            F.sum(F.col("is_mature").cast("long")).alias("mature_channels"), F.min("observed_at").alias("observed_at")))
+            none.alias("players"), F.count(F.lit(1)).alias("records"),
+            F.sum(F.col("is_mature").cast("long")).alias("mature_channels"), F.min("observed_at").alias("observed_at"),
+            F.max_by("channel_name", "viewer_count").alias("top_channel"),
+            F.max("viewer_count").alias("top_channel_viewers"), none.alias("views")))
     if "video_snapshots" in new_rows:
         frames.append(new_rows["video_snapshots"].withColumn("platform", F.lit("youtube")).groupBy(*key).agg(
             F.sum("concurrent_viewers").alias("viewers"), F.count(F.lit(1)).alias("channels"),
-            F.lit(None).cast("long").alias("players"), F.count(F.lit(1)).alias("records"),
-            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at")))
+            none.alias("players"), F.count(F.lit(1)).alias("records"),
+            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at"),
+            F.max_by("channel_title", "concurrent_viewers").alias("top_channel"),
+            F.max("concurrent_viewers").alias("top_channel_viewers"), F.sum("view_count").alias("views")))
     if "player_counts" in new_rows:
         frames.append(new_rows["player_counts"].withColumn("platform", F.lit("steam")).groupBy(*key).agg(
-            F.lit(None).cast("long").alias("viewers"), F.lit(None).cast("long").alias("channels"),
+            none.alias("viewers"), none.alias("channels"),
             F.sum("player_count").alias("players"), F.count(F.lit(1)).alias("records"),
-            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at")))
+            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at"),
+            F.lit(None).cast("string").alias("top_channel"), none.alias("top_channel_viewers"), none.alias("views")))
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)

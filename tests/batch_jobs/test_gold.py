@@ -153,3 +153,101 @@ def test_gst_gold_run_reports_the_load(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "Delta version None -> 0" in out.stdout and "rows loaded" in out.stdout
+
+
+def seed_parity_totals(hours: int) -> pa.Table:
+    """Twitch every 5 minutes with a rotating top channel; YouTube with growing video views."""
+    rows = []
+    for k in range(hours * 12):
+        t = T0 + timedelta(minutes=5 * k)
+        for game, base in (("dota 2", 900), ("just chatting", 2000)):
+            rows.append(dict(poll_date=t.date(), poll_id=f"twitch:twitch_head:{int(t.timestamp())}", platform="twitch",
+                             game_key=game, game_name=game.title(), viewers=base + 13 * (k % 17) + 40 * (k // 12),
+                             channels=5, records=5, mature_channels=1, observed_at=t, status="complete", coverage=1.0,
+                             scheduled_at=t, interval_seconds=300.0, source="twitch", updated_batch_id=0,
+                             top_channel=f"{game}-streamer-{k % 4}", top_channel_viewers=100 + 10 * ((k * 7) % 13)))
+        rows.append(dict(rows[-2], poll_id=f"youtube:youtube_live:{int(t.timestamp())}", platform="youtube",
+                         source="youtube", viewers=300 + k, views=10_000 + 50 * k, top_channel="yt-channel",
+                         top_channel_viewers=150))
+    return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
+
+
+def test_seed_parity_columns_top_channel_views_and_four_hour_change(warehouse_settings):
+    data = seed_parity_totals(hours=7)
+    Lake(warehouse_settings.lake_path).append("silver/game_poll_totals", data, 0, ["poll_date"])
+    run_gold(warehouse_settings)
+    frame = data.to_pandas()
+    frame["hour"] = frame.scheduled_at.map(lambda t: int(t.timestamp()) // 3600 * 3600)
+    warehouse = Warehouse(warehouse_settings.warehouse)
+    got = warehouse.execute(
+        "SELECT platform, bucket_start, game_key, avg_viewers, top_channel, top_channel_viewers, views, views_change,"
+        " change, change_4h FROM gold.game_buckets WHERE bucket = '1h' ORDER BY platform, game_key, bucket_start")
+    warehouse.close()
+    got = pd.DataFrame(got, columns=["platform", "hour", "game_key", "avg", "top", "top_viewers", "views",
+                                     "views_change", "change", "change_4h"])
+    got["hour"] = got.hour.map(lambda t: int(t.timestamp()))
+    for (platform, game), rows in frame.groupby(["platform", "game_key"]):
+        per_hour = rows.groupby("hour")
+        best = rows.sort_values(["top_channel_viewers", "top_channel"], ascending=[False, True]).groupby("hour").first()
+        mine = got[(got.platform == platform) & (got.game_key == game)].set_index("hour")
+        avg = per_hour.viewers.mean()  # 5-minute polls, none missing: equal weights
+        assert mine["avg"].tolist() == pytest.approx(avg.tolist())
+        assert mine["top"].tolist() == best.top_channel.tolist()
+        assert mine["top_viewers"].tolist() == best.top_channel_viewers.tolist()
+        assert mine["change"].iloc[1:].tolist() == pytest.approx(avg.diff().iloc[1:].tolist())
+        assert mine["change_4h"].iloc[:4].isna().all()
+        assert mine["change_4h"].iloc[4:].tolist() == pytest.approx(avg.diff(4).iloc[4:].tolist())
+        if platform == "youtube":
+            views = per_hour.views.max()
+            assert mine["views"].tolist() == views.tolist()
+            assert mine["views_change"].iloc[1:].tolist() == views.diff().iloc[1:].tolist()
+        else:
+            assert mine["views"].isna().all()
+
+
+def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_settings):
+    lake = Lake(warehouse_settings.lake_path)
+    lake.append("silver/game_poll_totals", seed_parity_totals(hours=1), 0, ["poll_date"])
+    games = pa.Table.from_pylist([
+        {"game_key": "dota 2", "name": "Dota 2", "steam_app_id": 570, "is_game": True, "aliases": ["Dota 2"],
+         "first_seen_at": T0, "last_seen_at": T0},
+        {"game_key": "just chatting", "name": "Just Chatting", "steam_app_id": None, "is_game": False,
+         "aliases": ["Just Chatting"], "first_seen_at": T0, "last_seen_at": T0}])
+    lake.append("silver/games", games, 0, [])
+
+    def review(app_id, score, positive, total, at):
+        return {"event_id": f"{app_id}-{at.timestamp()}", "app_id": app_id, "review_score": score,
+                "review_score_desc": "Very Positive", "total_positive": positive, "total_negative": total - positive,
+                "total_reviews": total, "observed_at": at, "poll_date": at.date()}
+
+    lake.append("silver/review_summaries", pa.Table.from_pylist([
+        review(570, 8, 800, 1000, T0), review(570, 9, 900, 1000, T0 + timedelta(hours=1))]), 0, ["poll_date"])
+    run_gold(warehouse_settings)
+    lake.append("silver/review_summaries", pa.Table.from_pylist([review(570, 5, 1, 2, T0 - timedelta(days=1))]), 1,
+                ["poll_date"])  # a late, older summary must not replace the newer one
+    run_gold(warehouse_settings)
+    warehouse = Warehouse(warehouse_settings.warehouse)
+    flags = dict(warehouse.execute("SELECT DISTINCT game_key, is_game FROM gold.game_buckets"))
+    reviews = warehouse.execute("SELECT app_id, review_score, positive_ratio FROM gold.game_reviews")
+    ranked = warehouse.execute("SELECT game_key FROM gold.game_buckets WHERE platform = 'twitch' AND bucket = '1h'"
+                               " AND is_game ORDER BY rank")
+    warehouse.close()
+    assert flags == {"dota 2": True, "just chatting": False}
+    assert reviews == [(570, 9, pytest.approx(0.9))]
+    assert [r[0] for r in ranked] == ["dota 2"]  # Just Chatting has more viewers, and is left out
+
+
+def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
+    settings = Settings(_env_file=None, lake_root=str(tmp_path / "lake"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    warehouse = Warehouse(settings.warehouse)
+    warehouse.execute("CREATE SCHEMA gold")
+    warehouse.execute("CREATE TABLE gold.game_buckets (platform TEXT, bucket TEXT, bucket_start TIMESTAMPTZ, game_key TEXT)")
+    warehouse.execute("CREATE TABLE gold.load_state (source_table TEXT, delta_version BIGINT, loaded_at TIMESTAMPTZ)")
+    warehouse.execute("INSERT INTO gold.load_state VALUES ('silver/game_poll_totals', 99, now())")
+    warehouse.close()
+    Lake(settings.lake_path).append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
+    report = run_gold(settings)
+    assert report.from_version is None and report.rows > 0  # old load state dropped with the old tables
+    warehouse = Warehouse(settings.warehouse)
+    assert "change_4h" in warehouse.columns("gold.game_buckets")
+    warehouse.close()

@@ -1,6 +1,7 @@
 -- gold.platform_buckets: per platform x bucket, the time-weighted total over all games (viewers on
 -- Twitch/YouTube, players on Steam), rebuilt for the buckets in `affected`.
-INSERT INTO gold.platform_buckets
+INSERT INTO gold.platform_buckets (platform, bucket, bucket_start, avg_total, peak_total, hours_watched, games, samples,
+    coverage, is_partial)
 WITH poll_sums AS (
     SELECT platform, poll_id, MIN(scheduled_at) AS scheduled_at, MIN(interval_seconds) AS interval_seconds,
            MIN(coverage) AS coverage, SUM(COALESCE(viewers, players)) AS total, COUNT(*) AS games
