@@ -170,6 +170,7 @@ class Warehouse:
         with self.conn.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN") as copy:
             for row in table.to_pylist():
                 copy.write_row(list(row.values()))
+        self.analyze(name)  # temp tables get no statistics otherwise
 
     def stage_files(self, name: str, source: SilverSource, changes: Changes, lake: Lake) -> None:
         """Stage the rows of `changes.files` as temp table `name` with `source.columns`."""
@@ -187,6 +188,11 @@ class Warehouse:
         tables = [plain(pq.read_table(f.uri, columns=list(source.columns))).select(list(source.columns)).cast(schema)
                   for f in changes.files]
         self.stage(name, pa.concat_tables(tables) if tables else schema.empty_table())
+
+    def analyze(self, table: str) -> None:
+        """Fresh planner statistics where rows just changed in bulk (PostgreSQL plans badly without)."""
+        if self.kind == "postgresql":
+            self.execute(f"ANALYZE {table}")
 
     def transaction(self) -> Any:
         return _Transaction(self)
@@ -341,6 +347,7 @@ def _load_totals(warehouse: Warehouse) -> tuple[int, int]:
                          i.platform = gold.poll_totals.platform AND i.poll_id = gold.poll_totals.poll_id
                          AND i.game_key = gold.poll_totals.game_key)""")
     warehouse.execute(f"INSERT INTO gold.poll_totals ({columns}) SELECT {columns} FROM incoming")
+    warehouse.analyze("gold.poll_totals")
     times = warehouse.execute("SELECT DISTINCT platform, EXTRACT(EPOCH FROM scheduled_at) FROM incoming")
     affected = set()
     for bucket, seconds in BUCKETS.items():
@@ -348,18 +355,45 @@ def _load_totals(warehouse: Warehouse) -> tuple[int, int]:
             start = int(epoch) // seconds * seconds
             for neighbour in (start - seconds, start, start + seconds):  # weights and growth reach one bucket out
                 affected.add((platform, bucket, seconds, neighbour))
-    warehouse.stage("affected", pa.Table.from_pylist(
-        [{"platform": p, "bucket": b, "bucket_seconds": s, "bucket_start": datetime.fromtimestamp(t, UTC)}
-         for p, b, s, t in sorted(affected)],
-        schema=pa.schema([("platform", pa.string()), ("bucket", pa.string()), ("bucket_seconds", pa.int64()),
-                          ("bucket_start", pa.timestamp("us", tz="UTC"))])))
+    _stage_buckets(warehouse, affected)
     for table in ("game_buckets", "platform_buckets"):
         warehouse.execute(f"""DELETE FROM gold.{table} WHERE EXISTS (SELECT 1 FROM affected a WHERE
                               a.platform = gold.{table}.platform AND a.bucket = gold.{table}.bucket
                               AND a.bucket_start = gold.{table}.bucket_start)""")
         warehouse.execute(model(table))
+    warehouse.analyze("gold.game_buckets")
     warehouse.script(model("game_buckets_growth"))
     return rows, len(affected)
+
+
+def _stage_buckets(warehouse: Warehouse, affected: set[tuple[str, str, int, int]]) -> None:
+    """Stage what the models join on, precomputed so every join is a plain equality or range:
+    `affected` (buckets with their neighbours' starts), `load_window` (the span their polls and the
+    polls right after them lie in) and `latest` (how far each platform's polls reach)."""
+    def at(epoch: int) -> datetime:
+        return datetime.fromtimestamp(epoch, UTC)
+
+    stamp = pa.timestamp("us", tz="UTC")
+    warehouse.stage("affected", pa.Table.from_pylist(
+        [{"platform": p, "bucket": b, "bucket_seconds": s, "bucket_start": at(t), "start_epoch": t,
+          "previous_start": at(t - s), "four_hours_before": at(t - 14400), "four_hours_after": at(t + 14400)}
+         for p, b, s, t in sorted(affected)],
+        schema=pa.schema([("platform", pa.string()), ("bucket", pa.string()), ("bucket_seconds", pa.int64()),
+                          ("bucket_start", stamp), ("start_epoch", pa.int64()), ("previous_start", stamp),
+                          ("four_hours_before", stamp), ("four_hours_after", stamp)])))
+    first = min(t for *_, t in affected)
+    last = max(t + s for _, _, s, t in affected) + 86400  # the poll after the last bucket, if it is near
+    warehouse.stage("load_window", pa.table({"window_start": pa.array([at(first)], stamp),
+                                             "window_end": pa.array([at(last)], stamp)}))
+    reach = []
+    for platform in sorted({p for p, *_ in affected}):
+        newest = warehouse.execute("SELECT MAX(scheduled_at) FROM gold.poll_totals WHERE platform = ?", (platform,))[0][0]
+        if newest is not None:
+            interval = warehouse.execute("SELECT MAX(interval_seconds) FROM gold.poll_totals WHERE platform = ?"
+                                         " AND scheduled_at = ?", (platform, newest))[0][0]
+            reach.append({"platform": platform, "covered_until": newest.timestamp() + float(interval)})
+    warehouse.stage("latest", pa.Table.from_pylist(reach, schema=pa.schema([("platform", pa.string()),
+                                                                             ("covered_until", pa.float64())])))
 
 
 def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:

@@ -11,7 +11,7 @@ rebuild elsewhere.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pyarrow as pa
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -22,14 +22,19 @@ from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake, sql_in
 
 
-def bronze_between(lake: Lake, start: datetime, end: datetime) -> pa.Table:
-    """Bronze rows that arrived in [start, end), oldest first; pruned by ingest-date partition."""
+def ingest_days(start: datetime, end: datetime) -> list[date]:
+    """The ingest-date partitions [start, end) can be in (records are ingested after they arrive)."""
     days = []
     day = start.date()
-    while day <= end.date():
+    while day <= end.date() + timedelta(days=1):
         days.append(day)
-        day = day.fromordinal(day.toordinal() + 1)
-    where = (f"{sql_in('ingest_date', days)} AND arrival_time >= TIMESTAMP '{start.isoformat()}' "
+        day += timedelta(days=1)
+    return days
+
+
+def bronze_between(lake: Lake, start: datetime, end: datetime) -> pa.Table:
+    """Bronze rows that arrived in [start, end), oldest first; pruned by ingest-date partition."""
+    where = (f"{sql_in('ingest_date', ingest_days(start, end))} AND arrival_time >= TIMESTAMP '{start.isoformat()}' "
              f"AND arrival_time < TIMESTAMP '{end.isoformat()}'")
     rows = lake.read(L.BRONZE, where, columns=["arrival_time", "shard_id", "sequence_number", "partition_key", "data"])
     if rows is None:

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from gamestream.settings import Settings
+from gamestream.settings import Settings, redact_url
 
 app = typer.Typer(
     name="gst",
@@ -79,6 +79,17 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
             stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
             console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
                           f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
+            from realtime_api.app import create_app
+            from realtime_api.server import background_api
+            from realtime_api.store import GoldStore
+
+            # the API shares this process's DuckDB with the gold loads, so it opens it as they do
+            store = GoldStore(stack.settings.warehouse, read_only=stack.settings.warehouse_kind != "duckdb")
+            stages.callback(store.close)  # after the API has stopped
+            stages.enter_context(background_api(create_app(stack.settings, store), stack.settings))
+            url = f"http://{stack.settings.api_host}:{stack.settings.api_port}"
+            console.print(f"  • dashboard and API: [bold]{url}/[/bold] (API docs {url}/api/docs, live feed "
+                          f"ws://{stack.settings.api_host}:{stack.settings.api_port}/ws/live)")
         if env_file:
             env_file.parent.mkdir(parents=True, exist_ok=True)
             env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
@@ -310,6 +321,53 @@ def replay(
     _stop_on_sigterm()
     sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name)
     console.print(f"replayed {sent} records into '{stream_name or settings.stream_name}'")
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="ISO time: re-derive records that arrived from here...")],
+    end: Annotated[str, typer.Option("--to", help="...up to here (exclusive).")],
+    source: Annotated[str | None, typer.Option(help="Only this source: steam, twitch, youtube or synthetic.")] = None,
+    gold: Annotated[bool, typer.Option(help="Load gold for the affected buckets afterwards.")] = True,
+) -> None:
+    """Re-derive silver from bronze for a time range (as the stream would), then gold."""
+    from batch_jobs.backfill import RangeNotSettled
+    from batch_jobs.backfill import backfill as run_backfill
+    from streaming_jobs.run import export_aws_environment
+    from streaming_jobs.spark import local_spark
+
+    settings = load_settings()
+    try:
+        first, last = _utc(start), _utc(end)
+    except ValueError as exc:
+        console.print(f"[red]--from/--to must be ISO-8601 times: {exc}[/red]")
+        raise typer.Exit(2) from None
+    export_aws_environment(settings)
+    spark = local_spark("gst-backfill")
+    try:
+        report = run_backfill(settings, spark, first, last, source, load_gold=gold)
+    except (RangeNotSettled, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    finally:
+        spark.stop()
+    console.print(f"backfill {report.run_id}: {report.records} records in {report.batches} ingest batches, "
+                  f"{report.invalid} invalid skipped")
+    if report.gold is not None:
+        console.print(f"gold: Delta version {report.gold.from_version} -> {report.gold.to_version}, "
+                      f"{report.gold.rows} rows loaded, {report.gold.buckets} buckets rebuilt")
+
+
+@app.command()
+def api() -> None:
+    """Serve the REST API, the WebSocket live feed and the dashboard (GST_API_HOST:GST_API_PORT)."""
+    from realtime_api.app import create_app
+    from realtime_api.server import server
+
+    settings = load_settings()
+    console.print(f"API on http://{settings.api_host}:{settings.api_port}/ (docs at /api/docs), "
+                  f"warehouse {settings.warehouse_kind}, Redis {redact_url(settings.redis_url)}")
+    server(create_app(settings), settings).run()
 
 
 gold_app = typer.Typer(help="Warehouse gold tables.", no_args_is_help=True)

@@ -49,8 +49,13 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
     api_allowed_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"]
+        default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
+        description="Origins allowed by CORS and on WebSocket connect (comma-separated).",
     )
+    api_ws_max_clients: int = Field(2000, ge=1, description="WebSocket connections one API process accepts.")
+    api_ws_queue_size: int = Field(1000, ge=1, description="Changes buffered per WebSocket client before it is dropped as too slow.")
+    api_ws_heartbeat_seconds: float = Field(15.0, gt=0, description="Idle time after which a WebSocket client gets a heartbeat.")
+    api_query_timeout_seconds: float = Field(10.0, gt=0, description="Longest a REST query may run in the warehouse.")
 
     # Poll intervals (seconds); the budget planner may only lengthen them.
     steam_poll_seconds: float = Field(300.0, gt=0)

@@ -87,6 +87,8 @@ class StreamJob:
         self.status_file = Path(settings.checkpoint_path) / "status.json"
         self.last_maintenance = time.monotonic()
         self.run_id = "unattached"
+        self.steps: dict[str, float] = {}
+        self._mark = time.perf_counter()
 
     def _fault(self, point: str, batch_id: int) -> None:
         if self.settings.test_fault_point == point and self.settings.test_fault_batch == batch_id:
@@ -111,7 +113,7 @@ class StreamJob:
 
     def process(self, raw: DataFrame, batch_id: int) -> BatchReport:
         started = self._mark = time.perf_counter()
-        self.steps: dict[str, float] = {}
+        self.steps = {}
         raw_arrow = raw.toArrow()
         self._step("read")
         if raw_arrow.num_rows == 0:
@@ -130,6 +132,23 @@ class StreamJob:
         else:  # a replayed batch: silver comes from the bronze rows that were committed
             fresh_parse.unpersist()
             parsed = parse_records(self._local(self.lake.read(L.BRONZE, self._of_batch(batch_id)))).cache()
+        quarantined, closed = self.derive(parsed, batch_id, arrival)
+        self._fault("after_silver", batch_id)
+
+        completed = [p for p in closed if p["status"] == "complete"]
+        redis_state = self._update_live(completed, batch_id)
+        self._step("redis")
+        self._fault("after_redis", batch_id)
+        self._maintain_when_due()
+        report = self._report(batch_id, raw_arrow.num_rows, quarantined, started, behind, len(completed), redis_state)
+        self._fault("before_spark_commit", batch_id)
+        return report
+
+    def derive(self, parsed: DataFrame, batch_id: int, arrival: datetime,
+               write_quarantine: bool = True) -> tuple[int, list[dict]]:
+        """Silver from parsed bronze rows (steps 2-5): the stream and backfills share this.
+
+        Returns the quarantined count and the polls this batch closed. `parsed` is unpersisted."""
         names = [row["name"] for row in game_names(parsed).collect()]
         identities = {name: identify(name) for name in names}
         keys = self._local(pa.table({"name": pa.array(names, pa.string()),
@@ -145,7 +164,8 @@ class StreamJob:
                 continue
             if table == "quarantine":
                 quarantined = data.num_rows
-                self.lake.append(L.QUARANTINE, data, batch_id, ["ingest_date"])
+                if write_quarantine:
+                    self.lake.append(L.QUARANTINE, data, batch_id, ["ingest_date"])
                 continue
             data = data.append_column("poll_date", poll_date(data["poll_id"], data["observed_date"]))
             path = f"silver/{table}"
@@ -162,16 +182,7 @@ class StreamJob:
         self._step("totals")
         self._update_games(identities, batch_id, arrival)
         self._step("games")
-        self._fault("after_silver", batch_id)
-
-        completed = [p for p in closed if p["status"] == "complete"]
-        redis_state = self._update_live(completed, batch_id)
-        self._step("redis")
-        self._fault("after_redis", batch_id)
-        self._maintain_when_due()
-        report = self._report(batch_id, raw_arrow.num_rows, quarantined, started, behind, len(completed), redis_state)
-        self._fault("before_spark_commit", batch_id)
-        return report
+        return quarantined, closed
 
     def _maintain_when_due(self) -> None:
         """Compact and vacuum between batches: this job is the lake's only writer, so no conflicts."""
@@ -203,12 +214,12 @@ class StreamJob:
         for poll_id in sorted(set(touched) | {p for p, r in known.items() if r["status"] == "open"}):
             before = known.get(poll_id)
             manifest = manifests.get(poll_id)
-            row = dict(before) if before else {
+            row = {"closed_run": None, **before} if before else {
                 "poll_id": poll_id, "source": None, "platform": None, "record_kind": None, "expected": None,
                 "received": 0, "scheduled_at": None, "started_at": None, "finished_at": None,
                 "interval_seconds": None, "pages": None, "pages_failed": None, "manifest_coverage": None,
                 "errors": None, "overran": None, "first_seen_at": now, "last_seen_at": now, "status": "open", "coverage": None,
-                "closed_at": None, "closed_batch_id": None, "updated_batch_id": batch_id,
+                "closed_at": None, "closed_batch_id": None, "closed_run": None, "updated_batch_id": batch_id,
             }
             if manifest:
                 row.update(source=manifest["source"], platform=manifest["platform"], record_kind=manifest["record_kind"],
@@ -223,17 +234,21 @@ class StreamJob:
                 row["last_seen_at"] = now
             if row["status"] == "open":
                 if row["expected"] is not None and row["received"] >= row["expected"]:
-                    row.update(status="complete", coverage=row["manifest_coverage"], closed_at=now, closed_batch_id=batch_id)
+                    row.update(status="complete", coverage=row["manifest_coverage"], closed_at=now, closed_batch_id=batch_id,
+                               closed_run=self.run_id)
                 elif now - row["last_seen_at"] > self.grace:  # arrival time: replays decide alike
                     share = row["received"] / row["expected"] if row["expected"] else None
                     coverage = None if share is None or row["manifest_coverage"] is None else round(row["manifest_coverage"] * share, 4)
-                    row.update(status="partial", coverage=coverage, closed_at=now, closed_batch_id=batch_id)
+                    row.update(status="partial", coverage=coverage, closed_at=now, closed_batch_id=batch_id,
+                               closed_run=self.run_id)
             updates.append(row)
         if updates:
             data = pa.Table.from_pylist(updates, schema=POLLS_SCHEMA)
             self.lake.upsert(L.POLLS, data, batch_id, "t.poll_id = s.poll_id",
                              {c: f"s.{c}" for c in POLLS_SCHEMA.names if c != "poll_id"})
-        polls = self.lake.read(L.POLLS, f"closed_batch_id = {int(batch_id)}")
+        if not updates:
+            return []
+        polls = self.lake.read(L.POLLS, f"closed_batch_id = {int(batch_id)} AND {sql_in('closed_run', [self.run_id])}")
         return polls.to_pylist() if polls is not None else []
 
     def _update_totals(self, new_rows: dict[str, DataFrame], closed: list[dict], batch_id: int) -> None:
@@ -301,7 +316,8 @@ class StreamJob:
             rows[identity.key]["aliases"].append(name)
         data = pa.Table.from_pylist(list(rows.values()), schema=GAMES_SCHEMA)
         self.lake.upsert(L.GAMES, data, batch_id, "t.game_key = s.game_key", {
-            "last_seen_at": "s.last_seen_at", "steam_app_id": "coalesce(t.steam_app_id, s.steam_app_id)",
+            "last_seen_at": "CASE WHEN s.last_seen_at > t.last_seen_at THEN s.last_seen_at ELSE t.last_seen_at END",
+            "steam_app_id": "coalesce(t.steam_app_id, s.steam_app_id)",
             "aliases": "array_distinct(array_concat(t.aliases, s.aliases))",
         })
 
@@ -375,7 +391,8 @@ POLLS_SCHEMA = pa.schema([
     ("manifest_coverage", pa.float64()), ("errors", pa.list_(pa.string())), ("overran", pa.bool_()),
     ("first_seen_at", pa.timestamp("us", tz="UTC")), ("last_seen_at", pa.timestamp("us", tz="UTC")),
     ("status", pa.string()), ("coverage", pa.float64()),
-    ("closed_at", pa.timestamp("us", tz="UTC")), ("closed_batch_id", pa.int64()), ("updated_batch_id", pa.int64()),
+    ("closed_at", pa.timestamp("us", tz="UTC")), ("closed_batch_id", pa.int64()), ("closed_run", pa.string()),
+    ("updated_batch_id", pa.int64()),
 ])
 TOTALS_DELTA_SCHEMA = pa.schema([
     ("poll_date", pa.date32()), ("poll_id", pa.string()), ("platform", pa.string()), ("game_key", pa.string()),

@@ -47,15 +47,16 @@ def expected_totals(records):
     rows = []
     for r in records:
         if r.kind == "stream_snapshot":
-            rows.append(("twitch", r.poll_id, r.game_name or "unattributed", r.viewer_count, None))
+            rows.append(("twitch", r.poll_id, r.game_name or "unattributed", r.viewer_count, None, None))
         elif r.kind == "video_snapshot":
-            rows.append(("youtube", r.poll_id, r.game_name, r.concurrent_viewers, None))
+            rows.append(("youtube", r.poll_id, r.game_name, r.concurrent_viewers, None, r.view_count))
         elif r.kind == "player_count":
-            rows.append(("steam", r.poll_id, r.app_name, None, r.player_count))
-    frame = pd.DataFrame(rows, columns=["platform", "poll_id", "game_name", "viewers", "players"])
+            rows.append(("steam", r.poll_id, r.app_name, None, r.player_count, None))
+    frame = pd.DataFrame(rows, columns=["platform", "poll_id", "game_name", "viewers", "players", "views"])
     frame["game_key"] = [identify(name).key for name in frame.game_name]  # "Nioh 2" and its edition are one game
     return frame.groupby(["platform", "poll_id", "game_key"]).agg(
-        viewers=("viewers", "sum"), players=("players", "sum"), channels=("viewers", "size")).reset_index()
+        viewers=("viewers", "sum"), players=("players", "sum"), channels=("viewers", "size"),
+        top_channel_viewers=("viewers", "max"), views=("views", "sum")).reset_index()
 
 
 @pytest.fixture()
@@ -87,6 +88,12 @@ def test_bronze_and_silver_hold_exactly_what_was_sent_and_totals_match_pandas(sp
         assert (part[want].astype("int64") == part[have].astype("int64")).all(), platform
     twitch = merged[merged.platform == "twitch"]
     assert (twitch.channels_want == twitch.channels_got).all()
+    seed = expected.merge(totals, on=["platform", "poll_id", "game_key"], suffixes=("_want", "_got"))
+    watched = seed[seed.platform != "steam"]  # the top channel's viewers (the seed's "top streamer"), video views
+    assert (watched.top_channel_viewers_want == watched.top_channel_viewers_got).all()
+    assert watched.top_channel.notna().all() and seed[seed.platform == "steam"].top_channel.isna().all()
+    youtube = seed[seed.platform == "youtube"]
+    assert len(youtube) and (youtube.views_want.astype("int64") == youtube.views_got.astype("int64")).all()
 
     polls = table(small, "silver/polls")
     assert len(polls) == 12 and set(polls.status) == {"complete"}

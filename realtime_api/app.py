@@ -1,0 +1,74 @@
+"""The FastAPI app: REST trend queries over gold, the WebSocket live feed over Redis, health and
+metrics, and the built dashboard at /.
+
+Read-only by construction: the warehouse is reached only through realtime_api/gold_queries.py
+(bound parameters, names from enums) and Redis only through reads. CORS and WebSocket origins come
+from GST_API_ALLOWED_ORIGINS. OpenAPI docs at /api/docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from gamestream.settings import Settings
+from realtime_api.live_feed import LiveFeed, RedisUnavailable
+from realtime_api.metrics import ApiMetrics, MetricsMiddleware
+from realtime_api.routes import games, health, live, movers, overview
+from realtime_api.store import GoldStore, WarehouseUnavailable
+
+log = structlog.get_logger(__name__)
+DASHBOARD = Path(__file__).resolve().parents[1] / "frontend" / "dist"
+
+
+def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Path | None = DASHBOARD) -> FastAPI:
+    """`store` may be shared with a gold loader in the same process (the demo's DuckDB)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app.state.feed.start()
+        log.info("api_started", warehouse=settings.warehouse_kind, dashboard=bool(dashboard and dashboard.is_dir()))
+        try:
+            yield
+        finally:
+            await app.state.feed.stop()
+            if store is None:
+                app.state.store.close()
+
+    app = FastAPI(title="Game Stream Trends API", version="0.1.0", lifespan=lifespan, docs_url="/api/docs",
+                  redoc_url=None, openapi_url="/api/openapi.json",
+                  description="Players (Steam) and viewers (Twitch, YouTube) per game: live and historical.")
+    app.state.settings = settings
+    app.state.store = store or GoldStore(settings.warehouse, read_only=True,
+                                         timeout_seconds=settings.api_query_timeout_seconds)
+    app.state.feed = LiveFeed(settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients)
+    app.state.metrics = ApiMetrics()
+    app.add_middleware(CORSMiddleware, allow_origins=settings.api_allowed_origins, allow_methods=["GET"],
+                       allow_headers=["*"])
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+
+    @app.exception_handler(WarehouseUnavailable)
+    async def warehouse_down(_: Request, exc: WarehouseUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+    @app.exception_handler(RedisUnavailable)
+    async def redis_down(_: Request, exc: RedisUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
+
+    for module in (health, overview, games, movers, live):
+        app.include_router(module.router)
+    if dashboard is not None and (dashboard / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=dashboard, html=True), name="dashboard")
+    else:
+        @app.get("/", include_in_schema=False)
+        def index() -> HTMLResponse:
+            return HTMLResponse("<h1>Game Stream Trends API</h1><p>The dashboard is not built here. "
+                                "API docs: <a href='/api/docs'>/api/docs</a></p>")
+    return app

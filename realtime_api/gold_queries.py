@@ -1,0 +1,273 @@
+"""The API's SQL over gold, with the names it may use.
+
+Table and column names come only from the enums below (never from a request); every value is a
+bound `?` parameter. The same text runs on DuckDB, PostgreSQL and Redshift. Windows end at the
+platform's latest loaded bucket, so history and the demo read alike.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from realtime_api.store import GoldStore, as_utc
+
+BUCKET_SECONDS = {"5m": 300, "1h": 3600, "1d": 86400}
+
+
+class Platform(StrEnum):
+    steam = "steam"
+    twitch = "twitch"
+    youtube = "youtube"
+
+
+class Metric(StrEnum):
+    avg_viewers = "avg_viewers"
+    peak_viewers = "peak_viewers"
+    hours_watched = "hours_watched"
+    avg_channels = "avg_channels"
+    peak_channels = "peak_channels"
+    avg_players = "avg_players"
+    peak_players = "peak_players"
+
+
+class Window(StrEnum):
+    now = "now"
+    h24 = "24h"
+    d7 = "7d"
+    d30 = "30d"
+
+
+class MoverWindow(StrEnum):
+    h1 = "1h"
+    h24 = "24h"
+    d7 = "7d"
+
+
+class Resolution(StrEnum):
+    auto = "auto"
+    m5 = "5m"
+    h1 = "1h"
+    d1 = "1d"
+
+
+class Direction(StrEnum):
+    risers = "risers"
+    fallers = "fallers"
+
+
+WINDOWS = {Window.now: ("5m", 300), Window.h24: ("1h", 86400), Window.d7: ("1h", 7 * 86400),
+           Window.d30: ("1d", 30 * 86400)}
+MOVER_WINDOWS = {MoverWindow.h1: ("5m", 3600), MoverWindow.h24: ("1h", 86400), MoverWindow.d7: ("1h", 7 * 86400)}
+DEFAULT_METRIC = {Platform.steam: Metric.avg_players, Platform.twitch: Metric.avg_viewers,
+                  Platform.youtube: Metric.avg_viewers}
+AVERAGED = ("avg_viewers", "avg_channels", "avg_players")  # time-weighted over the window
+PEAKS = ("peak_viewers", "peak_channels", "peak_players")
+MAX_POINTS = 5000
+
+
+def latest_bucket(store: GoldStore, platform: Platform, bucket: str) -> datetime | None:
+    rows = store.rows("SELECT MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = ? AND bucket = ?",
+                      (platform.value, bucket))
+    return as_utc(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else None
+
+
+def _window_cte(name: str) -> str:
+    """Per game over one window: time-weighted averages (a bucket weighs its covered seconds; a game
+    absent from a covered bucket counts 0), peaks, hours watched."""
+    averaged = ", ".join(f"SUM(g.{c} * w.weight) / MAX(t.weight) AS {c}" for c in AVERAGED)
+    peaks = ", ".join(f"MAX(g.{c}) AS {c}" for c in PEAKS)
+    return f"""{name}_w AS (
+        SELECT bucket_start, coverage * ? AS weight FROM gold.platform_buckets
+        WHERE platform = ? AND bucket = ? AND bucket_start >= ? AND bucket_start < ?),
+    {name}_t AS (SELECT SUM(weight) AS weight FROM {name}_w),
+    {name} AS (
+        SELECT g.game_key, MAX(g.game_name) AS name, MAX(CASE WHEN g.is_game THEN 1 ELSE 0 END) AS is_game,
+               {averaged}, {peaks}, SUM(g.hours_watched) AS hours_watched, MAX(t.weight) AS covered_seconds
+        FROM gold.game_buckets g JOIN {name}_w w ON w.bucket_start = g.bucket_start CROSS JOIN {name}_t t
+        WHERE g.platform = ? AND g.bucket = ? AND g.bucket_start >= ? AND g.bucket_start < ?
+        GROUP BY g.game_key)"""
+
+
+def _window_params(platform: Platform, bucket: str, start: datetime, end: datetime) -> list[Any]:
+    return [BUCKET_SECONDS[bucket], platform.value, bucket, start, end, platform.value, bucket, start, end]
+
+
+def ranking(store: GoldStore, platform: Platform, metric: Metric, window: Window, include_non_games: bool,
+            limit: int, offset: int) -> dict[str, Any]:
+    """Games ranked by `metric` over the window ending at the latest bucket, with the change vs the
+    window before it (growth only when both windows are covered alike)."""
+    bucket, span = WINDOWS[window]
+    latest = latest_bucket(store, platform, bucket)
+    if latest is None:
+        return {"window_start": None, "window_end": None, "items": [], "total": 0}
+    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
+    start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
+    m = metric.value
+    sql = f"""WITH {_window_cte('cur')}, {_window_cte('prev')}
+        SELECT cur.*, prev.{m} AS previous, cur.{m} - prev.{m} AS change,
+               CASE WHEN prev.{m} > 0 AND ABS(cur.covered_seconds - prev.covered_seconds) <= 0.2 * cur.covered_seconds
+                    THEN (cur.{m} - prev.{m}) / prev.{m} END AS growth,
+               COUNT(*) OVER () AS total_count
+        FROM cur LEFT JOIN prev ON prev.game_key = cur.game_key
+        WHERE cur.is_game = 1 OR ?
+        ORDER BY cur.{m} DESC NULLS LAST, cur.game_key
+        LIMIT ? OFFSET ?"""
+    params = [*_window_params(platform, bucket, start, end), *_window_params(platform, bucket, before, start),
+              include_non_games, limit, offset]
+    rows = store.rows(sql, params)
+    total = int(rows[0]["total_count"]) if rows else 0
+    items = [_game_row(r, offset + i + 1) for i, r in enumerate(rows)]
+    return {"window_start": start, "window_end": end, "items": items, "total": total}
+
+
+def _game_row(row: dict[str, Any], rank: int) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if k not in ("total_count", "covered_seconds")}
+    out["is_game"] = bool(out.get("is_game"))
+    out["rank"] = rank
+    return out
+
+
+def movers(store: GoldStore, platform: Platform, window: MoverWindow, direction: Direction, include_non_games: bool,
+           limit: int) -> dict[str, Any]:
+    bucket, span = MOVER_WINDOWS[window]
+    metric = DEFAULT_METRIC[platform].value
+    latest = latest_bucket(store, platform, bucket)
+    if latest is None:
+        return {"window_start": None, "window_end": None, "metric": metric, "items": []}
+    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
+    start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
+    order = "DESC" if direction is Direction.risers else "ASC"
+    sql = f"""WITH {_window_cte('cur')}, {_window_cte('prev')}
+        SELECT cur.game_key, cur.name, cur.is_game, cur.{metric} AS current, prev.{metric} AS previous,
+               cur.{metric} - prev.{metric} AS change,
+               CASE WHEN prev.{metric} > 0 THEN (cur.{metric} - prev.{metric}) / prev.{metric} END AS growth
+        FROM cur JOIN prev ON prev.game_key = cur.game_key
+        WHERE (cur.is_game = 1 OR ?) AND ABS(cur.covered_seconds - prev.covered_seconds) <= 0.2 * cur.covered_seconds
+          AND cur.{metric} IS NOT NULL AND prev.{metric} IS NOT NULL
+        ORDER BY cur.{metric} - prev.{metric} {order}, cur.game_key
+        LIMIT ?"""
+    params = [*_window_params(platform, bucket, start, end), *_window_params(platform, bucket, before, start),
+              include_non_games, limit]
+    rows = store.rows(sql, params)
+    items = [dict(r, is_game=bool(r["is_game"])) for r in rows]
+    keep = (lambda r: r["change"] > 0) if direction is Direction.risers else (lambda r: r["change"] < 0)
+    return {"window_start": start, "window_end": end, "metric": metric, "items": [r for r in items if keep(r)]}
+
+
+def search(store: GoldStore, q: str, include_non_games: bool, limit: int, offset: int) -> dict[str, Any]:
+    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = store.rows(
+        """SELECT game_key, name, steam_app_id, is_game, COUNT(*) OVER () AS total_count FROM gold.games
+           WHERE (LOWER(name) LIKE ? ESCAPE '\\' OR game_key LIKE ? ESCAPE '\\') AND (is_game OR ?)
+           ORDER BY CASE WHEN LOWER(name) = ? THEN 0 WHEN LOWER(name) LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END, name
+           LIMIT ? OFFSET ?""",
+        (pattern, pattern, include_non_games, q.lower(), pattern[1:], limit, offset))
+    total = int(rows[0]["total_count"]) if rows else 0
+    return {"items": [{k: v for k, v in r.items() if k != "total_count"} for r in rows], "total": total}
+
+
+def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
+    identity = store.rows("SELECT game_key, name, steam_app_id, is_game FROM gold.games WHERE game_key = ?", (game_key,))
+    latest = store.rows(
+        """SELECT g.* FROM gold.game_buckets g
+           JOIN (SELECT platform, MAX(bucket_start) AS bucket_start FROM gold.game_buckets
+                 WHERE game_key = ? AND bucket = '1h' GROUP BY platform) l
+             ON l.platform = g.platform AND l.bucket_start = g.bucket_start
+           WHERE g.game_key = ? AND g.bucket = '1h' ORDER BY g.platform""", (game_key, game_key))
+    if not identity and not latest:
+        return None
+    found = identity[0] if identity else {"game_key": game_key, "name": latest[0]["game_name"], "steam_app_id": None,
+                                          "is_game": latest[0]["is_game"]}
+    reviews = None
+    if found.get("steam_app_id") is not None:
+        rows = store.rows("""SELECT review_score, review_score_desc, total_positive, total_negative, total_reviews,
+                                    positive_ratio, observed_at FROM gold.game_reviews WHERE app_id = ?""",
+                          (found["steam_app_id"],))
+        reviews = rows[0] if rows else None
+    return {**found, "is_game": bool(found["is_game"]), "reviews": reviews,
+            "platforms": {r["platform"]: {k: v for k, v in r.items() if k not in ("platform", "game_key", "game_name")}
+                          for r in latest}}
+
+
+def choose_resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
+    if resolution is not Resolution.auto:
+        return resolution.value
+    span = (end - start).total_seconds()
+    return "5m" if span <= 36 * 3600 else "1h" if span <= 45 * 86400 else "1d"
+
+
+SERIES_VALUES = ("avg_viewers", "peak_viewers", "hours_watched", "avg_channels", "peak_channels", "avg_players",
+                 "peak_players", "top_channel", "top_channel_viewers", "views", "rank", "growth")
+
+
+def series(store: GoldStore, game_key: str, platforms: list[Platform], start: datetime, end: datetime,
+           bucket: str) -> dict[str, list[dict[str, Any]]]:
+    """Per platform, one point per bucket in [start, end): the game's values where the platform was
+    polled (0 when the game was absent), and explicit gaps (nulls, coverage 0) where it was not."""
+    seconds = BUCKET_SECONDS[bucket]
+    first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
+    marks = ", ".join("?" for _ in platforms)
+    rows = store.rows(
+        f"""SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {', '.join('g.' + c for c in SERIES_VALUES)},
+                   g.game_key
+            FROM gold.platform_buckets p
+            LEFT JOIN gold.game_buckets g ON g.platform = p.platform AND g.bucket = p.bucket
+                 AND g.bucket_start = p.bucket_start AND g.game_key = ?
+            WHERE p.platform IN ({marks}) AND p.bucket = ? AND p.bucket_start >= ? AND p.bucket_start < ?
+            ORDER BY p.platform, p.bucket_start""",
+        (game_key, *[p.value for p in platforms], bucket, first, end))
+    found: dict[str, dict[datetime, dict]] = {p.value: {} for p in platforms}
+    for row in rows:
+        present = row.pop("game_key") is not None
+        platform = row.pop("platform")
+        if not present:  # polled, game absent: zero, not a gap
+            zero = 0.0 if platform != "steam" else None
+            row.update(avg_viewers=zero, peak_viewers=0 if zero is not None else None, hours_watched=zero,
+                       avg_channels=zero, peak_channels=0 if zero is not None else None,
+                       avg_players=0.0 if platform == "steam" else None, peak_players=0 if platform == "steam" else None)
+        found[platform][as_utc(row["bucket_start"])] = row
+    out: dict[str, list[dict[str, Any]]] = {}
+    for platform, points in found.items():
+        if not points:
+            out[platform] = []
+            continue
+        line, t = [], first
+        while t < end:
+            line.append(points.get(t) or {**dict.fromkeys(SERIES_VALUES), "bucket_start": t, "coverage": 0.0,
+                                          "is_partial": False, "gap": True})
+            t += timedelta(seconds=seconds)
+        out[platform] = [{"gap": False, **p, "bucket_start": as_utc(p["bucket_start"])} for p in line]
+    return out
+
+
+def players_vs_viewers(store: GoldStore, game_key: str, start: datetime, end: datetime, bucket: str) -> list[dict]:
+    return store.rows(
+        """SELECT bucket_start, avg_players, peak_players, twitch_avg_viewers, twitch_peak_viewers, youtube_avg_viewers,
+                  viewers_per_player, steam_coverage, twitch_coverage
+           FROM gold.players_vs_viewers WHERE game_key = ? AND bucket = ? AND bucket_start >= ? AND bucket_start < ?
+           ORDER BY bucket_start""", (game_key, bucket, start, end))
+
+
+def platform_summary(store: GoldStore, platform: Platform, include_non_games: bool, limit: int = 10) -> dict[str, Any]:
+    """The seed's home page per platform, from gold: the latest hourly bucket's total and top games
+    with their change and growth vs the hour before and their change over 4 hours."""
+    latest = latest_bucket(store, platform, "1h")
+    if latest is None:
+        return {"bucket_start": None, "total": None, "games": []}
+    total = store.rows("""SELECT avg_total, peak_total, hours_watched, games, coverage, is_partial
+                          FROM gold.platform_buckets WHERE platform = ? AND bucket = '1h' AND bucket_start = ?""",
+                       (platform.value, latest))
+    games = store.rows(
+        """SELECT g.game_key, g.game_name AS name, g.is_game, COALESCE(g.avg_viewers, g.avg_players) AS value,
+                  g.peak_viewers, g.peak_players, g.hours_watched, g.change, g.growth, g.change_4h, g.top_channel,
+                  g.top_channel_viewers, g.views, g.views_change, g.mature_share, r.review_score, r.positive_ratio
+           FROM gold.game_buckets g
+           LEFT JOIN gold.games gm ON gm.game_key = g.game_key
+           LEFT JOIN gold.game_reviews r ON r.app_id = gm.steam_app_id
+           WHERE g.platform = ? AND g.bucket = '1h' AND g.bucket_start = ? AND (g.is_game OR ?)
+           ORDER BY COALESCE(g.avg_viewers, g.avg_players) DESC NULLS LAST, g.game_key LIMIT ?""",
+        (platform.value, latest, include_non_games, limit))
+    return {"bucket_start": latest, "total": total[0] if total else None,
+            "games": [dict(g, is_game=bool(g["is_game"])) for g in games]}

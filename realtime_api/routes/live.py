@@ -1,0 +1,143 @@
+"""Live state: a REST snapshot and the WebSocket feed /ws/live.
+
+WebSocket protocol (server to client, JSON text frames):
+- {"type": "snapshot", "position": id, "platforms": {platform: {total, observed_at, games: [...]}}}
+  on connect, or when a resume is impossible (its last id is no longer in the capped feed);
+- {"type": "resumed", "after": id} then the changes after that id, when `last_id` was given;
+- {"type": "change", "id": id, "platform", "game" ("*" = the platform total), "name", "value",
+  "change", "observed_at", "poll_id"} for every change, in feed order, once;
+- {"type": "heartbeat", "position": id} after `GST_API_WS_HEARTBEAT_SECONDS` without a message.
+Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot).
+Close codes: 1008 origin not allowed or bad parameters; 1013 connection cap reached; 4000 the
+client read too slowly and was dropped (reconnect with last_id to resume).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from realtime_api.deps import Feed
+from realtime_api.gold_queries import Platform
+from realtime_api.live_feed import LiveFeed, RedisUnavailable, Subscriber, feed_id
+
+router = APIRouter(tags=["live"])
+TOO_SLOW = 4000
+
+
+@router.get("/api/live/{platform}", summary="The live snapshot of one platform (latest complete polls)",
+            responses={503: {"description": "Redis cannot be reached"}})
+async def live(platform: Platform, feed: Feed, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+    snapshot = await feed.snapshot([platform.value], limit)
+    return {"platform": platform, "position": snapshot["position"], **snapshot["platforms"][platform.value]}
+
+
+def _split(value: str | None) -> set[str] | None:
+    items = {v.strip() for v in (value or "").split(",") if v.strip()}
+    return items or None
+
+
+@router.websocket("/ws/live")
+async def live_socket(websocket: WebSocket) -> None:
+    app = websocket.app
+    feed: LiveFeed = app.state.feed
+    metrics = app.state.metrics
+    origin = websocket.headers.get("origin")
+    if origin is not None and origin not in app.state.settings.api_allowed_origins:
+        metrics.ws_refused.labels("origin").inc()
+        await websocket.close(code=1008, reason="origin not allowed")
+        return
+    params = websocket.query_params
+    platforms = _split(params.get("platforms"))
+    unknown = sorted((platforms or set()) - {p.value for p in Platform})
+    last_id = params.get("last_id")
+    try:
+        limit = int(params.get("limit", "100"))
+        if last_id:
+            feed_id(last_id)
+        if unknown or not 1 <= limit <= 1000:
+            raise ValueError
+    except ValueError:
+        await websocket.close(code=1008, reason="bad parameters: platforms, games, last_id or limit (1-1000)")
+        return
+    try:
+        subscriber = feed.subscribe(platforms, _split(params.get("games")))
+    except OverflowError as exc:
+        metrics.ws_refused.labels("capacity").inc()
+        await websocket.close(code=1013, reason=str(exc)[:120])
+        return
+    await websocket.accept()
+    metrics.ws_clients.inc()
+    try:
+        await _serve(websocket, feed, subscriber, platforms, last_id, limit, app.state.settings.api_ws_heartbeat_seconds,
+                     metrics)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        feed.unsubscribe(subscriber)
+        metrics.ws_clients.dec()
+
+
+async def _serve(websocket: WebSocket, feed: LiveFeed, subscriber: Subscriber, platforms: set[str] | None,
+                 last_id: str | None, limit: int, heartbeat: float, metrics: Any) -> None:
+    async def send(message: dict[str, Any]) -> None:
+        await websocket.send_text(json.dumps(message, default=str))
+        metrics.ws_sent.labels(message["type"]).inc()
+
+    try:
+        if last_id and await feed.can_resume(last_id):
+            await send({"type": "resumed", "after": last_id})
+            position = last_id
+            for change in await feed.backlog(last_id):
+                if subscriber.wants(change):
+                    await send(change)
+                position = change["id"]
+        else:
+            snapshot = await feed.snapshot(sorted(platforms or {p.value for p in Platform}), limit)
+            position = snapshot["position"]
+            await send({"type": "snapshot", **snapshot})
+    except RedisUnavailable as exc:
+        await websocket.close(code=1011, reason=str(exc)[:120])
+        return
+
+    async def pump() -> None:
+        seen = feed_id(position)
+        while True:
+            try:
+                change = await asyncio.wait_for(subscriber.queue.get(), timeout=heartbeat)
+            except TimeoutError:
+                await send({"type": "heartbeat", "position": feed.position})
+                continue
+            if feed_id(change["id"]) <= seen:  # already in the snapshot or backlog
+                continue
+            seen = feed_id(change["id"])
+            await send(change)
+
+    async def listen() -> None:
+        while True:  # clients only talk to close; reading notices a disconnect at once
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+
+    tasks = [asyncio.create_task(pump()), asyncio.create_task(listen()),
+             asyncio.create_task(subscriber.dropped.wait())]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    if subscriber.dropped.is_set():
+        metrics.ws_dropped.inc()
+        if websocket.client_state is WebSocketState.CONNECTED:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(websocket.close(code=TOO_SLOW, reason="client too slow: resume with last_id"),
+                                       timeout=2)
+    for task in done:
+        if not task.cancelled() and task.exception() and not isinstance(task.exception(), (WebSocketDisconnect,)):
+            raise task.exception()

@@ -1,0 +1,21 @@
+"""Movers: the games that rose or fell most over a window vs the window before."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from realtime_api import gold_queries as Q
+from realtime_api.deps import Store
+from realtime_api.gold_queries import Direction, MoverWindow, Platform
+
+router = APIRouter(prefix="/api", tags=["movers"])
+
+
+@router.get("/movers", summary="Biggest risers or fallers (absolute change of the average), with growth")
+def movers(store: Store, platform: Platform = Platform.twitch, window: MoverWindow = MoverWindow.h24,
+           direction: Direction = Direction.risers, include_non_games: bool = False,
+           limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, Any]:
+    result = Q.movers(store, platform, window, direction, include_non_games, limit)
+    return {"platform": platform, "window": window, "direction": direction, **result}

@@ -1,0 +1,36 @@
+"""Overview per platform: live totals and top games now (Redis) beside the latest hour (gold)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+
+from realtime_api import gold_queries as Q
+from realtime_api.deps import Feed, Store
+from realtime_api.gold_queries import Platform
+
+router = APIRouter(prefix="/api", tags=["overview"])
+NonGames = Annotated[bool, Query(description="Include non-game categories (Just Chatting, Music, ...).")]
+
+
+async def _overview(store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int) -> dict[str, Any]:
+    live = await feed.snapshot([platform.value], limit * 3)
+    hour = await run_in_threadpool(Q.platform_summary, store, platform, include_non_games, limit)
+    flags = {g["game_key"]: g["is_game"] for g in hour["games"]}
+    now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
+    games = [g for g in now.get("games", []) if include_non_games or flags.get(g["game"], True)][:limit]
+    return {"platform": platform, "live": {**now, "games": games, "position": live["position"]}, "last_hour": hour}
+
+
+@router.get("/overview", summary="Every platform's live totals, top 10 now and the latest hour")
+async def overview(store: Store, feed: Feed, include_non_games: NonGames = False,
+                   limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
+    return {"platforms": [await _overview(store, feed, p, include_non_games, limit) for p in Platform]}
+
+
+@router.get("/platforms/{platform}/overview", summary="One platform's live totals, top games now and the latest hour")
+async def platform_overview(platform: Platform, store: Store, feed: Feed, include_non_games: NonGames = False,
+                            limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
+    return await _overview(store, feed, platform, include_non_games, limit)

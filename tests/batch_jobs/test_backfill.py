@@ -1,0 +1,131 @@
+"""Backfill: silver re-derived from bronze equals what the stream wrote; twice changes nothing; a
+range the stream may still write is refused; a Delta commit race is retried."""
+
+import shutil
+import time
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable
+
+from batch_jobs.backfill import RangeNotSettled, backfill
+from batch_jobs.gold import Warehouse, run_gold
+from streaming_jobs import lake as L
+from streaming_jobs.lake import Lake
+from tests.conftest import put
+from tests.streaming_jobs.test_job import run_job, synthetic_records
+
+RUN_COLUMNS = {"ingest_run", "ingest_batch_id", "updated_batch_id", "closed_batch_id", "closed_run"}
+TABLES = [*(f"silver/{t}" for t in (*L.SILVER_TABLES, "poll_manifests")), L.POLLS, L.TOTALS, L.GAMES]
+
+
+def silver(settings) -> dict[str, pd.DataFrame]:
+    """Every silver table's values, without the columns naming which run wrote a row."""
+    out = {}
+    for name in TABLES:
+        rows = Lake(settings.lake_path).read(name)
+        if rows is None:
+            continue
+        frame = rows.to_pandas().drop(columns=[c for c in rows.column_names if c in RUN_COLUMNS])
+        for column in frame.columns:
+            if frame[column].map(lambda v: hasattr(v, "__len__") and not isinstance(v, str)).any():
+                frame[column] = frame[column].map(lambda v: tuple(sorted(v)) if v is not None else None)
+        out[name] = frame.sort_values(list(frame.columns[:4])).reset_index(drop=True)
+    return out
+
+
+def gold(settings) -> pd.DataFrame:
+    warehouse = Warehouse(settings.warehouse)
+    rows = warehouse.execute("SELECT * FROM gold.game_buckets ORDER BY platform, bucket, bucket_start, game_key")
+    warehouse.close()
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture()
+def streamed(spark, fresh, tmp_path):
+    """Three polls per platform streamed in two batches, one poll missing a record (closed partial)."""
+    settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 1,
+                                        "warehouse_url": f"duckdb:///{tmp_path / 'streamed.duckdb'}"})
+    records = synthetic_records(settings, polls=3)
+    dropped = next(r for r in records if r.kind == "stream_snapshot")
+    last_poll = max(r.observed_at for r in records)
+    first = [r for r in records if r is not dropped and r.observed_at < last_poll - timedelta(seconds=30)]
+    second = [r for r in records if r is not dropped and r not in first]
+    start = datetime.now(UTC) - timedelta(minutes=1)
+    put(settings, [r.to_json() for r in first], keys=[r.entity_id for r in first])
+    run_job(spark, settings)
+    time.sleep(1.5)  # past the grace period in arrival time: the next batch closes the short poll as partial
+    put(settings, [r.to_json() for r in second], keys=[r.entity_id for r in second])
+    run_job(spark, settings)
+    time.sleep(1.2)
+    run_gold(settings)
+    return settings, start, datetime.now(UTC) - timedelta(seconds=1.1), records
+
+
+def test_backfill_from_bronze_alone_equals_the_stream_and_twice_changes_nothing(spark, streamed, tmp_path):
+    settings, start, end, records = streamed
+    streamed_silver = silver(settings)
+    assert "partial" in set(streamed_silver[L.POLLS].status)  # the fixture exercises late closing
+    rebuilt = settings.model_copy(update={"lake_root": str(tmp_path / "rebuilt"),
+                                          "warehouse_url": f"duckdb:///{tmp_path / 'rebuilt.duckdb'}"})
+    shutil.copytree(f"{settings.lake_path}/bronze", f"{rebuilt.lake_path}/bronze")
+
+    report = backfill(rebuilt, spark, start, end, show_progress=False)
+    assert report.records == len(records) - 1 and report.batches == 2 and report.invalid == 0
+    once = silver(rebuilt)
+    assert set(once) == set(streamed_silver)
+    for name, frame in streamed_silver.items():
+        pd.testing.assert_frame_equal(once[name], frame, check_dtype=False, obj=name)
+    pd.testing.assert_frame_equal(gold(rebuilt), gold(settings))
+
+    backfill(rebuilt, spark, start, end, show_progress=False)
+    for name, frame in silver(rebuilt).items():
+        pd.testing.assert_frame_equal(frame, once[name], check_dtype=False, obj=name)
+    pd.testing.assert_frame_equal(gold(rebuilt), gold(settings))
+
+
+def test_backfill_over_streamed_data_changes_nothing_and_one_source_only(spark, streamed):
+    settings, start, end, _ = streamed
+    before = silver(settings)
+    assert backfill(settings, spark, start, end, source="steam", show_progress=False).records == 0  # all synthetic
+    report = backfill(settings, spark, start, end, source="synthetic", show_progress=False)
+    assert report.records == len(Lake(settings.lake_path).read(L.BRONZE))
+    for name, frame in silver(settings).items():
+        pd.testing.assert_frame_equal(frame, before[name], check_dtype=False, obj=name)
+
+
+def test_a_range_the_stream_may_still_write_is_refused(spark, fresh):
+    settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 600})
+    records = synthetic_records(settings, polls=1)
+    manifest_missing = [r for r in records if not (r.kind == "poll_manifest" and r.platform == "twitch")]
+    put(settings, [r.to_json() for r in manifest_missing], keys=[r.entity_id for r in manifest_missing])
+    run_job(spark, settings)
+    now = datetime.now(UTC)
+    with pytest.raises(RangeNotSettled, match="grace period"):
+        backfill(settings, spark, now - timedelta(hours=1), now, show_progress=False)
+    with pytest.raises(RangeNotSettled, match="still open"):  # the Twitch poll never got its manifest
+        backfill(settings, spark, now - timedelta(hours=1), now, show_progress=False, now=now + timedelta(hours=1))
+
+
+def test_a_write_that_loses_a_commit_race_is_retried_on_the_fresh_table(tmp_path):
+    lake = Lake(str(tmp_path / "lake"))
+    rows = pa.table({"day": ["a", "a", "b"], "id": [1, 2, 3], "n": [1, 1, 1]})
+    lake.append("t", rows.slice(0, 1), 0, ["day"])
+    lake.append("t", rows.slice(1, 1), 1, ["day"])
+    stale = DeltaTable(lake.path("t"))
+    calls = []
+
+    def merge(delta):
+        calls.append(delta.version())
+        target = stale if len(calls) == 1 else delta  # the first attempt read the table before a compaction
+        target.merge(pa.table({"day": ["a"], "id": [1], "n": [5]}), predicate="t.day = s.day AND t.id = s.id",
+                     source_alias="s", target_alias="t").when_matched_update({"n": "s.n"}).execute()
+        return True
+
+    Lake(lake.root).table("t").optimize.compact()  # another writer commits in between
+    assert lake.retrying("t", merge) is True
+    assert len(calls) == 2  # the stale attempt raised CommitFailedError; the retry read the compacted table
+    assert sorted(lake.read("t", columns=["id", "n"]).to_pylist(), key=lambda r: r["id"]) == [
+        {"id": 1, "n": 5}, {"id": 2, "n": 1}]
