@@ -250,6 +250,11 @@ def players_vs_viewers(store: GoldStore, game_key: str, start: datetime, end: da
            ORDER BY bucket_start""", (game_key, bucket, start, end))
 
 
+def non_games(store: GoldStore) -> set[str]:
+    """Keys of categories that are not games (Just Chatting, Music, ...)."""
+    return {r["game_key"] for r in store.rows("SELECT game_key FROM gold.games WHERE NOT is_game")}
+
+
 def platform_summary(store: GoldStore, platform: Platform, include_non_games: bool, limit: int = 10) -> dict[str, Any]:
     """The seed's home page per platform, from gold: the latest hourly bucket's total and top games
     with their change and growth vs the hour before and their change over 4 hours."""

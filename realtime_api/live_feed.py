@@ -144,6 +144,7 @@ class LiveFeed:
                     for entry_id, fields in entries:
                         self.position = entry_id
                         self._publish(change_message(entry_id, fields))
+                        await asyncio.sleep(0)  # let the clients' senders drain their queues between entries
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:

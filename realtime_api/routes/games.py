@@ -12,7 +12,9 @@ from realtime_api.deps import Store, invalid, utc
 from realtime_api.gold_queries import Metric, Platform, Resolution, Window
 
 router = APIRouter(prefix="/api/games", tags=["games"])
-GameKey = Annotated[str, Path(min_length=1, max_length=200, description="The game's normalised key, e.g. 'dota 2'.")]
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL refuses NUL in text)
+GameKey = Annotated[str, Path(min_length=1, max_length=200, pattern=PRINTABLE,
+                              description="The game's normalised key, e.g. 'dota 2'.")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
 NonGames = Annotated[bool, Query(description="Include non-game categories (Just Chatting, Music, ...).")]
@@ -29,7 +31,7 @@ def top(store: Store, platform: Platform = Platform.twitch, metric: Metric | Non
 
 
 @router.get("/search", summary="Find games by name")
-def search(store: Store, q: Annotated[str, Query(min_length=1, max_length=100)], include_non_games: NonGames = True,
+def search(store: Store, q: Annotated[str, Query(min_length=1, max_length=100, pattern=PRINTABLE)], include_non_games: NonGames = True,
            limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
     return {"q": q, "limit": limit, "offset": offset, **Q.search(store, q, include_non_games, limit, offset)}
 

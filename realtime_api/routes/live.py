@@ -8,7 +8,8 @@ WebSocket protocol (server to client, JSON text frames):
   "change", "observed_at", "poll_id"} for every change, in feed order, once;
 - {"type": "heartbeat", "position": id} after `GST_API_WS_HEARTBEAT_SECONDS` without a message.
 Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot).
-Close codes: 1008 origin not allowed or bad parameters; 1013 connection cap reached; 4000 the
+A connection from an Origin not in GST_API_ALLOWED_ORIGINS is refused at the handshake (HTTP 403).
+Close codes: 1008 bad parameters; 1011 Redis unreachable; 1013 connection cap reached; 4000 the
 client read too slowly and was dropped (reconnect with last_id to resume).
 """
 
@@ -63,15 +64,16 @@ async def live_socket(websocket: WebSocket) -> None:
         if unknown or not 1 <= limit <= 1000:
             raise ValueError
     except ValueError:
+        await websocket.accept()
         await websocket.close(code=1008, reason="bad parameters: platforms, games, last_id or limit (1-1000)")
         return
+    await websocket.accept()
     try:
         subscriber = feed.subscribe(platforms, _split(params.get("games")))
     except OverflowError as exc:
         metrics.ws_refused.labels("capacity").inc()
         await websocket.close(code=1013, reason=str(exc)[:120])
         return
-    await websocket.accept()
     metrics.ws_clients.inc()
     try:
         await _serve(websocket, feed, subscriber, platforms, last_id, limit, app.state.settings.api_ws_heartbeat_seconds,
@@ -109,10 +111,13 @@ async def _serve(websocket: WebSocket, feed: LiveFeed, subscriber: Subscriber, p
         seen = feed_id(position)
         while True:
             try:
-                change = await asyncio.wait_for(subscriber.queue.get(), timeout=heartbeat)
-            except TimeoutError:
-                await send({"type": "heartbeat", "position": feed.position})
-                continue
+                change = subscriber.queue.get_nowait()  # the common case under load: no timer, no extra task
+            except asyncio.QueueEmpty:
+                try:
+                    change = await asyncio.wait_for(subscriber.queue.get(), timeout=heartbeat)
+                except TimeoutError:
+                    await send({"type": "heartbeat", "position": feed.position})
+                    continue
             if feed_id(change["id"]) <= seen:  # already in the snapshot or backlog
                 continue
             seen = feed_id(change["id"])

@@ -18,9 +18,9 @@ NonGames = Annotated[bool, Query(description="Include non-game categories (Just 
 async def _overview(store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int) -> dict[str, Any]:
     live = await feed.snapshot([platform.value], limit * 3)
     hour = await run_in_threadpool(Q.platform_summary, store, platform, include_non_games, limit)
-    flags = {g["game_key"]: g["is_game"] for g in hour["games"]}
+    hidden = set() if include_non_games else await run_in_threadpool(Q.non_games, store)
     now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
-    games = [g for g in now.get("games", []) if include_non_games or flags.get(g["game"], True)][:limit]
+    games = [g for g in now.get("games", []) if g["game"] not in hidden][:limit]
     return {"platform": platform, "live": {**now, "games": games, "position": live["position"]}, "last_hour": hour}
 
 

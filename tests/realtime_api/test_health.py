@@ -1,0 +1,71 @@
+"""Health, readiness, metrics, CORS, and the documented 503 when the warehouse or Redis is down."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gamestream.settings import Settings
+from realtime_api.app import create_app
+
+DOWN_WAREHOUSE = "postgresql://postgres@127.0.0.1:1/none"
+DOWN_REDIS = "redis://127.0.0.1:1/0"
+
+
+def test_health_ready_and_metrics_when_everything_is_up(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"warehouse": "ok", "redis": "ok"}
+    client.get("/api/games/top")
+    metrics = client.get("/metrics").text
+    assert 'gst_api_requests_total{route="/api/games/top",status="200"} 1.0' in metrics
+    assert "gst_api_request_seconds_bucket" in metrics and "gst_ws_clients 0.0" in metrics
+
+
+def test_cors_allows_only_the_configured_origins(client):
+    allowed = client.get("/api/games/top", headers={"Origin": "http://127.0.0.1:8000"})
+    assert allowed.headers.get("access-control-allow-origin") == "http://127.0.0.1:8000"
+    other = client.get("/api/games/top", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+@pytest.mark.parametrize("path", ["/api/games/top", "/api/games/search?q=dota", "/api/games/dota 2",
+                                  "/api/games/dota 2/series", "/api/movers"])
+def test_warehouse_down_answers_503_with_a_message(path, api_redis_url):
+    settings = Settings(_env_file=None, warehouse_url=DOWN_WAREHOUSE, redis_url=api_redis_url)
+    with TestClient(create_app(settings, dashboard=None)) as down:
+        response = down.get(path)
+        assert response.status_code == 503 and "warehouse cannot be reached" in response.json()["detail"]
+        assert response.headers["retry-after"] == "5"
+        assert "postgres@" not in response.text  # no connection details leak
+        ready = down.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["redis"] == "ok"
+
+
+@pytest.mark.parametrize("path", ["/api/live/twitch", "/api/overview", "/api/platforms/steam/overview"])
+def test_redis_down_answers_503_with_a_message(path, gold_settings):
+    settings = gold_settings.model_copy(update={"redis_url": DOWN_REDIS})
+    with TestClient(create_app(settings, dashboard=None)) as down:
+        response = down.get(path)
+        assert response.status_code == 503 and "Redis" in response.json()["detail"]
+        assert down.get("/api/games/top").status_code == 200  # gold answers on its own
+        ready = down.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["status"] == "degraded"
+
+
+def test_overview_combines_live_and_the_latest_hour(client):
+    body = client.get("/api/overview").json()
+    platforms = {p["platform"]: p for p in body["platforms"]}
+    assert set(platforms) == {"steam", "twitch", "youtube"}
+    twitch = platforms["twitch"]
+    assert [g["game"] for g in twitch["live"]["games"]] and "just chatting" not in [g["game"] for g in twitch["live"]["games"]]
+    assert twitch["live"]["total"] == sum(g["value"] for g in client.get("/api/live/twitch").json()["games"])
+    hour = twitch["last_hour"]
+    assert hour["games"][0]["game_key"] == "dota 2" and hour["games"][0]["change_4h"] is not None
+    steam = platforms["steam"]["last_hour"]["games"]
+    assert {g["game_key"]: g["review_score"] for g in steam}["dota 2"] == 8
+
+
+def test_the_dashboard_is_served_at_the_root_when_built(tmp_path, gold_settings):
+    (tmp_path / "index.html").write_text("<html><body>dashboard</body></html>")
+    with TestClient(create_app(gold_settings, dashboard=tmp_path)) as app:
+        assert "dashboard" in app.get("/").text
+        assert app.get("/api/docs").status_code == 200
