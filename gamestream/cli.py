@@ -83,13 +83,19 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
             from realtime_api.server import background_api
             from realtime_api.store import GoldStore
 
+            from gamestream.embedded import free_port, port_is_free
+
+            api_settings = stack.settings
+            if not port_is_free(api_settings.api_port):
+                console.print(f"  • port {api_settings.api_port} is taken: the API uses a free one instead")
+                api_settings = api_settings.model_copy(update={"api_port": free_port()})
             # the API shares this process's DuckDB with the gold loads, so it opens it as they do
-            store = GoldStore(stack.settings.warehouse, read_only=stack.settings.warehouse_kind != "duckdb")
+            store = GoldStore(api_settings.warehouse, read_only=api_settings.warehouse_kind != "duckdb")
             stages.callback(store.close)  # after the API has stopped
-            stages.enter_context(background_api(create_app(stack.settings, store), stack.settings))
-            url = f"http://{stack.settings.api_host}:{stack.settings.api_port}"
+            stages.enter_context(background_api(create_app(api_settings, store), api_settings))
+            url = f"http://{api_settings.api_host}:{api_settings.api_port}"
             console.print(f"  • dashboard and API: [bold]{url}/[/bold] (API docs {url}/api/docs, live feed "
-                          f"ws://{stack.settings.api_host}:{stack.settings.api_port}/ws/live)")
+                          f"ws://{api_settings.api_host}:{api_settings.api_port}/ws/live)")
         if env_file:
             env_file.parent.mkdir(parents=True, exist_ok=True)
             env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
@@ -342,6 +348,9 @@ def backfill(
     except ValueError as exc:
         console.print(f"[red]--from/--to must be ISO-8601 times: {exc}[/red]")
         raise typer.Exit(2) from None
+    if last <= first:
+        console.print("[red]--to must be after --from[/red]")
+        raise typer.Exit(2)
     export_aws_environment(settings)
     spark = local_spark("gst-backfill")
     try:
@@ -375,18 +384,34 @@ app.add_typer(gold_app, name="gold")
 
 
 @gold_app.command("run")
-def gold_run() -> None:
+def gold_run(
+    every: Annotated[float | None, typer.Option(help="Repeat every this many seconds until stopped (a failed "
+                                                     "load is logged and retried).", min=1)] = None,
+) -> None:
     """Load what silver gained since the last load and rebuild only the affected buckets."""
     from batch_jobs.gold import run_gold
 
     settings = load_settings()
-    try:
-        report = run_gold(settings)
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    if report.to_version is None:
-        console.print(f"no silver.game_poll_totals under {settings.lake_path} yet")
-    else:
-        console.print(f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows loaded, "
-                      f"{report.buckets} buckets rebuilt in {settings.warehouse_kind}")
+    _stop_on_sigterm()
+    while True:
+        try:
+            report = run_gold(settings)
+        except ValueError as exc:  # a configuration error: repeating cannot help
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if every is None:
+                raise
+            console.print(f"[red]gold load failed: {exc}[/red]")
+        else:
+            if report.to_version is None:
+                console.print(f"no silver.game_poll_totals under {settings.lake_path} yet")
+            else:
+                console.print(f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows "
+                              f"loaded, {report.buckets} buckets rebuilt in {settings.warehouse_kind}")
+        if every is None:
+            return
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return

@@ -60,6 +60,5 @@ def test_every_gst_variable_is_a_setting():
 def test_gst_commands_exist(name):
     command = SERVICES[name]["command"][1]
     registered = {c.name or c.callback.__name__ for c in app.registered_commands}
-    if command not in registered:
-        pytest.skip(f"`gst {command}` is not built yet; its issue adds it (compose describes the target stack)")
+    registered |= {g.name for g in app.registered_groups}
     assert command in registered

@@ -22,7 +22,7 @@ def run_gst(*args, env=None, cwd=None, timeout=120):
 def test_help_lists_only_working_commands():
     out = run_gst("--help")
     assert out.returncode == 0
-    for command in ("demo", "stack", "init", "doctor", "settings"):
+    for command in ("demo", "stack", "init", "doctor", "settings", "api", "backfill", "replay", "gold", "lake"):
         assert command in out.stdout
 
 
@@ -33,6 +33,7 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
     assert "Redis (" in out.stdout
     assert "Stopped cleanly." in out.stdout
     assert "synthetic producer" in out.stdout and "streaming job" in out.stdout
+    assert "dashboard and API: http://127.0.0.1:" in out.stdout
     assert "GST_REDIS_URL=redis://127.0.0.1:" in (tmp_path / "d" / "stack.env").read_text()
     assert (tmp_path / "d" / "warehouse.duckdb").exists()
     assert (tmp_path / "d" / "lake").is_dir()
@@ -127,3 +128,35 @@ def test_produce_says_which_credentials_are_missing(tmp_path):
     out = run_gst("produce", "--source", "twitch", "--once", cwd=tmp_path)
     assert out.returncode == 2
     assert "GST_TWITCH_CLIENT_ID" in out.stdout
+
+
+def test_api_serves_until_sigterm(stack, tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
+    env.update(GST_API_PORT=str(port), GST_REDIS_URL=stack.settings.redis_url,
+               GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    proc = subprocess.Popen([*GST, "api"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    import httpx
+
+    deadline, health = time.monotonic() + 60, None
+    while time.monotonic() < deadline and health is None:
+        try:
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.2)
+    assert health is not None and health.json() == {"status": "ok"}
+    ready = httpx.get(f"http://127.0.0.1:{port}/readyz").json()
+    assert ready["checks"]["redis"] == "ok" and ready["checks"]["warehouse"].startswith("unavailable")  # no gold yet
+    assert httpx.get(f"http://127.0.0.1:{port}/api/docs").status_code == 200
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=30)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM so supervisors see how it ended
+    assert proc.returncode in (0, -signal.SIGTERM) and "Application shutdown complete." in stderr, stderr
+    assert f"API on http://127.0.0.1:{port}/" in stdout
+
+
+def test_backfill_refuses_a_bad_range_before_starting_spark(tmp_path):
+    out = run_gst("backfill", "--from", "2026-11-26T10:00", "--to", "2026-11-26T09:00", cwd=tmp_path, timeout=60)
+    assert out.returncode == 2 and "--to must be after --from" in out.stdout
+    out = run_gst("backfill", "--from", "yesterday", "--to", "2026-11-26T09:00", cwd=tmp_path, timeout=60)
+    assert out.returncode == 2 and "ISO-8601" in out.stdout
