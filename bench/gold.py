@@ -19,13 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 from deltalake import write_deltalake  # noqa: E402
 
-from batch_jobs.gold import BUCKETS, SQL, TOTALS_SOURCE, model, run_gold, statements  # noqa: E402
+from batch_jobs.gold import BUCKETS, SQL, TOTALS_SOURCE, Warehouse, _stage_buckets, model, run_gold, statements  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from streaming_jobs import lake as L  # noqa: E402
 from streaming_jobs.job import TOTALS_SCHEMA  # noqa: E402
@@ -63,29 +62,27 @@ def totals(games: int, polls: int, seed: int = 7) -> pa.Table:
 
 
 def duckdb_alone(files: list[str]) -> float:
-    """The same models over the same files in DuckDB, every bucket, no staging or keys."""
-    conn = duckdb.connect()
+    """The same models over the same files in DuckDB, every bucket, no incremental bookkeeping:
+    the table straight from Parquet, no primary keys, no deletes."""
+    warehouse = Warehouse("duckdb:///:memory:")
+    conn = warehouse.conn
     started = time.perf_counter()
     conn.execute("CREATE SCHEMA gold")
     listed = ", ".join(f"'{f}'" for f in files)
     conn.execute(f"CREATE TABLE gold.poll_totals AS SELECT {', '.join(TOTALS_SOURCE.columns)} "
                  f"FROM read_parquet([{listed}]) WHERE status IN ('complete', 'partial')")
-    ddl = (SQL / "ddl" / "duckdb.sql").read_text()
-    for statement in statements(ddl):  # the gold tables without their primary keys
-        if "gold.game_buckets" in statement or "gold.platform_buckets" in statement or "gold.games" in statement:
+    for statement in statements((SQL / "ddl" / "duckdb.sql").read_text()):  # the gold tables without keys
+        if any(f"gold.{t} (" in statement for t in ("game_buckets", "platform_buckets", "games")):
             conn.execute(statement.split(",\n    PRIMARY KEY")[0] + "\n)")
-    spans = " UNION ALL ".join(
-        f"SELECT platform, '{b}' AS bucket, {s} AS bucket_seconds, "
-        f"to_timestamp(CAST(EXTRACT(EPOCH FROM scheduled_at) AS BIGINT) // {s} * {s}) AS bucket_start "
-        f"FROM gold.poll_totals" for b, s in BUCKETS.items())
-    conn.execute(f"CREATE TEMP TABLE affected AS SELECT DISTINCT * FROM ({spans})")
+    times = conn.execute("SELECT DISTINCT platform, EXTRACT(EPOCH FROM scheduled_at) FROM gold.poll_totals").fetchall()
+    _stage_buckets(warehouse, {(p, b, s, int(e) // s * s) for b, s in BUCKETS.items() for p, e in times})
     for name in ("game_buckets", "platform_buckets"):
         conn.execute(model(name))
     for statement in statements(model("game_buckets_growth")):
         conn.execute(statement)
     rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
     elapsed = time.perf_counter() - started
-    conn.close()
+    warehouse.close()
     print(f"  duckdb alone built {rows:,} game_buckets rows")
     return elapsed
 
@@ -109,8 +106,6 @@ def main() -> None:
     started = time.perf_counter()
     report = run_gold(settings)
     ours = time.perf_counter() - started
-    from batch_jobs.gold import Warehouse
-
     warehouse = Warehouse(settings.warehouse)
     built = warehouse.execute("SELECT COUNT(*) FROM gold.game_buckets")[0][0]
     warehouse.close()

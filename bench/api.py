@@ -1,0 +1,235 @@
+"""Realtime API benchmarks (prints figures; not a test).
+
+1. REST latency: 30 days of gold for 5,000 Twitch games (+1,000 Steam games) in the embedded
+   DuckDB warehouse (5-minute, hourly and daily buckets, inserted in time order as the loads do),
+   served by `gst api`'s app over real HTTP; p50/p95/max per endpoint over a request mix.
+   Target: p95 at most 50 ms.
+2. WebSocket fan-out: N clients (default 1,000) on /ws/live of a separate `gst api` process; the
+   streaming job's own Redis script publishes polls; latency = receipt - publish, per message.
+   Target: p95 at most 250 ms.
+
+Run: .venv/bin/python bench/api.py [--part rest|ws|all] [--games 5000] [--days 30] [--clients 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import duckdb  # noqa: E402
+import httpx  # noqa: E402
+
+from batch_jobs.gold import SQL, statements  # noqa: E402
+from gamestream.embedded import free_port, redis_server  # noqa: E402
+from gamestream.settings import Settings  # noqa: E402
+from streaming_jobs.live import LiveWriter, PollUpdate  # noqa: E402
+
+DATA = Path(".gst-bench/api").resolve()
+END = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+def build_gold(path: Path, games: int, days: int) -> None:
+    conn = duckdb.connect(str(path))
+    for statement in statements((SQL / "ddl" / "duckdb.sql").read_text()):
+        conn.execute(statement)
+    conn.execute((SQL / "models" / "players_vs_viewers.sql").read_text())
+    conn.execute(f"""INSERT INTO gold.games SELECT 'game ' || g, 'Game ' || g, CASE WHEN g < 1000 THEN 100000 + g END,
+                     g % 97 <> 5, TIMESTAMPTZ '{(END - timedelta(days=days)).isoformat()}', TIMESTAMPTZ '{END.isoformat()}'
+                     FROM range({games}) r(g)""")
+    start = int((END - timedelta(days=days)).timestamp())
+    for platform, count in (("twitch", games), ("steam", min(1000, games))):
+        value = "avg_viewers" if platform == "twitch" else "avg_players"
+        for bucket, seconds in (("5m", 300), ("1h", 3600), ("1d", 86400)):
+            per_day = 86400 // seconds
+            for day in range(days):  # one load per day, in time order, like the incremental loads
+                first = start + day * 86400
+                base = f"(200000.0 / POW(g + 1, 1.1)) * (1 + 0.3 * SIN((t * {seconds} % 86400) / 86400.0 * 6.283))"
+                viewers = platform == "twitch"
+                conn.execute(f"""
+                    INSERT INTO gold.game_buckets (platform, bucket, bucket_start, game_key, game_name, is_game,
+                        {value}, {'peak_viewers' if viewers else 'peak_players'}, hours_watched, avg_channels,
+                        peak_channels, samples, coverage, is_partial, rank, growth, change, change_4h, top_channel,
+                        top_channel_viewers)
+                    SELECT '{platform}', '{bucket}', to_timestamp({first} + t * {seconds}), 'game ' || g, 'Game ' || g,
+                           g % 97 <> 5, {base}, CAST({base} * 1.2 AS BIGINT),
+                           {f'{base} * {seconds} / 3600.0' if viewers else 'NULL'}, {base} / 40, CAST({base} / 30 AS BIGINT),
+                           {max(1, seconds // 300)}, 1.0, FALSE, g + 1, 0.01, 1.0, 2.0, 'streamer ' || (g % 50),
+                           CAST({base} / 5 AS BIGINT)
+                    FROM range({per_day}) s(t) CROSS JOIN range({count}) r(g) ORDER BY t, g""")
+                conn.execute(f"""
+                    INSERT INTO gold.platform_buckets
+                    SELECT '{platform}', '{bucket}', to_timestamp({first} + t * {seconds}), 1e6, 1200000, 1e6 * {seconds} / 3600.0,
+                           {count}, {max(1, seconds // 300)}, 1.0, FALSE FROM range({per_day}) s(t)""")
+    rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
+    conn.close()
+    print(f"gold: {rows:,} game_buckets rows ({games:,} Twitch + {min(1000, games):,} Steam games, {days} days, "
+          f"5m/1h/1d), {path.stat().st_size / 2**30:.2f} GiB")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def rest(games: int, days: int, requests: int) -> None:
+    DATA.mkdir(parents=True, exist_ok=True)
+    warehouse = DATA / "warehouse.duckdb"  # not gold.duckdb: the catalog would shadow the gold schema
+    warehouse.unlink(missing_ok=True)
+    started = time.perf_counter()
+    build_gold(warehouse, games, days)
+    print(f"  built in {time.perf_counter() - started:.0f} s")
+    redis_port = free_port()
+    with redis_server(redis_port, DATA / "redis"):
+        settings = Settings(_env_file=None, warehouse_url=f"duckdb:///{warehouse.resolve()}", api_port=free_port(),
+                            redis_url=f"redis://127.0.0.1:{redis_port}/0")
+        LiveWriter(settings.redis_url).apply("bench", 0, [PollUpdate("twitch", "p", END.isoformat(), END.timestamp(), True, [
+            {"key": f"game {g}", "name": f"Game {g}", "value": 1000 - g, "viewers": 1000 - g, "channels": 1, "players": 0}
+            for g in range(200)])])
+        api = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**os.environ, **settings.env()},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{settings.api_port}"
+            client = httpx.Client(base_url=base, timeout=30)
+            for _ in range(300):
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+            rng = random.Random(7)
+
+            def game() -> str:
+                return f"game {min(games - 1, int(rng.paretovariate(1.2)) - 1)}"
+
+            mix = {
+                "top now": lambda: ("/api/games/top", {"window": "now", "offset": rng.choice([0, 0, 20, 100])}),
+                "top 24h": lambda: ("/api/games/top", {"window": "24h"}),
+                "top 7d": lambda: ("/api/games/top", {"window": "7d"}),
+                "top 30d": lambda: ("/api/games/top", {"window": "30d", "platform": rng.choice(["twitch", "steam"])}),
+                "game": lambda: (f"/api/games/{game()}", {}),
+                "series 24h (5m)": lambda: (f"/api/games/{game()}/series", {"platform": "twitch"}),
+                "series 30d (1h)": lambda: (f"/api/games/{game()}/series", {
+                    "from": (END - timedelta(days=30)).isoformat(), "to": END.isoformat()}),
+                "players vs viewers 7d": lambda: (f"/api/games/game {rng.randrange(min(1000, games))}/players-vs-viewers", {
+                    "from": (END - timedelta(days=7)).isoformat(), "to": END.isoformat()}),
+                "search": lambda: ("/api/games/search", {"q": f"game {rng.randrange(games)}"}),
+                "movers 24h": lambda: ("/api/movers", {"window": "24h", "direction": rng.choice(["risers", "fallers"])}),
+                "overview": lambda: ("/api/platforms/twitch/overview", {}),
+            }
+            for make in mix.values():  # warm up each query shape once
+                path, params = make()
+                warm = client.get(path, params=params)
+                if warm.status_code != 200:
+                    raise RuntimeError(f"{path}: {warm.status_code} {warm.text[:300]}")
+            timings: dict[str, list[float]] = {name: [] for name in mix}
+            for _ in range(requests):
+                name = rng.choice(list(mix))
+                path, params = mix[name]()
+                t = time.perf_counter()
+                response = client.get(path, params=params)
+                timings[name].append((time.perf_counter() - t) * 1000)
+                response.raise_for_status()
+            every = [v for values in timings.values() for v in values]
+            print(f"REST over HTTP, {len(every)} requests, one client (2 cores shared by client and server):")
+            for name, values in timings.items():
+                print(f"  {name:24s} n={len(values):4d}  p50 {statistics.median(values):6.1f} ms  "
+                      f"p95 {percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms")
+            print(f"  all: p50 {statistics.median(every):.1f} ms, p95 {percentile(every, 0.95):.1f} ms (target <= 50 ms)")
+        finally:
+            api.terminate()
+            api.wait(30)
+
+
+async def fan_out(clients: int, polls: int, every: float) -> None:
+    from websockets.asyncio.client import connect
+
+    redis_port = free_port()
+    with redis_server(redis_port, DATA / "redis-ws"):
+        settings = Settings(_env_file=None, redis_url=f"redis://127.0.0.1:{redis_port}/0", api_port=free_port(),
+                            warehouse_url=f"duckdb:///{(DATA / 'none.duckdb').resolve()}", api_ws_max_clients=clients + 10)
+        writer = LiveWriter(settings.redis_url)
+        api = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**os.environ, **settings.env()},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"ws://127.0.0.1:{settings.api_port}/ws/live?platforms=twitch&limit=10"
+            for _ in range(300):
+                try:
+                    httpx.get(f"http://127.0.0.1:{settings.api_port}/healthz")
+                    break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.2)
+            sockets = []
+            for _ in range(clients):
+                ws = await connect(url, origin="http://127.0.0.1:8000", max_queue=None, ping_interval=None)
+                await ws.recv()  # the snapshot
+                sockets.append(ws)
+            published: dict[int, float] = {}
+            latencies: list[float] = []
+            expected = polls * 5
+
+            async def listen(ws) -> int:
+                got = 0
+                while got < expected:
+                    message = json.loads(await ws.recv())
+                    if message["type"] != "change":
+                        continue
+                    batch = int(message["id"].split("-")[0]) - 1
+                    latencies.append((time.time() - published[batch]) * 1000)
+                    got += 1
+                return got
+
+            listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
+            for batch in range(1, polls + 1):
+                t = END + timedelta(minutes=batch)
+                poll = PollUpdate("twitch", f"p{batch}", t.isoformat(), t.timestamp(), True, [
+                    {"key": f"game {g}", "name": f"Game {g}", "value": 1000 + batch * g, "viewers": 1000, "channels": 1,
+                     "players": 0} for g in range(4)])
+                published[batch] = time.time()
+                await asyncio.to_thread(writer.apply, "bench", batch, [poll])
+                await asyncio.sleep(every)
+            received = await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
+            print(f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
+                  f"{sum(received):,} messages received (expected {clients * expected:,})")
+            print(f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+                  f"max {max(latencies):.1f} ms (target p95 <= 250 ms)")
+            for ws in sockets:
+                await ws.close()
+        finally:
+            api.terminate()
+            api.wait(30)
+            writer.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--part", choices=["rest", "ws", "all"], default="all")
+    parser.add_argument("--games", type=int, default=5000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--polls", type=int, default=30)
+    parser.add_argument("--every", type=float, default=0.5)
+    args = parser.parse_args()
+    shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True)
+    if args.part in ("rest", "all"):
+        rest(args.games, args.days, args.requests)
+    if args.part in ("ws", "all"):
+        asyncio.run(fan_out(args.clients, args.polls, args.every))
+
+
+if __name__ == "__main__":
+    main()
