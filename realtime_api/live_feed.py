@@ -153,14 +153,19 @@ class LiveFeed:
                 self.healthy = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+            except Exception:  # a malformed entry must not stop the feed for every client
+                log.exception("live_feed_entry_failed", position=self.position)
+                await asyncio.sleep(backoff)
 
     def _publish(self, change: dict[str, Any]) -> None:
+        """Queue the change, serialised once, for every subscriber that wants it."""
         self.published_total += 1
+        item = (feed_id(change["id"]), json.dumps(change))
         for subscriber in list(self.subscribers):
             if subscriber.dropped.is_set() or not subscriber.wants(change):
                 continue
             try:
-                subscriber.queue.put_nowait(change)
+                subscriber.queue.put_nowait(item)
             except asyncio.QueueFull:  # too slow: drop it rather than slow the others or grow memory
                 subscriber.dropped.set()
                 self.subscribers.discard(subscriber)

@@ -87,9 +87,11 @@ async def live_socket(websocket: WebSocket) -> None:
 
 async def _serve(websocket: WebSocket, feed: LiveFeed, subscriber: Subscriber, platforms: set[str] | None,
                  last_id: str | None, limit: int, heartbeat: float, metrics: Any) -> None:
+    sent = {kind: metrics.ws_sent.labels(kind) for kind in ("snapshot", "resumed", "change", "heartbeat")}
+
     async def send(message: dict[str, Any]) -> None:
         await websocket.send_text(json.dumps(message, default=str))
-        metrics.ws_sent.labels(message["type"]).inc()
+        sent[message["type"]].inc()
 
     try:
         if last_id and await feed.can_resume(last_id):
@@ -118,10 +120,12 @@ async def _serve(websocket: WebSocket, feed: LiveFeed, subscriber: Subscriber, p
                 except TimeoutError:
                     await send({"type": "heartbeat", "position": feed.position})
                     continue
-            if feed_id(change["id"]) <= seen:  # already in the snapshot or backlog
+            at, text = change
+            if at <= seen:  # already in the snapshot or backlog
                 continue
-            seen = feed_id(change["id"])
-            await send(change)
+            seen = at
+            await websocket.send_text(text)  # serialised once by the feed for every client
+            sent["change"].inc()
 
     async def listen() -> None:
         while True:  # clients only talk to close; reading notices a disconnect at once

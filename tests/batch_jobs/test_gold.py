@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from batch_jobs.gold import Warehouse, run_gold
@@ -251,3 +252,29 @@ def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
     warehouse = Warehouse(settings.warehouse)
     assert "change_4h" in warehouse.columns("gold.game_buckets")
     warehouse.close()
+
+
+def test_duckdb_and_postgresql_build_identical_gold(tmp_path):
+    base = Settings(_env_file=None)
+    try:
+        Warehouse(base.test_postgres_url).execute("DROP SCHEMA IF EXISTS gold CASCADE")
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL at {base.test_postgres_url} is not reachable: {exc}")
+    steam = totals(range(0, 70), skip={7, 8, 52})
+    data = pa.concat_tables([seed_parity_totals(hours=6), steam.filter(pc.equal(steam["platform"], "steam"))])
+    tables = {}
+    for kind, url in (("duckdb", f"duckdb:///{tmp_path / 'w.duckdb'}"), ("postgresql", base.test_postgres_url)):
+        settings = base.model_copy(update={"lake_root": str(tmp_path / kind), "warehouse_url": url})
+        Lake(settings.lake_path).append("silver/game_poll_totals", data, 0, ["poll_date"])
+        run_gold(settings)
+        warehouse = Warehouse(url)
+        for table in ("game_buckets", "platform_buckets"):
+            rows = warehouse.execute(f"SELECT * FROM gold.{table} ORDER BY platform, bucket, bucket_start"
+                                     + (", game_key" if table == "game_buckets" else ""))
+            columns = warehouse.columns(f"gold.{table}")
+            tables[kind, table] = pd.DataFrame(rows, columns=columns)
+        warehouse.close()
+    for table in ("game_buckets", "platform_buckets"):
+        duck, postgres = tables["duckdb", table], tables["postgresql", table]
+        assert len(duck) > 100
+        pd.testing.assert_frame_equal(duck, postgres, check_dtype=False, rtol=1e-9, obj=table)
