@@ -1,4 +1,12 @@
 # One image for every gst stage; the command picks the stage (see docker-compose.yml).
+# Stage 1 builds the dashboard; `gst api` serves frontend/dist at /.
+FROM node:20-bookworm-slim AS dashboard
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend ./
+RUN npm run build
+
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
@@ -11,6 +19,8 @@ COPY streaming_jobs streaming_jobs
 COPY batch_jobs batch_jobs
 COPY realtime_api realtime_api
 COPY warehouse_sql warehouse_sql
-RUN pip install --no-cache-dir .
+COPY --from=dashboard /frontend/dist frontend/dist
+# editable: the code reads warehouse_sql/ and frontend/dist/ beside its packages
+RUN pip install --no-cache-dir -e .
 ENV PYSPARK_PYTHON=python3
 CMD ["gst", "--help"]

@@ -136,9 +136,20 @@ def check_credentials(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_dashboard() -> Check:
+    from realtime_api.app import DASHBOARD
+
+    if (DASHBOARD / "index.html").is_file():
+        return Check("dashboard", Status.OK, f"built at {DASHBOARD}")
+    node = shutil.which("npm")
+    how = "`make install` builds it" if node else "install Node 20.19+ (with npm), then `make install` builds it"
+    return Check("dashboard", Status.WARN, f"not built ({DASHBOARD} is missing): {how}; the API works without it.")
+
+
 def run_checks(settings: Settings) -> list[Check]:
     return [
         check_java(),
+        check_dashboard(),
         check_api_port(settings),
         check_kinesis(settings),
         check_redis(settings),

@@ -33,7 +33,7 @@ import structlog
 from pydantic import SecretStr
 
 from gamestream.aws import aws_client, ensure_bucket, ensure_stream
-from gamestream.settings import Settings
+from gamestream.settings import Settings, redact_url
 
 log = structlog.get_logger(__name__)
 
@@ -157,7 +157,8 @@ def embedded_settings(base: Settings, data_dir: Path, aws_port: int, redis_port:
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
             "lake_root": str((data_dir / "lake").resolve()),
             "checkpoint_root": str((data_dir / "checkpoints").resolve()),
-            "warehouse_url": f"duckdb:///{(data_dir / 'warehouse.duckdb').resolve()}",
+            # a configured warehouse (e.g. PostgreSQL) is kept; else a DuckDB file in the data dir
+            "warehouse_url": base.warehouse_url or f"duckdb:///{(data_dir / 'warehouse.duckdb').resolve()}",
         }
     )
 
@@ -187,7 +188,8 @@ def embedded_stack(
         settings = embedded_settings(base, data_dir, aws_port, redis_port)
         Path(settings.lake_path).mkdir(parents=True, exist_ok=True)
         Path(settings.checkpoint_path).mkdir(parents=True, exist_ok=True)
-        duckdb.connect(settings.warehouse.removeprefix("duckdb:///")).close()
+        if settings.warehouse_kind == "duckdb":
+            duckdb.connect(settings.warehouse.removeprefix("duckdb:///")).close()
         ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
         ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
 
@@ -201,7 +203,8 @@ def embedded_stack(
                 f"Kinesis + S3 API (moto) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
                 f"({settings.stream_shards} shards), bucket '{settings.s3_bucket}'",
                 f"Redis ({redis_backend}) at {settings.redis_url}",
-                f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}",
+                f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}" if settings.warehouse_kind == "duckdb"
+                else f"{settings.warehouse_kind} warehouse at {redact_url(settings.warehouse)}",
                 f"Delta lake at {settings.lake_path}",
                 f"Spark checkpoints at {settings.checkpoint_path}",
             ],

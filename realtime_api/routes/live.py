@@ -8,7 +8,8 @@ WebSocket protocol (server to client, JSON text frames):
   "change", "observed_at", "poll_id"} for every change, in feed order, once;
 - {"type": "heartbeat", "position": id} after `GST_API_WS_HEARTBEAT_SECONDS` without a message.
 Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot).
-A connection from an Origin not in GST_API_ALLOWED_ORIGINS is refused at the handshake (HTTP 403).
+A connection from an Origin other than the API's own and those in GST_API_ALLOWED_ORIGINS is
+refused at the handshake (HTTP 403).
 Close codes: 1008 bad parameters; 1011 Redis unreachable; 1013 connection cap reached; 4000 the
 client read too slowly and was dropped (reconnect with last_id to resume).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from urllib.parse import urlsplit
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
@@ -49,7 +51,8 @@ async def live_socket(websocket: WebSocket) -> None:
     feed: LiveFeed = app.state.feed
     metrics = app.state.metrics
     origin = websocket.headers.get("origin")
-    if origin is not None and origin not in app.state.settings.api_allowed_origins:
+    same_origin = origin is not None and urlsplit(origin).netloc == websocket.headers.get("host")
+    if origin is not None and not same_origin and origin not in app.state.settings.api_allowed_origins:
         metrics.ws_refused.labels("origin").inc()
         await websocket.close(code=1008, reason="origin not allowed")
         return

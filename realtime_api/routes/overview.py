@@ -27,7 +27,9 @@ async def _overview(store: Store, feed: Feed, platform: Platform, include_non_ga
 @router.get("/overview", summary="Every platform's live totals, top 10 now and the latest hour")
 async def overview(store: Store, feed: Feed, include_non_games: NonGames = False,
                    limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
-    return {"platforms": [await _overview(store, feed, p, include_non_games, limit) for p in Platform]}
+    platforms = [await _overview(store, feed, p, include_non_games, limit) for p in Platform]
+    non_games = sorted(await run_in_threadpool(Q.non_games, store))  # for clients that filter the live feed
+    return {"platforms": platforms, "non_games": non_games}
 
 
 @router.get("/platforms/{platform}/overview", summary="One platform's live totals, top games now and the latest hour")

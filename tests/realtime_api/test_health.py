@@ -54,6 +54,7 @@ def test_redis_down_answers_503_with_a_message(path, gold_settings):
 def test_overview_combines_live_and_the_latest_hour(client):
     body = client.get("/api/overview").json()
     platforms = {p["platform"]: p for p in body["platforms"]}
+    assert body["non_games"] == ["just chatting"]
     assert set(platforms) == {"steam", "twitch", "youtube"}
     twitch = platforms["twitch"]
     assert [g["game"] for g in twitch["live"]["games"]] and "just chatting" not in [g["game"] for g in twitch["live"]["games"]]

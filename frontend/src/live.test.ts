@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { applyMessage, backoff, emptyState, liveUrl, type Message } from "./live";
+
+const change = (id: string, game: string, value: number): Message => ({
+  type: "change", id, platform: "twitch", game, name: game.toUpperCase(), value, change: 1,
+  observed_at: "2026-11-26T12:00:00Z", poll_id: "p",
+});
+
+describe("applyMessage", () => {
+  it("starts from a snapshot and keeps games ordered by value", () => {
+    let state = applyMessage(emptyState, {
+      type: "snapshot", position: "5-1",
+      platforms: { twitch: { total: 30, observed_at: "t", games: [
+        { game: "a", name: "A", value: 20, change: 0, observed_at: "t" },
+        { game: "b", name: "B", value: 10, change: 0, observed_at: "t" }] } },
+    });
+    state = applyMessage(state, change("6-1", "b", 25));
+    state = applyMessage(state, change("6-2", "*", 45));
+    expect(state.position).toBe("6-2");
+    expect(state.platforms.twitch.games.map((g) => [g.game, g.value])).toEqual([["b", 25], ["a", 20]]);
+    expect(state.platforms.twitch.total).toBe(45);
+  });
+  it("drops a game whose value falls to zero and ignores heartbeats", () => {
+    let state = applyMessage(emptyState, change("1-1", "a", 5));
+    state = applyMessage(state, change("1-2", "a", 0));
+    expect(state.platforms.twitch.games).toEqual([]);
+    expect(applyMessage(state, { type: "heartbeat", position: "1-2" })).toBe(state);
+  });
+});
+
+describe("reconnecting", () => {
+  it("backs off exponentially with jitter, capped at 10 s", () => {
+    expect(backoff(0, () => 0)).toBe(250);
+    expect(backoff(0, () => 1)).toBe(500);
+    expect(backoff(3, () => 1)).toBe(4000);
+    expect(backoff(20, () => 1)).toBe(10_000);
+  });
+  it("builds the feed URL for the page's own host", () => {
+    expect(liveUrl({ protocol: "https:", host: "x.io" }, { platforms: "twitch" })).toBe("wss://x.io/ws/live?platforms=twitch");
+    expect(liveUrl({ protocol: "http:", host: "127.0.0.1:8000" }, {})).toBe("ws://127.0.0.1:8000/ws/live");
+  });
+});

@@ -1,0 +1,93 @@
+/** The live feed: WebSocket messages folded into per-platform state, and a connection that
+ * reconnects with backoff and resumes from the last change id it saw. */
+
+export type LiveGame = { game: string; name: string; value: number; change: number | null; observed_at: string | null };
+export type LivePlatform = { total: number | null; observed_at: string | null; games: LiveGame[] };
+export type LiveState = { position: string | null; platforms: Record<string, LivePlatform> };
+export type Change = {
+  type: "change"; id: string; platform: string; game: string; name: string; value: number; change: number;
+  observed_at: string; poll_id: string;
+};
+export type Message =
+  | { type: "snapshot"; position: string; platforms: Record<string, LivePlatform> }
+  | { type: "resumed"; after: string }
+  | { type: "heartbeat"; position: string | null }
+  | Change;
+export type Status = "connecting" | "live" | "reconnecting";
+
+export const emptyState: LiveState = { position: null, platforms: {} };
+
+/** Fold one message into the state (pure: returns a new state). Game "*" is a platform total. */
+export function applyMessage(state: LiveState, message: Message, keep = 50): LiveState {
+  if (message.type === "snapshot") {
+    return { position: message.position, platforms: message.platforms };
+  }
+  if (message.type !== "change") return state;
+  const before = state.platforms[message.platform] ?? { total: null, observed_at: null, games: [] };
+  let platform: LivePlatform;
+  if (message.game === "*") {
+    platform = { ...before, total: message.value, observed_at: message.observed_at };
+  } else {
+    const others = before.games.filter((g) => g.game !== message.game);
+    const games = message.value > 0
+      ? [...others, { game: message.game, name: message.name, value: message.value, change: message.change,
+                      observed_at: message.observed_at }]
+      : others;
+    games.sort((a, b) => b.value - a.value || a.game.localeCompare(b.game));
+    platform = { ...before, games: games.slice(0, keep) };
+  }
+  return { position: message.id, platforms: { ...state.platforms, [message.platform]: platform } };
+}
+
+/** Delay before reconnect attempt `n` (0-based): exponential, capped, with jitter from `random`. */
+export function backoff(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(10_000, 500 * 2 ** attempt);
+  return Math.round(base / 2 + random() * (base / 2));
+}
+
+export function liveUrl(location: { protocol: string; host: string }, params: Record<string, string>): string {
+  const query = new URLSearchParams(params).toString();
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/live${query ? `?${query}` : ""}`;
+}
+
+export class LiveConnection {
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private lastId: string | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly params: Record<string, string>,
+    private readonly onMessage: (message: Message) => void,
+    private readonly onStatus: (status: Status) => void,
+  ) {}
+
+  open(): void {
+    this.closed = false;
+    this.onStatus(this.attempt === 0 ? "connecting" : "reconnecting");
+    const params = this.lastId ? { ...this.params, last_id: this.lastId } : this.params;
+    const socket = new WebSocket(liveUrl(window.location, params));
+    this.socket = socket;
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data as string) as Message;
+      if (message.type === "snapshot") this.lastId = message.position;
+      if (message.type === "change") this.lastId = message.id;
+      this.attempt = 0;
+      this.onStatus("live");
+      this.onMessage(message);
+    };
+    socket.onclose = () => {
+      if (this.closed) return;
+      this.onStatus("reconnecting");
+      this.timer = setTimeout(() => this.open(), backoff(this.attempt++));
+    };
+    socket.onerror = () => socket.close();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.close();
+  }
+}

@@ -1,0 +1,107 @@
+import { useCallback, useEffect, useState } from "react";
+import { getJson, PLATFORM_LABEL, PLATFORMS, type Platform } from "../api";
+import { Chart } from "../components/Chart";
+import { LiveIndicator } from "../components/LiveIndicator";
+import { Problem } from "../components/Loading";
+import { compact } from "../format";
+import type { Change } from "../live";
+import { appendLive, summarise, type Columns, type Point } from "../series";
+import { useLive } from "../useLive";
+
+type Game = { game_key: string; name: string; is_game: boolean; steam_app_id: number | null;
+  reviews: { review_score: number; positive_ratio: number | null; review_score_desc: string } | null };
+type Series = { resolution: string; series: Partial<Record<Platform, Point[]>> };
+const RANGES: Record<string, number> = { "24h": 1, "7d": 7, "30d": 30 };
+const RESOLUTIONS = ["auto", "5m", "1h", "1d"];
+const COLORS: Record<Platform, string> = { steam: "#1b9e77", twitch: "#7b3fe4", youtube: "#e0302b" };
+const VALUE: Record<Platform, [string, string, string | undefined]> = {
+  steam: ["avg_players", "peak_players", undefined],
+  twitch: ["avg_viewers", "peak_viewers", "hours_watched"],
+  youtube: ["avg_viewers", "peak_viewers", "hours_watched"],
+};
+
+/** One x column for every platform's buckets; each platform's average as a y column (gaps null). */
+function columnsOf(series: Series | null): Columns {
+  const xs = new Set<number>();
+  for (const points of Object.values(series?.series ?? {})) for (const p of points ?? []) xs.add(Date.parse(p.bucket_start) / 1000);
+  const sorted = [...xs].sort((a, b) => a - b);
+  const ys = PLATFORMS.map((platform) => {
+    const byTime = new Map((series?.series[platform] ?? []).map((p) => [Date.parse(p.bucket_start) / 1000, p]));
+    return sorted.map((t) => {
+      const p = byTime.get(t);
+      const v = p && !p.gap ? p[VALUE[platform][0]] : null;
+      return typeof v === "number" ? v : null;
+    });
+  });
+  return [sorted, ...ys];
+}
+
+/** Players vs viewers over time, with range and resolution, gaps as gaps, and the live tail. */
+export function GamePage({ gameKey }: { gameKey: string }) {
+  const [range, setRange] = useState("24h");
+  const [resolution, setResolution] = useState("auto");
+  const [game, setGame] = useState<Game | null>(null);
+  const [series, setSeries] = useState<Series | null>(null);
+  const [columns, setColumns] = useState<Columns>([[]]);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    getJson<Game>(`/api/games/${encodeURIComponent(gameKey)}`).then(setGame)
+      .catch((e: Error) => setError(`Game unavailable: ${e.message}`));
+  }, [gameKey]);
+  useEffect(() => {
+    const to = new Date();
+    const from = new Date(to.getTime() - RANGES[range] * 86_400_000);
+    getJson<Series>(`/api/games/${encodeURIComponent(gameKey)}/series`, { from: from.toISOString(), to: to.toISOString(), resolution })
+      .then((s) => { setSeries(s); setColumns(columnsOf(s)); setError(null); })
+      .catch((e: Error) => setError(`Series unavailable: ${e.message}`));
+  }, [gameKey, range, resolution]);
+  const onChange = useCallback((change: Change) => {
+    const index = PLATFORMS.indexOf(change.platform as Platform) + 1;
+    if (index > 0 && change.game === gameKey) {
+      setColumns((current) => appendLive(current, Date.parse(change.observed_at) / 1000, index, change.value));
+    }
+  }, [gameKey]);
+  const [, status] = useLive({ games: gameKey }, onChange);
+  return (
+    <section>
+      <div className="heading">
+        <h1 data-testid="game-name">{game?.name ?? gameKey}</h1>
+        {game && !game.is_game && <span className="tag">not a game</span>}
+        <LiveIndicator status={status} />
+      </div>
+      {game?.reviews && (
+        <p className="reviews">Steam reviews: {game.reviews.review_score_desc || `score ${game.reviews.review_score}`}
+          {game.reviews.positive_ratio !== null && `, ${Math.round(game.reviews.positive_ratio * 100)}% positive`}</p>
+      )}
+      <div className="controls">
+        <span role="group" aria-label="range">
+          {Object.keys(RANGES).map((r) => <button key={r} className={r === range ? "active" : ""} onClick={() => setRange(r)}>{r}</button>)}
+        </span>
+        <span role="group" aria-label="resolution">
+          {RESOLUTIONS.map((r) => <button key={r} className={r === resolution ? "active" : ""} onClick={() => setResolution(r)}>{r}</button>)}
+        </span>
+        {series && <span className="muted">buckets: {series.resolution}</span>}
+      </div>
+      <Problem error={error} />
+      <Chart columns={columns} labels={PLATFORMS.map((p) => PLATFORM_LABEL[p])} colors={PLATFORMS.map((p) => COLORS[p])} testId="game-chart" />
+      <div className="cards stats">
+        {PLATFORMS.map((platform) => {
+          const points = series?.series[platform] ?? [];
+          const [average, peak, hours] = VALUE[platform];
+          const stats = summarise(points, average, peak, hours);
+          return (
+            <article className="card" key={platform} data-testid={`stats-${platform}`}>
+              <h2>{PLATFORM_LABEL[platform]}</h2>
+              <dl>
+                <dt>average</dt><dd>{compact(stats.average)}</dd>
+                <dt>peak</dt><dd>{compact(stats.peak)}</dd>
+                {hours && <><dt>hours watched</dt><dd>{compact(stats.hoursWatched)}</dd></>}
+                <dt>gaps</dt><dd>{points.filter((p) => p.gap).length} of {points.length} buckets</dd>
+              </dl>
+            </article>
+          );
+        })}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+import { useEffect, useState } from "react";
+import { getJson, PLATFORMS, PLATFORM_LABEL, type Platform } from "../api";
+import { LiveIndicator } from "../components/LiveIndicator";
+import { Problem } from "../components/Loading";
+import { age, compact, percent, signed } from "../format";
+import { useLive, useNow } from "../useLive";
+
+type HourGame = { game_key: string; growth: number | null };
+type Overview = { platforms: { platform: Platform; last_hour: { games: HourGame[] } }[]; non_games: string[] };
+type Mover = { game_key: string; name: string; change: number; growth: number | null };
+type Movers = { items: Mover[] };
+
+/** Each platform's live total and top 10 (WebSocket), growth from the latest gold hour, and movers. */
+export function Home() {
+  const [live, status] = useLive({ limit: "60" });
+  const now = useNow();
+  const [overview, setOverview] = useState<Overview | null>(null);
+  const [movers, setMovers] = useState<Record<string, Mover[]>>({});
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const load = () => {
+      getJson<Overview>("/api/overview").then((o) => { setOverview(o); setError(null); })
+        .catch((e: Error) => setError(`Trends unavailable: ${e.message}`));
+      Promise.all(["risers", "fallers"].map((direction) => getJson<Movers>("/api/movers", { platform: "twitch", window: "1h", direction })))
+        .then(([up, down]) => setMovers({ risers: up.items.slice(0, 5), fallers: down.items.slice(0, 5) }))
+        .catch(() => setMovers({}));
+    };
+    load();
+    const timer = setInterval(load, 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  const hidden = new Set(overview?.non_games ?? []);  // Just Chatting, Music, ...: not games
+  const growth = (platform: Platform, key: string) =>
+    overview?.platforms.find((p) => p.platform === platform)?.last_hour.games.find((g) => g.game_key === key)?.growth ?? null;
+  return (
+    <section>
+      <div className="heading">
+        <h1>Now</h1>
+        <LiveIndicator status={status} />
+      </div>
+      <Problem error={error} />
+      <div className="cards">
+        {PLATFORMS.map((platform) => {
+          const state = live.platforms[platform];
+          const games = (state?.games ?? []).filter((g) => !hidden.has(g.game)).slice(0, 10);
+          return (
+            <article className="card" key={platform} data-testid={`card-${platform}`}>
+              <h2><a href={`#/platform/${platform}`}>{PLATFORM_LABEL[platform]}</a></h2>
+              <p className="total" data-testid={`total-${platform}`}>{compact(state?.total)}</p>
+              <p className="age" data-testid={`age-${platform}`}>data age {age(state?.observed_at, now)}</p>
+              <table>
+                <thead><tr><th>#</th><th>game</th><th>now</th><th>change</th><th>growth 1h</th></tr></thead>
+                <tbody>
+                  {games.map((g, i) => (
+                    <tr key={g.game}>
+                      <td>{i + 1}</td>
+                      <td><a href={`#/game/${encodeURIComponent(g.game)}`}>{g.name}</a></td>
+                      <td data-testid="live-value">{compact(g.value)}</td>
+                      <td className={(g.change ?? 0) >= 0 ? "up" : "down"}>{signed(g.change)}</td>
+                      <td>{percent(growth(platform, g.game))}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {!games.length && <p className="empty">waiting for the first complete poll…</p>}
+            </article>
+          );
+        })}
+      </div>
+      <div className="cards movers">
+        {(["risers", "fallers"] as const).map((direction) => (
+          <article className="card" key={direction} data-testid={`movers-${direction}`}>
+            <h2>Twitch {direction}, last hour</h2>
+            <ul>
+              {(movers[direction] ?? []).map((m) => (
+                <li key={m.game_key}>
+                  <a href={`#/game/${encodeURIComponent(m.game_key)}`}>{m.name}</a>{" "}
+                  <span className={m.change >= 0 ? "up" : "down"}>{signed(m.change)} ({percent(m.growth)})</span>
+                </li>
+              ))}
+            </ul>
+            {!(movers[direction] ?? []).length && <p className="empty">needs two comparable hours of gold</p>}
+          </article>
+        ))}
+      </div>
+    </section>
+  );
+}

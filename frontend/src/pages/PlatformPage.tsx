@@ -1,0 +1,73 @@
+import { useEffect, useMemo, useState } from "react";
+import { getJson, PLATFORM_LABEL, type Platform } from "../api";
+import { Problem } from "../components/Loading";
+import { compact, percent, signed } from "../format";
+import { filterRankings, sortRankings, type Ranked } from "../series";
+
+type Row = Ranked & { rank: number; avg_viewers: number | null; peak_viewers: number | null; hours_watched: number | null;
+  avg_players: number | null; peak_players: number | null; avg_channels: number | null; change: number | null; growth: number | null };
+type Top = { items: Row[]; total: number; window_end: string | null };
+const WINDOWS = ["now", "24h", "7d", "30d"] as const;
+
+/** Rankings for one platform over a window: sortable, searchable, non-game categories optional. */
+export function PlatformPage({ platform }: { platform: Platform }) {
+  const [window, setWindow] = useState<(typeof WINDOWS)[number]>("24h");
+  const [showNonGames, setShowNonGames] = useState(false);
+  const [query, setQuery] = useState("");
+  const [sort, setSort] = useState<{ field: string; descending: boolean }>({ field: "rank", descending: false });
+  const [top, setTop] = useState<Top | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    getJson<Top>("/api/games/top", { platform, window, include_non_games: true, limit: 100 })
+      .then((t) => { setTop(t); setError(null); })
+      .catch((e: Error) => setError(`Rankings unavailable: ${e.message}`));
+  }, [platform, window]);
+  const players = platform === "steam";
+  const columns: [string, string][] = players
+    ? [["rank", "#"], ["name", "game"], ["avg_players", "avg players"], ["peak_players", "peak players"], ["change", "change"], ["growth", "growth"]]
+    : [["rank", "#"], ["name", "game"], ["avg_viewers", "avg viewers"], ["peak_viewers", "peak viewers"], ["hours_watched", "hours watched"],
+       ["avg_channels", "avg channels"], ["change", "change"], ["growth", "growth"]];
+  const rows = useMemo(() => sortRankings(filterRankings(top?.items ?? [], query, !showNonGames), sort.field, sort.descending),
+                       [top, query, showNonGames, sort]);
+  const show = (field: string, row: Row): string => {
+    const value = row[field];
+    if (field === "growth") return percent(value as number | null);
+    if (field === "change") return signed(value as number | null);
+    if (field === "name" || field === "rank") return String(value);
+    return compact(value as number | null);
+  };
+  return (
+    <section>
+      <div className="heading"><h1>{PLATFORM_LABEL[platform]}</h1></div>
+      <div className="controls">
+        <span role="group" aria-label="window">
+          {WINDOWS.map((w) => (
+            <button key={w} className={w === window ? "active" : ""} onClick={() => setWindow(w)} data-testid={`window-${w}`}>{w}</button>
+          ))}
+        </span>
+        <input placeholder="search games" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search" />
+        <label><input type="checkbox" checked={showNonGames} onChange={(e) => setShowNonGames(e.target.checked)} data-testid="non-games" /> show non-game categories</label>
+      </div>
+      <Problem error={error} />
+      <table className="rankings" data-testid="rankings">
+        <thead>
+          <tr>{columns.map(([field, label]) => (
+            <th key={field} onClick={() => setSort({ field, descending: sort.field === field ? !sort.descending : field !== "rank" && field !== "name" })}>
+              {label}{sort.field === field ? (sort.descending ? " ▼" : " ▲") : ""}
+            </th>))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.game_key}>
+              {columns.map(([field]) => (
+                <td key={field}>{field === "name" ? <a href={`#/game/${encodeURIComponent(row.game_key)}`}>{row.name}</a> : show(field, row)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {top && !rows.length && <p className="empty">no games in this window yet</p>}
+    </section>
+  );
+}

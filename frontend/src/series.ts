@@ -1,0 +1,62 @@
+/** Chart and table helpers: gold series to uPlot columns (gaps stay gaps), the live tail, and
+ * ranking filters. */
+
+export type Point = { bucket_start: string; gap: boolean; [field: string]: unknown };
+export type Columns = [number[], ...(number | null)[][]];
+
+/** uPlot columns: x in epoch seconds, one y column per field; a gap bucket is null (drawn as a gap). */
+export function toColumns(points: Point[], fields: string[]): Columns {
+  const xs = points.map((p) => Date.parse(p.bucket_start) / 1000);
+  const ys = fields.map((field) => points.map((p) => (p.gap ? null : toNumber(p[field]))));
+  return [xs, ...ys];
+}
+
+function toNumber(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+/** Append a live value at time `t` (seconds) to column `index`, keeping x sorted and unique. */
+export function appendLive(columns: Columns, t: number, index: number, value: number): Columns {
+  const [xs, ...ys] = columns;
+  if (xs.length && t <= xs[xs.length - 1]) {
+    if (t !== xs[xs.length - 1]) return columns;  // older than what is shown: ignore
+    const updated = ys.map((column, i) => (i === index - 1 ? [...column.slice(0, -1), value] : column));
+    return [xs, ...updated];
+  }
+  return [[...xs, t], ...ys.map((column, i) => [...column, i === index - 1 ? value : null])];
+}
+
+export type Summary = { peak: number | null; average: number | null; hoursWatched: number | null };
+
+/** Peak and average over the non-gap points, and the hours watched they add up to. */
+export function summarise(points: Point[], average: string, peak: string, hours?: string): Summary {
+  const present = points.filter((p) => !p.gap);
+  const averages = present.map((p) => toNumber(p[average])).filter((v): v is number => v !== null);
+  const peaks = present.map((p) => toNumber(p[peak])).filter((v): v is number => v !== null);
+  const watched = hours ? present.map((p) => toNumber(p[hours])).filter((v): v is number => v !== null) : [];
+  return {
+    peak: peaks.length ? Math.max(...peaks) : null,
+    average: averages.length ? averages.reduce((a, b) => a + b, 0) / averages.length : null,
+    hoursWatched: watched.length ? watched.reduce((a, b) => a + b, 0) : null,
+  };
+}
+
+export type Ranked = { game_key: string; name: string; is_game: boolean; [field: string]: unknown };
+
+export function filterRankings<T extends Ranked>(items: T[], query: string, hideNonGames: boolean): T[] {
+  const needle = query.trim().toLowerCase();
+  return items.filter((item) => (!hideNonGames || item.is_game)
+    && (!needle || item.name.toLowerCase().includes(needle) || item.game_key.includes(needle)));
+}
+
+export function sortRankings<T extends Ranked>(items: T[], field: string, descending: boolean): T[] {
+  const value = (item: T): number | string => {
+    const v = item[field];
+    return typeof v === "number" ? v : typeof v === "string" ? v.toLowerCase() : -Infinity;
+  };
+  return [...items].sort((a, b) => {
+    const x = value(a), y = value(b);
+    const order = x < y ? -1 : x > y ? 1 : 0;
+    return descending ? -order : order;
+  });
+}

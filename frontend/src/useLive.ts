@@ -1,0 +1,29 @@
+import { useEffect, useState } from "react";
+import { applyMessage, emptyState, LiveConnection, type Change, type LiveState, type Status } from "./live";
+
+/** The live state of the feed for `params`, its connection status, and each change as it arrives. */
+export function useLive(params: Record<string, string>, onChange?: (change: Change) => void): [LiveState, Status] {
+  const [state, setState] = useState<LiveState>(emptyState);
+  const [status, setStatus] = useState<Status>("connecting");
+  const key = JSON.stringify(params);
+  useEffect(() => {
+    const connection = new LiveConnection(JSON.parse(key), (message) => {
+      setState((current) => applyMessage(current, message));
+      if (message.type === "change") onChange?.(message);
+    }, setStatus);
+    connection.open();
+    return () => connection.close();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return [state, status];
+}
+
+/** Re-render every `ms` milliseconds (for data ages). */
+export function useNow(ms = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}

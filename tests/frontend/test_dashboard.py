@@ -1,0 +1,194 @@
+"""The dashboard in real headless Chromium (Debian's package, driven by Playwright) against a
+running `gst demo` whose gold lives in the machine's PostgreSQL, so a second `gst api` process can
+serve the same data and be restarted. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gamestream.embedded import free_port
+from gamestream.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DIST = ROOT / "frontend" / "dist"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+def wait_for(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except (httpx.HTTPError, ValueError, KeyError):
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def start_api(env: dict[str, str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**env, "GST_API_PORT": str(port)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200, 60, "the API")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    if not (DIST / "index.html").is_file():
+        pytest.fail("frontend/dist is not built: `make test` builds it (cd frontend && npm ci && npm run build)")
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+    import psycopg
+
+    base = Settings(_env_file=None)
+    with psycopg.connect(base.test_postgres_url, autocommit=True, connect_timeout=3) as conn:
+        conn.execute("DROP DATABASE IF EXISTS gst_dashboard WITH (FORCE)")
+        conn.execute("CREATE DATABASE gst_dashboard")
+    data = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
+    env.update(GST_API_PORT=str(port), GST_GOLD_LOAD_SECONDS="5", GST_POLL_GRACE_SECONDS="10",
+               GST_WAREHOUSE_URL=base.test_postgres_url.rsplit("/", 1)[0] + "/gst_dashboard",
+               PYSPARK_PYTHON=sys.executable)
+    proc = subprocess.Popen([sys.executable, "-m", "gamestream", "demo", "--data-dir", str(data)], env=env, cwd=data,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: httpx.get(f"{base_url}/api/live/twitch", timeout=2).json()["games"], 180, "live Twitch data")
+        wait_for(lambda: httpx.get(f"{base_url}/api/games/top", params={"window": "now"}, timeout=5).json()["items"],
+                 180, "gold loaded")
+        stack_env = dict(line.split("=", 1) for line in (data / "stack.env").read_text().splitlines())
+        yield base_url, {**env, **stack_env}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.console_errors = errors
+    yield opened
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def number(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)([kMB]?)", text.strip())
+    assert match, f"not a number on screen: {text!r}"
+    return float(match.group(1)) * {"": 1, "k": 1e3, "M": 1e6, "B": 1e9}[match.group(2)]
+
+
+def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, page):
+    base_url, _ = demo
+    page.goto(f"{base_url}/#/")
+    page.wait_for_selector("[data-testid=live-status]:has-text('live')", timeout=30_000)
+    for platform in ("steam", "twitch", "youtube"):
+        card = page.locator(f"[data-testid=card-{platform}]")
+        page.wait_for_function(f"document.querySelector('[data-testid=total-{platform}]').textContent !== '–'",
+                               timeout=60_000)
+        assert number(card.locator(f"[data-testid=total-{platform}]").inner_text()) > 0
+        assert card.locator("tbody tr").count() >= 5
+        assert "data age" in card.locator(f"[data-testid=age-{platform}]").inner_text()
+    page.wait_for_function(  # Just Chatting has the most viewers, and is not a game: left out
+        "() => { const t = document.querySelector('[data-testid=card-twitch] tbody').innerText;"
+        " return t.length > 0 && !t.includes('Just Chatting'); }", timeout=10_000)
+    before = page.locator("[data-testid=card-twitch] tbody").inner_text()
+    page.wait_for_function("(before) => document.querySelector('[data-testid=card-twitch] tbody').innerText !== before",
+                           arg=before, timeout=60_000)  # the synthetic producer polls every 5 s
+    screenshot(page, "home")
+    assert page.console_errors == []
+
+
+def test_platform_page_ranks_sorts_searches_and_hides_non_games(demo, page):
+    base_url, _ = demo
+    page.goto(f"{base_url}/#/platform/twitch")
+    rows = page.locator("[data-testid=rankings] tbody tr")
+    rows.first.wait_for(timeout=30_000)
+    names = rows.locator("td:nth-child(2)").all_inner_texts()
+    assert len(names) >= 10 and "Just Chatting" not in names
+    page.locator("[data-testid=non-games]").check()
+    page.wait_for_function("document.querySelector('[data-testid=rankings]').innerText.includes('Just Chatting')")
+    page.locator("[data-testid=search]").fill(names[1][:5])
+    page.wait_for_function("(n) => [...document.querySelectorAll('[data-testid=rankings] tbody tr')].length < n",
+                           arg=len(names))
+    assert all(names[1][:5].lower() in t.lower() for t in rows.locator("td:nth-child(2)").all_inner_texts())
+    page.locator("[data-testid=search]").fill("")
+    page.locator("th", has_text="peak viewers").click()
+    peaks = [number(t) for t in rows.locator("td:nth-child(4)").all_inner_texts()]
+    assert peaks == sorted(peaks, reverse=True)
+    page.locator("[data-testid=window-now]").click()
+    rows.first.wait_for()
+    screenshot(page, "platform-twitch")
+    assert page.console_errors == []
+
+
+def test_game_page_charts_players_and_viewers_with_stats(demo, page):
+    base_url, _ = demo
+    top = httpx.get(f"{base_url}/api/games/top", params={"platform": "steam", "window": "now"}).json()["items"][0]
+    page.goto(f"{base_url}/#/game/{top['game_key']}")
+    page.wait_for_selector("[data-testid=game-chart] canvas", timeout=30_000)
+    page.wait_for_function("(name) => document.querySelector('[data-testid=game-name]').textContent === name",
+                           arg=top["name"], timeout=15_000)
+    page.wait_for_function("document.querySelector('[data-testid=stats-steam] dd').textContent !== '–'",
+                           timeout=30_000)
+    assert number(page.locator("[data-testid=stats-steam] dd").first.inner_text()) > 0
+    page.get_by_role("button", name="1h").click()
+    page.wait_for_selector("text=buckets: 1h")
+    screenshot(page, "game")
+    assert page.console_errors == []
+
+
+def test_the_page_reconnects_after_the_api_restarts(demo, page):
+    _, env = demo
+    port = free_port()
+    api = start_api(env, port)
+    try:
+        page.goto(f"http://127.0.0.1:{port}/#/")
+        page.wait_for_selector("[data-testid=live-status]:has-text('live')", timeout=30_000)
+        api.kill()
+        api.wait()
+        page.wait_for_selector("[data-testid=live-status]:has-text('reconnecting')", timeout=15_000)
+        api = start_api(env, port)
+        page.wait_for_selector("[data-testid=live-status]:has-text('live')", timeout=30_000)
+        screenshot(page, "reconnected")
+    finally:
+        api.kill()
+        api.wait()
+    # while the API was down the browser logged refused or reset connections, and nothing else
+    assert all("ERR_CONNECTION_REFUSED" in e or "ERR_CONNECTION_RESET" in e for e in page.console_errors), \
+        page.console_errors
