@@ -79,11 +79,10 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
             stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
             console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
                           f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
+            from gamestream.embedded import free_port, port_is_free
             from realtime_api.app import create_app
             from realtime_api.server import background_api
             from realtime_api.store import GoldStore
-
-            from gamestream.embedded import free_port, port_is_free
 
             api_settings = stack.settings
             if not port_is_free(api_settings.api_port):

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from queue import Empty, LifoQueue
 from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
 
-import structlog
-
-log = structlog.get_logger(__name__)
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -144,6 +141,4 @@ def _is_connection_error(exc: Exception) -> bool:
 
 
 def as_utc(value: datetime) -> datetime:
-    from datetime import UTC
-
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -185,7 +185,7 @@ class StreamJob:
         return quarantined, closed
 
     def _maintain_when_due(self) -> None:
-        """Compact and vacuum between batches: this job is the lake's only writer, so no conflicts."""
+        """Compact and vacuum between batches (a commit race with a backfill is retried, see lake.py)."""
         every = self.settings.lake_maintain_seconds
         if every and time.monotonic() - self.last_maintenance >= every:
             from batch_jobs.lake_maintenance import maintain
