@@ -107,8 +107,10 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "timeout":
             time.sleep(self.server.timeout_sleep)
             self._send(200, {"data": [], "pagination": {}})
+            return
         if kind == "garbage":
             self._send(200, None, raw=b"<html>upstream error</html>")
+            return
         status = int(kind)
         headers = {"Ratelimit-Limit": str(TWITCH_POINTS), "Ratelimit-Remaining": "0", "Ratelimit-Reset": str(reset)}
         self._send(status, {"error": kind, "status": status, "message": "fault"}, headers if status == 429 else None)

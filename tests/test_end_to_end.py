@@ -1,0 +1,157 @@
+"""End to end under faults, bounded for CI: a Twitch fixture answering 429, 5xx and garbage → the
+Twitch poller → Kinesis behind a proxy that throttles entries and answers one call too late → the
+streaming job killed -9 at a random point and restarted → Redis stopped, then restarted empty →
+gold. Then every event_id in the stream is in silver exactly once, gold equals pandas over what
+was sent, and the live state equals silver's latest complete-poll totals.
+
+The random choices come from GST_DRILL_SEED (printed on failure); bench/e2e.py --drills runs more."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from contextlib import ExitStack
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+import redis
+
+from batch_jobs.gold import Warehouse, run_gold
+from gamestream.aws import aws_client, ensure_stream
+from gamestream.embedded import free_port, redis_server
+from producers.clock import ManualClock
+from producers.poll_loop import PollLoop
+from producers.sinks.kinesis import KinesisSink
+from producers.twitch import TwitchPoller
+from streaming_jobs.games import identify
+from streaming_jobs.job import FAULT_POINTS
+from streaming_jobs.lake import Lake
+from tests.producers.conftest import T0
+from tests.producers.fixture_server import FixtureServer, PlatformState, make_streams
+from tests.support.kinesis import KinesisFaultProxy, read_stream
+
+SEED = int(os.environ.get("GST_DRILL_SEED", random.SystemRandom().randrange(1_000_000)))
+GAMES = [{"id": str(100 + g), "name": name, "box_art_url": "", "igdb_id": ""}
+         for g, name in enumerate(["League of Legends", "Dota 2", "Fortnite", "Minecraft", "VALORANT", "Rust"])]
+
+
+def stream_job(settings, cwd, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
+    env.update(settings.env(), GST_STREAM_MAX_RECORDS_PER_BATCH="250", **{k: str(v) for k, v in extra.items()})
+    return subprocess.run([sys.executable, "-m", "gamestream", "stream", "--available-now"], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def read(settings, table):
+    found = Lake(settings.lake_path).read(table)
+    return found.to_pandas() if found is not None else pd.DataFrame()
+
+
+def expected_buckets(snapshots: pd.DataFrame, manifests: pd.DataFrame, seconds: int) -> pd.DataFrame:
+    """Gold's 5-minute averages and peaks, computed independently from the records sent."""
+    polls = manifests.sort_values("scheduled_at")[["poll_id", "scheduled_at", "interval_seconds"]].copy()
+    gaps = polls.scheduled_at.shift(-1).sub(polls.scheduled_at).dt.total_seconds()
+    polls["weight"] = gaps.fillna(polls.interval_seconds).clip(upper=polls.interval_seconds)
+    polls["bucket"] = polls.scheduled_at.map(lambda t: int(t.timestamp()) // seconds * seconds)
+    keyed = snapshots.assign(game_key=snapshots.game_name.map(lambda name: identify(name).key))
+    totals = keyed.groupby(["poll_id", "game_key"]).viewer_count.sum().reset_index()
+    rows = totals.merge(polls, on="poll_id")
+    weight = polls.groupby("bucket").weight.sum()
+    out = rows.assign(weighted=rows.viewer_count * rows.weight).groupby(["bucket", "game_key"]).agg(
+        weighted=("weighted", "sum"), peak=("viewer_count", "max")).reset_index()
+    out["avg"] = out.weighted / out.bucket.map(weight)
+    return out
+
+
+def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(stack, tmp_path):
+    rng = random.Random(SEED)
+    point = rng.choice(FAULT_POINTS)
+    clock = ManualClock(T0)
+    with ExitStack() as running, FixtureServer(PlatformState(clock), timeout_sleep=0.6) as fixture, \
+            KinesisFaultProxy(stack.settings.aws_endpoint_url, fail_every=rng.randint(3, 7),
+                              timeout_calls=(rng.randint(2, 4),)) as proxy:
+        redis_port = free_port()
+        redis_down = running.enter_context(ExitStack())
+        redis_down.enter_context(redis_server(redis_port, tmp_path / "redis"))
+        settings = stack.settings.model_copy(update={
+            "stream_name": f"e2e-{uuid.uuid4().hex[:8]}", "lake_root": str(tmp_path / "lake"),
+            "checkpoint_root": str(tmp_path / "checkpoints"), "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "warehouse_url": f"duckdb:///{tmp_path / 'warehouse.duckdb'}", "poll_grace_seconds": 3600,
+            "twitch_api_url": fixture.url, "twitch_auth_url": fixture.url, "twitch_client_id": "fixture-client",
+            "twitch_client_secret": "fixture-secret", "http_timeout_seconds": 0.3, "twitch_head_pages": 4,
+        })
+        ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, 2)
+        fixture.state.games = GAMES
+        via_proxy = settings.model_copy(update={"aws_endpoint_url": proxy.url})
+        client = aws_client(via_proxy, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"},
+                            read_timeout=1, connect_timeout=1)
+        sink = KinesisSink(via_proxy, client=client, backoff_base=0.01, backoff_max=0.2)
+        poller = TwitchPoller(settings, clock)
+        loop = PollLoop(poller, sink, clock)
+
+        grid = iter(T0 + timedelta(seconds=poller.interval * n) for n in range(10_000))
+
+        def poll(slots: int) -> None:
+            for _ in range(slots):
+                fixture.state.streams = make_streams(rng.randint(250, 390), games=len(GAMES))
+                for stream in fixture.state.streams:
+                    stream["game_name"] = GAMES[int(stream["game_id"]) % len(GAMES)]["name"]
+                fixture.state.fault("/helix/streams", "pass", rng.choice(["429", "503", "garbage"]))
+                slot = next(grid)
+                while poller.is_sweep(slot):  # head polls only: sweeps read every page
+                    slot = next(grid)
+                clock.advance(max(0.0, (slot - clock.now()).total_seconds()))
+                loop.run_slot(slot)
+            assert sink.flush(60)
+
+        poll(2)
+        killed = stream_job(settings, tmp_path, GST_TEST_FAULT_POINT=point, GST_TEST_FAULT_BATCH=1)
+        assert killed.returncode == -signal.SIGKILL, f"seed {SEED}: {killed.stderr[-2000:]}"
+        redis_down.close()  # Redis stops; the restarted job goes on writing the lake
+        assert stream_job(settings, tmp_path).returncode == 0
+        poll(2)
+        running.enter_context(redis_server(redis_port, tmp_path / "redis"))  # back, and empty
+        restarted = stream_job(settings, tmp_path)
+        assert restarted.returncode == 0, f"seed {SEED}: {restarted.stderr[-2000:]}"
+        sink.close()
+        run_gold(settings)
+
+        sent = [json.loads(r["Data"]) for r in read_stream(aws_client(settings, "kinesis"), settings.stream_name)]
+        assert proxy.failed_entries > 0  # Kinesis throttled entries; the sink retried them
+        assert {e.status for e in fixture.state.log} & {429, 503}  # the platform failed too, and was retried
+        unique = {r["event_id"]: r for r in sent}
+        silver = Counter()
+        for name in ("stream_snapshots", "category_snapshots", "poll_manifests"):
+            silver.update(read(settings, f"silver/{name}").event_id)
+        assert silver == Counter(unique.keys()), f"seed {SEED}: silver differs from the stream"
+
+        records = pd.DataFrame(unique.values())
+        snapshots = records[records.kind == "stream_snapshot"]
+        manifests = records[(records.kind == "poll_manifest") & (records.record_kind == "stream_snapshot")].copy()
+        manifests["scheduled_at"] = pd.to_datetime(manifests.scheduled_at, utc=True, format="ISO8601")
+        want = expected_buckets(snapshots, manifests, 300)
+        warehouse = Warehouse(settings.warehouse)
+        got = pd.DataFrame(warehouse.execute(
+            "SELECT EXTRACT(EPOCH FROM bucket_start), game_key, avg_viewers, peak_viewers FROM gold.game_buckets"
+            " WHERE platform = 'twitch' AND bucket = '5m' ORDER BY 1, 2"), columns=["bucket", "game_key", "avg", "peak"])
+        warehouse.close()
+        want = want.sort_values(["bucket", "game_key"]).reset_index(drop=True)
+        assert len(got) == len(want) > 0
+        assert got.bucket.astype(int).tolist() == want.bucket.tolist() and got.game_key.tolist() == want.game_key.tolist()
+        assert got.avg.tolist() == pytest.approx(want.avg.tolist(), rel=1e-9)
+        assert got.peak.tolist() == want.peak.tolist()
+
+        totals = read(settings, "silver/game_poll_totals")
+        twitch = totals[(totals.platform == "twitch") & (totals.status == "complete")]
+        latest = twitch[twitch.scheduled_at == twitch.scheduled_at.max()]
+        live = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        assert dict(live.zrange("gst:live:twitch", 0, -1, withscores=True)) == {
+            row.game_key: float(row.viewers) for row in latest.itertuples()}, f"seed {SEED}: live state differs"
+        assert int(live.hget("gst:platform:twitch", "total")) == int(latest.viewers.sum())
