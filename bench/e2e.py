@@ -1,0 +1,269 @@
+"""End-to-end benchmark (prints figures; not a test): freshness, data age and throughput of the
+whole system on the embedded stack, a soak mode, and fault drills.
+
+- The synthetic market at a realistic load (default scale 0.7: about 100k Twitch stream snapshots
+  per poll, plus Steam and YouTube) polled every --poll-seconds into Kinesis (moto) by this process;
+  the streaming job (`gst stream`) and the API (`gst api`) run as their own processes.
+- A WebSocket client on /ws/live measures, per poll, freshness (DESIGN section 7: the poll is
+  complete, i.e. its records and manifest are in the stream -> its platform total is received)
+  and data age (the poll's observed_at -> received). Target: freshness p95 at most 3 s.
+- --soak-minutes N: every minute, the RSS of every process (the job with its JVM, the API, Redis,
+  this process) and the job's lag; fails when a process grows faster than --max-mb-per-hour after
+  --warmup-minutes, or when the lag rises at every one of the last three samples.
+- --drills N: runs the end-to-end fault drill (tests/test_end_to_end.py) N times with new seeds.
+
+Run: .venv/bin/python bench/e2e.py [--scale 0.7] [--minutes 4] [--poll-seconds 60] [--shards 4]
+     .venv/bin/python bench/e2e.py --scale 0.05 --poll-seconds 10 --soak-minutes 30
+     .venv/bin/python bench/e2e.py --drills 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx  # noqa: E402
+
+from gamestream.embedded import embedded_stack, free_port  # noqa: E402
+from gamestream.settings import Settings  # noqa: E402
+from producers.clock import SystemClock, slot_floor  # noqa: E402
+from producers.poll_loop import PollLoop  # noqa: E402
+from producers.sinks.kinesis import KinesisSink  # noqa: E402
+from producers.synthetic import SyntheticPoller  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".gst-bench" / "e2e"
+FED = ("stream_snapshot", "player_count", "video_snapshot")  # the polls whose totals reach the live state
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def rss_mb(pid: int, with_children: bool = True) -> float:
+    """Resident memory of a process and its children (the streaming job's JVM is its child)."""
+    total = 0.0
+    for p in [pid, *(children(pid) if with_children else [])]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+def children(pid: int) -> list[int]:
+    try:
+        direct = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return direct + [g for c in direct for g in children(c)]
+
+
+class Producer(threading.Thread):
+    """Polls the synthetic market on its grid; a poll is complete when the sink has delivered it."""
+
+    def __init__(self, settings: Settings, stop: threading.Event):
+        super().__init__(name="producer", daemon=True)
+        self.settings, self.stop = settings, stop
+        self.completed: dict[str, float] = {}
+        self.records = 0
+        self.bytes = 0
+        self.per_poll: list[int] = []
+
+    def run(self) -> None:
+        clock = SystemClock()
+        sink = KinesisSink(self.settings)
+        poller = SyntheticPoller(self.settings, interval=self.settings.synthetic_poll_seconds)
+        loop = PollLoop(poller, sink, clock)
+        slot = slot_floor(clock.now(), poller.interval) + timedelta(seconds=poller.interval)
+        while not self.stop.is_set():
+            wait = (slot - clock.now()).total_seconds()
+            if wait > 0 and self.stop.wait(wait):
+                break
+            before = sink.stats.accepted
+            manifests = loop.run_slot(slot)
+            sink.flush()
+            done = time.time()
+            for manifest in manifests:
+                if manifest.record_kind in FED:
+                    self.completed[manifest.poll_id] = done
+            self.per_poll.append(sink.stats.accepted - before)
+            slot += timedelta(seconds=poller.interval)
+        self.records = sink.stats.accepted
+        sink.close()
+
+
+async def watch(url: str, received: list[tuple[str, str, float]], stop: asyncio.Event) -> None:
+    """Record (poll_id, observed_at, receipt time) of every platform total on the feed, reconnecting."""
+    from websockets.asyncio.client import connect
+
+    last_id = None
+    while not stop.is_set():
+        try:
+            # games=* : only platform totals (no game has the key "*")
+            query = "?platforms=steam,twitch,youtube&games=*&limit=1" + (f"&last_id={last_id}" if last_id else "")
+            async with connect(url + query, origin="http://127.0.0.1:8000", max_queue=None) as ws:
+                while not stop.is_set():
+                    try:
+                        message = json.loads(await asyncio.wait_for(ws.recv(), 1))
+                    except TimeoutError:
+                        continue
+                    if message["type"] == "change":
+                        last_id = message["id"]
+                        if message["game"] == "*":
+                            received.append((message["poll_id"], message["observed_at"], time.time()))
+        except (OSError, Exception):  # the API restarting or not up yet
+            await asyncio.sleep(1)
+
+
+def run(args: argparse.Namespace) -> int:
+    shutil.rmtree(DATA, ignore_errors=True)
+    base = Settings(_env_file=None, stream_shards=args.shards, synthetic_scale=args.scale,
+                    synthetic_poll_seconds=args.poll_seconds, poll_grace_seconds=max(30.0, args.poll_seconds))
+    with embedded_stack(DATA, base) as stack:
+        settings = stack.settings
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("GST_")}, **settings.env(),
+               "PYSPARK_PYTHON": sys.executable, "GST_LOG_JSON": "true"}
+        job = subprocess.Popen([sys.executable, "-m", "gamestream", "stream"], env=env, cwd=DATA,
+                               stdout=subprocess.DEVNULL, stderr=open(DATA / "stream.log", "w"))
+        api_port = free_port()
+        api = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**env, "GST_API_PORT": str(api_port)},
+                               cwd=DATA, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(120):
+            try:
+                httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        stop = threading.Event()
+        producer = Producer(settings, stop)
+        received: list[tuple[str, str, float]] = []
+        loop = asyncio.new_event_loop()
+        stop_watch = asyncio.Event()
+        watcher = threading.Thread(target=loop.run_until_complete, daemon=True,
+                                   args=(watch(f"ws://127.0.0.1:{api_port}/ws/live", received, stop_watch),))
+        watcher.start()
+        time.sleep(20)  # Spark starts before the first poll, as a running system would have
+        started = time.time()
+        producer.start()
+        minutes = args.soak_minutes or args.minutes
+        samples: list[dict[str, float]] = []
+        failed = None
+        try:
+            for minute in range(1, int(minutes) + 1):
+                time.sleep(60)
+                status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text() or "{}") \
+                    if (Path(settings.checkpoint_path) / "status.json").exists() else {}
+                sample = {"minute": minute, "job": rss_mb(job.pid), "api": rss_mb(api.pid),
+                          "redis": rss_mb(stack.redis_pid or 0), "bench": rss_mb(os.getpid(), with_children=False),
+                          "lag_ms": float(status.get("millis_behind_latest", 0)),
+                          "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received})}
+                samples.append(sample)
+                print("  " + ", ".join(f"{k} {v:.0f}" for k, v in sample.items()), flush=True)
+                if args.soak_minutes:
+                    failed = soak_verdict(samples, args.warmup_minutes, args.max_mb_per_hour)
+                    if failed:
+                        break
+        finally:
+            stop.set()
+            producer.join(120)
+            time.sleep(min(60.0, 2 * args.poll_seconds))  # let the last polls reach the screen
+            loop.call_soon_threadsafe(stop_watch.set)
+            watcher.join(10)
+            for process in (api, job):
+                process.terminate()
+                process.wait(60)
+        report(producer, received, time.time() - started, args, settings)
+        if failed:
+            print(f"SOAK FAILED: {failed}")
+            return 1
+    return 0
+
+
+def soak_verdict(samples: list[dict[str, float]], warmup: int, max_mb_per_hour: float) -> str | None:
+    steady = [s for s in samples if s["minute"] > warmup]
+    if len(steady) >= 3:
+        for name in ("job", "api", "redis", "bench"):
+            first, last = steady[0], steady[-1]
+            rate = (last[name] - first[name]) / max(1, last["minute"] - first["minute"]) * 60
+            if rate > max_mb_per_hour:
+                return f"{name} memory grows {rate:.0f} MB/hour after warm-up (limit {max_mb_per_hour:g})"
+        lags = [s["lag_ms"] + 60_000 * s["pending_polls"] for s in steady[-4:]]
+        if len(lags) == 4 and all(b > a for a, b in zip(lags, lags[1:])):
+            return f"lag keeps rising: {', '.join(f'{v / 1000:.0f}s' for v in lags)}"
+    return None
+
+
+def report(producer: Producer, received: list[tuple[str, str, float]], duration: float, args: argparse.Namespace,
+           settings: Settings) -> None:
+    first_seen: dict[str, tuple[str, float]] = {}
+    for poll_id, observed_at, at in received:
+        first_seen.setdefault(poll_id, (observed_at, at))
+    freshness, age = [], []
+    for poll_id, done in producer.completed.items():
+        if poll_id in first_seen:
+            observed_at, at = first_seen[poll_id]
+            freshness.append(at - done)
+            age.append(at - datetime.fromisoformat(observed_at).timestamp())
+    missing = [p for p in producer.completed if p not in first_seen]
+    per_poll = statistics.mean(producer.per_poll) if producer.per_poll else 0
+    print(f"scale {args.scale:g}: {per_poll:,.0f} records per poll slot (every {args.poll_seconds:g} s), "
+          f"{settings.stream_shards} shards, {len(producer.per_poll)} slots, {producer.records:,} records in "
+          f"{duration:.0f} s = {producer.records / duration:,.0f} records/s")
+    print(f"polls complete: {len(producer.completed)}, on screen: {len(freshness)}, never shown: {len(missing)}")
+    if freshness:
+        print(f"freshness (poll complete -> total received): p50 {statistics.median(freshness):.2f} s, "
+              f"p95 {percentile(freshness, 0.95):.2f} s, max {max(freshness):.2f} s (target p95 <= 3 s)")
+        print(f"data age (observed_at -> received): p50 {statistics.median(age):.2f} s, "
+              f"p95 {percentile(age, 0.95):.2f} s, max {max(age):.2f} s")
+
+
+def drills(count: int) -> int:
+    failures = 0
+    for n in range(count):
+        seed = random.SystemRandom().randrange(1_000_000)
+        started = time.monotonic()
+        out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:warnings", "tests/test_end_to_end.py"],
+                             cwd=ROOT, env={**os.environ, "GST_DRILL_SEED": str(seed)}, capture_output=True, text=True)
+        ok = out.returncode == 0
+        failures += not ok
+        print(f"drill {n + 1}/{count} seed {seed}: {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s",
+              flush=True)
+        if not ok:
+            print(out.stdout[-3000:])
+    print(f"{count - failures}/{count} drills passed")
+    return 1 if failures else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=0.7)
+    parser.add_argument("--minutes", type=float, default=4)
+    parser.add_argument("--poll-seconds", type=float, default=60)
+    parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--soak-minutes", type=float, default=0)
+    parser.add_argument("--warmup-minutes", type=int, default=5)
+    parser.add_argument("--max-mb-per-hour", type=float, default=100)
+    parser.add_argument("--drills", type=int, default=0)
+    args = parser.parse_args()
+    sys.exit(drills(args.drills) if args.drills else run(args))
+
+
+if __name__ == "__main__":
+    main()
