@@ -8,7 +8,7 @@ whole system on the embedded stack, a soak mode, and fault drills.
   complete, i.e. its records and manifest are in the stream -> its platform total is received)
   and data age (the poll's observed_at -> received). Target: freshness p95 at most 3 s.
 - --soak-minutes N: every minute, the RSS of every process (the job with its JVM, the API, Redis,
-  this process) and the job's lag; fails when a process grows faster than --max-mb-per-hour after
+  this process, which runs the producer and the embedded moto server) and the job's lag; fails when a process grows faster than --max-mb-per-hour after
   --warmup-minutes, or when the lag rises at every one of the last three samples.
 - --drills N: runs the end-to-end fault drill (tests/test_end_to_end.py) N times with new seeds.
 
@@ -75,6 +75,16 @@ def children(pid: int) -> list[int]:
     return direct + [g for c in direct for g in children(c)]
 
 
+class MeasuredSink(KinesisSink):
+    """The Kinesis sink, counting payload bytes for the record size figure."""
+
+    payload_bytes = 0
+
+    def send(self, record) -> None:  # type: ignore[no-untyped-def]
+        self.payload_bytes += len(record.to_json())
+        super().send(record)
+
+
 class Producer(threading.Thread):
     """Polls the synthetic market on its grid; a poll is complete when the sink has delivered it."""
 
@@ -88,7 +98,7 @@ class Producer(threading.Thread):
 
     def run(self) -> None:
         clock = SystemClock()
-        sink = KinesisSink(self.settings)
+        sink = MeasuredSink(self.settings)
         poller = SyntheticPoller(self.settings, interval=self.settings.synthetic_poll_seconds)
         loop = PollLoop(poller, sink, clock)
         slot = slot_floor(clock.now(), poller.interval) + timedelta(seconds=poller.interval)
@@ -97,15 +107,15 @@ class Producer(threading.Thread):
             if wait > 0 and self.stop.wait(wait):
                 break
             before = sink.stats.accepted
-            manifests = loop.run_slot(slot)
+            manifests = loop.run_slot(slot)  # an overrunning poll makes the loop skip the slots it covered
             sink.flush()
             done = time.time()
             for manifest in manifests:
                 if manifest.record_kind in FED:
                     self.completed[manifest.poll_id] = done
             self.per_poll.append(sink.stats.accepted - before)
+            self.records, self.bytes = sink.stats.accepted, sink.payload_bytes
             slot += timedelta(seconds=poller.interval)
-        self.records = sink.stats.accepted
         sink.close()
 
 
@@ -171,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
                 status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text() or "{}") \
                     if (Path(settings.checkpoint_path) / "status.json").exists() else {}
                 sample = {"minute": minute, "job": rss_mb(job.pid), "api": rss_mb(api.pid),
-                          "redis": rss_mb(stack.redis_pid or 0), "bench": rss_mb(os.getpid(), with_children=False),
+                          "redis": rss_mb(stack.redis_pid or 0), "producer+moto": rss_mb(os.getpid(), with_children=False),
                           "lag_ms": float(status.get("millis_behind_latest", 0)),
                           "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received})}
                 samples.append(sample)
@@ -199,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
 def soak_verdict(samples: list[dict[str, float]], warmup: int, max_mb_per_hour: float) -> str | None:
     steady = [s for s in samples if s["minute"] > warmup]
     if len(steady) >= 3:
-        for name in ("job", "api", "redis", "bench"):
+        for name in ("job", "api", "redis", "producer+moto"):
             first, last = steady[0], steady[-1]
             rate = (last[name] - first[name]) / max(1, last["minute"] - first["minute"]) * 60
             if rate > max_mb_per_hour:
@@ -224,7 +234,8 @@ def report(producer: Producer, received: list[tuple[str, str, float]], duration:
     missing = [p for p in producer.completed if p not in first_seen]
     per_poll = statistics.mean(producer.per_poll) if producer.per_poll else 0
     print(f"scale {args.scale:g}: {per_poll:,.0f} records per poll slot (every {args.poll_seconds:g} s), "
-          f"{settings.stream_shards} shards, {len(producer.per_poll)} slots, {producer.records:,} records in "
+          f"{producer.bytes / max(1, producer.records):.0f} B per record, {settings.stream_shards} shards, "
+          f"{len(producer.per_poll)} slots, {producer.records:,} records in "
           f"{duration:.0f} s = {producer.records / duration:,.0f} records/s")
     print(f"polls complete: {len(producer.completed)}, on screen: {len(freshness)}, never shown: {len(missing)}")
     if freshness:
