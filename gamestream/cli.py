@@ -303,6 +303,19 @@ def _utc(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _time_range(start: str, end: str) -> tuple[datetime, datetime]:
+    """--from/--to as UTC times (naive means UTC); exits 2 with the reason when they are not a range."""
+    try:
+        first, last = _utc(start), _utc(end)
+    except ValueError as exc:
+        console.print(f"[red]--from/--to must be ISO-8601 times: {exc}[/red]")
+        raise typer.Exit(2) from None
+    if last <= first:
+        console.print("[red]--to must be after --from[/red]")
+        raise typer.Exit(2)
+    return first, last
+
+
 @app.command()
 def replay(
     start: Annotated[str, typer.Option("--from", help="ISO time: replay records that arrived from here...")],
@@ -315,14 +328,7 @@ def replay(
     from batch_jobs.replay import replay as run_replay
 
     settings = load_settings()
-    try:
-        first, last = _utc(start), _utc(end)
-    except ValueError as exc:
-        console.print(f"[red]--from/--to must be ISO-8601 times: {exc}[/red]")
-        raise typer.Exit(2) from None
-    if last <= first:
-        console.print("[red]--to must be after --from[/red]")
-        raise typer.Exit(2)
+    first, last = _time_range(start, end)
     _stop_on_sigterm()
     sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name)
     console.print(f"replayed {sent} records into '{stream_name or settings.stream_name}'")
@@ -342,14 +348,7 @@ def backfill(
     from streaming_jobs.spark import local_spark
 
     settings = load_settings()
-    try:
-        first, last = _utc(start), _utc(end)
-    except ValueError as exc:
-        console.print(f"[red]--from/--to must be ISO-8601 times: {exc}[/red]")
-        raise typer.Exit(2) from None
-    if last <= first:
-        console.print("[red]--to must be after --from[/red]")
-        raise typer.Exit(2)
+    first, last = _time_range(start, end)
     export_aws_environment(settings)
     spark = local_spark("gst-backfill")
     try:
