@@ -247,25 +247,24 @@ def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:
     if current is None:
         return None
     actions = current.get_add_actions(flatten=True)
-    sizes = dict(zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist()))
+    # data file names are unique (they carry a UUID): index sizes by name, not by path spelling
+    sizes = {_file_name(path): size for path, size in zip(actions.column("path").to_pylist(),
+                                                          actions.column("size_bytes").to_pylist())}
     uris = current.file_uris()
     known = set()
     if since is not None:
         from deltalake import DeltaTable
 
         known = set(DeltaTable(lake.path(table), version=since, storage_options=lake.storage_options).file_uris())
-    files = [DataFile(uri, _size(uri, sizes)) for uri in sorted(set(uris) - known)]
+    files = [DataFile(uri, sizes[_file_name(uri)]) for uri in sorted(set(uris) - known)]
     partitions = set(current.metadata().partition_columns)
     schema = pa.schema(current.schema().to_arrow())
     schema = pa.schema([f for f in schema if f.name not in partitions])
     return Changes(files, current.version(), schema)
 
 
-def _size(uri: str, sizes: dict[str, int]) -> int:
-    for path, size in sizes.items():
-        if uri.endswith(path) or unquote(uri).endswith(unquote(path)):
-            return size
-    raise KeyError(f"no add action for {uri}")
+def _file_name(path: str) -> str:
+    return unquote(path).rsplit("/", 1)[-1]
 
 
 def copy_manifest(files: list[DataFile]) -> dict:

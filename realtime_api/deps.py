@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -26,10 +25,6 @@ def get_settings(request: Request) -> Settings:
 
 Store = Annotated[GoldStore, Depends(get_store)]
 Feed = Annotated[LiveFeed, Depends(get_feed)]
-
-
-def utc(value: datetime) -> datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def invalid(parameter: str, message: str, where: str = "query") -> HTTPException:

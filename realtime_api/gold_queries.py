@@ -11,15 +11,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from gamestream.contracts import Platform
 from realtime_api.store import GoldStore, as_utc
 
 BUCKET_SECONDS = {"5m": 300, "1h": 3600, "1d": 86400}
-
-
-class Platform(StrEnum):
-    steam = "steam"
-    twitch = "twitch"
-    youtube = "youtube"
 
 
 class Metric(StrEnum):
@@ -60,8 +55,8 @@ class Direction(StrEnum):
 WINDOWS = {Window.now: ("5m", 300), Window.h24: ("1h", 86400), Window.d7: ("1h", 7 * 86400),
            Window.d30: ("1d", 30 * 86400)}
 MOVER_WINDOWS = {MoverWindow.h1: ("5m", 3600), MoverWindow.h24: ("1h", 86400), MoverWindow.d7: ("1h", 7 * 86400)}
-DEFAULT_METRIC = {Platform.steam: Metric.avg_players, Platform.twitch: Metric.avg_viewers,
-                  Platform.youtube: Metric.avg_viewers}
+DEFAULT_METRIC = {Platform.STEAM: Metric.avg_players, Platform.TWITCH: Metric.avg_viewers,
+                  Platform.YOUTUBE: Metric.avg_viewers}
 AVERAGED = ("avg_viewers", "avg_channels", "avg_players")  # time-weighted over the window
 PEAKS = ("peak_viewers", "peak_channels", "peak_players")
 MAX_POINTS = 5000

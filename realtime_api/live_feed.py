@@ -100,9 +100,7 @@ class LiveFeed:
         self.queue_size, self.max_clients = queue_size, max_clients
         self.subscribers: set[Subscriber] = set()
         self.position: str | None = None
-        self.healthy = False
-        self.dropped_total = 0
-        self.published_total = 0
+        self.healthy = False  # logs an outage once, not on every retry
         self._task: asyncio.Task | None = None
         self._snapshot = self.client.register_script(SNAPSHOT)
 
@@ -159,7 +157,6 @@ class LiveFeed:
 
     def _publish(self, change: dict[str, Any]) -> None:
         """Queue the change, serialised once, for every subscriber that wants it."""
-        self.published_total += 1
         item = (feed_id(change["id"]), json.dumps(change))
         for subscriber in list(self.subscribers):
             if subscriber.dropped.is_set() or not subscriber.wants(change):
@@ -169,7 +166,6 @@ class LiveFeed:
             except asyncio.QueueFull:  # too slow: drop it rather than slow the others or grow memory
                 subscriber.dropped.set()
                 self.subscribers.discard(subscriber)
-                self.dropped_total += 1
 
     async def snapshot(self, platforms: list[str], limit: int) -> dict[str, Any]:
         try:

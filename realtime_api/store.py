@@ -141,4 +141,5 @@ def _is_connection_error(exc: Exception) -> bool:
 
 
 def as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """An aware UTC datetime (a naive one is taken as UTC)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

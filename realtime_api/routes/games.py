@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from realtime_api import gold_queries as Q
-from realtime_api.deps import Store, invalid, utc
+from realtime_api.deps import Store, invalid
 from realtime_api.gold_queries import Metric, Platform, Resolution, Window
+from realtime_api.store import as_utc
 
 router = APIRouter(prefix="/api/games", tags=["games"])
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL refuses NUL in text)
@@ -23,7 +24,7 @@ To = Annotated[datetime | None, Query(alias="to", description="ISO time; default
 
 
 @router.get("/top", summary="Games ranked by a metric over a window, with the change vs the window before")
-def top(store: Store, platform: Platform = Platform.twitch, metric: Metric | None = None, window: Window = Window.h24,
+def top(store: Store, platform: Platform = Platform.TWITCH, metric: Metric | None = None, window: Window = Window.h24,
         include_non_games: NonGames = False, limit: Limit = 20, offset: Offset = 0) -> dict[str, Any]:
     chosen = metric or Q.DEFAULT_METRIC[platform]
     result = Q.ranking(store, platform, chosen, window, include_non_games, limit, offset)
@@ -54,8 +55,8 @@ def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[
         latest = [Q.latest_bucket(store, p, "5m") for p in Platform]
         known = [t for t in latest if t is not None]
         end = max(known) + timedelta(minutes=5) if known else datetime.now().astimezone()
-    end = utc(end)
-    start = utc(start) if start is not None else end - timedelta(hours=24)
+    end = as_utc(end)
+    start = as_utc(start) if start is not None else end - timedelta(hours=24)
     if end <= start:
         raise invalid("to", "must be after from")
     return start, end
