@@ -1,42 +1,59 @@
-# The two commands a newcomer needs: `make demo` and `make test`. Each creates .venv, installs
-# what it needs and builds the dashboard on first use (Python 3.11+, Java 17 and Node 20.19+ must
-# be on the machine; the browser tests also use Debian's chromium, which .ci/run installs).
+# The two commands a newcomer needs: `make demo` and `make test`. On a fresh Debian machine each
+# installs what is missing, once: Debian packages (scripts/system-packages.sh: Java 17, Redis,
+# PostgreSQL, Chromium, Node, Maven; as root with apt-get, else it prints the command to run), the
+# Python packages into .venv, Spark's JVM libraries from Maven Central into .jars/spark, and the
+# dashboard. No server needs to be running: the demo and the tests start their own.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # PySpark 3.5 (what AWS Glue 5.0 runs), only to check the shared transformations still work there
 VENV35 ?= .venv-spark35
+# Delta Lake and Spark's Kafka source for the local SparkSession (spark.jars; see streaming_jobs/jars.py)
+SPARK_JARS := .jars/spark
+PYTEST_ARGS ?=
 
 # The dashboard's built assets (gst api serves them at /); rebuilt when its sources change
 DASHBOARD := frontend/dist/index.html
 DASHBOARD_SOURCES := frontend/package.json frontend/package-lock.json frontend/index.html frontend/vite.config.ts \
 	frontend/tsconfig.json $(shell find frontend/src -type f 2>/dev/null)
 
-.PHONY: demo test install clean
+.PHONY: demo test install system jars clean
 
-$(BIN)/.installed: pyproject.toml
+system:
+	@scripts/system-packages.sh
+
+$(BIN)/.installed: pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-$(DASHBOARD): $(DASHBOARD_SOURCES)
+$(SPARK_JARS)/.installed: streaming_jobs/jvm/pom.xml $(BIN)/.installed | system
+	rm -rf $(SPARK_JARS)
+	mvn --batch-mode --quiet -f streaming_jobs/jvm/pom.xml dependency:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory=$(abspath $(SPARK_JARS))
+	$(BIN)/python -m streaming_jobs.jars prune $(SPARK_JARS)
+	touch $@
+
+jars: $(SPARK_JARS)/.installed
+
+$(DASHBOARD): $(DASHBOARD_SOURCES) | system
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
-install: $(BIN)/.installed $(DASHBOARD)
+install: $(BIN)/.installed $(SPARK_JARS)/.installed $(DASHBOARD)
 
-demo: $(BIN)/.installed $(DASHBOARD)
+demo: install
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/gst demo
 
-$(VENV35)/.installed:
+$(VENV35)/.installed: | system
 	$(PYTHON) -m venv $(VENV35)
 	$(VENV35)/bin/pip install --quiet --upgrade pip
 	$(VENV35)/bin/pip install --quiet "pyspark==3.5.4" "pydantic~=2.13" "pyarrow>=17,<27" "pandas>=2.2,<3" "numpy<2.5"
 	touch $@
 
-test: $(BIN)/.installed $(VENV35)/.installed $(DASHBOARD)
+test: install $(VENV35)/.installed
 	cd frontend && npm test
-	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest
+	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV35) .gst .pytest_cache frontend/node_modules frontend/dist test-artifacts
+	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules frontend/dist test-artifacts

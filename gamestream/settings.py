@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     checkpoint_root: str | None = Field(None, description="Spark checkpoints. Default: DATA_DIR/checkpoints.")
     redis_url: str = "redis://127.0.0.1:6379/0"
     warehouse_url: str | None = Field(None, description="duckdb:///path, postgresql://..., redshift://... Default: DuckDB file in DATA_DIR.")
+    spark_jars_dir: Path | None = Field(
+        None, description="Jars the local SparkSession loads (Delta Lake, Kafka source). Default: .jars/spark in the project, filled by `make`.")
     redshift_iam_role: str | None = Field(None, description="IAM role ARN Redshift COPY assumes to read the lake's files on S3.")
 
     # API
@@ -151,6 +153,10 @@ class Settings(BaseSettings):
     @property
     def lake_path(self) -> str:
         return self.lake_root or str(self.data_dir / "lake")
+
+    @property
+    def spark_jars_path(self) -> Path:
+        return self.spark_jars_dir or Path(__file__).resolve().parents[1] / ".jars" / "spark"
 
     @property
     def checkpoint_path(self) -> str:

@@ -1,19 +1,27 @@
-"""The local SparkSession every local entry point uses (one per process)."""
+"""The local SparkSession every local entry point uses (one per process), with Delta Lake enabled
+from the jars `make` fetched (see streaming_jobs/jars.py)."""
 
 from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from gamestream.settings import Settings
+from streaming_jobs.jars import spark_jars
 from streaming_jobs.kinesis_source import KinesisDataSource
 
 
-def local_spark(app_name: str = "game-stream-trends", cores: int = 2) -> SparkSession:
+def local_spark(app_name: str = "game-stream-trends", cores: int = 2, jars_dir: Path | None = None) -> SparkSession:
+    jars = spark_jars(jars_dir or Settings().spark_jars_path)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # else workers may start another Python
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     spark = (SparkSession.builder.master(f"local[{cores}]").appName(app_name)
+             .config("spark.jars", ",".join(jars))
+             .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+             .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.shuffle.partitions", str(cores))
              .config("spark.ui.enabled", "false")

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the project needs and the machine lacks: Java >= 17 for Spark and
+# Kafka, redis-server and PostgreSQL (the tests start throwaway servers from their binaries), Chromium
+# for the dashboard's browser tests, python3-venv, Node with npm. As root it runs apt-get; otherwise it
+# stops at once with the exact command to run. Prints nothing when everything is there.
+set -euo pipefail
+
+missing=()
+java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
+if ! command -v java >/dev/null || [ "$(java_major)" -lt 17 ] 2>/dev/null; then
+  missing+=(openjdk-17-jre-headless)
+fi
+command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v npm >/dev/null || missing+=(nodejs npm)
+command -v mvn >/dev/null || missing+=(maven)
+
+((${#missing[@]})) || exit 0
+command="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages: ${missing[*]}" >&2
+  echo "run this once as root, then try again:" >&2
+  echo "  sudo sh -c '$command'" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
