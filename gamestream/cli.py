@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import signal
+import sys
+import threading
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
-import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -45,6 +46,19 @@ def load_settings() -> Settings:
 def _stop_on_sigterm() -> None:
     """SIGTERM unwinds like Ctrl-C, so context managers stop what they started."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _finish_poll_on_signal(stop: threading.Event) -> None:
+    """SIGTERM or Ctrl-C lets the poll in progress end with its manifest (a long one ends at its
+    next page), then the producer flushes and stops; a second signal stops at once."""
+
+    def request_stop(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
 
 
 DataDir = Annotated[Path | None, typer.Option(help="Data directory for the lake, warehouse and logs (default GST_DATA_DIR or ./.gst).")]
@@ -211,9 +225,10 @@ def produce(
             sink.close()
         console.print(f"sent {sent} records covering {history_days:g} days")
         return
-    _stop_on_sigterm()
+    stop = threading.Event()
+    _finish_poll_on_signal(stop)
     try:
-        loop = run_producer(settings, Source(source.value), once=once)
+        loop = run_producer(settings, Source(source.value), once=once, stop=stop)
     except ValueError as exc:  # a poller that lacks its credentials says which
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

@@ -43,6 +43,35 @@ def check_java() -> Check:
     return Check("java", Status.OK, f"Java {major} at {java}")
 
 
+def check_spark_jars(settings: Settings) -> Check:
+    from streaming_jobs.jars import MissingJars, spark_jars
+
+    try:
+        jars = spark_jars(settings.spark_jars_path)
+    except MissingJars as exc:
+        return Check("spark jars", Status.FAIL, str(exc))
+    return Check("spark jars", Status.OK, f"{len(jars)} jars (Delta Lake, Kafka source) in {settings.spark_jars_path}")
+
+
+# Debian packages the demo and the tests use beyond Java: (name, found?, what it is for, package)
+INSTALL = "`make install` installs it as root (scripts/system-packages.sh)"
+
+
+def check_system_packages() -> list[Check]:
+    wanted = [
+        ("redis-server", shutil.which("redis-server") is not None,
+         "the embedded stack's Redis (without it the demo falls back to fakeredis)", "redis-server"),
+        ("postgresql", any(Path("/usr/lib/postgresql").glob("*/bin/initdb")),
+         "the tests' throwaway PostgreSQL warehouse", "postgresql"),
+        ("chromium", Path("/usr/bin/chromium").is_file(), "the dashboard's browser tests", "chromium"),
+        ("maven", shutil.which("mvn") is not None, "fetching Spark's jars from Maven Central", "maven"),
+        ("npm", shutil.which("npm") is not None, "building the dashboard", "nodejs npm"),
+    ]
+    return [Check(name, Status.OK, f"installed ({purpose})") if found else
+            Check(name, Status.WARN, f"not installed; needed for {purpose}: apt-get install {package}, or {INSTALL}")
+            for name, found, purpose, package in wanted]
+
+
 def check_api_port(settings: Settings) -> Check:
     if port_is_free(settings.api_port, settings.api_host):
         return Check("api port", Status.OK, f"{settings.api_host}:{settings.api_port} is free")
@@ -149,6 +178,8 @@ def check_dashboard() -> Check:
 def run_checks(settings: Settings) -> list[Check]:
     return [
         check_java(),
+        check_spark_jars(settings),
+        *check_system_packages(),
         check_dashboard(),
         check_api_port(settings),
         check_kinesis(settings),

@@ -26,6 +26,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import duckdb
 import redis
@@ -37,7 +38,7 @@ from gamestream.settings import Settings, redact_url
 
 log = structlog.get_logger(__name__)
 
-RedisBackend = Literal["auto", "redis-server", "fakeredis"]
+RedisBackend = Literal["auto", "redis-server", "fakeredis", "external"]
 EMBEDDED_AWS_KEY = "embedded"  # moto accepts any credentials; these never leave loopback
 
 
@@ -146,7 +147,7 @@ def _moto_server(port: int) -> Iterator[None]:
         server.stop()
 
 
-def embedded_settings(base: Settings, data_dir: Path, aws_port: int, redis_port: int) -> Settings:
+def embedded_settings(base: Settings, data_dir: Path, aws_port: int, redis_url: str) -> Settings:
     """Settings pointing every stage at the embedded services; everything else kept from base."""
     return base.model_copy(
         update={
@@ -154,7 +155,7 @@ def embedded_settings(base: Settings, data_dir: Path, aws_port: int, redis_port:
             "aws_endpoint_url": f"http://127.0.0.1:{aws_port}",
             "aws_access_key_id": SecretStr(EMBEDDED_AWS_KEY),
             "aws_secret_access_key": SecretStr(EMBEDDED_AWS_KEY),
-            "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+            "redis_url": redis_url,
             "lake_root": str((data_dir / "lake").resolve()),
             "checkpoint_root": str((data_dir / "checkpoints").resolve()),
             # a configured warehouse (e.g. PostgreSQL) is kept; else a DuckDB file in the data dir
@@ -168,7 +169,9 @@ def embedded_stack(
     data_dir: Path | None = None,
     base: Settings | None = None,
     redis_backend: RedisBackend = "auto",
+    redis_url: str | None = None,
 ) -> Iterator[EmbeddedStack]:
+    """`redis_url` (with redis_backend "external") uses that Redis instead of starting one."""
     base = base or Settings()
     data_dir = Path(data_dir or base.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -178,14 +181,21 @@ def embedded_stack(
     with ExitStack() as stack:
         aws_port = free_port()
         stack.enter_context(_moto_server(aws_port))
-        redis_port = free_port()
         redis_pid = None
-        if redis_backend == "redis-server":
-            redis_pid = stack.enter_context(redis_server(redis_port, data_dir / "redis"))
+        if redis_backend == "external":
+            if not redis_url:
+                raise ValueError("an external Redis needs its redis_url")
+            _wait_for_redis(redis_url)
+            redis_port = urlsplit(redis_url).port or 6379
         else:
-            stack.enter_context(_fake_redis_server(redis_port))
+            redis_port = free_port()
+            redis_url = f"redis://127.0.0.1:{redis_port}/0"
+            if redis_backend == "redis-server":
+                redis_pid = stack.enter_context(redis_server(redis_port, data_dir / "redis"))
+            else:
+                stack.enter_context(_fake_redis_server(redis_port))
 
-        settings = embedded_settings(base, data_dir, aws_port, redis_port)
+        settings = embedded_settings(base, data_dir, aws_port, redis_url)
         Path(settings.lake_path).mkdir(parents=True, exist_ok=True)
         Path(settings.checkpoint_path).mkdir(parents=True, exist_ok=True)
         if settings.warehouse_kind == "duckdb":
@@ -202,7 +212,7 @@ def embedded_stack(
             started=[
                 f"Kinesis + S3 API (moto) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
                 f"({settings.stream_shards} shards), bucket '{settings.s3_bucket}'",
-                f"Redis ({redis_backend}) at {settings.redis_url}",
+                f"Redis ({redis_backend}) at {redact_url(settings.redis_url)}",
                 f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}" if settings.warehouse_kind == "duckdb"
                 else f"{settings.warehouse_kind} warehouse at {redact_url(settings.warehouse)}",
                 f"Delta lake at {settings.lake_path}",

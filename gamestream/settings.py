@@ -104,10 +104,6 @@ class Settings(BaseSettings):
     twitch_client_secret: SecretStr | None = None
     youtube_api_key: SecretStr | None = None
 
-    # Services the test suite talks to (the machine's own PostgreSQL and Redis in CI)
-    test_postgres_url: str = "postgresql://postgres@127.0.0.1:5432/test"
-    test_redis_url: str = "redis://127.0.0.1:6379/15"
-
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 

@@ -71,11 +71,18 @@ class PollRecorder:
 
 
 class PollSession:
-    """The polls opened for one grid slot; the loop closes them all with manifests."""
+    """The polls opened for one grid slot; the loop closes them all with manifests. A long poll
+    checks `stopping` between pages and ends early (with lower coverage) when the producer stops."""
 
-    def __init__(self, sink: Sink, clock: Clock, source: Source, slot: datetime, interval: float):
+    def __init__(self, sink: Sink, clock: Clock, source: Source, slot: datetime, interval: float,
+                 stop: threading.Event | None = None):
         self.sink, self.clock, self.source, self.slot, self.interval = sink, clock, source, slot, interval
+        self.stop = stop or threading.Event()
         self.recorders: list[PollRecorder] = []
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop.is_set()
 
     def open(self, platform: str, record_kind: str, poll_kind: str, planned_pages: int | None = None,
              interval: float | None = None) -> PollRecorder:
@@ -121,25 +128,28 @@ class PollLoop:
         self.health = Health(str(poller.source))
 
     def run_slot(self, slot: datetime) -> list[PollManifest]:
-        session = PollSession(self.sink, self.clock, self.poller.source, slot, self.poller.interval)
+        session = PollSession(self.sink, self.clock, self.poller.source, slot, self.poller.interval, self.stop)
         try:
-            self.poller.poll(session)
-        except Exception as exc:  # a poller bug must not end a long-running producer
-            log.exception("poll_failed", source=str(self.poller.source), slot=slot.isoformat())
-            self.health.errors += not session.recorders  # nothing opened: no manifest to carry the error
-            for recorder in session.recorders:
-                recorder.error(f"poll aborted: {type(exc).__name__}: {exc}")
-        finished = self.clock.now()
-        manifests = [recorder.manifest(finished) for recorder in session.recorders]
-        for manifest in manifests:
-            self.sink.send(manifest)
+            try:
+                self.poller.poll(session)
+            except Exception as exc:  # a poller bug must not end a long-running producer
+                log.exception("poll_failed", source=str(self.poller.source), slot=slot.isoformat())
+                self.health.errors += not session.recorders  # nothing opened: no manifest to carry the error
+                for recorder in session.recorders:
+                    recorder.error(f"poll aborted: {type(exc).__name__}: {exc}")
+            finished = self.clock.now()
+            manifests = [recorder.manifest(finished) for recorder in session.recorders]
+            for manifest in manifests:
+                self.sink.send(manifest)
+                self.health.records_sent += 1
+        finally:  # counted even when a forced stop cuts the poll short: the sink still delivers them
+            self.health.records_sent += sum(recorder.count for recorder in session.recorders)
         self._record_health(manifests, finished)
         return manifests
 
     def _record_health(self, manifests: list[PollManifest], finished: datetime) -> None:
         h = self.health
         h.polls += 1
-        h.records_sent += sum(m.record_count for m in manifests) + len(manifests)
         h.errors += sum(len(m.errors) for m in manifests)
         h.overruns += any(m.overran for m in manifests)
         if manifests and all(m.coverage > 0 for m in manifests):

@@ -102,6 +102,9 @@ class TwitchPoller(Poller):
         cursor: str | None = None
         reached_end = False
         for page in range(1, max_pages + 1):
+            if session.stopping:
+                recorder.error(f"producer stopping: poll ended before page {page}")
+                break
             params: dict[str, Any] = {"first": 100, "type": "live"}
             if cursor:
                 params["after"] = cursor

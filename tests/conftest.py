@@ -1,9 +1,12 @@
-"""Shared fixtures: one embedded stack and one SparkSession per test session."""
+"""Shared fixtures: one embedded stack, one PostgreSQL server and one SparkSession per test session.
+
+Nothing is expected to run on the machine: the stack starts its own Kinesis API and Redis, and
+`postgres_url` its own PostgreSQL. GST_TEST_REDIS_URL / GST_TEST_POSTGRES_URL point the suite at
+existing servers instead (their data there is overwritten)."""
 
 from __future__ import annotations
 
 import os
-
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,12 +16,25 @@ import pytest
 from gamestream.aws import aws_client, ensure_stream
 from gamestream.embedded import EmbeddedStack, embedded_stack
 from gamestream.settings import Settings
+from tests.support.postgres import throwaway_postgres
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    with embedded_stack(tmp_path_factory.mktemp("gst"), Settings(_env_file=None)) as running:
+    external = os.environ.get("GST_TEST_REDIS_URL")
+    with embedded_stack(tmp_path_factory.mktemp("gst"), Settings(_env_file=None),
+                        redis_backend="external" if external else "auto", redis_url=external) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database for the run: GST_TEST_POSTGRES_URL, or a throwaway server of our own."""
+    if url := os.environ.get("GST_TEST_POSTGRES_URL"):
+        yield url
+        return
+    with throwaway_postgres() as url:
+        yield url
 
 
 @pytest.fixture()
@@ -51,7 +67,7 @@ def fresh(stack, tmp_path):
     ensure_stream(aws_client(stack.settings, "kinesis"), name, 2)
     import redis
 
-    redis.Redis.from_url(stack.settings.redis_url).flushall()
+    redis.Redis.from_url(stack.settings.redis_url).flushdb()
     return stack.settings.model_copy(update={
         "stream_name": name, "lake_root": str(tmp_path / "lake"), "checkpoint_root": str(tmp_path / "checkpoints"),
         "data_dir": tmp_path,

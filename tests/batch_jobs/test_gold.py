@@ -12,6 +12,7 @@ from batch_jobs.gold import Warehouse, run_gold
 from gamestream.settings import Settings
 from streaming_jobs.job import TOTALS_KEY, TOTALS_SCHEMA
 from streaming_jobs.lake import Lake
+from tests.support.postgres import fresh_database
 
 T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 GAMES = {"dota 2": 900, "fortnite": 400, "minecraft": 120}
@@ -77,11 +78,7 @@ def warehouse_settings(request, tmp_path):
     if request.param == "duckdb":
         url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
     else:
-        url = base.test_postgres_url
-        try:
-            Warehouse(url).execute("DROP SCHEMA IF EXISTS gold CASCADE")
-        except Exception as exc:  # the machine's PostgreSQL is a CI service; say so when it is missing
-            pytest.skip(f"PostgreSQL at {url} is not reachable: {exc}")
+        url = fresh_database(request.getfixturevalue("postgres_url"), "gst_gold_test")
     return base.model_copy(update={"lake_root": str(tmp_path / "lake"), "warehouse_url": url})
 
 
@@ -254,16 +251,13 @@ def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
     warehouse.close()
 
 
-def test_duckdb_and_postgresql_build_identical_gold(tmp_path):
+def test_duckdb_and_postgresql_build_identical_gold(tmp_path, postgres_url):
     base = Settings(_env_file=None)
-    try:
-        Warehouse(base.test_postgres_url).execute("DROP SCHEMA IF EXISTS gold CASCADE")
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL at {base.test_postgres_url} is not reachable: {exc}")
+    postgres = fresh_database(postgres_url, "gst_gold_equal")
     steam = totals(range(0, 70), skip={7, 8, 52})
     data = pa.concat_tables([seed_parity_totals(hours=6), steam.filter(pc.equal(steam["platform"], "steam"))])
     tables = {}
-    for kind, url in (("duckdb", f"duckdb:///{tmp_path / 'w.duckdb'}"), ("postgresql", base.test_postgres_url)):
+    for kind, url in (("duckdb", f"duckdb:///{tmp_path / 'w.duckdb'}"), ("postgresql", postgres)):
         settings = base.model_copy(update={"lake_root": str(tmp_path / kind), "warehouse_url": url})
         Lake(settings.lake_path).append("silver/game_poll_totals", data, 0, ["poll_date"])
         run_gold(settings)

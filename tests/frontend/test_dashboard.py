@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from gamestream.embedded import free_port
-from gamestream.settings import Settings
+from tests.support.postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "frontend" / "dist"
@@ -46,22 +46,17 @@ def start_api(env: dict[str, str], port: int) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, postgres_url):
     if not (DIST / "index.html").is_file():
         pytest.fail("frontend/dist is not built: `make test` builds it (cd frontend && npm ci && npm run build)")
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
-    import psycopg
-
-    base = Settings(_env_file=None)
-    with psycopg.connect(base.test_postgres_url, autocommit=True, connect_timeout=3) as conn:
-        conn.execute("DROP DATABASE IF EXISTS gst_dashboard WITH (FORCE)")
-        conn.execute("CREATE DATABASE gst_dashboard")
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package (scripts/system-packages.sh)")
+    warehouse = fresh_database(postgres_url, "gst_dashboard")
     data = tmp_path_factory.mktemp("demo")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
     env.update(GST_API_PORT=str(port), GST_GOLD_LOAD_SECONDS="5", GST_POLL_GRACE_SECONDS="10",
-               GST_WAREHOUSE_URL=base.test_postgres_url.rsplit("/", 1)[0] + "/gst_dashboard",
+               GST_WAREHOUSE_URL=warehouse,
                PYSPARK_PYTHON=sys.executable)
     proc = subprocess.Popen([sys.executable, "-m", "gamestream", "demo", "--data-dir", str(data)], env=env, cwd=data,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

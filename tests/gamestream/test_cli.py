@@ -160,3 +160,15 @@ def test_backfill_refuses_a_bad_range_before_starting_spark(tmp_path):
     assert out.returncode == 2 and "--to must be after --from" in out.stdout
     out = run_gst("backfill", "--from", "yesterday", "--to", "2026-11-26T09:00", cwd=tmp_path, timeout=60)
     assert out.returncode == 2 and "ISO-8601" in out.stdout
+
+
+def test_doctor_names_missing_jars_and_packages(stack, tmp_path):
+    env = {**stack.settings.env(), "GST_API_PORT": str(free_port()), "GST_SPARK_JARS_DIR": str(tmp_path),
+           "PATH": "/nonexistent"}
+    out = run_gst("doctor", env=env, cwd=tmp_path)
+    assert out.returncode == 1
+    text = " ".join(out.stdout.split())
+    assert "make jars" in text
+    assert "Missing: java, spark jars." in text
+    for package in ("redis-server", "maven", "npm"):
+        assert f"{package} │ warn │ not installed" in text

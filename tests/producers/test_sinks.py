@@ -18,6 +18,7 @@ from producers.sinks.base import encode
 from producers.sinks.kafka import partition_for
 from producers.sinks.kinesis import MAX_BATCH_BYTES, MAX_BATCH_RECORDS, KinesisSink
 from tests.support.kinesis import KinesisFaultProxy, read_stream
+from tests.support.load import busy_cores
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
@@ -163,23 +164,29 @@ def test_sink_is_chosen_by_settings(stack, monkeypatch):
 
 
 def test_sigterm_flushes_everything_the_producer_accepted(stream, tmp_path):
+    """With both cores busy, SIGTERM lands in the middle of a poll: the poll still ends with its
+    manifest, every record the producer counted as sent is delivered, and each is in the stream once."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(stream.env(), GST_SYNTHETIC_POLL_SECONDS="1", GST_LOG_JSON="true")
-    proc = subprocess.Popen([sys.executable, "-m", "gamestream", "produce", "--source", "synthetic"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    env.update(stream.env(), GST_SYNTHETIC_POLL_SECONDS="1", GST_SYNTHETIC_SCALE="0.2", GST_LOG_JSON="true")
     kinesis = aws_client(stream, "kinesis")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not read_stream(kinesis, stream.stream_name):
-        time.sleep(0.2)
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=60)
+    with busy_cores():
+        proc = subprocess.Popen([sys.executable, "-m", "gamestream", "produce", "--source", "synthetic"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and not read_stream(kinesis, stream.stream_name):
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 0, stderr[-2000:]
     stopped = [json.loads(line) for line in stderr.splitlines() if '"producer_stopped"' in line]
     assert stopped and stopped[0]["delivered"] == stopped[0]["records_sent"] > 0
     found = [parse_record(r["Data"]) for r in read_stream(kinesis, stream.stream_name)]
-    manifests = [r for r in found if r.kind == "poll_manifest"]
     assert len(found) == stopped[0]["records_sent"]
-    for manifest in manifests:
+    assert len({r.event_id for r in found}) == len(found)  # exactly once: no record twice
+    manifests = {r.poll_id: r for r in found if r.kind == "poll_manifest"}
+    assert {r.poll_id for r in found} == set(manifests)  # no poll was left without its manifest
+    for manifest in manifests.values():
         assert manifest.record_count == sum(1 for r in found if r.poll_id == manifest.poll_id and r.kind != "poll_manifest")
-    assert timedelta(0) <= max(m.finished_at for m in manifests) - min(m.started_at for m in manifests)
+    assert timedelta(0) <= max(m.finished_at for m in manifests.values()) - min(m.started_at for m in manifests.values())

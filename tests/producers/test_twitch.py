@@ -112,3 +112,24 @@ def test_5xx_timeouts_and_garbage_lower_coverage_and_the_poller_keeps_running(fi
     loop.run_slot(head_slot(poller, clock))
     assert manifests(sink)[-1].coverage == 1.0  # the next poll is whole again
     assert loop.health.errors == 1 and loop.health.polls == 3
+
+
+def test_a_stopping_producer_ends_a_sweep_at_the_next_page_with_its_manifest(fixture, settings, clock, sink):
+    fixture.state.streams = make_streams(100 * 50)
+    poller = TwitchPoller(settings, clock)
+    slot = clock.now()
+    while not poller.is_sweep(slot):
+        slot += timedelta(seconds=poller.interval)
+    loop = PollLoop(poller, sink, clock)
+    send = sink.send
+
+    def stop_during_the_second_page(record):
+        send(record)
+        if len(sink.of_kind("stream_snapshot")) == 150:
+            loop.stop.set()  # what SIGTERM does in `gst produce`
+
+    sink.send = stop_during_the_second_page
+    (streams,) = [m for m in loop.run_slot(slot) if m.record_kind == "stream_snapshot"]
+    assert streams.pages == 2 and streams.record_count == 200 == len(sink.of_kind("stream_snapshot"))
+    assert streams.coverage < 1 and "producer stopping: poll ended before page 3" in streams.errors
+    assert loop.health.records_sent == len(sink.records)

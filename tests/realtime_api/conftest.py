@@ -18,6 +18,7 @@ from realtime_api.app import create_app
 from streaming_jobs.job import GAMES_SCHEMA, TOTALS_SCHEMA
 from streaming_jobs.lake import Lake
 from streaming_jobs.live import LiveWriter, PollUpdate
+from tests.support.postgres import fresh_database
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 POLLS = 3 * 288  # three days of 5-minute polls
@@ -89,15 +90,7 @@ def gold_settings(request, tmp_path_factory, api_redis_url) -> Settings:
     if request.param == "duckdb":
         url = f"duckdb:///{folder / 'warehouse.duckdb'}"
     else:
-        import psycopg
-
-        try:
-            with psycopg.connect(base.test_postgres_url, autocommit=True, connect_timeout=3) as conn:
-                conn.execute("DROP DATABASE IF EXISTS gst_api_test WITH (FORCE)")
-                conn.execute("CREATE DATABASE gst_api_test")
-        except psycopg.OperationalError as exc:
-            pytest.skip(f"PostgreSQL at {base.test_postgres_url} is not reachable: {exc}")
-        url = base.test_postgres_url.rsplit("/", 1)[0] + "/gst_api_test"
+        url = fresh_database(request.getfixturevalue("postgres_url"), "gst_api_test")
     settings = base.model_copy(update={"lake_root": str(folder / "lake"), "warehouse_url": url,
                                        "redis_url": api_redis_url, "api_ws_heartbeat_seconds": 1.0})
     build_lake(settings.lake_path)
