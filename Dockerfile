@@ -7,6 +7,11 @@ RUN npm ci --no-audit --no-fund
 COPY frontend ./
 RUN npm run build
 
+# Stage 2 fetches Spark's jars (Delta Lake, the Kafka source) from Maven Central, as `make jars` does.
+FROM maven:3.9-eclipse-temurin-17 AS jars
+COPY streaming_jobs/jvm/pom.xml /jvm/pom.xml
+RUN mvn --batch-mode --quiet -f /jvm/pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=/jars
+
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
@@ -22,5 +27,7 @@ COPY warehouse_sql warehouse_sql
 COPY --from=dashboard /frontend/dist frontend/dist
 # editable: the code reads warehouse_sql/ and frontend/dist/ beside its packages
 RUN pip install --no-cache-dir -e .
+COPY --from=jars /jars .jars/spark
+RUN python -m streaming_jobs.jars prune .jars/spark
 ENV PYSPARK_PYTHON=python3
 CMD ["gst", "--help"]

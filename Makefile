@@ -10,6 +10,9 @@ BIN := $(VENV)/bin
 VENV35 ?= .venv-spark35
 # Delta Lake and Spark's Kafka source for the local SparkSession (spark.jars; see streaming_jobs/jars.py)
 SPARK_JARS := .jars/spark
+# Two pytest workers (one SparkSession, stack and PostgreSQL each; whole files per worker): much of
+# the suite waits on JVMs, subprocesses and the network, so two keep both cores busy
+PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
 # The dashboard's built assets (gst api serves them at /); rebuilt when its sources change
@@ -53,7 +56,7 @@ $(VENV35)/.installed: | system
 
 test: install $(VENV35)/.installed
 	cd frontend && npm test
-	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest $(PYTEST_ARGS)
+	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules frontend/dist test-artifacts

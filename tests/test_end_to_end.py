@@ -12,8 +12,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import uuid
 from collections import Counter
 from contextlib import ExitStack
@@ -35,6 +33,7 @@ from streaming_jobs.job import FAULT_POINTS
 from streaming_jobs.lake import Lake
 from tests.producers.conftest import T0
 from tests.producers.fixture_server import FixtureServer, PlatformState, make_streams
+from tests.support.drills import run_stage, stream_env, stream_job_deadline
 from tests.support.kinesis import KinesisFaultProxy, read_stream
 
 SEED = int(os.environ.get("GST_DRILL_SEED", random.SystemRandom().randrange(1_000_000)))
@@ -42,11 +41,15 @@ GAMES = [{"id": str(100 + g), "name": name, "box_art_url": "", "igdb_id": ""}
          for g, name in enumerate(["League of Legends", "Dota 2", "Fortnite", "Minecraft", "VALORANT", "Rust"])]
 
 
-def stream_job(settings, cwd, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(settings.env(), GST_STREAM_MAX_RECORDS_PER_BATCH="250", **{k: str(v) for k, v in extra.items()})
-    return subprocess.run([sys.executable, "-m", "gamestream", "stream", "--available-now"], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+BATCH_RECORDS = 250
+MAX_RECORDS_PER_RUN = 2 * 390 + 2 * 100 + 20  # two head polls of at most 390 streams, their games and manifests
+
+
+def stream_job(stage, settings, cwd, **extra):
+    env = stream_env(settings, GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, **extra)
+    # a run reads what the stream holds: at most every record sent so far
+    deadline = stream_job_deadline(2 * MAX_RECORDS_PER_RUN, BATCH_RECORDS)
+    return run_stage(stage, ["stream", "--available-now"], env, cwd, deadline)
 
 
 def read(settings, table):
@@ -70,6 +73,7 @@ def expected_buckets(snapshots: pd.DataFrame, manifests: pd.DataFrame, seconds: 
     return out
 
 
+@pytest.mark.timeout(3 * stream_job_deadline(2 * MAX_RECORDS_PER_RUN, BATCH_RECORDS) + 600)  # its stages' deadlines
 def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(stack, tmp_path):
     rng = random.Random(SEED)
     point = rng.choice(FAULT_POINTS)
@@ -109,16 +113,18 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
                     slot = next(grid)
                 clock.advance(max(0.0, (slot - clock.now()).total_seconds()))
                 loop.run_slot(slot)
-            assert sink.flush(60)
+            assert sink.flush(120), "the sink did not deliver two polls to Kinesis within 120 s"
 
         poll(2)
-        killed = stream_job(settings, tmp_path, GST_TEST_FAULT_POINT=point, GST_TEST_FAULT_BATCH=1)
+        killed = stream_job(f"job killed -9 at {point}", settings, tmp_path, GST_TEST_FAULT_POINT=point,
+                            GST_TEST_FAULT_BATCH=1)
         assert killed.returncode == -signal.SIGKILL, f"seed {SEED}: {killed.stderr[-2000:]}"
         redis_down.close()  # Redis stops; the restarted job goes on writing the lake
-        assert stream_job(settings, tmp_path).returncode == 0
+        without_redis = stream_job("job restarted with Redis down", settings, tmp_path)
+        assert without_redis.returncode == 0, f"seed {SEED}: {without_redis.stderr[-2000:]}"
         poll(2)
         running.enter_context(redis_server(redis_port, tmp_path / "redis"))  # back, and empty
-        restarted = stream_job(settings, tmp_path)
+        restarted = stream_job("job restarted with Redis back empty", settings, tmp_path)
         assert restarted.returncode == 0, f"seed {SEED}: {restarted.stderr[-2000:]}"
         sink.close()
         run_gold(settings)

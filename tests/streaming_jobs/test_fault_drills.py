@@ -1,10 +1,7 @@
 """kill -9 of the streaming job at fixed points, then a restart: every event exactly once in bronze
 and silver, and a Redis change feed with no gap and no duplicate. Bounded: four short runs."""
 
-import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 
 import pandas as pd
@@ -13,15 +10,16 @@ import redis
 
 from streaming_jobs.lake import Lake
 from tests.conftest import put
+from tests.support.drills import run_stage, stream_env, stream_job_deadline
 from tests.streaming_jobs.test_job import synthetic_records
 
 
-def run_stream(settings, cwd, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(settings.env(), GST_STREAM_MAX_RECORDS_PER_BATCH="1600", GST_LOG_JSON="true",
-               **{k: str(v) for k, v in extra.items()})
-    return subprocess.run([sys.executable, "-m", "gamestream", "stream", "--available-now"], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+BATCH_RECORDS = 1600
+
+
+def run_stream(stage, settings, cwd, records, **extra):
+    env = stream_env(settings, GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, GST_LOG_JSON="true", **extra)
+    return run_stage(stage, ["stream", "--available-now"], env, cwd, stream_job_deadline(records, BATCH_RECORDS))
 
 
 def read(settings, table):
@@ -35,10 +33,11 @@ def test_kill_9_then_restart_loses_nothing_and_duplicates_nothing(fresh, tmp_pat
     records = synthetic_records(settings, polls=4)
     put(settings, [r.to_json() for r in records], keys=[r.entity_id for r in records])
 
-    killed = run_stream(settings, tmp_path, GST_TEST_FAULT_POINT=point, GST_TEST_FAULT_BATCH=1)
+    killed = run_stream(f"job killed -9 at {point}", settings, tmp_path, len(records), GST_TEST_FAULT_POINT=point,
+                        GST_TEST_FAULT_BATCH=1)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     assert f'"point": "{point}"' in killed.stderr
-    restarted = run_stream(settings, tmp_path)
+    restarted = run_stream("job restarted", settings, tmp_path, len(records))
     assert restarted.returncode == 0, restarted.stderr[-3000:]
 
     sent = Counter(r.event_id for r in records)

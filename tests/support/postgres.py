@@ -68,7 +68,9 @@ def throwaway_postgres(database: str = "test") -> Iterator[str]:
 
 
 def fresh_database(url: str, name: str) -> str:
-    """A new empty database `name` on the server of `url` (dropped first if it exists)."""
+    """A new empty database `name` on the server of `url` (dropped first if it exists); named per
+    pytest-xdist worker, so workers sharing a GST_TEST_POSTGRES_URL server do not collide."""
+    name += os.environ.get("PYTEST_XDIST_WORKER", "")
     with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

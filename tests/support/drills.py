@@ -1,0 +1,54 @@
+"""Fault drills run stages as subprocesses; each stage gets a deadline sized to its work, and a
+stage that overruns fails saying which stage it was and what it last logged, instead of pytest's
+whole-test timeout cutting the drill off somewhere unknown."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+# Generous on purpose: a loaded 2-core machine (both cores busy) runs these 3-4x slower than a quiet one
+JOB_START_SECONDS = 150.0  # JVM, SparkSession, Python workers
+SECONDS_PER_BATCH = 45.0  # one streaming micro-batch with its Delta commits and Redis update
+
+
+def stream_job_deadline(records: int, batch_records: int) -> float:
+    """Seconds a `gst stream --available-now` run may take for `records` in batches of `batch_records`."""
+    return JOB_START_SECONDS + SECONDS_PER_BATCH * (math.ceil(records / batch_records) + 2)
+
+
+def run_stage(stage: str, args: list[str], env: dict[str, str], cwd: Any, deadline: float) -> subprocess.CompletedProcess:
+    """`gst ARGS` as a subprocess that must end within `deadline` seconds."""
+    try:
+        return subprocess.run([sys.executable, "-m", "gamestream", *args], env=env, cwd=cwd, capture_output=True,
+                              text=True, timeout=deadline)
+    except subprocess.TimeoutExpired as exc:
+        tail = (exc.stderr or b"")[-3000:]
+        tail = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
+        pytest.fail(f"drill stage '{stage}' did not finish within its {deadline:.0f}s deadline; its last log lines:\n{tail}")
+
+
+def stream_env(settings: Any, **extra: object) -> dict[str, str]:
+    """The caller's environment without GST_* variables, plus the settings' and `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
+    env.update(settings.env(), **{k: str(v) for k, v in extra.items()})
+    return env
+
+
+def wait_until(check: Callable[[], Any], what: str, deadline: float, every: float = 0.2) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what` after `deadline` seconds."""
+    end = time.monotonic() + deadline
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > end:
+            pytest.fail(f"timed out after {deadline:.0f}s waiting for {what}")
+        time.sleep(every)
