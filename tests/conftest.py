@@ -85,3 +85,17 @@ def put(settings, payloads, keys=None):
                                        Records=[{"Data": d, "PartitionKey": k} for d, k in zip(chunk, ks)])
         assert response["FailedRecordCount"] == 0
 
+
+
+# The longest files, started first: with two pytest workers taking whole files in collection order,
+# a long file picked up last would leave the other worker idle for minutes
+LONGEST_FIRST = ("tests/streaming_jobs/test_fault_drills.py", "tests/test_end_to_end.py",
+                 "tests/batch_jobs/test_backfill.py", "tests/frontend/test_dashboard.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within a file and among the rest is kept
