@@ -1,8 +1,9 @@
 # The two commands a newcomer needs: `make demo` and `make test`. On a fresh Debian machine each
 # installs what is missing, once: Debian packages (scripts/system-packages.sh: Java 17, Redis,
 # PostgreSQL, Chromium, Node, Maven; as root with apt-get, else it prints the command to run), the
-# Python packages into .venv, Spark's JVM libraries from Maven Central into .jars/spark, and the
-# dashboard. No server needs to be running: the demo and the tests start their own.
+# Python packages into .venv, Spark's JVM libraries from Maven Central into .jars/spark, kinesalite
+# (the embedded Kinesis) and the dashboard. No server needs to be running: the demo and the tests
+# start their own.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -14,6 +15,9 @@ SPARK_JARS := .jars/spark
 # the suite waits on JVMs, subprocesses and the network, so two keep both cores busy
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
+
+# The embedded Kinesis (kinesalite, pinned in its package-lock.json)
+KINESALITE := gamestream/kinesalite/node_modules/.package-lock.json
 
 # The dashboard's built assets (gst api serves them at /); rebuilt when its sources change
 DASHBOARD := frontend/dist/index.html
@@ -40,10 +44,13 @@ $(SPARK_JARS)/.installed: streaming_jobs/jvm/pom.xml $(BIN)/.installed | system
 
 jars: $(SPARK_JARS)/.installed
 
+$(KINESALITE): gamestream/kinesalite/package.json gamestream/kinesalite/package-lock.json | system
+	cd gamestream/kinesalite && npm ci --no-audit --no-fund --loglevel=error
+
 $(DASHBOARD): $(DASHBOARD_SOURCES) | system
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
-install: $(BIN)/.installed $(SPARK_JARS)/.installed $(DASHBOARD)
+install: $(BIN)/.installed $(SPARK_JARS)/.installed $(KINESALITE) $(DASHBOARD)
 
 demo: install
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/gst demo
@@ -59,4 +66,5 @@ test: install $(VENV35)/.installed
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules frontend/dist test-artifacts
+	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules frontend/dist gamestream/kinesalite/node_modules \
+		test-artifacts

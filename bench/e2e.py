@@ -2,13 +2,13 @@
 whole system on the embedded stack, a soak mode, and fault drills.
 
 - The synthetic market at a realistic load (default scale 0.7: about 100k Twitch stream snapshots
-  per poll, plus Steam and YouTube) polled every --poll-seconds into Kinesis (moto) by this process;
+  per poll, plus Steam and YouTube) polled every --poll-seconds into Kinesis (kinesalite) by this process;
   the streaming job (`gst stream`) and the API (`gst api`) run as their own processes.
 - A WebSocket client on /ws/live measures, per poll, freshness (DESIGN section 7: the poll is
   complete, i.e. its records and manifest are in the stream -> its platform total is received)
   and data age (the poll's observed_at -> received). Target: freshness p95 at most 3 s.
 - --soak-minutes N: every minute, the RSS of every process (the job with its JVM, the API, Redis,
-  this process, which runs the producer and the embedded moto server) and the job's lag; fails when a process grows faster than --max-mb-per-hour after
+  this process, which runs the producer; kinesalite is its own process) and the job's lag; fails when a process grows faster than --max-mb-per-hour after
   --warmup-minutes, or when the lag rises at every one of the last three samples.
 - --drills N: runs the end-to-end fault drill (tests/test_end_to_end.py) N times with new seeds.
 
@@ -181,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
                 status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text() or "{}") \
                     if (Path(settings.checkpoint_path) / "status.json").exists() else {}
                 sample = {"minute": minute, "job": rss_mb(job.pid), "api": rss_mb(api.pid),
-                          "redis": rss_mb(stack.redis_pid or 0), "producer+moto": rss_mb(os.getpid(), with_children=False),
+                          "redis": rss_mb(stack.redis_pid or 0), "kinesalite": rss_mb(stack.kinesis_pid or 0),
+                          "producer": rss_mb(os.getpid(), with_children=False),
                           "lag_ms": float(status.get("millis_behind_latest", 0)),
                           "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received})}
                 samples.append(sample)
@@ -209,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
 def soak_verdict(samples: list[dict[str, float]], warmup: int, max_mb_per_hour: float) -> str | None:
     steady = [s for s in samples if s["minute"] > warmup]
     if len(steady) >= 3:
-        for name in ("job", "api", "redis", "producer+moto"):
+        for name in ("job", "api", "redis", "kinesalite", "producer"):
             first, last = steady[0], steady[-1]
             rate = (last[name] - first[name]) / max(1, last["minute"] - first["minute"]) * 60
             if rate > max_mb_per_hour:

@@ -1,6 +1,6 @@
 """Producer benchmarks (prints figures; not a test).
 
-1. Records/s one producer pushes into the embedded Kinesis (moto) on one core, with record size and
+1. Records/s one producer pushes into the embedded Kinesis (kinesalite) on one core, with record size and
    shard count, as a ratio against serialising the same records without sending them.
 2. Peak memory during a 100k-stream Twitch poll (1,000 pages) served by the local fixture server.
 
@@ -69,7 +69,7 @@ def throughput(records: int, shards: int) -> None:
         sink.close()
         elapsed = time.perf_counter() - start
     rate = records / elapsed
-    print(f"kinesis sink: {records} records of {size:.0f} B avg into {shards} shards (moto, same process, 1 core): "
+    print(f"kinesis sink: {records} records of {size:.0f} B avg into {shards} shards (kinesalite, its own process): "
           f"{rate:,.0f} records/s ({elapsed:.2f} s); baseline serialise-only {encode_rate:,.0f} records/s; "
           f"ratio {rate / encode_rate:.3f}; PutRecords calls {sink.stats.calls}")
 

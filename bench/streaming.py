@@ -78,7 +78,7 @@ def main() -> None:
     shutil.rmtree(DATA, ignore_errors=True)
     base = Settings(_env_file=None, synthetic_scale=args.scale, stream_shards=args.shards,
                     stream_max_records_per_batch=200_000, poll_grace_seconds=3600)
-    print(f"machine: {os.cpu_count()} cores; Spark local[2]; moto in-process; {args.shards} shards")
+    print(f"machine: {os.cpu_count()} cores; Spark local[2]; kinesalite; {args.shards} shards")
     with embedded_stack(DATA, base) as stack:
         settings = stack.settings
         sent, _ = prefill(settings, args.polls)

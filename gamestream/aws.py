@@ -1,4 +1,4 @@
-"""boto3 clients built from Settings: one code path for moto, LocalStack and AWS."""
+"""boto3 clients built from Settings: one code path for kinesalite, LocalStack and AWS."""
 
 from __future__ import annotations
 

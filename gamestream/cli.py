@@ -140,23 +140,24 @@ def stack(
     duration: Duration = None,
     env_file: Annotated[Path | None, typer.Option(help="Write GST_* settings pointing at the stack to this file.")] = None,
 ) -> None:
-    """Run only the embedded services (Kinesis/S3, Redis, DuckDB, lake) for stages started by hand."""
+    """Run only the embedded services (Kinesis, Redis, DuckDB, lake) for stages started by hand."""
     _run_embedded(data_dir, duration, "Embedded stack", env_file)
 
 
 @app.command()
 def init() -> None:
-    """Create the configured Kinesis stream, S3 bucket and lake folders if they are missing."""
+    """Create the configured Kinesis stream and lake folders (and the S3 bucket of a lake on S3) if missing."""
     from gamestream.aws import aws_client, ensure_bucket, ensure_stream
 
     settings = load_settings()
     summary = ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
-    ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
+    if settings.lake_path.startswith("s3://"):
+        ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
     for folder in (settings.lake_path, settings.checkpoint_path):
         if not folder.startswith("s3://"):
             Path(folder).mkdir(parents=True, exist_ok=True)
     console.print(f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards), "
-                  f"bucket '{settings.s3_bucket}', lake {settings.lake_path}")
+                  f"lake {settings.lake_path}")
 
 
 @app.command()
@@ -172,7 +173,7 @@ def doctor() -> None:
     console.print(table)
     failed = [c.name for c in checks if c.status is Status.FAIL]
     if failed:
-        console.print(f"[red]Missing: {', '.join(failed)}.[/red] `gst demo` needs only Java and Python: it starts its own services.")
+        console.print(f"[red]Missing: {', '.join(failed)}.[/red] `gst demo` needs Java, Python, Node and the jars and packages `make install` fetches: it starts its own services.")
         raise typer.Exit(1)
     console.print("[green]Everything the configured system needs is there.[/green]")
 

@@ -72,6 +72,15 @@ def check_system_packages() -> list[Check]:
             for name, found, purpose, package in wanted]
 
 
+def check_kinesalite() -> Check:
+    from gamestream.embedded import KINESALITE
+
+    if shutil.which("node") and (KINESALITE / "node_modules" / "kinesalite").is_dir():
+        return Check("kinesalite", Status.OK, f"installed in {KINESALITE}")
+    return Check("kinesalite", Status.WARN, f"not installed in {KINESALITE}: the embedded stack (gst demo, gst stack) "
+                                            "needs it as its Kinesis; `make install` installs it (Node with npm needed)")
+
+
 def check_api_port(settings: Settings) -> Check:
     if port_is_free(settings.api_port, settings.api_host):
         return Check("api port", Status.OK, f"{settings.api_host}:{settings.api_port} is free")
@@ -180,6 +189,7 @@ def run_checks(settings: Settings) -> list[Check]:
         check_java(),
         check_spark_jars(settings),
         *check_system_packages(),
+        check_kinesalite(),
         check_dashboard(),
         check_api_port(settings),
         check_kinesis(settings),

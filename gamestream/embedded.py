@@ -1,10 +1,11 @@
 """The embedded stack: the whole system's services on one machine, with no accounts and no keys.
 
-It starts, on free loopback ports, moto's Kinesis+S3 API server and a private Redis (the
-`redis-server` binary when installed, else fakeredis's TCP server), makes a DuckDB warehouse
-file and a lake folder under the data directory, creates the stream and the bucket, and hands
-back Settings that point every stage at them. Leaving the context (normally, by exception,
-Ctrl-C or SIGTERM turned into SystemExit) stops everything and frees the ports.
+It starts, on free loopback ports, kinesalite as the Kinesis API (a Node process, its records in a
+LevelDB store under the data directory) and a private Redis (the `redis-server` binary when
+installed, else fakeredis's TCP server), makes a DuckDB warehouse file and a lake folder under the
+data directory, creates the stream, and hands back Settings that point every stage at them.
+Leaving the context (normally, by exception, Ctrl-C or SIGTERM turned into SystemExit) stops
+everything and frees the ports; the child processes also die with this one, even by kill -9.
 
     with embedded_stack(Path(".gst")) as stack:
         kinesis = aws_client(stack.settings, "kinesis")
@@ -13,7 +14,6 @@ Ctrl-C or SIGTERM turned into SystemExit) stops everything and frees the ports.
 from __future__ import annotations
 
 import ctypes
-import logging
 import shutil
 import signal
 import socket
@@ -33,13 +33,13 @@ import redis
 import structlog
 from pydantic import SecretStr
 
-from gamestream.aws import aws_client, ensure_bucket, ensure_stream
+from gamestream.aws import aws_client, ensure_stream
 from gamestream.settings import Settings, redact_url
 
 log = structlog.get_logger(__name__)
 
 RedisBackend = Literal["auto", "redis-server", "fakeredis", "external"]
-EMBEDDED_AWS_KEY = "embedded"  # moto accepts any credentials; these never leave loopback
+EMBEDDED_AWS_KEY = "embedded"  # kinesalite accepts any credentials; these never leave loopback
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -67,6 +67,7 @@ class EmbeddedStack:
     redis_backend: str
     started: list[str] = field(default_factory=list)
     redis_pid: int | None = None
+    kinesis_pid: int | None = None
 
     @property
     def ports(self) -> list[int]:
@@ -134,17 +135,50 @@ def _fake_redis_server(port: int) -> Iterator[None]:
         thread.join(timeout=10)
 
 
-@contextmanager
-def _moto_server(port: int) -> Iterator[None]:
-    from moto.server import ThreadedMotoServer
+KINESALITE = Path(__file__).resolve().parent / "kinesalite"
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+
+class KinesaliteMissing(RuntimeError):
+    """Node or kinesalite's packages are not installed; the message says how to install them."""
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, what: str, log: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with code {proc.returncode}: {log.read_text()[-1000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f}s") from None
+            time.sleep(0.05)
+
+
+@contextmanager
+def kinesalite_server(port: int, store: Path) -> Iterator[int]:
+    """kinesalite on 127.0.0.1:`port` with its LevelDB store in `store`; yields its pid."""
+    node = shutil.which("node")
+    if not node or not (KINESALITE / "node_modules" / "kinesalite").is_dir():
+        raise KinesaliteMissing(f"the embedded Kinesis needs Node.js and kinesalite's packages in {KINESALITE}: "
+                                "run `make install` (npm ci there)")
+    store.mkdir(parents=True, exist_ok=True)
+    log = store.parent / "kinesalite.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen([node, str(KINESALITE / "server.js"), str(port), str(store)], stdout=out,
+                                stderr=subprocess.STDOUT, cwd=KINESALITE,
+                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
     try:
-        yield
+        _wait_for_port(port, proc, "kinesalite", log)
+        yield proc.pid
     finally:
-        server.stop()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def embedded_settings(base: Settings, data_dir: Path, aws_port: int, redis_url: str) -> Settings:
@@ -180,7 +214,7 @@ def embedded_stack(
 
     with ExitStack() as stack:
         aws_port = free_port()
-        stack.enter_context(_moto_server(aws_port))
+        kinesis_pid = stack.enter_context(kinesalite_server(aws_port, data_dir / "kinesis"))
         redis_pid = None
         if redis_backend == "external":
             if not redis_url:
@@ -201,7 +235,6 @@ def embedded_stack(
         if settings.warehouse_kind == "duckdb":
             duckdb.connect(settings.warehouse.removeprefix("duckdb:///")).close()
         ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
-        ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
 
         running = EmbeddedStack(
             settings=settings,
@@ -209,9 +242,10 @@ def embedded_stack(
             redis_port=redis_port,
             redis_backend=redis_backend,
             redis_pid=redis_pid,
+            kinesis_pid=kinesis_pid,
             started=[
-                f"Kinesis + S3 API (moto) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
-                f"({settings.stream_shards} shards), bucket '{settings.s3_bucket}'",
+                f"Kinesis API (kinesalite) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
+                f"({settings.stream_shards} shards), records stored in {data_dir / 'kinesis'}",
                 f"Redis ({redis_backend}) at {redact_url(settings.redis_url)}",
                 f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}" if settings.warehouse_kind == "duckdb"
                 else f"{settings.warehouse_kind} warehouse at {redact_url(settings.warehouse)}",

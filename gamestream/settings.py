@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     sink: Literal["kinesis", "kafka"] = "kinesis"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
 
-    # AWS (endpoint unset = real AWS; set for moto or LocalStack)
+    # AWS (endpoint unset = real AWS; set for kinesalite or LocalStack)
     aws_region: str = "us-east-1"
     aws_endpoint_url: str | None = None
     aws_access_key_id: SecretStr | None = None

@@ -66,6 +66,14 @@ class BatchReport:
     finished_at: str
 
 
+def lag_millis(raw: pa.Table, now: datetime) -> int:
+    """How far the job is behind the stream: the age of the newest record it read (Kinesis's iterator
+    age), or the stream's own MillisBehindLatest where it reports one (kinesalite always says 0)."""
+    newest = pc.max(raw["approximate_arrival_timestamp"]).as_py()
+    age = max(0, int((now - newest).total_seconds() * 1000)) if newest else 0
+    return max(age, pc.max(raw["millis_behind_latest"]).as_py() or 0)
+
+
 def poll_date(poll_ids: pa.Array, fallback: pa.Array) -> pa.Array:
     """The date of a poll's grid slot (poll ids end in its epoch second), else the observation's."""
     parsed = []
@@ -119,7 +127,7 @@ class StreamJob:
         if raw_arrow.num_rows == 0:
             return self._report(batch_id, 0, 0, started, 0, 0, "idle")
         arrival = pc.max(raw_arrow["approximate_arrival_timestamp"]).as_py() or datetime.now(UTC)
-        behind = pc.max(raw_arrow["millis_behind_latest"]).as_py() or 0
+        behind = lag_millis(raw_arrow, datetime.now(UTC))
 
         fresh_parse = parse_records(bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC), self.run_id)).cache()
         bronze = bronze_of(fresh_parse).toArrow()

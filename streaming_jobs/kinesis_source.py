@@ -3,7 +3,7 @@
 Options:
     streamName          the Kinesis stream (required)
     region              AWS region (default: GST_AWS_REGION or us-east-1)
-    endpointUrl         Kinesis endpoint, for moto or LocalStack (default: AWS)
+    endpointUrl         Kinesis endpoint, for kinesalite or LocalStack (default: AWS)
     startingPosition    TRIM_HORIZON (default) | LATEST | AT_TIMESTAMP
     startingTimestamp   ISO-8601 time for AT_TIMESTAMP
     maxRecordsPerBatch  upper bound on the records of one micro-batch (default 100000)

@@ -15,7 +15,7 @@ SERVICES = COMPOSE["services"]
 
 
 def test_the_stack_has_every_part_the_design_names():
-    assert {"localstack", "redis", "postgres", "producers", "streaming", "api", "nginx"} <= set(SERVICES)
+    assert {"kinesis", "redis", "postgres", "producers", "streaming", "api", "nginx"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -51,7 +51,7 @@ def test_every_gst_variable_is_a_setting():
     app_services = [n for n, s in SERVICES.items() if s.get("image", "").startswith("game-stream-trends")]
     for name in app_services:
         env = SERVICES[name]["environment"]
-        assert env["GST_AWS_ENDPOINT_URL"] == "http://localstack:4566", name
+        assert env["GST_AWS_ENDPOINT_URL"] == "http://kinesis:4567", name
         assert env["GST_REDIS_URL"].startswith("redis://redis:"), name
         assert env["GST_WAREHOUSE_URL"].startswith("postgresql://"), name
 

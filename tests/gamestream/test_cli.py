@@ -29,7 +29,7 @@ def test_help_lists_only_working_commands():
 def test_demo_starts_prints_and_stops_cleanly(tmp_path):
     out = run_gst("demo", "--duration", "1", "--data-dir", str(tmp_path / "d"))
     assert out.returncode == 0, out.stderr
-    assert "Kinesis + S3 API (moto) at http://127.0.0.1:" in out.stdout
+    assert "Kinesis API (kinesalite) at http://127.0.0.1:" in out.stdout
     assert "Redis (" in out.stdout
     assert "Stopped cleanly." in out.stdout
     assert "synthetic producer" in out.stdout and "streaming job" in out.stdout

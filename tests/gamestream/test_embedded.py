@@ -25,10 +25,25 @@ def test_record_put_with_boto3_is_read_back(stack):
     assert len(shards) == stack.settings.stream_shards
 
 
-def test_bucket_exists(stack):
-    s3 = aws_client(stack.settings, "s3")
-    s3.put_object(Bucket=stack.settings.s3_bucket, Key="probe.txt", Body=b"x")
-    assert s3.get_object(Bucket=stack.settings.s3_bucket, Key="probe.txt")["Body"].read() == b"x"
+def test_kinesis_keeps_its_records_on_disk_under_the_data_dir_and_listens_on_loopback_only(stack):
+    store = stack.settings.data_dir / "kinesis"
+    assert (store / "CURRENT").is_file()  # LevelDB's store, not memory
+    assert stack.kinesis_pid in _children_named("node")
+    outside = _non_loopback_address()
+    if outside is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    with pytest.raises(OSError):
+        socket.create_connection((outside, stack.aws_port), timeout=1)
+
+
+def _non_loopback_address() -> str | None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent: this only picks a local address
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
 
 
 def _exercise_redis(url: str) -> None:
@@ -86,11 +101,13 @@ def test_clean_shutdown_frees_ports_and_leaves_no_process(tmp_path, backend):
         _exercise_redis(running.settings.redis_url)
         if backend == "redis-server":
             assert running.redis_pid in _children_named("redis-server")
+        assert running.kinesis_pid in _children_named("node")
     deadline = time.monotonic() + 5
     while not all(port_is_free(p) for p in ports) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(port_is_free(p) for p in ports)
     assert running.redis_pid is None or running.redis_pid not in _children_named("redis-server")
+    assert running.kinesis_pid not in _children_named("node")
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", ports[0]), timeout=1)
 
@@ -98,7 +115,8 @@ def test_clean_shutdown_frees_ports_and_leaves_no_process(tmp_path, backend):
 def test_stack_stops_when_the_body_raises(tmp_path):
     with pytest.raises(RuntimeError, match="boom"):
         with embedded_stack(tmp_path, Settings(_env_file=None)) as running:
-            ports, pid = running.ports, running.redis_pid
+            ports, pid, kinesis = running.ports, running.redis_pid, running.kinesis_pid
             raise RuntimeError("boom")
     assert all(port_is_free(p) for p in ports)
     assert pid not in _children_named("redis-server")
+    assert kinesis not in _children_named("node")

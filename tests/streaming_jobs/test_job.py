@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import redis
 
@@ -13,7 +14,7 @@ from producers.clock import ManualClock
 from producers.poll_loop import PollLoop
 from producers.synthetic import SyntheticPoller
 from streaming_jobs.games import identify
-from streaming_jobs.job import StreamJob
+from streaming_jobs.job import StreamJob, lag_millis
 from streaming_jobs.lake import Lake
 from streaming_jobs.run import start_query
 from tests.producers.conftest import ListSink
@@ -237,3 +238,13 @@ def test_a_new_checkpoint_on_the_same_lake_counts_nothing_twice(spark, small, tm
     live = redis.Redis.from_url(small.redis_url, decode_responses=True)
     ids = [int(i.split("-")[0]) for i, _ in live.xrange("gst:live:changes")]
     assert ids == sorted(ids) and len(live.keys("gst:live:run:*")) == 2  # the new run's feed ids continue above
+
+
+def test_lag_is_the_age_of_the_newest_record_read_unless_the_stream_reports_more():
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    raw = pa.table({"approximate_arrival_timestamp": pa.array([now - timedelta(seconds=9), now - timedelta(seconds=4)],
+                                                              pa.timestamp("us", tz="UTC")),
+                    "millis_behind_latest": pa.array([0, 0], pa.int64())})
+    assert lag_millis(raw, now) == 4000
+    behind = raw.set_column(1, "millis_behind_latest", pa.array([0, 60_000], pa.int64()))  # real Kinesis
+    assert lag_millis(behind, now) == 60_000

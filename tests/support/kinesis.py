@@ -1,5 +1,5 @@
 """Test helpers for Kinesis: read a whole stream back, and a fault-injecting HTTP proxy in front of
-the emulator (moto cannot fail single PutRecords entries)."""
+the emulator (kinesalite cannot fail single PutRecords entries)."""
 
 from __future__ import annotations
 
