@@ -14,7 +14,44 @@ try {
   process.exit(3);
 }
 
+patchAtTimestampIterator();
 const kinesalite = require('kinesalite');
+
+// kinesalite 3.3.3 never answers GetShardIterator AT_TIMESTAMP when no record of the shard arrived at
+// or after the timestamp (it waits for a first match that never comes). Kinesis answers with an
+// iterator at the shard's tip, which is LATEST here. This wraps the action before kinesalite loads it.
+function patchAtTimestampIterator() {
+  const db = require('kinesalite/db');
+  const path = require.resolve('kinesalite/actions/getShardIterator');
+  const original = require(path);
+  require.cache[path].exports = function getShardIterator(store, data, cb) {
+    if (data.ShardIteratorType !== 'AT_TIMESTAMP' || data.Timestamp == null || data.Timestamp * 1000 > Date.now()) {
+      return original(store, data, cb);
+    }
+    let shardIx;
+    try {
+      shardIx = db.resolveShardId(data.ShardId).shardIx;
+    } catch (err) {
+      return original(store, data, cb);
+    }
+    let found = false;
+    const records = store.getStreamDb(data.StreamName)
+      .createReadStream({gt: db.shardIxToHex(shardIx), lt: db.shardIxToHex(shardIx + 1)});
+    records.on('data', (item) => {
+      if (!found && item.value.ApproximateArrivalTimestamp >= data.Timestamp) {
+        found = true;
+        records.destroy();
+        original(store, data, cb);
+      }
+    });
+    records.on('end', () => {
+      if (!found) original(store, {...data, ShardIteratorType: 'LATEST', Timestamp: undefined}, cb);
+    });
+    records.on('error', (err) => {
+      if (!found) cb(err);
+    });
+  };
+}
 const [port, store, host = '127.0.0.1'] = process.argv.slice(2);
 if (!port || !store) {
   console.error('usage: node server.js PORT STORE_DIR [HOST]');

@@ -71,6 +71,24 @@ def test_iterators_after_a_sequence_number_at_a_timestamp_and_latest(kinesis, st
     assert [r["Data"] for r in since["Records"]] == [b"a", b"b"]
     latest = read_shard(kinesis, stream, shard, ShardIteratorType="LATEST")
     assert latest["Records"] == []
+    # nothing arrived since: an iterator at the tip (kinesalite alone would never answer; server.js fixes it)
+    now = datetime.now(UTC)
+    tip = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="AT_TIMESTAMP",
+                                     Timestamp=now)["ShardIterator"]
+    assert kinesis.get_records(ShardIterator=tip)["Records"] == []
+    kinesis.put_records(StreamName=stream, Records=[{"Data": b"c", "PartitionKey": "same"}])
+    assert [r["Data"] for r in kinesis.get_records(ShardIterator=tip)["Records"]] == [b"c"]
+
+
+def test_a_split_shard_closes_and_names_its_parent(kinesis, stream):
+    parent = kinesis.list_shards(StreamName=stream)["Shards"][0]
+    low, high = (int(parent["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
+    kinesis.split_shard(StreamName=stream, ShardToSplit=parent["ShardId"], NewStartingHashKey=str((low + high) // 2))
+    ensure_stream(kinesis, stream, 2)
+    shards = kinesis.list_shards(StreamName=stream)["Shards"]
+    assert len(shards) == 4
+    assert "EndingSequenceNumber" in shards[0]["SequenceNumberRange"]  # the parent is closed
+    assert [s.get("ParentShardId") for s in shards[2:]] == [parent["ShardId"]] * 2
 
 
 def test_errors_are_the_ones_the_code_catches(kinesis, stream):

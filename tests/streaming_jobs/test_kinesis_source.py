@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from gamestream.aws import aws_client
+from gamestream.aws import aws_client, ensure_stream
 from tests.conftest import put
 
 
@@ -53,7 +53,11 @@ def test_a_reshard_mid_run_loses_nothing_and_reads_parents_first(spark, fresh, t
     put(fresh, [json.dumps({"i": i}) for i in range(400)], keys=[f"k{i % 7}" for i in range(400)])
     before = read_batches(spark, fresh, tmp_path / "cp")
     put(fresh, [json.dumps({"i": i}) for i in range(400, 800)], keys=[f"k{i % 7}" for i in range(400, 800)])
-    kinesis.update_shard_count(StreamName=fresh.stream_name, TargetShardCount=4, ScalingType="UNIFORM_SCALING")
+    for shard in kinesis.list_shards(StreamName=fresh.stream_name)["Shards"]:  # 2 shards -> 4, as UNIFORM_SCALING does
+        low, high = (int(shard["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
+        kinesis.split_shard(StreamName=fresh.stream_name, ShardToSplit=shard["ShardId"],
+                            NewStartingHashKey=str((low + high) // 2))
+        ensure_stream(kinesis, fresh.stream_name, 2)  # wait until ACTIVE again
     put(fresh, [json.dumps({"i": i}) for i in range(800, 1200)], keys=[f"k{i % 7}" for i in range(800, 1200)])
     after = read_batches(spark, fresh, tmp_path / "cp") + read_batches(spark, fresh, tmp_path / "cp")
     everything = values(before) + values(after)
