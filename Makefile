@@ -62,6 +62,8 @@ $(VENV35)/.installed: | system
 	touch $@
 
 test: install $(VENV35)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	cd frontend && npm test
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 

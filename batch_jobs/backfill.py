@@ -55,21 +55,28 @@ def check_settled(lake: Lake, settings: Settings, end: datetime, now: datetime |
     now = now or datetime.now(UTC)
     horizon = now - timedelta(seconds=settings.poll_grace_seconds)
     if end > horizon:
-        raise RangeNotSettled(f"--to {end.isoformat()} is within the poll grace period ({settings.poll_grace_seconds:g} s) "
-                              f"of now: records for polls in it may still arrive; use --to {horizon:%Y-%m-%dT%H:%M:%S}Z "
-                              "or earlier")
-    open_polls = lake.read(L.POLLS, f"status = 'open' AND first_seen_at < TIMESTAMP '{end.isoformat()}'",
-                           columns=["poll_id"])
+        raise RangeNotSettled(
+            f"--to {end.isoformat()} is within the poll grace period ({settings.poll_grace_seconds:g} s) "
+            f"of now: records for polls in it may still arrive; use --to {horizon:%Y-%m-%dT%H:%M:%S}Z "
+            "or earlier"
+        )
+    open_polls = lake.read(
+        L.POLLS, f"status = 'open' AND first_seen_at < TIMESTAMP '{end.isoformat()}'", columns=["poll_id"]
+    )
     if open_polls is not None and open_polls.num_rows:
         sample = ", ".join(open_polls["poll_id"].to_pylist()[:3])
-        raise RangeNotSettled(f"{open_polls.num_rows} polls first seen before {end.isoformat()} are still open "
-                              f"(e.g. {sample}): the stream is still writing them")
+        raise RangeNotSettled(
+            f"{open_polls.num_rows} polls first seen before {end.isoformat()} are still open "
+            f"(e.g. {sample}): the stream is still writing them"
+        )
 
 
 def bronze_batches(lake: Lake, start: datetime, end: datetime, source: str | None) -> list[pa.Table]:
     """Bronze rows that arrived in [start, end), grouped by the ingest batch that wrote them, oldest first."""
-    where = (f"{sql_in('ingest_date', ingest_days(start, end))} AND arrival_time >= TIMESTAMP '{start.isoformat()}' "
-             f"AND arrival_time < TIMESTAMP '{end.isoformat()}'")
+    where = (
+        f"{sql_in('ingest_date', ingest_days(start, end))} AND arrival_time >= TIMESTAMP '{start.isoformat()}' "
+        f"AND arrival_time < TIMESTAMP '{end.isoformat()}'"
+    )
     if source:
         where += f" AND {sql_in('source', [source])}"
     rows = lake.read(L.BRONZE, where)
@@ -79,12 +86,22 @@ def bronze_batches(lake: Lake, start: datetime, end: datetime, source: str | Non
     for i, key in enumerate(zip(rows["ingest_run"].to_pylist(), rows["ingest_batch_id"].to_pylist())):
         groups.setdefault(key, []).append(i)
     batches = [rows.take(indices) for indices in groups.values()]
-    return sorted(batches, key=lambda b: (pc.min(b["arrival_time"]).as_py(), b["ingest_run"][0].as_py(),
-                                          b["ingest_batch_id"][0].as_py()))
+    return sorted(
+        batches,
+        key=lambda b: (pc.min(b["arrival_time"]).as_py(), b["ingest_run"][0].as_py(), b["ingest_batch_id"][0].as_py()),
+    )
 
 
-def backfill(settings: Settings, spark: SparkSession, start: datetime, end: datetime, source: str | None = None,
-             show_progress: bool = True, load_gold: bool = True, now: datetime | None = None) -> BackfillReport:
+def backfill(
+    settings: Settings,
+    spark: SparkSession,
+    start: datetime,
+    end: datetime,
+    source: str | None = None,
+    show_progress: bool = True,
+    load_gold: bool = True,
+    now: datetime | None = None,
+) -> BackfillReport:
     if source is not None and source not in SOURCES:
         raise ValueError(f"--source must be one of {', '.join(SOURCES)}, not {source!r}")
     if end <= start:
@@ -96,18 +113,28 @@ def backfill(settings: Settings, spark: SparkSession, start: datetime, end: date
     job.attach(run_id)
     batches = bronze_batches(lake, start, end, source)
     records = invalid = 0
-    columns = (TextColumn("backfill {task.fields[range]}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[records]} records"), TimeRemainingColumn())
+    columns = (
+        TextColumn("backfill {task.fields[range]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[records]} records"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, disable=not show_progress) as progress:
-        task = progress.add_task("backfill", total=len(batches), records=0,
-                                 range=f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}")
+        task = progress.add_task(
+            "backfill", total=len(batches), records=0, range=f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}"
+        )
         for batch_id, rows in enumerate(batches):
             arrival = pc.max(rows["arrival_time"]).as_py()
             # the rows this backfill inserts are its own: tagged with its run and batch like a stream's
-            rows = rows.set_column(rows.column_names.index("ingest_run"), "ingest_run",
-                                   pa.array([run_id] * rows.num_rows, pa.string()))
-            rows = rows.set_column(rows.column_names.index("ingest_batch_id"), "ingest_batch_id",
-                                   pa.array([batch_id] * rows.num_rows, pa.int64()))
+            rows = rows.set_column(
+                rows.column_names.index("ingest_run"), "ingest_run", pa.array([run_id] * rows.num_rows, pa.string())
+            )
+            rows = rows.set_column(
+                rows.column_names.index("ingest_batch_id"),
+                "ingest_batch_id",
+                pa.array([batch_id] * rows.num_rows, pa.int64()),
+            )
             parsed = parse_records(spark.createDataFrame(rows)).cache()
             skipped, _ = job.derive(parsed, batch_id, arrival, write_quarantine=False)
             records += rows.num_rows

@@ -43,19 +43,51 @@ REVIEWS = "silver/review_summaries"
 @dataclass(frozen=True)
 class SilverSource:
     """A silver table gold loads, the columns it stages, and the temp table they land in."""
+
     table: str
     staged_as: str
     columns: tuple[str, ...]
 
 
-TOTALS_SOURCE = SilverSource(L.TOTALS, "incoming", (
-    "platform", "source", "game_key", "game_name", "poll_id", "scheduled_at", "interval_seconds", "viewers", "channels",
-    "players", "mature_channels", "coverage", "status", "top_channel", "top_channel_viewers", "views"))
-GAMES_SOURCE = SilverSource(L.GAMES, "incoming_games", (
-    "game_key", "name", "steam_app_id", "is_game", "first_seen_at", "last_seen_at"))
-REVIEWS_SOURCE = SilverSource(REVIEWS, "incoming_reviews", (
-    "event_id", "app_id", "review_score", "review_score_desc", "total_positive", "total_negative", "total_reviews",
-    "observed_at"))
+TOTALS_SOURCE = SilverSource(
+    L.TOTALS,
+    "incoming",
+    (
+        "platform",
+        "source",
+        "game_key",
+        "game_name",
+        "poll_id",
+        "scheduled_at",
+        "interval_seconds",
+        "viewers",
+        "channels",
+        "players",
+        "mature_channels",
+        "coverage",
+        "status",
+        "top_channel",
+        "top_channel_viewers",
+        "views",
+    ),
+)
+GAMES_SOURCE = SilverSource(
+    L.GAMES, "incoming_games", ("game_key", "name", "steam_app_id", "is_game", "first_seen_at", "last_seen_at")
+)
+REVIEWS_SOURCE = SilverSource(
+    REVIEWS,
+    "incoming_reviews",
+    (
+        "event_id",
+        "app_id",
+        "review_score",
+        "review_score_desc",
+        "total_positive",
+        "total_negative",
+        "total_reviews",
+        "observed_at",
+    ),
+)
 SOURCES = (GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE)  # games first: the buckets read is_game
 
 
@@ -80,9 +112,11 @@ class LoadReport:
     buckets: int
 
 
-ARROW_SQL = {"duckdb": {"string": "TEXT", "double": "DOUBLE"},
-             "postgresql": {"string": "TEXT", "double": "DOUBLE PRECISION"},
-             "redshift": {"string": "VARCHAR(65535)", "double": "DOUBLE PRECISION"}}
+ARROW_SQL = {
+    "duckdb": {"string": "TEXT", "double": "DOUBLE"},
+    "postgresql": {"string": "TEXT", "double": "DOUBLE PRECISION"},
+    "redshift": {"string": "VARCHAR(65535)", "double": "DOUBLE PRECISION"},
+}
 
 
 def sql_type(kind: pa.DataType, dialect: str) -> str:
@@ -124,11 +158,17 @@ class Warehouse:
 
             parts = urlsplit(url)
             self.conn = redshift_connector.connect(
-                host=parts.hostname, port=parts.port or 5439, database=parts.path.lstrip("/") or "dev",
-                user=unquote(parts.username or ""), password=unquote(parts.password or ""))
+                host=parts.hostname,
+                port=parts.port or 5439,
+                database=parts.path.lstrip("/") or "dev",
+                user=unquote(parts.username or ""),
+                password=unquote(parts.password or ""),
+            )
             self.conn.autocommit = True
         else:
-            raise ValueError(f"gold loads support duckdb://, postgresql:// and redshift:// warehouses, not {self.kind}://")
+            raise ValueError(
+                f"gold loads support duckdb://, postgresql:// and redshift:// warehouses, not {self.kind}://"
+            )
 
     def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
         if self.kind == "duckdb":
@@ -147,8 +187,11 @@ class Warehouse:
 
     def columns(self, table: str) -> list[str]:
         schema, name = table.split(".")
-        rows = self.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
-                            " ORDER BY ordinal_position", (schema, name))
+        rows = self.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
+            " ORDER BY ordinal_position",
+            (schema, name),
+        )
         return [r[0] for r in rows]
 
     def stage(self, name: str, table: pa.Table) -> None:
@@ -185,8 +228,10 @@ class Warehouse:
         schema = pa.schema([changes.schema.field(c) for c in source.columns])
         schema = pa.schema([f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in schema])
         # files written by merges hold Arrow view types; one plain schema for all
-        tables = [plain(pq.read_table(f.uri, columns=list(source.columns))).select(list(source.columns)).cast(schema)
-                  for f in changes.files]
+        tables = [
+            plain(pq.read_table(f.uri, columns=list(source.columns))).select(list(source.columns)).cast(schema)
+            for f in changes.files
+        ]
         self.stage(name, pa.concat_tables(tables) if tables else schema.empty_table())
 
     def analyze(self, table: str) -> None:
@@ -248,8 +293,10 @@ def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:
         return None
     actions = current.get_add_actions(flatten=True)
     # data file names are unique (they carry a UUID): index sizes by name, not by path spelling
-    sizes = {_file_name(path): size for path, size in zip(actions.column("path").to_pylist(),
-                                                          actions.column("size_bytes").to_pylist())}
+    sizes = {
+        _file_name(path): size
+        for path, size in zip(actions.column("path").to_pylist(), actions.column("size_bytes").to_pylist())
+    }
     uris = current.file_uris()
     known = set()
     if since is not None:
@@ -327,8 +374,9 @@ def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
                     else:
                         warehouse.script(model("games" if source is GAMES_SOURCE else "game_reviews"))
                 warehouse.execute("DELETE FROM gold.load_state WHERE source_table = ?", (source.table,))
-                warehouse.execute("INSERT INTO gold.load_state VALUES (?, ?, ?)",
-                                  (source.table, changes.version, datetime.now(UTC)))
+                warehouse.execute(
+                    "INSERT INTO gold.load_state VALUES (?, ?, ?)", (source.table, changes.version, datetime.now(UTC))
+                )
         totals = pending.get(TOTALS_SOURCE)
         report = LoadReport(since, totals.version if totals else since, rows, buckets)
         log.info("gold_loaded", **report.__dict__, tables=sorted(s.table for s in pending))
@@ -369,30 +417,62 @@ def _stage_buckets(warehouse: Warehouse, affected: set[tuple[str, str, int, int]
     """Stage what the models join on, precomputed so every join is a plain equality or range:
     `affected` (buckets with their neighbours' starts), `load_window` (the span their polls and the
     polls right after them lie in) and `latest` (how far each platform's polls reach)."""
+
     def at(epoch: int) -> datetime:
         return datetime.fromtimestamp(epoch, UTC)
 
     stamp = pa.timestamp("us", tz="UTC")
-    warehouse.stage("affected", pa.Table.from_pylist(
-        [{"platform": p, "bucket": b, "bucket_seconds": s, "bucket_start": at(t), "start_epoch": t,
-          "previous_start": at(t - s), "four_hours_before": at(t - 14400), "four_hours_after": at(t + 14400)}
-         for p, b, s, t in sorted(affected)],
-        schema=pa.schema([("platform", pa.string()), ("bucket", pa.string()), ("bucket_seconds", pa.int64()),
-                          ("bucket_start", stamp), ("start_epoch", pa.int64()), ("previous_start", stamp),
-                          ("four_hours_before", stamp), ("four_hours_after", stamp)])))
+    warehouse.stage(
+        "affected",
+        pa.Table.from_pylist(
+            [
+                {
+                    "platform": p,
+                    "bucket": b,
+                    "bucket_seconds": s,
+                    "bucket_start": at(t),
+                    "start_epoch": t,
+                    "previous_start": at(t - s),
+                    "four_hours_before": at(t - 14400),
+                    "four_hours_after": at(t + 14400),
+                }
+                for p, b, s, t in sorted(affected)
+            ],
+            schema=pa.schema(
+                [
+                    ("platform", pa.string()),
+                    ("bucket", pa.string()),
+                    ("bucket_seconds", pa.int64()),
+                    ("bucket_start", stamp),
+                    ("start_epoch", pa.int64()),
+                    ("previous_start", stamp),
+                    ("four_hours_before", stamp),
+                    ("four_hours_after", stamp),
+                ]
+            ),
+        ),
+    )
     first = min(t for *_, t in affected)
     last = max(t + s for _, _, s, t in affected) + 86400  # the poll after the last bucket, if it is near
-    warehouse.stage("load_window", pa.table({"window_start": pa.array([at(first)], stamp),
-                                             "window_end": pa.array([at(last)], stamp)}))
+    warehouse.stage(
+        "load_window",
+        pa.table({"window_start": pa.array([at(first)], stamp), "window_end": pa.array([at(last)], stamp)}),
+    )
     reach = []
     for platform in sorted({p for p, *_ in affected}):
-        newest = warehouse.execute("SELECT MAX(scheduled_at) FROM gold.poll_totals WHERE platform = ?", (platform,))[0][0]
+        newest = warehouse.execute("SELECT MAX(scheduled_at) FROM gold.poll_totals WHERE platform = ?", (platform,))[0][
+            0
+        ]
         if newest is not None:
-            interval = warehouse.execute("SELECT MAX(interval_seconds) FROM gold.poll_totals WHERE platform = ?"
-                                         " AND scheduled_at = ?", (platform, newest))[0][0]
+            interval = warehouse.execute(
+                "SELECT MAX(interval_seconds) FROM gold.poll_totals WHERE platform = ? AND scheduled_at = ?",
+                (platform, newest),
+            )[0][0]
             reach.append({"platform": platform, "covered_until": newest.timestamp() + float(interval)})
-    warehouse.stage("latest", pa.Table.from_pylist(reach, schema=pa.schema([("platform", pa.string()),
-                                                                             ("covered_until", pa.float64())])))
+    warehouse.stage(
+        "latest",
+        pa.Table.from_pylist(reach, schema=pa.schema([("platform", pa.string()), ("covered_until", pa.float64())])),
+    )
 
 
 def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:

@@ -18,7 +18,14 @@ from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
 
 log = structlog.get_logger(__name__)
-TABLES = (L.BRONZE, L.QUARANTINE, *(f"silver/{t}" for t in (*L.SILVER_TABLES, "poll_manifests")), L.POLLS, L.TOTALS, L.GAMES)
+TABLES = (
+    L.BRONZE,
+    L.QUARANTINE,
+    *(f"silver/{t}" for t in (*L.SILVER_TABLES, "poll_manifests")),
+    L.POLLS,
+    L.TOTALS,
+    L.GAMES,
+)
 
 
 @dataclass(frozen=True)
@@ -53,10 +60,18 @@ def maintain(lake: Lake, retention_hours: float = 168.0, attempts: int = 3) -> l
             except CommitFailedError:
                 log.warning("compaction_conflict", table=table, attempt=attempt)
                 time.sleep(attempt)
-        removed = lake.table(table).vacuum(retention_hours=int(retention_hours), enforce_retention_duration=False,
-                                           dry_run=False)
+        removed = lake.table(table).vacuum(
+            retention_hours=int(retention_hours), enforce_retention_duration=False, dry_run=False
+        )
         after, size, rows = _files(lake, table)
         reports.append(TableReport(table, before, after, size, rows, len(removed)))
-        log.info("table_maintained", table=table, files_before=before, files_after=after, bytes=size, rows=rows,
-                 vacuumed=len(removed))
+        log.info(
+            "table_maintained",
+            table=table,
+            files_before=before,
+            files_after=after,
+            bytes=size,
+            rows=rows,
+            vacuumed=len(removed),
+        )
     return reports

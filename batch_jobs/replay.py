@@ -34,30 +34,50 @@ def ingest_days(start: datetime, end: datetime) -> list[date]:
 
 def bronze_between(lake: Lake, start: datetime, end: datetime) -> pa.Table:
     """Bronze rows that arrived in [start, end), oldest first; pruned by ingest-date partition."""
-    where = (f"{sql_in('ingest_date', ingest_days(start, end))} AND arrival_time >= TIMESTAMP '{start.isoformat()}' "
-             f"AND arrival_time < TIMESTAMP '{end.isoformat()}'")
+    where = (
+        f"{sql_in('ingest_date', ingest_days(start, end))} AND arrival_time >= TIMESTAMP '{start.isoformat()}' "
+        f"AND arrival_time < TIMESTAMP '{end.isoformat()}'"
+    )
     rows = lake.read(L.BRONZE, where, columns=["arrival_time", "shard_id", "sequence_number", "partition_key", "data"])
     if rows is None:
         return pa.table({"arrival_time": [], "partition_key": [], "data": []})
-    order = sorted(range(rows.num_rows), key=lambda i: (rows["arrival_time"][i].as_py(), rows["shard_id"][i].as_py(),
-                                                          int(rows["sequence_number"][i].as_py())))
+    order = sorted(
+        range(rows.num_rows),
+        key=lambda i: (
+            rows["arrival_time"][i].as_py(),
+            rows["shard_id"][i].as_py(),
+            int(rows["sequence_number"][i].as_py()),
+        ),
+    )
     return rows.take(order)
 
 
-def replay(settings: Settings, start: datetime, end: datetime, speed: float | None = None,
-           stream: str | None = None, show_progress: bool = True) -> int:
+def replay(
+    settings: Settings,
+    start: datetime,
+    end: datetime,
+    speed: float | None = None,
+    stream: str | None = None,
+    show_progress: bool = True,
+) -> int:
     """Re-publish [start, end) of bronze; `speed` 60 plays an hour in a minute, None as fast as possible."""
     rows = bronze_between(Lake(settings.lake_path), start, end)
     target = settings.model_copy(update={"stream_name": stream or settings.stream_name})
     sink = KinesisSink(target)
-    columns = (TextColumn(f"replay into {target.stream_name}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn(f"replay into {target.stream_name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
     try:
         with Progress(*columns, disable=not show_progress) as progress:
             task = progress.add_task("replay", total=rows.num_rows)
             first = rows["arrival_time"][0].as_py() if rows.num_rows else None
             began = time.monotonic()
-            for arrival, key, data in zip(rows["arrival_time"].to_pylist(), rows["partition_key"].to_pylist(),
-                                          rows["data"].to_pylist()):
+            for arrival, key, data in zip(
+                rows["arrival_time"].to_pylist(), rows["partition_key"].to_pylist(), rows["data"].to_pylist()
+            ):
                 if speed:
                     due = began + (arrival - first).total_seconds() / speed
                     time.sleep(max(0.0, due - time.monotonic()))

@@ -59,12 +59,12 @@ def build_gold(path: Path, games: int, days: int) -> None:
                 viewers = platform == "twitch"
                 conn.execute(f"""
                     INSERT INTO gold.game_buckets (platform, bucket, bucket_start, game_key, game_name, is_game,
-                        {value}, {'peak_viewers' if viewers else 'peak_players'}, hours_watched, avg_channels,
+                        {value}, {"peak_viewers" if viewers else "peak_players"}, hours_watched, avg_channels,
                         peak_channels, samples, coverage, is_partial, rank, growth, change, change_4h, top_channel,
                         top_channel_viewers)
                     SELECT '{platform}', '{bucket}', to_timestamp({first} + t * {seconds}), 'game ' || g, 'Game ' || g,
                            g % 97 <> 5, {base}, CAST({base} * 1.2 AS BIGINT),
-                           {f'{base} * {seconds} / 3600.0' if viewers else 'NULL'}, {base} / 40, CAST({base} / 30 AS BIGINT),
+                           {f"{base} * {seconds} / 3600.0" if viewers else "NULL"}, {base} / 40, CAST({base} / 30 AS BIGINT),
                            {max(1, seconds // 300)}, 1.0, FALSE, g + 1, 0.01, 1.0, 2.0, 'streamer ' || (g % 50),
                            CAST({base} / 5 AS BIGINT)
                     FROM range({per_day}) s(t) CROSS JOIN range({count}) r(g) ORDER BY t, g""")
@@ -74,8 +74,10 @@ def build_gold(path: Path, games: int, days: int) -> None:
                            {count}, {max(1, seconds // 300)}, 1.0, FALSE FROM range({per_day}) s(t)""")
     rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
     conn.close()
-    print(f"gold: {rows:,} game_buckets rows ({games:,} Twitch + {min(1000, games):,} Steam games, {days} days, "
-          f"5m/1h/1d), {path.stat().st_size / 2**30:.2f} GiB")
+    print(
+        f"gold: {rows:,} game_buckets rows ({games:,} Twitch + {min(1000, games):,} Steam games, {days} days, "
+        f"5m/1h/1d), {path.stat().st_size / 2**30:.2f} GiB"
+    )
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -92,13 +94,42 @@ def rest(games: int, days: int, requests: int) -> None:
     print(f"  built in {time.perf_counter() - started:.0f} s")
     redis_port = free_port()
     with redis_server(redis_port, DATA / "redis"):
-        settings = Settings(_env_file=None, warehouse_url=f"duckdb:///{warehouse.resolve()}", api_port=free_port(),
-                            redis_url=f"redis://127.0.0.1:{redis_port}/0")
-        LiveWriter(settings.redis_url).apply("bench", 0, [PollUpdate("twitch", "p", END.isoformat(), END.timestamp(), True, [
-            {"key": f"game {g}", "name": f"Game {g}", "value": 1000 - g, "viewers": 1000 - g, "channels": 1, "players": 0}
-            for g in range(200)])])
-        api = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**os.environ, **settings.env()},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        settings = Settings(
+            _env_file=None,
+            warehouse_url=f"duckdb:///{warehouse.resolve()}",
+            api_port=free_port(),
+            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        )
+        LiveWriter(settings.redis_url).apply(
+            "bench",
+            0,
+            [
+                PollUpdate(
+                    "twitch",
+                    "p",
+                    END.isoformat(),
+                    END.timestamp(),
+                    True,
+                    [
+                        {
+                            "key": f"game {g}",
+                            "name": f"Game {g}",
+                            "value": 1000 - g,
+                            "viewers": 1000 - g,
+                            "channels": 1,
+                            "players": 0,
+                        }
+                        for g in range(200)
+                    ],
+                )
+            ],
+        )
+        api = subprocess.Popen(
+            [sys.executable, "-m", "gamestream", "api"],
+            env={**os.environ, **settings.env()},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{settings.api_port}"
             client = httpx.Client(base_url=base, timeout=30)
@@ -121,12 +152,19 @@ def rest(games: int, days: int, requests: int) -> None:
                 "top 30d": lambda: ("/api/games/top", {"window": "30d", "platform": rng.choice(["twitch", "steam"])}),
                 "game": lambda: (f"/api/games/{game()}", {}),
                 "series 24h (5m)": lambda: (f"/api/games/{game()}/series", {"platform": "twitch"}),
-                "series 30d (1h)": lambda: (f"/api/games/{game()}/series", {
-                    "from": (END - timedelta(days=30)).isoformat(), "to": END.isoformat()}),
-                "players vs viewers 7d": lambda: (f"/api/games/game {rng.randrange(min(1000, games))}/players-vs-viewers", {
-                    "from": (END - timedelta(days=7)).isoformat(), "to": END.isoformat()}),
+                "series 30d (1h)": lambda: (
+                    f"/api/games/{game()}/series",
+                    {"from": (END - timedelta(days=30)).isoformat(), "to": END.isoformat()},
+                ),
+                "players vs viewers 7d": lambda: (
+                    f"/api/games/game {rng.randrange(min(1000, games))}/players-vs-viewers",
+                    {"from": (END - timedelta(days=7)).isoformat(), "to": END.isoformat()},
+                ),
                 "search": lambda: ("/api/games/search", {"q": f"game {rng.randrange(games)}"}),
-                "movers 24h": lambda: ("/api/movers", {"window": "24h", "direction": rng.choice(["risers", "fallers"])}),
+                "movers 24h": lambda: (
+                    "/api/movers",
+                    {"window": "24h", "direction": rng.choice(["risers", "fallers"])},
+                ),
                 "overview": lambda: ("/api/platforms/twitch/overview", {}),
             }
             for make in mix.values():  # warm up each query shape once
@@ -145,9 +183,13 @@ def rest(games: int, days: int, requests: int) -> None:
             every = [v for values in timings.values() for v in values]
             print(f"REST over HTTP, {len(every)} requests, one client (2 cores shared by client and server):")
             for name, values in timings.items():
-                print(f"  {name:24s} n={len(values):4d}  p50 {statistics.median(values):6.1f} ms  "
-                      f"p95 {percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms")
-            print(f"  all: p50 {statistics.median(every):.1f} ms, p95 {percentile(every, 0.95):.1f} ms (target <= 50 ms)")
+                print(
+                    f"  {name:24s} n={len(values):4d}  p50 {statistics.median(values):6.1f} ms  "
+                    f"p95 {percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms"
+                )
+            print(
+                f"  all: p50 {statistics.median(every):.1f} ms, p95 {percentile(every, 0.95):.1f} ms (target <= 50 ms)"
+            )
         finally:
             api.terminate()
             api.wait(30)
@@ -158,11 +200,20 @@ async def fan_out(clients: int, polls: int, every: float) -> None:
 
     redis_port = free_port()
     with redis_server(redis_port, DATA / "redis-ws"):
-        settings = Settings(_env_file=None, redis_url=f"redis://127.0.0.1:{redis_port}/0", api_port=free_port(),
-                            warehouse_url=f"duckdb:///{(DATA / 'none.duckdb').resolve()}", api_ws_max_clients=clients + 10)
+        settings = Settings(
+            _env_file=None,
+            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            api_port=free_port(),
+            warehouse_url=f"duckdb:///{(DATA / 'none.duckdb').resolve()}",
+            api_ws_max_clients=clients + 10,
+        )
         writer = LiveWriter(settings.redis_url)
-        api = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**os.environ, **settings.env()},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        api = subprocess.Popen(
+            [sys.executable, "-m", "gamestream", "api"],
+            env={**os.environ, **settings.env()},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             url = f"ws://127.0.0.1:{settings.api_port}/ws/live?platforms=twitch&limit=10"
             for _ in range(300):
@@ -194,17 +245,36 @@ async def fan_out(clients: int, polls: int, every: float) -> None:
             listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
             for batch in range(1, polls + 1):
                 t = END + timedelta(minutes=batch)
-                poll = PollUpdate("twitch", f"p{batch}", t.isoformat(), t.timestamp(), True, [
-                    {"key": f"game {g}", "name": f"Game {g}", "value": 1000 + batch * g, "viewers": 1000, "channels": 1,
-                     "players": 0} for g in range(4)])
+                poll = PollUpdate(
+                    "twitch",
+                    f"p{batch}",
+                    t.isoformat(),
+                    t.timestamp(),
+                    True,
+                    [
+                        {
+                            "key": f"game {g}",
+                            "name": f"Game {g}",
+                            "value": 1000 + batch * g,
+                            "viewers": 1000,
+                            "channels": 1,
+                            "players": 0,
+                        }
+                        for g in range(4)
+                    ],
+                )
                 published[batch] = time.time()
                 await asyncio.to_thread(writer.apply, "bench", batch, [poll])
                 await asyncio.sleep(every)
             received = await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
-            print(f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
-                  f"{sum(received):,} messages received (expected {clients * expected:,})")
-            print(f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
-                  f"max {max(latencies):.1f} ms (target p95 <= 250 ms)")
+            print(
+                f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
+                f"{sum(received):,} messages received (expected {clients * expected:,})"
+            )
+            print(
+                f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+                f"max {max(latencies):.1f} ms (target p95 <= 250 ms)"
+            )
             for ws in sockets:
                 await ws.close()
         finally:

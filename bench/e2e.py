@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -144,17 +144,36 @@ async def watch(url: str, received: list[tuple[str, str, float]], stop: asyncio.
 
 def run(args: argparse.Namespace) -> int:
     shutil.rmtree(DATA, ignore_errors=True)
-    base = Settings(_env_file=None, stream_shards=args.shards, synthetic_scale=args.scale,
-                    synthetic_poll_seconds=args.poll_seconds, poll_grace_seconds=max(30.0, args.poll_seconds))
+    base = Settings(
+        _env_file=None,
+        stream_shards=args.shards,
+        synthetic_scale=args.scale,
+        synthetic_poll_seconds=args.poll_seconds,
+        poll_grace_seconds=max(30.0, args.poll_seconds),
+    )
     with embedded_stack(DATA, base) as stack:
         settings = stack.settings
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("GST_")}, **settings.env(),
-               "PYSPARK_PYTHON": sys.executable, "GST_LOG_JSON": "true"}
-        job = subprocess.Popen([sys.executable, "-m", "gamestream", "stream"], env=env, cwd=DATA,
-                               stdout=subprocess.DEVNULL, stderr=open(DATA / "stream.log", "w"))
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("GST_")},
+            **settings.env(),
+            "PYSPARK_PYTHON": sys.executable,
+            "GST_LOG_JSON": "true",
+        }
+        job = subprocess.Popen(
+            [sys.executable, "-m", "gamestream", "stream"],
+            env=env,
+            cwd=DATA,
+            stdout=subprocess.DEVNULL,
+            stderr=open(DATA / "stream.log", "w"),  # noqa: SIM115 - open while the job runs; closed at exit
+        )
         api_port = free_port()
-        api = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**env, "GST_API_PORT": str(api_port)},
-                               cwd=DATA, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        api = subprocess.Popen(
+            [sys.executable, "-m", "gamestream", "api"],
+            env={**env, "GST_API_PORT": str(api_port)},
+            cwd=DATA,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(120):
             try:
                 httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=1)
@@ -166,8 +185,11 @@ def run(args: argparse.Namespace) -> int:
         received: list[tuple[str, str, float]] = []
         loop = asyncio.new_event_loop()
         stop_watch = asyncio.Event()
-        watcher = threading.Thread(target=loop.run_until_complete, daemon=True,
-                                   args=(watch(f"ws://127.0.0.1:{api_port}/ws/live", received, stop_watch),))
+        watcher = threading.Thread(
+            target=loop.run_until_complete,
+            daemon=True,
+            args=(watch(f"ws://127.0.0.1:{api_port}/ws/live", received, stop_watch),),
+        )
         watcher.start()
         time.sleep(20)  # Spark starts before the first poll, as a running system would have
         started = time.time()
@@ -178,13 +200,21 @@ def run(args: argparse.Namespace) -> int:
         try:
             for minute in range(1, int(minutes) + 1):
                 time.sleep(60)
-                status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text() or "{}") \
-                    if (Path(settings.checkpoint_path) / "status.json").exists() else {}
-                sample = {"minute": minute, "job": rss_mb(job.pid), "api": rss_mb(api.pid),
-                          "redis": rss_mb(stack.redis_pid or 0), "kinesalite": rss_mb(stack.kinesis_pid or 0),
-                          "producer": rss_mb(os.getpid(), with_children=False),
-                          "lag_ms": float(status.get("millis_behind_latest", 0)),
-                          "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received})}
+                status = (
+                    json.loads((Path(settings.checkpoint_path) / "status.json").read_text() or "{}")
+                    if (Path(settings.checkpoint_path) / "status.json").exists()
+                    else {}
+                )
+                sample = {
+                    "minute": minute,
+                    "job": rss_mb(job.pid),
+                    "api": rss_mb(api.pid),
+                    "redis": rss_mb(stack.redis_pid or 0),
+                    "kinesalite": rss_mb(stack.kinesis_pid or 0),
+                    "producer": rss_mb(os.getpid(), with_children=False),
+                    "lag_ms": float(status.get("millis_behind_latest", 0)),
+                    "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received}),
+                }
                 samples.append(sample)
                 print("  " + ", ".join(f"{k} {v:.0f}" for k, v in sample.items()), flush=True)
                 if args.soak_minutes:
@@ -221,8 +251,13 @@ def soak_verdict(samples: list[dict[str, float]], warmup: int, max_mb_per_hour: 
     return None
 
 
-def report(producer: Producer, received: list[tuple[str, str, float]], duration: float, args: argparse.Namespace,
-           settings: Settings) -> None:
+def report(
+    producer: Producer,
+    received: list[tuple[str, str, float]],
+    duration: float,
+    args: argparse.Namespace,
+    settings: Settings,
+) -> None:
     first_seen: dict[str, tuple[str, float]] = {}
     for poll_id, observed_at, at in received:
         first_seen.setdefault(poll_id, (observed_at, at))
@@ -234,16 +269,22 @@ def report(producer: Producer, received: list[tuple[str, str, float]], duration:
             age.append(at - datetime.fromisoformat(observed_at).timestamp())
     missing = [p for p in producer.completed if p not in first_seen]
     per_poll = statistics.mean(producer.per_poll) if producer.per_poll else 0
-    print(f"scale {args.scale:g}: {per_poll:,.0f} records per poll slot (every {args.poll_seconds:g} s), "
-          f"{producer.bytes / max(1, producer.records):.0f} B per record, {settings.stream_shards} shards, "
-          f"{len(producer.per_poll)} slots, {producer.records:,} records in "
-          f"{duration:.0f} s = {producer.records / duration:,.0f} records/s")
+    print(
+        f"scale {args.scale:g}: {per_poll:,.0f} records per poll slot (every {args.poll_seconds:g} s), "
+        f"{producer.bytes / max(1, producer.records):.0f} B per record, {settings.stream_shards} shards, "
+        f"{len(producer.per_poll)} slots, {producer.records:,} records in "
+        f"{duration:.0f} s = {producer.records / duration:,.0f} records/s"
+    )
     print(f"polls complete: {len(producer.completed)}, on screen: {len(freshness)}, never shown: {len(missing)}")
     if freshness:
-        print(f"freshness (poll complete -> total received): p50 {statistics.median(freshness):.2f} s, "
-              f"p95 {percentile(freshness, 0.95):.2f} s, max {max(freshness):.2f} s (target p95 <= 3 s)")
-        print(f"data age (observed_at -> received): p50 {statistics.median(age):.2f} s, "
-              f"p95 {percentile(age, 0.95):.2f} s, max {max(age):.2f} s")
+        print(
+            f"freshness (poll complete -> total received): p50 {statistics.median(freshness):.2f} s, "
+            f"p95 {percentile(freshness, 0.95):.2f} s, max {max(freshness):.2f} s (target p95 <= 3 s)"
+        )
+        print(
+            f"data age (observed_at -> received): p50 {statistics.median(age):.2f} s, "
+            f"p95 {percentile(age, 0.95):.2f} s, max {max(age):.2f} s"
+        )
 
 
 def drills(count: int) -> int:
@@ -251,12 +292,19 @@ def drills(count: int) -> int:
     for n in range(count):
         seed = random.SystemRandom().randrange(1_000_000)
         started = time.monotonic()
-        out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:warnings", "tests/test_end_to_end.py"],
-                             cwd=ROOT, env={**os.environ, "GST_DRILL_SEED": str(seed)}, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:warnings", "tests/test_end_to_end.py"],
+            cwd=ROOT,
+            env={**os.environ, "GST_DRILL_SEED": str(seed)},
+            capture_output=True,
+            text=True,
+        )
         ok = out.returncode == 0
         failures += not ok
-        print(f"drill {n + 1}/{count} seed {seed}: {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s",
-              flush=True)
+        print(
+            f"drill {n + 1}/{count} seed {seed}: {'passed' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s",
+            flush=True,
+        )
         if not ok:
             print(out.stdout[-3000:])
     print(f"{count - failures}/{count} drills passed")

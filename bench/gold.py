@@ -41,21 +41,30 @@ def totals(games: int, polls: int, seed: int = 7) -> pa.Table:
     game = np.tile(np.arange(games), polls)
     epochs = int(START.timestamp()) + poll * 300
     popularity = (1_000_000 / (1 + np.arange(games)) ** 1.1)[game]
-    viewers = (popularity * (0.65 + 0.35 * np.sin(2 * np.pi * (epochs % 86400) / 86400)) * rng.uniform(0.9, 1.1, n))
+    viewers = popularity * (0.65 + 0.35 * np.sin(2 * np.pi * (epochs % 86400) / 86400)) * rng.uniform(0.9, 1.1, n)
     names = pa.array([f"game {g}" for g in range(games)])
     poll_ids = pa.array([f"twitch:twitch_streams:{int(START.timestamp()) + p * 300}" for p in range(polls)])
     scheduled = pa.array(epochs * 1_000_000, pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     columns = {
-        "poll_date": pc.cast(scheduled, pa.date32()), "poll_id": pc.take(poll_ids, pa.array(poll)),
-        "platform": pa.array(np.full(n, "twitch")), "game_key": pc.take(names, pa.array(game)),
-        "game_name": pc.take(names, pa.array(game)), "viewers": pa.array(viewers.astype(np.int64)),
-        "channels": pa.array((viewers / 40 + 1).astype(np.int64)), "players": pa.nulls(n, pa.int64()),
-        "records": pa.array((viewers / 40 + 1).astype(np.int64)), "mature_channels": pa.array(np.zeros(n, np.int64)),
-        "observed_at": scheduled, "top_channel": pc.take(pa.array([f"streamer {k}" for k in range(50)]),
-                                                          pa.array(game % 50)),
-        "top_channel_viewers": pa.array((viewers / 5).astype(np.int64)), "views": pa.nulls(n, pa.int64()),
-        "status": pa.array(np.full(n, "complete")), "coverage": pa.array(np.ones(n)), "scheduled_at": scheduled,
-        "interval_seconds": pa.array(np.full(n, 300.0)), "source": pa.array(np.full(n, "twitch")),
+        "poll_date": pc.cast(scheduled, pa.date32()),
+        "poll_id": pc.take(poll_ids, pa.array(poll)),
+        "platform": pa.array(np.full(n, "twitch")),
+        "game_key": pc.take(names, pa.array(game)),
+        "game_name": pc.take(names, pa.array(game)),
+        "viewers": pa.array(viewers.astype(np.int64)),
+        "channels": pa.array((viewers / 40 + 1).astype(np.int64)),
+        "players": pa.nulls(n, pa.int64()),
+        "records": pa.array((viewers / 40 + 1).astype(np.int64)),
+        "mature_channels": pa.array(np.zeros(n, np.int64)),
+        "observed_at": scheduled,
+        "top_channel": pc.take(pa.array([f"streamer {k}" for k in range(50)]), pa.array(game % 50)),
+        "top_channel_viewers": pa.array((viewers / 5).astype(np.int64)),
+        "views": pa.nulls(n, pa.int64()),
+        "status": pa.array(np.full(n, "complete")),
+        "coverage": pa.array(np.ones(n)),
+        "scheduled_at": scheduled,
+        "interval_seconds": pa.array(np.full(n, 300.0)),
+        "source": pa.array(np.full(n, "twitch")),
         "updated_batch_id": pa.array(np.zeros(n, np.int64)),
     }
     return pa.table(columns).cast(TOTALS_SCHEMA)
@@ -69,8 +78,10 @@ def duckdb_alone(files: list[str]) -> float:
     started = time.perf_counter()
     conn.execute("CREATE SCHEMA gold")
     listed = ", ".join(f"'{f}'" for f in files)
-    conn.execute(f"CREATE TABLE gold.poll_totals AS SELECT {', '.join(TOTALS_SOURCE.columns)} "
-                 f"FROM read_parquet([{listed}]) WHERE status IN ('complete', 'partial')")
+    conn.execute(
+        f"CREATE TABLE gold.poll_totals AS SELECT {', '.join(TOTALS_SOURCE.columns)} "
+        f"FROM read_parquet([{listed}]) WHERE status IN ('complete', 'partial')"
+    )
     for statement in statements((SQL / "ddl" / "duckdb.sql").read_text()):  # the gold tables without keys
         if any(f"gold.{t} (" in statement for t in ("game_buckets", "platform_buckets", "games")):
             conn.execute(statement.split(",\n    PRIMARY KEY")[0] + "\n)")
@@ -94,12 +105,16 @@ def main() -> None:
     args = parser.parse_args()
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
-    settings = Settings(_env_file=None, lake_root=str(DATA / "lake"), warehouse_url=f"duckdb:///{(DATA / 'w.duckdb').resolve()}")
+    settings = Settings(
+        _env_file=None, lake_root=str(DATA / "lake"), warehouse_url=f"duckdb:///{(DATA / 'w.duckdb').resolve()}"
+    )
     began = time.perf_counter()
     data = totals(args.games, args.polls)
     write_deltalake(f"{settings.lake_path}/{L.TOTALS}", data, partition_by=["poll_date"])
-    print(f"silver.game_poll_totals: {data.num_rows:,} rows ({args.games:,} games x {args.polls:,} polls, 5-minute "
-          f"polls over {timedelta(seconds=300 * args.polls)}), written in {time.perf_counter() - began:.1f} s")
+    print(
+        f"silver.game_poll_totals: {data.num_rows:,} rows ({args.games:,} games x {args.polls:,} polls, 5-minute "
+        f"polls over {timedelta(seconds=300 * args.polls)}), written in {time.perf_counter() - began:.1f} s"
+    )
     files = Lake(settings.lake_path).table(L.TOTALS).file_uris()
     del data
 
@@ -109,7 +124,9 @@ def main() -> None:
     warehouse = Warehouse(settings.warehouse)
     built = warehouse.execute("SELECT COUNT(*) FROM gold.game_buckets")[0][0]
     warehouse.close()
-    print(f"  gst gold run: {report.rows:,} rows loaded, {report.buckets:,} buckets rebuilt, {built:,} game_buckets rows")
+    print(
+        f"  gst gold run: {report.rows:,} rows loaded, {report.buckets:,} buckets rebuilt, {built:,} game_buckets rows"
+    )
     alone = duckdb_alone(files)
     print(f"gold load (run_gold into DuckDB): {ours:.1f} s")
     print(f"DuckDB alone, same models over the same files: {alone:.1f} s")

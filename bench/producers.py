@@ -47,11 +47,23 @@ class CountingSink(Sink):
 
 
 def snapshots(count: int) -> list[StreamSnapshot]:
-    return [StreamSnapshot.create(source="twitch", observed_at=T0, poll_id="bench", stream_id=str(10**9 + i),
-                                  channel_id=str(i), channel_name=f"channel_{i}", game_id=str(i % 200),
-                                  game_name=f"Game {i % 200}", viewer_count=(i * 7919) % 5000,
-                                  started_at=T0 - timedelta(hours=1), language="en", title=f"stream number {i}")
-            for i in range(count)]
+    return [
+        StreamSnapshot.create(
+            source="twitch",
+            observed_at=T0,
+            poll_id="bench",
+            stream_id=str(10**9 + i),
+            channel_id=str(i),
+            channel_name=f"channel_{i}",
+            game_id=str(i % 200),
+            game_name=f"Game {i % 200}",
+            viewer_count=(i * 7919) % 5000,
+            started_at=T0 - timedelta(hours=1),
+            language="en",
+            title=f"stream number {i}",
+        )
+        for i in range(count)
+    ]
 
 
 def throughput(records: int, shards: int) -> None:
@@ -69,17 +81,25 @@ def throughput(records: int, shards: int) -> None:
         sink.close()
         elapsed = time.perf_counter() - start
     rate = records / elapsed
-    print(f"kinesis sink: {records} records of {size:.0f} B avg into {shards} shards (kinesalite, its own process): "
-          f"{rate:,.0f} records/s ({elapsed:.2f} s); baseline serialise-only {encode_rate:,.0f} records/s; "
-          f"ratio {rate / encode_rate:.3f}; PutRecords calls {sink.stats.calls}")
+    print(
+        f"kinesis sink: {records} records of {size:.0f} B avg into {shards} shards (kinesalite, its own process): "
+        f"{rate:,.0f} records/s ({elapsed:.2f} s); baseline serialise-only {encode_rate:,.0f} records/s; "
+        f"ratio {rate / encode_rate:.3f}; PutRecords calls {sink.stats.calls}"
+    )
 
 
 def twitch_poll_memory(streams: int) -> None:
     clock = ManualClock(T0)
     state = PlatformState(clock, streams=make_streams(streams), latency=0.0)
     with FixtureServer(state) as server:
-        settings = Settings(_env_file=None, twitch_api_url=server.url, twitch_auth_url=server.url,
-                            twitch_client_id="fixture-client", twitch_client_secret="x", twitch_max_pages=2000)
+        settings = Settings(
+            _env_file=None,
+            twitch_api_url=server.url,
+            twitch_auth_url=server.url,
+            twitch_client_id="fixture-client",
+            twitch_client_secret="x",
+            twitch_max_pages=2000,
+        )
         poller = TwitchPoller(settings, clock)
         slot = T0
         while not poller.is_sweep(slot):
@@ -93,10 +113,12 @@ def twitch_poll_memory(streams: int) -> None:
         tracemalloc.stop()
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     stream_manifest = next(m for m in manifests if m.record_kind == "stream_snapshot")
-    print(f"twitch sweep: {stream_manifest.record_count} streams in {stream_manifest.pages} pages, wall {elapsed:.1f} s "
-          f"(rate limiter on the fake clock); python heap peak {peak / 2**20:.1f} MiB; "
-          f"process max RSS {rss_after / 1024:.0f} MiB (before the poll {rss_before / 1024:.0f} MiB; fixture server "
-          f"holds the {streams} stream fixtures in the same process)")
+    print(
+        f"twitch sweep: {stream_manifest.record_count} streams in {stream_manifest.pages} pages, wall {elapsed:.1f} s "
+        f"(rate limiter on the fake clock); python heap peak {peak / 2**20:.1f} MiB; "
+        f"process max RSS {rss_after / 1024:.0f} MiB (before the poll {rss_before / 1024:.0f} MiB; fixture server "
+        f"holds the {streams} stream fixtures in the same process)"
+    )
 
 
 def main() -> None:

@@ -48,12 +48,21 @@ def prefill(settings: Settings, polls: int) -> tuple[int, float]:
 
 def read_only(spark, settings: Settings, mode: str, checkpoint: Path) -> tuple[int, float]:
     counted = []
-    reader = (spark.readStream.format("kinesis").option("streamName", settings.stream_name)
-              .option("endpointUrl", settings.aws_endpoint_url).option("readerMode", mode)
-              .option("maxRecordsPerBatch", "50000"))
+    reader = (
+        spark.readStream.format("kinesis")
+        .option("streamName", settings.stream_name)
+        .option("endpointUrl", settings.aws_endpoint_url)
+        .option("readerMode", mode)
+        .option("maxRecordsPerBatch", "50000")
+    )
     start = time.perf_counter()
-    query = (reader.load().writeStream.option("checkpointLocation", str(checkpoint))
-             .foreachBatch(lambda df, _: counted.append(df.toArrow().num_rows)).trigger(availableNow=True).start())
+    query = (
+        reader.load()
+        .writeStream.option("checkpointLocation", str(checkpoint))
+        .foreachBatch(lambda df, _: counted.append(df.toArrow().num_rows))
+        .trigger(availableNow=True)
+        .start()
+    )
     query.awaitTermination()
     return sum(counted), time.perf_counter() - start
 
@@ -76,8 +85,13 @@ def main() -> None:
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     shutil.rmtree(DATA, ignore_errors=True)
-    base = Settings(_env_file=None, synthetic_scale=args.scale, stream_shards=args.shards,
-                    stream_max_records_per_batch=200_000, poll_grace_seconds=3600)
+    base = Settings(
+        _env_file=None,
+        synthetic_scale=args.scale,
+        stream_shards=args.shards,
+        stream_max_records_per_batch=200_000,
+        poll_grace_seconds=3600,
+    )
     print(f"machine: {os.cpu_count()} cores; Spark local[2]; kinesalite; {args.shards} shards")
     with embedded_stack(DATA, base) as stack:
         settings = stack.settings
@@ -87,9 +101,11 @@ def main() -> None:
 
         driver_n, driver_s = read_only(spark, settings, "driver", DATA / "cp-driver")
         part_n, part_s = read_only(spark, settings, "partitioned", DATA / "cp-part")
-        print(f"reader designs on {sent} records: driver {driver_n / driver_s:,.0f} records/s ({driver_s:.1f} s), "
-              f"partitioned {part_n / part_s:,.0f} records/s ({part_s:.1f} s); "
-              f"driver/partitioned = {(driver_n / driver_s) / (part_n / part_s):.2f}")
+        print(
+            f"reader designs on {sent} records: driver {driver_n / driver_s:,.0f} records/s ({driver_s:.1f} s), "
+            f"partitioned {part_n / part_s:,.0f} records/s ({part_s:.1f} s); "
+            f"driver/partitioned = {(driver_n / driver_s) / (part_n / part_s):.2f}"
+        )
 
         before = silver_rows(settings)
         job = StreamJob(settings, spark)
@@ -100,10 +116,12 @@ def main() -> None:
         bronze = Lake(settings.lake_path).read("bronze/records", columns=["data"])
         record_bytes = sum(len(d) for d in bronze.column("data").to_pylist()) / max(bronze.num_rows, 1)
         status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text())
-        print(f"ingest: {sent} records of {record_bytes:.0f} B avg from {args.shards} shards into bronze+silver "
-              f"(silver held {before} rows before): {sent / elapsed:,.0f} records/s over {elapsed:.1f} s "
-              f"including query start; last batch {status['input_rows']} rows in {status['duration_s']} s "
-              f"= {status['rows_per_s']:,.0f} rows/s; target 20,000/s")
+        print(
+            f"ingest: {sent} records of {record_bytes:.0f} B avg from {args.shards} shards into bronze+silver "
+            f"(silver held {before} rows before): {sent / elapsed:,.0f} records/s over {elapsed:.1f} s "
+            f"including query start; last batch {status['input_rows']} rows in {status['duration_s']} s "
+            f"= {status['rows_per_s']:,.0f} rows/s; target 20,000/s"
+        )
 
         durations: list[float] = []
         original = job.process
@@ -124,9 +142,11 @@ def main() -> None:
         if durations:
             ordered = sorted(durations)
             p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-            print(f"per-batch latency at a 1 s trigger, synthetic producer every 5 s at scale 0.01, "
-                  f"{len(durations)} non-empty batches: p50 {statistics.median(durations):.2f} s, "
-                  f"p95 {p95:.2f} s, max {max(durations):.2f} s")
+            print(
+                f"per-batch latency at a 1 s trigger, synthetic producer every 5 s at scale 0.01, "
+                f"{len(durations)} non-empty batches: p50 {statistics.median(durations):.2f} s, "
+                f"p95 {p95:.2f} s, max {max(durations):.2f} s"
+            )
         spark.stop()
 
 

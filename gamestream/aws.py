@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -15,8 +16,9 @@ def aws_client(settings: Settings, service: str, **config: Any) -> Any:
     """A client for `service`; explicit keys only when configured, else boto3's default chain."""
     kwargs: dict[str, Any] = {
         "region_name": settings.aws_region,
-        "config": Config(**{"retries": {"max_attempts": 3, "mode": "standard"}, "connect_timeout": 5,
-                            "read_timeout": 30, **config}),
+        "config": Config(
+            **{"retries": {"max_attempts": 3, "mode": "standard"}, "connect_timeout": 5, "read_timeout": 30, **config}
+        ),
     }
     if settings.aws_endpoint_url:
         kwargs["endpoint_url"] = settings.aws_endpoint_url
@@ -28,10 +30,8 @@ def aws_client(settings: Settings, service: str, **config: Any) -> Any:
 
 def ensure_stream(kinesis: Any, name: str, shards: int, timeout: float = 60.0) -> dict[str, Any]:
     """Create the stream if missing and wait until it is ACTIVE; returns its summary."""
-    try:
+    with contextlib.suppress(kinesis.exceptions.ResourceInUseException):  # it exists already
         kinesis.create_stream(StreamName=name, ShardCount=shards)
-    except kinesis.exceptions.ResourceInUseException:
-        pass
     deadline = time.monotonic() + timeout
     while True:
         summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]

@@ -61,12 +61,17 @@ def _finish_poll_on_signal(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, request_stop)
 
 
-DataDir = Annotated[Path | None, typer.Option(help="Data directory for the lake, warehouse and logs (default GST_DATA_DIR or ./.gst).")]
-Duration = Annotated[float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C or SIGTERM).", min=0)]
+DataDir = Annotated[
+    Path | None, typer.Option(help="Data directory for the lake, warehouse and logs (default GST_DATA_DIR or ./.gst).")
+]
+Duration = Annotated[
+    float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C or SIGTERM).", min=0)
+]
 
 
-def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env_file: Path | None = None,
-                  with_stages: bool = False) -> None:
+def _run_embedded(
+    data_dir: Path | None, duration: float | None, title: str, env_file: Path | None = None, with_stages: bool = False
+) -> None:
     from contextlib import ExitStack
 
     from gamestream.contracts import Source
@@ -84,15 +89,21 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
 
             # entered first, left last: on exit the producer stops, then the job drains the stream
             stages.enter_context(background_stream(stack.settings))
-            console.print(f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
-                          f"live metrics in Redis; `gst status` shows its last batch")
+            console.print(
+                f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
+                f"live metrics in Redis; `gst status` shows its last batch"
+            )
             from batch_jobs.gold import scheduled_gold
 
             stages.enter_context(scheduled_gold(stack.settings, stack.settings.gold_load_seconds))
-            console.print(f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s")
+            console.print(
+                f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s"
+            )
             stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
-            console.print(f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
-                          f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'")
+            console.print(
+                f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
+                f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'"
+            )
             from gamestream.embedded import free_port, port_is_free
             from realtime_api.app import create_app
             from realtime_api.server import background_api
@@ -107,8 +118,10 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
             stages.callback(store.close)  # after the API has stopped
             stages.enter_context(background_api(create_app(api_settings, store), api_settings))
             url = f"http://{api_settings.api_host}:{api_settings.api_port}"
-            console.print(f"  • dashboard and API: [bold]{url}/[/bold] (API docs {url}/api/docs, live feed "
-                          f"ws://{api_settings.api_host}:{api_settings.api_port}/ws/live)")
+            console.print(
+                f"  • dashboard and API: [bold]{url}/[/bold] (API docs {url}/api/docs, live feed "
+                f"ws://{api_settings.api_host}:{api_settings.api_port}/ws/live)"
+            )
         if env_file:
             env_file.parent.mkdir(parents=True, exist_ok=True)
             env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
@@ -130,15 +143,18 @@ def _run_embedded(data_dir: Path | None, duration: float | None, title: str, env
 def demo(data_dir: DataDir = None, duration: Duration = None) -> None:
     """Run the whole system on the embedded stack: no services, no keys."""
     data_dir = data_dir or Settings().data_dir
-    _run_embedded(data_dir, duration, "Game Stream Trends demo (embedded stack)", data_dir / "stack.env",
-                  with_stages=True)
+    _run_embedded(
+        data_dir, duration, "Game Stream Trends demo (embedded stack)", data_dir / "stack.env", with_stages=True
+    )
 
 
 @app.command()
 def stack(
     data_dir: DataDir = None,
     duration: Duration = None,
-    env_file: Annotated[Path | None, typer.Option(help="Write GST_* settings pointing at the stack to this file.")] = None,
+    env_file: Annotated[
+        Path | None, typer.Option(help="Write GST_* settings pointing at the stack to this file.")
+    ] = None,
 ) -> None:
     """Run only the embedded services (Kinesis, Redis, DuckDB, lake) for stages started by hand."""
     _run_embedded(data_dir, duration, "Embedded stack", env_file)
@@ -156,8 +172,10 @@ def init() -> None:
     for folder in (settings.lake_path, settings.checkpoint_path):
         if not folder.startswith("s3://"):
             Path(folder).mkdir(parents=True, exist_ok=True)
-    console.print(f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards), "
-                  f"lake {settings.lake_path}")
+    console.print(
+        f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards), "
+        f"lake {settings.lake_path}"
+    )
 
 
 @app.command()
@@ -173,7 +191,9 @@ def doctor() -> None:
     console.print(table)
     failed = [c.name for c in checks if c.status is Status.FAIL]
     if failed:
-        console.print(f"[red]Missing: {', '.join(failed)}.[/red] `gst demo` needs Java, Python, Node and the jars and packages `make install` fetches: it starts its own services.")
+        console.print(
+            f"[red]Missing: {', '.join(failed)}.[/red] `gst demo` needs Java, Python, Node and the jars and packages `make install` fetches: it starts its own services."
+        )
         raise typer.Exit(1)
     console.print("[green]Everything the configured system needs is there.[/green]")
 
@@ -199,7 +219,9 @@ def produce(
     source: Annotated[ProduceSource, typer.Option(help="Which platform to poll.")] = ProduceSource.synthetic,
     once: Annotated[bool, typer.Option(help="Poll the current slot once, flush and exit.")] = False,
     plan: Annotated[bool, typer.Option(help="Print each platform's budget plan and exit.")] = False,
-    history_days: Annotated[float, typer.Option(help="Synthetic only: emit this many past days at full speed, then exit.", min=0)] = 0,
+    history_days: Annotated[
+        float, typer.Option(help="Synthetic only: emit this many past days at full speed, then exit.", min=0)
+    ] = 0,
     history_interval: Annotated[float, typer.Option(help="Seconds between synthetic history polls.", min=1)] = 60,
 ) -> None:
     """Poll a platform (or the synthetic market) and push records into the stream."""
@@ -236,13 +258,17 @@ def produce(
     except KeyboardInterrupt:
         return
     h = loop.health
-    console.print(f"{h.source}: {h.polls} polls, {h.records_sent} records sent, {h.errors} errors, "
-                  f"last success {h.last_success}, budget used {loop.poller.budget_used()}")
+    console.print(
+        f"{h.source}: {h.polls} polls, {h.records_sent} records sent, {h.errors} errors, "
+        f"last success {h.last_success}, budget used {loop.poller.budget_used()}"
+    )
 
 
 @app.command()
 def stream(
-    trigger: Annotated[float | None, typer.Option(help="Seconds between micro-batches (default GST_STREAM_TRIGGER_SECONDS).", min=0.1)] = None,
+    trigger: Annotated[
+        float | None, typer.Option(help="Seconds between micro-batches (default GST_STREAM_TRIGGER_SECONDS).", min=0.1)
+    ] = None,
     available_now: Annotated[bool, typer.Option(help="Catch up with what the stream holds now, then exit.")] = False,
 ) -> None:
     """Run the streaming job: Kinesis -> bronze/silver Delta + live metrics in Redis."""
@@ -298,17 +324,30 @@ app.add_typer(lake_app, name="lake")
 
 @lake_app.command("maintain")
 def lake_maintain(
-    retention_hours: Annotated[float | None, typer.Option(help="Vacuum files older than this (default GST_LAKE_RETENTION_HOURS).", min=0)] = None,
+    retention_hours: Annotated[
+        float | None, typer.Option(help="Vacuum files older than this (default GST_LAKE_RETENTION_HOURS).", min=0)
+    ] = None,
 ) -> None:
     """Compact small files, vacuum past retention and report table sizes."""
     from batch_jobs.lake_maintenance import maintain
     from streaming_jobs.lake import Lake
 
     settings = load_settings()
-    reports = maintain(Lake(settings.lake_path), settings.lake_retention_hours if retention_hours is None else retention_hours)
-    table = Table("table", "files before", "files after", "rows", "MiB", "vacuumed files", title=f"lake {settings.lake_path}")
+    reports = maintain(
+        Lake(settings.lake_path), settings.lake_retention_hours if retention_hours is None else retention_hours
+    )
+    table = Table(
+        "table", "files before", "files after", "rows", "MiB", "vacuumed files", title=f"lake {settings.lake_path}"
+    )
     for r in reports:
-        table.add_row(r.table, str(r.files_before), str(r.files_after), str(r.rows), f"{r.bytes_after / 2**20:.1f}", str(r.vacuumed))
+        table.add_row(
+            r.table,
+            str(r.files_before),
+            str(r.files_after),
+            str(r.rows),
+            f"{r.bytes_after / 2**20:.1f}",
+            str(r.vacuumed),
+        )
     console.print(table)
     if not reports:
         console.print(f"no Delta tables under {settings.lake_path} yet")
@@ -338,7 +377,9 @@ def replay(
     end: Annotated[str, typer.Option("--to", help="...up to here (exclusive).")],
     speed: Annotated[float, typer.Option(help="Play back this many times faster than real time.", min=0.001)] = 60.0,
     as_fast_as_possible: Annotated[bool, typer.Option(help="Ignore the original timing.")] = False,
-    stream_name: Annotated[str | None, typer.Option("--stream", help="Target stream (default GST_STREAM_NAME).")] = None,
+    stream_name: Annotated[
+        str | None, typer.Option("--stream", help="Target stream (default GST_STREAM_NAME).")
+    ] = None,
 ) -> None:
     """Re-publish bronze records into a Kinesis stream in their original order and relative timing."""
     from batch_jobs.replay import replay as run_replay
@@ -374,11 +415,15 @@ def backfill(
         raise typer.Exit(2) from None
     finally:
         spark.stop()
-    console.print(f"backfill {report.run_id}: {report.records} records in {report.batches} ingest batches, "
-                  f"{report.invalid} invalid skipped")
+    console.print(
+        f"backfill {report.run_id}: {report.records} records in {report.batches} ingest batches, "
+        f"{report.invalid} invalid skipped"
+    )
     if report.gold is not None:
-        console.print(f"gold: Delta version {report.gold.from_version} -> {report.gold.to_version}, "
-                      f"{report.gold.rows} rows loaded, {report.gold.buckets} buckets rebuilt")
+        console.print(
+            f"gold: Delta version {report.gold.from_version} -> {report.gold.to_version}, "
+            f"{report.gold.rows} rows loaded, {report.gold.buckets} buckets rebuilt"
+        )
 
 
 @app.command()
@@ -388,8 +433,10 @@ def api() -> None:
     from realtime_api.server import server
 
     settings = load_settings()
-    console.print(f"API on http://{settings.api_host}:{settings.api_port}/ (docs at /api/docs), "
-                  f"warehouse {settings.warehouse_kind}, Redis {redact_url(settings.redis_url)}")
+    console.print(
+        f"API on http://{settings.api_host}:{settings.api_port}/ (docs at /api/docs), "
+        f"warehouse {settings.warehouse_kind}, Redis {redact_url(settings.redis_url)}"
+    )
     server(create_app(settings), settings).run()
 
 
@@ -399,8 +446,10 @@ app.add_typer(gold_app, name="gold")
 
 @gold_app.command("run")
 def gold_run(
-    every: Annotated[float | None, typer.Option(help="Repeat every this many seconds until stopped (a failed "
-                                                     "load is logged and retried).", min=1)] = None,
+    every: Annotated[
+        float | None,
+        typer.Option(help="Repeat every this many seconds until stopped (a failed load is logged and retried).", min=1),
+    ] = None,
 ) -> None:
     """Load what silver gained since the last load and rebuild only the affected buckets."""
     from batch_jobs.gold import run_gold
@@ -421,8 +470,10 @@ def gold_run(
             if report.to_version is None:
                 console.print(f"no silver.game_poll_totals under {settings.lake_path} yet")
             else:
-                console.print(f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows "
-                              f"loaded, {report.buckets} buckets rebuilt in {settings.warehouse_kind}")
+                console.print(
+                    f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows "
+                    f"loaded, {report.buckets} buckets rebuilt in {settings.warehouse_kind}"
+                )
         if every is None:
             return
         try:

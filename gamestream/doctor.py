@@ -34,7 +34,9 @@ class Check:
 def check_java() -> Check:
     java = shutil.which("java")
     if not java:
-        return Check("java", Status.FAIL, "Java is not installed; Spark needs Java 17 (apt-get install openjdk-17-jre-headless).")
+        return Check(
+            "java", Status.FAIL, "Java is not installed; Spark needs Java 17 (apt-get install openjdk-17-jre-headless)."
+        )
     out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30).stderr
     match = re.search(r'version "(\d+)', out)
     major = int(match.group(1)) if match else 0
@@ -59,17 +61,28 @@ INSTALL = "`make install` installs it as root (scripts/system-packages.sh)"
 
 def check_system_packages() -> list[Check]:
     wanted = [
-        ("redis-server", shutil.which("redis-server") is not None,
-         "the embedded stack's Redis (without it the demo falls back to fakeredis)", "redis-server"),
-        ("postgresql", any(Path("/usr/lib/postgresql").glob("*/bin/initdb")),
-         "the tests' throwaway PostgreSQL warehouse", "postgresql"),
+        (
+            "redis-server",
+            shutil.which("redis-server") is not None,
+            "the embedded stack's Redis (without it the demo falls back to fakeredis)",
+            "redis-server",
+        ),
+        (
+            "postgresql",
+            any(Path("/usr/lib/postgresql").glob("*/bin/initdb")),
+            "the tests' throwaway PostgreSQL warehouse",
+            "postgresql",
+        ),
         ("chromium", Path("/usr/bin/chromium").is_file(), "the dashboard's browser tests", "chromium"),
         ("maven", shutil.which("mvn") is not None, "fetching Spark's jars from Maven Central", "maven"),
         ("npm", shutil.which("npm") is not None, "building the dashboard", "nodejs npm"),
     ]
-    return [Check(name, Status.OK, f"installed ({purpose})") if found else
-            Check(name, Status.WARN, f"not installed; needed for {purpose}: apt-get install {package}, or {INSTALL}")
-            for name, found, purpose, package in wanted]
+    return [
+        Check(name, Status.OK, f"installed ({purpose})")
+        if found
+        else Check(name, Status.WARN, f"not installed; needed for {purpose}: apt-get install {package}, or {INSTALL}")
+        for name, found, purpose, package in wanted
+    ]
 
 
 def check_kinesalite() -> Check:
@@ -77,30 +90,50 @@ def check_kinesalite() -> Check:
 
     if shutil.which("node") and (KINESALITE / "node_modules" / "kinesalite").is_dir():
         return Check("kinesalite", Status.OK, f"installed in {KINESALITE}")
-    return Check("kinesalite", Status.WARN, f"not installed in {KINESALITE}: the embedded stack (gst demo, gst stack) "
-                                            "needs it as its Kinesis; `make install` installs it (Node with npm needed)")
+    return Check(
+        "kinesalite",
+        Status.WARN,
+        f"not installed in {KINESALITE}: the embedded stack (gst demo, gst stack) "
+        "needs it as its Kinesis; `make install` installs it (Node with npm needed)",
+    )
 
 
 def check_api_port(settings: Settings) -> Check:
     if port_is_free(settings.api_port, settings.api_host):
         return Check("api port", Status.OK, f"{settings.api_host}:{settings.api_port} is free")
-    return Check("api port", Status.FAIL,
-                 f"{settings.api_host}:{settings.api_port} is taken by another process; set GST_API_PORT to a free port.")
+    return Check(
+        "api port",
+        Status.FAIL,
+        f"{settings.api_host}:{settings.api_port} is taken by another process; set GST_API_PORT to a free port.",
+    )
 
 
 def check_kinesis(settings: Settings) -> Check:
     where = settings.aws_endpoint_url or f"AWS {settings.aws_region}"
     try:
-        summary = aws_client(settings, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"}).describe_stream_summary(
-            StreamName=settings.stream_name)["StreamDescriptionSummary"]
+        summary = aws_client(
+            settings, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"}
+        ).describe_stream_summary(StreamName=settings.stream_name)["StreamDescriptionSummary"]
     except Exception as exc:  # every failure is reported, in words
         reason = type(exc).__name__
         if reason == "ResourceNotFoundException":
-            return Check("kinesis", Status.FAIL, f"{where} answers but stream '{settings.stream_name}' does not exist; run `gst init`.")
+            return Check(
+                "kinesis",
+                Status.FAIL,
+                f"{where} answers but stream '{settings.stream_name}' does not exist; run `gst init`.",
+            )
         if reason in ("NoCredentialsError", "PartialCredentialsError"):
-            return Check("kinesis", Status.FAIL, f"no AWS credentials for {where}; set GST_AWS_ACCESS_KEY_ID/GST_AWS_SECRET_ACCESS_KEY or an AWS profile, or GST_AWS_ENDPOINT_URL for a local emulator.")
+            return Check(
+                "kinesis",
+                Status.FAIL,
+                f"no AWS credentials for {where}; set GST_AWS_ACCESS_KEY_ID/GST_AWS_SECRET_ACCESS_KEY or an AWS profile, or GST_AWS_ENDPOINT_URL for a local emulator.",
+            )
         return Check("kinesis", Status.FAIL, f"cannot reach Kinesis at {where}: {reason}: {str(exc)[:160]}")
-    return Check("kinesis", Status.OK, f"stream '{settings.stream_name}' {summary['StreamStatus']} with {summary['OpenShardCount']} open shards at {where}")
+    return Check(
+        "kinesis",
+        Status.OK,
+        f"stream '{settings.stream_name}' {summary['StreamStatus']} with {summary['OpenShardCount']} open shards at {where}",
+    )
 
 
 def check_redis(settings: Settings) -> Check:
@@ -122,7 +155,11 @@ def check_warehouse(settings: Settings) -> Check:
             path = Path(url.removeprefix("duckdb:///"))
             folder = path.parent if path.parent.exists() else None
             if folder is None:
-                return Check("warehouse", Status.WARN, f"DuckDB file {path} does not exist yet; its folder will be created on first load.")
+                return Check(
+                    "warehouse",
+                    Status.WARN,
+                    f"DuckDB file {path} does not exist yet; its folder will be created on first load.",
+                )
             import duckdb
 
             duckdb.connect(str(path)).close()
@@ -135,11 +172,17 @@ def check_warehouse(settings: Settings) -> Check:
 
             parts = urlsplit(url)
             redshift_connector.connect(
-                host=parts.hostname, port=parts.port or 5439, database=parts.path.lstrip("/") or "dev",
-                user=parts.username, password=parts.password, timeout=5,
+                host=parts.hostname,
+                port=parts.port or 5439,
+                database=parts.path.lstrip("/") or "dev",
+                user=parts.username,
+                password=parts.password,
+                timeout=5,
             ).close()
     except Exception as exc:  # every failure is reported, in words
-        return Check("warehouse", Status.FAIL, f"cannot open the warehouse {shown}: {type(exc).__name__}: {str(exc)[:160]}")
+        return Check(
+            "warehouse", Status.FAIL, f"cannot open the warehouse {shown}: {type(exc).__name__}: {str(exc)[:160]}"
+        )
     return Check("warehouse", Status.OK, f"{settings.warehouse_kind} warehouse opens at {shown}")
 
 
@@ -161,8 +204,10 @@ def _writable(path: Path) -> bool:
 def check_credentials(settings: Settings) -> list[Check]:
     wanted = {
         "steam": (["steam_api_key"], "Steam player counts need no key; set GST_STEAM_API_KEY for keyed calls."),
-        "twitch": (["twitch_client_id", "twitch_client_secret"],
-                   "the Twitch poller needs GST_TWITCH_CLIENT_ID and GST_TWITCH_CLIENT_SECRET."),
+        "twitch": (
+            ["twitch_client_id", "twitch_client_secret"],
+            "the Twitch poller needs GST_TWITCH_CLIENT_ID and GST_TWITCH_CLIENT_SECRET.",
+        ),
         "youtube": (["youtube_api_key"], "the YouTube poller needs GST_YOUTUBE_API_KEY."),
     }
     checks = []
@@ -170,7 +215,9 @@ def check_credentials(settings: Settings) -> list[Check]:
         if all(getattr(settings, n) is not None for n in names):
             checks.append(Check(f"{platform} credentials", Status.OK, "set"))
         else:
-            checks.append(Check(f"{platform} credentials", Status.WARN, f"not set: {missing} The synthetic source needs none."))
+            checks.append(
+                Check(f"{platform} credentials", Status.WARN, f"not set: {missing} The synthetic source needs none.")
+            )
     return checks
 
 

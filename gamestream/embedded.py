@@ -100,8 +100,21 @@ def _wait_for_redis(url: str, timeout: float = 10.0) -> None:
 def redis_server(port: int, workdir: Path) -> Iterator[int]:
     workdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no", "--dir", str(workdir), "--logfile", str(workdir / "redis.log")],
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+            "--logfile",
+            str(workdir / "redis.log"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
@@ -161,14 +174,20 @@ def kinesalite_server(port: int, store: Path) -> Iterator[int]:
     """kinesalite on 127.0.0.1:`port` with its LevelDB store in `store`; yields its pid."""
     node = shutil.which("node")
     if not node or not (KINESALITE / "node_modules" / "kinesalite").is_dir():
-        raise KinesaliteMissing(f"the embedded Kinesis needs Node.js and kinesalite's packages in {KINESALITE}: "
-                                "run `make install` (npm ci there)")
+        raise KinesaliteMissing(
+            f"the embedded Kinesis needs Node.js and kinesalite's packages in {KINESALITE}: "
+            "run `make install` (npm ci there)"
+        )
     store.mkdir(parents=True, exist_ok=True)
     log = store.parent / "kinesalite.log"
     with log.open("ab") as out:
-        proc = subprocess.Popen([node, str(KINESALITE / "server.js"), str(port), str(store)], stdout=out,
-                                stderr=subprocess.STDOUT, cwd=KINESALITE,
-                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        proc = subprocess.Popen(
+            [node, str(KINESALITE / "server.js"), str(port), str(store)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=KINESALITE,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
     try:
         _wait_for_port(port, proc, "kinesalite", log)
         yield proc.pid
@@ -247,14 +266,20 @@ def embedded_stack(
                 f"Kinesis API (kinesalite) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
                 f"({settings.stream_shards} shards), records stored in {data_dir / 'kinesis'}",
                 f"Redis ({redis_backend}) at {redact_url(settings.redis_url)}",
-                f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}" if settings.warehouse_kind == "duckdb"
+                f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}"
+                if settings.warehouse_kind == "duckdb"
                 else f"{settings.warehouse_kind} warehouse at {redact_url(settings.warehouse)}",
                 f"Delta lake at {settings.lake_path}",
                 f"Spark checkpoints at {settings.checkpoint_path}",
             ],
         )
-        log.info("embedded_stack_started", aws_port=aws_port, redis_port=redis_port, redis=redis_backend,
-                 data_dir=str(data_dir))
+        log.info(
+            "embedded_stack_started",
+            aws_port=aws_port,
+            redis_port=redis_port,
+            redis=redis_backend,
+            data_dir=str(data_dir),
+        )
         try:
             yield running
         finally:

@@ -8,12 +8,11 @@ use :meth:`Settings.describe` to print settings safely.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 WAREHOUSE_SCHEMES = ("duckdb", "postgresql", "redshift")
 
@@ -39,13 +38,21 @@ class Settings(BaseSettings):
     s3_bucket: str = "gst-lake"
 
     # Storage
-    lake_root: str | None = Field(None, description="Delta lake root: a folder or s3://bucket/prefix. Default: DATA_DIR/lake.")
+    lake_root: str | None = Field(
+        None, description="Delta lake root: a folder or s3://bucket/prefix. Default: DATA_DIR/lake."
+    )
     checkpoint_root: str | None = Field(None, description="Spark checkpoints. Default: DATA_DIR/checkpoints.")
     redis_url: str = "redis://127.0.0.1:6379/0"
-    warehouse_url: str | None = Field(None, description="duckdb:///path, postgresql://..., redshift://... Default: DuckDB file in DATA_DIR.")
+    warehouse_url: str | None = Field(
+        None, description="duckdb:///path, postgresql://..., redshift://... Default: DuckDB file in DATA_DIR."
+    )
     spark_jars_dir: Path | None = Field(
-        None, description="Jars the local SparkSession loads (Delta Lake, Kafka source). Default: .jars/spark in the project, filled by `make`.")
-    redshift_iam_role: str | None = Field(None, description="IAM role ARN Redshift COPY assumes to read the lake's files on S3.")
+        None,
+        description="Jars the local SparkSession loads (Delta Lake, Kafka source). Default: .jars/spark in the project, filled by `make`.",
+    )
+    redshift_iam_role: str | None = Field(
+        None, description="IAM role ARN Redshift COPY assumes to read the lake's files on S3."
+    )
 
     # API
     api_host: str = "127.0.0.1"
@@ -55,8 +62,12 @@ class Settings(BaseSettings):
         description="Origins allowed by CORS and on WebSocket connect (comma-separated).",
     )
     api_ws_max_clients: int = Field(2000, ge=1, description="WebSocket connections one API process accepts.")
-    api_ws_queue_size: int = Field(1000, ge=1, description="Changes buffered per WebSocket client before it is dropped as too slow.")
-    api_ws_heartbeat_seconds: float = Field(15.0, gt=0, description="Idle time after which a WebSocket client gets a heartbeat.")
+    api_ws_queue_size: int = Field(
+        1000, ge=1, description="Changes buffered per WebSocket client before it is dropped as too slow."
+    )
+    api_ws_heartbeat_seconds: float = Field(
+        15.0, gt=0, description="Idle time after which a WebSocket client gets a heartbeat."
+    )
     api_query_timeout_seconds: float = Field(10.0, gt=0, description="Longest a REST query may run in the warehouse.")
 
     # Poll intervals (seconds); the budget planner may only lengthen them.
@@ -75,7 +86,9 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(10.0, gt=0)
 
     # What to poll
-    steam_app_ids: Annotated[list[int], NoDecode] = Field(default_factory=list, description="Always-tracked Steam apps.")
+    steam_app_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Always-tracked Steam apps."
+    )
     steam_top_apps: int = Field(100, ge=0, le=100, description="Apps taken from Steam's most-played chart.")
     steam_concurrency: int = Field(8, ge=1, le=64)
     twitch_head_pages: int = Field(50, ge=1, le=700, description="Pages of 100 streams read every head poll.")
@@ -89,13 +102,18 @@ class Settings(BaseSettings):
     stream_trigger_seconds: float = Field(1.0, gt=0)
     stream_max_records_per_batch: int = Field(100_000, ge=1)
     stream_starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = "TRIM_HORIZON"
-    poll_grace_seconds: float = Field(60.0, ge=0, description="How long an incomplete poll waits before closing as partial.")
+    poll_grace_seconds: float = Field(
+        60.0, ge=0, description="How long an incomplete poll waits before closing as partial."
+    )
     gold_load_seconds: float = Field(60.0, gt=0, description="How often `gst demo` loads gold.")
-    lake_maintain_seconds: float = Field(600.0, ge=0, description="How often the streaming job compacts and vacuums the lake (0: never).")
+    lake_maintain_seconds: float = Field(
+        600.0, ge=0, description="How often the streaming job compacts and vacuums the lake (0: never)."
+    )
     lake_retention_hours: float = Field(168.0, ge=0, description="Vacuum removes unreferenced files older than this.")
     metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus metrics port of the streaming job.")
     test_fault_point: Literal["after_bronze", "after_silver", "after_redis", "before_spark_commit"] | None = Field(
-        None, description="Tests only: kill -9 the streaming job at this point of batch test_fault_batch.")
+        None, description="Tests only: kill -9 the streaming job at this point of batch test_fault_batch."
+    )
     test_fault_batch: int | None = None
 
     # Platform credentials
@@ -204,9 +222,7 @@ class Settings(BaseSettings):
         return out
 
 
-SECRET_FIELDS = frozenset(
-    name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation)
-)
+SECRET_FIELDS = frozenset(name for name, field in Settings.model_fields.items() if "SecretStr" in str(field.annotation))
 
 
 def redact_url(url: str) -> str:

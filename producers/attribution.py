@@ -22,7 +22,9 @@ class GameMatcher:
                 self.by_key.setdefault(key, name)
         # longest first, so "dark souls iii" wins over "dark souls"
         keys = sorted(self.by_key, key=len, reverse=True)
-        self._pattern = re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, keys)) + r")(?![a-z0-9])") if keys else None
+        self._pattern = (
+            re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, keys)) + r")(?![a-z0-9])") if keys else None
+        )
 
     @classmethod
     def from_catalog(cls, extra: Iterable[str] = ()) -> GameMatcher:

@@ -135,8 +135,12 @@ class SteamPlan:
 
     @property
     def calls_per_day_planned(self) -> float:
-        return (self.top_apps * DAY / self.top_interval_s + (self.tail_apps * DAY / self.tail_interval_s)
-                + self.review_apps + 24)
+        return (
+            self.top_apps * DAY / self.top_interval_s
+            + (self.tail_apps * DAY / self.tail_interval_s)
+            + self.review_apps
+            + 24
+        )
 
     def describe(self) -> str:
         return (
@@ -160,7 +164,9 @@ def plan_steam(settings: Settings, tail_apps: int = 300) -> SteamPlan:
         top_calls = top * DAY / top_interval
     tail_interval = top_interval
     if tail_apps:
-        tail_interval = max(top_interval, math.ceil(tail_apps * DAY / (spendable - top_calls) / top_interval) * top_interval)
+        tail_interval = max(
+            top_interval, math.ceil(tail_apps * DAY / (spendable - top_calls) / top_interval) * top_interval
+        )
     return SteamPlan(ceiling, top, top_interval, tail_apps, tail_interval, reviews)
 
 
@@ -190,8 +196,9 @@ def plan_youtube(settings: Settings) -> YouTubePlan:
     ceiling = int(YOUTUBE_UNITS_PER_DAY * SAFETY)
     search_pages = math.ceil(settings.youtube_max_videos / 50)
     discovery_share = ceiling * 0.6
-    discovery = max(settings.youtube_discovery_seconds,
-                    math.ceil(search_pages * YOUTUBE_SEARCH_COST * DAY / discovery_share))
+    discovery = max(
+        settings.youtube_discovery_seconds, math.ceil(search_pages * YOUTUBE_SEARCH_COST * DAY / discovery_share)
+    )
     refresh_budget = ceiling - search_pages * YOUTUBE_SEARCH_COST * DAY / discovery
     batches = math.ceil(settings.youtube_max_videos / 50)
     refresh = max(settings.youtube_poll_seconds, math.ceil(batches * DAY / refresh_budget))

@@ -10,11 +10,27 @@ from importlib import resources
 
 from gamestream.names import normalize_game_name, unescape
 
-NON_GAME_CATEGORIES = frozenset({
-    "Just Chatting", "Music", "Art", "Talk Shows & Podcasts", "ASMR", "Sports", "Special Events",
-    "Games + Demos", "Retro", "Science & Technology", "Food & Drink", "Travel & Outdoors",
-    "Makers & Crafting", "Fitness & Health", "Stocks And Bonds", "Slots", "Virtual Casino",
-})
+NON_GAME_CATEGORIES = frozenset(
+    {
+        "Just Chatting",
+        "Music",
+        "Art",
+        "Talk Shows & Podcasts",
+        "ASMR",
+        "Sports",
+        "Special Events",
+        "Games + Demos",
+        "Retro",
+        "Science & Technology",
+        "Food & Drink",
+        "Travel & Outdoors",
+        "Makers & Crafting",
+        "Fitness & Health",
+        "Stocks And Bonds",
+        "Slots",
+        "Virtual Casino",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +66,16 @@ def categories() -> tuple[Category, ...]:
     out = []
     for row in _rows("twitch_categories_2021_02.csv"):
         name = unescape(row["category"])
-        out.append(Category(
-            rank=int(row["rank"]), name=name, avg_viewers=int(row["avg_viewers"]),
-            peak_viewers=int(row["peak_viewers"]), avg_channels=int(row["avg_channels"]),
-            peak_channels=int(row["peak_channels"]), steam_app_id=match_steam_app(name),
-            is_game=name not in NON_GAME_CATEGORIES,
-        ))
+        out.append(
+            Category(
+                rank=int(row["rank"]),
+                name=name,
+                avg_viewers=int(row["avg_viewers"]),
+                peak_viewers=int(row["peak_viewers"]),
+                avg_channels=int(row["avg_channels"]),
+                peak_channels=int(row["peak_channels"]),
+                steam_app_id=match_steam_app(name),
+                is_game=name not in NON_GAME_CATEGORIES,
+            )
+        )
     return tuple(out)

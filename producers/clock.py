@@ -50,4 +50,3 @@ def slot_floor(moment: datetime, interval: float) -> datetime:
     """Start of the grid slot holding `moment`; the grid is aligned to the Unix epoch."""
     epoch = moment.timestamp()
     return datetime.fromtimestamp(epoch - (epoch % interval), UTC)
-

@@ -53,8 +53,9 @@ class JsonApi:
         self.base_url = base_url.rstrip("/")
         self.clock, self.limiter, self.auth_headers = clock, limiter, auth_headers
         self.attempts, self.backoff_max = attempts, backoff_max
-        self.client = httpx.Client(timeout=timeout, headers={"Accept": "application/json",
-                                                              "User-Agent": "game-stream-trends/0.1"})
+        self.client = httpx.Client(
+            timeout=timeout, headers={"Accept": "application/json", "User-Agent": "game-stream-trends/0.1"}
+        )
         self.requests = 0
 
     def close(self) -> None:

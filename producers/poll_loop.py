@@ -62,10 +62,20 @@ class PollRecorder:
 
     def manifest(self, finished_at: datetime) -> PollManifest:
         return PollManifest.create(
-            source=self.source, observed_at=finished_at, poll_id=self.poll_id, platform=self.platform,
-            record_kind=self.record_kind, record_count=self.count, scheduled_at=self.scheduled_at,
-            started_at=self.started_at, finished_at=finished_at, interval_seconds=self.interval,
-            pages=self.pages, pages_failed=self.pages_failed, coverage=self.coverage, errors=self.errors,
+            source=self.source,
+            observed_at=finished_at,
+            poll_id=self.poll_id,
+            platform=self.platform,
+            record_kind=self.record_kind,
+            record_count=self.count,
+            scheduled_at=self.scheduled_at,
+            started_at=self.started_at,
+            finished_at=finished_at,
+            interval_seconds=self.interval,
+            pages=self.pages,
+            pages_failed=self.pages_failed,
+            coverage=self.coverage,
+            errors=self.errors,
             overran=finished_at > self.scheduled_at + timedelta(seconds=self.interval),
         )
 
@@ -74,8 +84,15 @@ class PollSession:
     """The polls opened for one grid slot; the loop closes them all with manifests. A long poll
     checks `stopping` between pages and ends early (with lower coverage) when the producer stops."""
 
-    def __init__(self, sink: Sink, clock: Clock, source: Source, slot: datetime, interval: float,
-                 stop: threading.Event | None = None):
+    def __init__(
+        self,
+        sink: Sink,
+        clock: Clock,
+        source: Source,
+        slot: datetime,
+        interval: float,
+        stop: threading.Event | None = None,
+    ):
         self.sink, self.clock, self.source, self.slot, self.interval = sink, clock, source, slot, interval
         self.stop = stop or threading.Event()
         self.recorders: list[PollRecorder] = []
@@ -84,12 +101,24 @@ class PollSession:
     def stopping(self) -> bool:
         return self.stop.is_set()
 
-    def open(self, platform: str, record_kind: str, poll_kind: str, planned_pages: int | None = None,
-             interval: float | None = None) -> PollRecorder:
+    def open(
+        self,
+        platform: str,
+        record_kind: str,
+        poll_kind: str,
+        planned_pages: int | None = None,
+        interval: float | None = None,
+    ) -> PollRecorder:
         recorder = PollRecorder(
-            sink=self.sink, source=self.source, platform=platform, record_kind=record_kind,
-            poll_id=poll_id_for(self.source, poll_kind, self.slot), scheduled_at=self.slot,
-            started_at=self.clock.now(), interval=interval or self.interval, planned_pages=planned_pages,
+            sink=self.sink,
+            source=self.source,
+            platform=platform,
+            record_kind=record_kind,
+            poll_id=poll_id_for(self.source, poll_kind, self.slot),
+            scheduled_at=self.slot,
+            started_at=self.clock.now(),
+            interval=interval or self.interval,
+            planned_pages=planned_pages,
         )
         self.recorders.append(recorder)
         return recorder
@@ -155,10 +184,16 @@ class PollLoop:
         if manifests and all(m.coverage > 0 for m in manifests):
             h.last_success = finished
         log.info(
-            "health", source=h.source, last_success=h.last_success.isoformat() if h.last_success else None,
-            records_sent=h.records_sent, delivered=self.sink.stats.delivered, errors=h.errors, polls=h.polls,
+            "health",
+            source=h.source,
+            last_success=h.last_success.isoformat() if h.last_success else None,
+            records_sent=h.records_sent,
+            delivered=self.sink.stats.delivered,
+            errors=h.errors,
+            polls=h.polls,
             overruns=h.overruns,
-            budget_used=self.poller.budget_used(), coverage=[m.coverage for m in manifests],
+            budget_used=self.poller.budget_used(),
+            coverage=[m.coverage for m in manifests],
         )
 
     def run(self, max_polls: int | None = None) -> None:

@@ -48,8 +48,13 @@ def build_poller(source: Source, settings: Settings, clock: Clock) -> Poller:
     return SteamPoller(settings, clock, twitch_top_games=top_games)
 
 
-def run_producer(settings: Settings, source: Source, once: bool = False, stop: threading.Event | None = None,
-                 sink: Sink | None = None) -> PollLoop:
+def run_producer(
+    settings: Settings,
+    source: Source,
+    once: bool = False,
+    stop: threading.Event | None = None,
+    sink: Sink | None = None,
+) -> PollLoop:
     """Poll until `stop` is set (or one slot with `once`); the sink is flushed whatever happens."""
     stop = stop or threading.Event()
     clock = SystemClock(stop)
@@ -64,13 +69,19 @@ def run_producer(settings: Settings, source: Source, once: bool = False, stop: t
     finally:
         sink.close()
         poller.close()
-        log.info("producer_stopped", source=str(source), records_sent=loop.health.records_sent,
-                 delivered=sink.stats.delivered, retried_entries=sink.stats.retried_entries)
+        log.info(
+            "producer_stopped",
+            source=str(source),
+            records_sent=loop.health.records_sent,
+            delivered=sink.stats.delivered,
+            retried_entries=sink.stats.retried_entries,
+        )
     return loop
 
 
-def emit_synthetic_history(settings: Settings, sink: Sink, start: datetime, end: datetime,
-                           interval: float = 60.0, show_progress: bool = True) -> int:
+def emit_synthetic_history(
+    settings: Settings, sink: Sink, start: datetime, end: datetime, interval: float = 60.0, show_progress: bool = True
+) -> int:
     """The synthetic market's polls from `start` to `end`, as fast as the sink takes them."""
     from producers.synthetic import SyntheticPoller
 
@@ -79,8 +90,13 @@ def emit_synthetic_history(settings: Settings, sink: Sink, start: datetime, end:
     slots = int((end - first).total_seconds() // interval)
     clock = ManualClock(first)
     loop = PollLoop(poller, sink, clock)
-    columns = (TextColumn("synthetic history"), BarColumn(), MofNCompleteColumn(), TextColumn("polls"),
-               TimeRemainingColumn())
+    columns = (
+        TextColumn("synthetic history"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("polls"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, disable=not show_progress) as progress:
         task = progress.add_task("history", total=slots)
         for k in range(slots):

@@ -30,8 +30,13 @@ CHART_REFRESH = timedelta(hours=1)
 class SteamPoller(Poller):
     source = Source.STEAM
 
-    def __init__(self, settings: Settings, clock: Clock, plan: SteamPlan | None = None,
-                 twitch_top_games: Callable[[], list[str]] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        plan: SteamPlan | None = None,
+        twitch_top_games: Callable[[], list[str]] | None = None,
+    ):
         self.settings, self.clock = settings, clock
         self.plan = plan or plan_steam(settings)
         self.interval = self.plan.top_interval_s
@@ -87,12 +92,20 @@ class SteamPoller(Poller):
                 recorder.page_failed(f"app {app_id}: {error}")
                 continue
             recorder.page_ok()
-            self._emit(recorder, PlayerCount, observed=observed, app_id=app_id, app_name=self.names.get(app_id),
-                       player_count=count)
+            self._emit(
+                recorder,
+                PlayerCount,
+                observed=observed,
+                app_id=app_id,
+                app_name=self.names.get(app_id),
+                player_count=count,
+            )
         today = session.slot.date()
         if self._reviews_day != today:
             self._reviews_day = today
-            self._poll_reviews(session, list(dict.fromkeys([*self._chart, *self.settings.steam_app_ids, *self._matched])))
+            self._poll_reviews(
+                session, list(dict.fromkeys([*self._chart, *self.settings.steam_app_ids, *self._matched]))
+            )
 
     def _players(self, app_id: int) -> tuple[int | None, str | None, datetime]:
         try:
@@ -110,8 +123,11 @@ class SteamPoller(Poller):
         recorder = session.open("steam", "review_summary", "steam_reviews", planned_pages=len(apps), interval=DAY)
         for app_id in apps:
             try:
-                body = self._call(self.store, f"/appreviews/{app_id}",
-                                  {"json": 1, "language": "all", "num_per_page": 0, "purchase_type": "all"})
+                body = self._call(
+                    self.store,
+                    f"/appreviews/{app_id}",
+                    {"json": 1, "language": "all", "num_per_page": 0, "purchase_type": "all"},
+                )
                 summary = body["query_summary"]
                 if body.get("success") != 1:
                     raise ValueError(f"success={body.get('success')}")
@@ -119,10 +135,17 @@ class SteamPoller(Poller):
                 recorder.page_failed(f"reviews {app_id}: {getattr(exc, 'reason', exc)}")
                 continue
             recorder.page_ok()
-            self._emit(recorder, ReviewSummary, observed=self.clock.now(), app_id=app_id,
-                       review_score=summary.get("review_score", 0), review_score_desc=summary.get("review_score_desc", ""),
-                       total_positive=summary.get("total_positive"), total_negative=summary.get("total_negative"),
-                       total_reviews=summary.get("total_reviews"))
+            self._emit(
+                recorder,
+                ReviewSummary,
+                observed=self.clock.now(),
+                app_id=app_id,
+                review_score=summary.get("review_score", 0),
+                review_score_desc=summary.get("review_score_desc", ""),
+                total_positive=summary.get("total_positive"),
+                total_negative=summary.get("total_negative"),
+                total_reviews=summary.get("total_reviews"),
+            )
 
     def _emit(self, recorder: PollRecorder, kind: type, observed: datetime, **fields: Any) -> None:
         try:

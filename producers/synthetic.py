@@ -33,8 +33,13 @@ from gamestream.settings import Settings
 from producers.catalog import Category, categories
 from producers.poll_loop import Poller, PollSession
 
-REGIONS = (("americas", -5, "en"), ("south_america", -3, "pt"), ("europe", 1, "de"), ("cis", 3, "ru"),
-           ("east_asia", 9, "ko"))
+REGIONS = (
+    ("americas", -5, "en"),
+    ("south_america", -3, "pt"),
+    ("europe", 1, "de"),
+    ("cis", 3, "ru"),
+    ("east_asia", 9, "ko"),
+)
 DAILY_AMPLITUDE = 0.35
 PEAK_LOCAL_HOUR = 20
 SPIKE_DAILY_PROBABILITY = 0.03
@@ -75,19 +80,27 @@ class SyntheticMarket:
             r = np.random.default_rng([self.seed, 1, i])
             weights = r.dirichlet(np.array([4.0, 1.5, 3.0, 1.5, 2.0]))
             max_channels = max(2, math.ceil(cat.peak_channels * self.scale * 1.2))
-            popularity = (r.pareto(PARETO_ALPHA, size=max_channels) + 1.0)
-            models.append(CategoryModel(
-                index=i, category=cat, game_id=str(10_000 + i * 37 + 1), region_weights=weights,
-                steam_ratio=float(np.exp(r.normal(math.log(6.0), 0.8))),
-                youtube_share=float(r.uniform(0.03, 0.15)), popularity=popularity,
-                launch_offset_days=float(r.uniform(5, 25)) if i in launchers else None,
-            ))
+            popularity = r.pareto(PARETO_ALPHA, size=max_channels) + 1.0
+            models.append(
+                CategoryModel(
+                    index=i,
+                    category=cat,
+                    game_id=str(10_000 + i * 37 + 1),
+                    region_weights=weights,
+                    steam_ratio=float(np.exp(r.normal(math.log(6.0), 0.8))),
+                    youtube_share=float(r.uniform(0.03, 0.15)),
+                    popularity=popularity,
+                    launch_offset_days=float(r.uniform(5, 25)) if i in launchers else None,
+                )
+            )
         return models
 
     def _cycle(self, model: CategoryModel, when: datetime) -> float:
         hour = when.hour + when.minute / 60 + when.second / 3600
-        factors = [1 + DAILY_AMPLITUDE * math.cos(2 * math.pi * ((hour + offset) % 24 - PEAK_LOCAL_HOUR) / 24)
-                   for _, offset, _ in REGIONS]
+        factors = [
+            1 + DAILY_AMPLITUDE * math.cos(2 * math.pi * ((hour + offset) % 24 - PEAK_LOCAL_HOUR) / 24)
+            for _, offset, _ in REGIONS
+        ]
         return float(np.dot(model.region_weights, factors))
 
     def _events(self, model: CategoryModel, when: datetime) -> float:
@@ -149,22 +162,40 @@ class SyntheticPoller(Poller):
                 total += viewers
                 channel_id = str(_stable_int(self.market.seed, "channel", model.index, channel) % 10**9)
                 language = REGIONS[_stable_int(channel_id) % len(REGIONS)][2]
-                twitch.emit(StreamSnapshot.create(
-                    source=self.source, observed_at=observed, poll_id=twitch.poll_id, platform="twitch",
-                    stream_id=str(_stable_int(self.market.seed, "stream", channel_id, day) % 10**11),
-                    channel_id=channel_id, channel_name=f"{model.category.name[:12].lower().replace(' ', '_')}_{channel}",
-                    game_id=model.game_id, game_name=model.category.name, viewer_count=viewers,
-                    started_at=datetime.fromtimestamp(day * DAY_SECONDS, UTC), language=language,
-                    is_mature=(_stable_int(channel_id, "mature") % 5 == 0), title=f"{model.category.name} with chat",
-                ))
+                twitch.emit(
+                    StreamSnapshot.create(
+                        source=self.source,
+                        observed_at=observed,
+                        poll_id=twitch.poll_id,
+                        platform="twitch",
+                        stream_id=str(_stable_int(self.market.seed, "stream", channel_id, day) % 10**11),
+                        channel_id=channel_id,
+                        channel_name=f"{model.category.name[:12].lower().replace(' ', '_')}_{channel}",
+                        game_id=model.game_id,
+                        game_name=model.category.name,
+                        viewer_count=viewers,
+                        started_at=datetime.fromtimestamp(day * DAY_SECONDS, UTC),
+                        language=language,
+                        is_mature=(_stable_int(channel_id, "mature") % 5 == 0),
+                        title=f"{model.category.name} with chat",
+                    )
+                )
             totals.append((total, model))
         twitch.page_ok()
 
         top = session.open("twitch", "category_snapshot", "twitch_top_games", planned_pages=1)
         ranked = sorted(totals, key=lambda t: (-t[0], t[1].index))[:100]
         for rank, (_, model) in enumerate(ranked, start=1):
-            top.emit(CategorySnapshot.create(source=self.source, observed_at=observed, poll_id=top.poll_id,
-                                             game_id=model.game_id, game_name=model.category.name, rank=rank))
+            top.emit(
+                CategorySnapshot.create(
+                    source=self.source,
+                    observed_at=observed,
+                    poll_id=top.poll_id,
+                    game_id=model.game_id,
+                    game_name=model.category.name,
+                    rank=rank,
+                )
+            )
         top.page_ok()
 
         steam = session.open("steam", "player_count", "steam_players", planned_pages=1)
@@ -175,9 +206,16 @@ class SyntheticPoller(Poller):
                 continue
             emitted.add(model.category.steam_app_id)
             players = self.market.viewers(model, slot - STEAM_LAG) * model.steam_ratio * float(noise.lognormal(0, 0.02))
-            steam.emit(PlayerCount.create(source=self.source, observed_at=observed, poll_id=steam.poll_id,
-                                          app_id=model.category.steam_app_id, app_name=model.category.name,
-                                          player_count=int(players)))
+            steam.emit(
+                PlayerCount.create(
+                    source=self.source,
+                    observed_at=observed,
+                    poll_id=steam.poll_id,
+                    app_id=model.category.steam_app_id,
+                    app_name=model.category.name,
+                    player_count=int(players),
+                )
+            )
         steam.page_ok()
 
         youtube = session.open("youtube", "video_snapshot", "youtube_videos", planned_pages=1)
@@ -187,15 +225,24 @@ class SyntheticPoller(Poller):
             audience = total * model.youtube_share
             videos = 1 + _stable_int(self.market.seed, "yt", model.index) % 3
             for v in range(videos):
-                share = audience / (2 ** v) / sum(1 / 2 ** k for k in range(videos))
+                share = audience / (2**v) / sum(1 / 2**k for k in range(videos))
                 video_id = f"yt{_stable_int(self.market.seed, 'video', model.index, v, slot.date()) % 10**10:010d}"
                 started = datetime.fromtimestamp(int(slot.timestamp() // DAY_SECONDS) * DAY_SECONDS, UTC)
                 minutes = (slot - started).total_seconds() / 60
-                youtube.emit(VideoSnapshot.create(
-                    source=self.source, observed_at=observed, poll_id=youtube.poll_id, video_id=video_id,
-                    channel_id=f"UC{model.index:04d}{v}", channel_title=f"{model.category.name} live {v + 1}",
-                    title=f"{model.category.name} live", tags=[model.category.name, "gaming"],
-                    game_name=model.category.name, concurrent_viewers=int(share),
-                    view_count=int(share * (1 + minutes / 10)), actual_start_time=started,
-                ))
+                youtube.emit(
+                    VideoSnapshot.create(
+                        source=self.source,
+                        observed_at=observed,
+                        poll_id=youtube.poll_id,
+                        video_id=video_id,
+                        channel_id=f"UC{model.index:04d}{v}",
+                        channel_title=f"{model.category.name} live {v + 1}",
+                        title=f"{model.category.name} live",
+                        tags=[model.category.name, "gaming"],
+                        game_name=model.category.name,
+                        concurrent_viewers=int(share),
+                        view_count=int(share * (1 + minutes / 10)),
+                        actual_start_time=started,
+                    )
+                )
         youtube.page_ok()

@@ -34,8 +34,13 @@ class TwitchPoller(Poller):
         self.interval = self.plan.head_interval_s
         self.limiter = SlidingWindowLimiter(clock, self.plan.points_per_minute, 60.0)
         self.auth = JsonApi(settings.twitch_auth_url, clock, settings.http_timeout_seconds, attempts=3)
-        self.api = JsonApi(settings.twitch_api_url, clock, settings.http_timeout_seconds,
-                           limiter=self.limiter, auth_headers=self._headers)
+        self.api = JsonApi(
+            settings.twitch_api_url,
+            clock,
+            settings.http_timeout_seconds,
+            limiter=self.limiter,
+            auth_headers=self._headers,
+        )
         self._token: str | None = None
         self._token_expires: datetime | None = None
         self._token_lock = threading.Lock()
@@ -46,18 +51,23 @@ class TwitchPoller(Poller):
         with self._token_lock:
             now = self.clock.now()
             if force_refresh or self._token is None or now >= self._token_expires - TOKEN_REFRESH_MARGIN:
-                body = self.auth.post_form("/oauth2/token", {
-                    "client_id": self.settings.secret("twitch_client_id"),
-                    "client_secret": self.settings.secret("twitch_client_secret"),
-                    "grant_type": "client_credentials",
-                })
+                body = self.auth.post_form(
+                    "/oauth2/token",
+                    {
+                        "client_id": self.settings.secret("twitch_client_id"),
+                        "client_secret": self.settings.secret("twitch_client_secret"),
+                        "grant_type": "client_credentials",
+                    },
+                )
                 if not isinstance(body, dict) or not body.get("access_token"):
                     raise ApiError(f"{self.settings.twitch_auth_url}/oauth2/token", "no access_token in the answer")
                 self._token = str(body["access_token"])
                 self._token_expires = now + timedelta(seconds=float(body.get("expires_in", 3600)))
                 self.tokens_fetched += 1
-            return {"Client-Id": self.settings.secret("twitch_client_id") or "",
-                    "Authorization": f"Bearer {self._token}"}
+            return {
+                "Client-Id": self.settings.secret("twitch_client_id") or "",
+                "Authorization": f"Bearer {self._token}",
+            }
 
     def budget_used(self) -> str:
         return f"{self.limiter.used_in_window()}/{self.plan.points_per_minute} points in the last 60s"
@@ -86,18 +96,26 @@ class TwitchPoller(Poller):
         observed = self.clock.now()
         for rank, game in enumerate(games, start=1):
             try:
-                recorder.emit(CategorySnapshot.create(
-                    source=self.source, observed_at=observed, poll_id=recorder.poll_id, game_id=str(game.get("id", "")),
-                    game_name=str(game.get("name", "")), rank=rank, igdb_id=game.get("igdb_id") or None,
-                ))
+                recorder.emit(
+                    CategorySnapshot.create(
+                        source=self.source,
+                        observed_at=observed,
+                        poll_id=recorder.poll_id,
+                        game_id=str(game.get("id", "")),
+                        game_name=str(game.get("name", "")),
+                        rank=rank,
+                        igdb_id=game.get("igdb_id") or None,
+                    )
+                )
             except (ContractError, AttributeError) as exc:
                 recorder.error(f"game rank {rank}: {exc}")
 
     def _poll_streams(self, session: PollSession, sweep: bool) -> None:
         max_pages = self.plan.sweep_pages if sweep else self.plan.head_pages
         estimate = min(self.last_sweep_pages or max_pages, max_pages) if sweep else max_pages
-        recorder = session.open("twitch", "stream_snapshot", "twitch_sweep" if sweep else "twitch_head",
-                                planned_pages=estimate)
+        recorder = session.open(
+            "twitch", "stream_snapshot", "twitch_sweep" if sweep else "twitch_head", planned_pages=estimate
+        )
         seen: set[str] = set()
         cursor: str | None = None
         reached_end = False
@@ -147,10 +165,18 @@ def _data(body: Any) -> list[dict[str, Any]]:
 
 def _stream_record(stream: dict[str, Any], source: Source, observed: datetime, poll_id: str) -> StreamSnapshot:
     return StreamSnapshot.create(
-        source=source, observed_at=observed, poll_id=poll_id, platform="twitch", stream_id=stream.get("id"),
-        channel_id=stream.get("user_id"), channel_name=stream.get("user_name") or stream.get("user_login") or "",
-        game_id=stream.get("game_id") or None, game_name=stream.get("game_name") or None,
-        viewer_count=stream.get("viewer_count"), started_at=stream.get("started_at") or None,
-        language=stream.get("language") or None, is_mature=bool(stream.get("is_mature", False)),
+        source=source,
+        observed_at=observed,
+        poll_id=poll_id,
+        platform="twitch",
+        stream_id=stream.get("id"),
+        channel_id=stream.get("user_id"),
+        channel_name=stream.get("user_name") or stream.get("user_login") or "",
+        game_id=stream.get("game_id") or None,
+        game_name=stream.get("game_name") or None,
+        viewer_count=stream.get("viewer_count"),
+        started_at=stream.get("started_at") or None,
+        language=stream.get("language") or None,
+        is_mature=bool(stream.get("is_mature", False)),
         title=stream.get("title") or "",
     )

@@ -11,7 +11,14 @@ from typing import Any
 from gamestream.contracts import ContractError, Source, VideoSnapshot
 from gamestream.settings import Settings
 from producers.attribution import GameMatcher
-from producers.budget import YOUTUBE_SEARCH_COST, YOUTUBE_VIDEOS_COST, BudgetExhausted, DailyQuota, YouTubePlan, plan_youtube
+from producers.budget import (
+    YOUTUBE_SEARCH_COST,
+    YOUTUBE_VIDEOS_COST,
+    BudgetExhausted,
+    DailyQuota,
+    YouTubePlan,
+    plan_youtube,
+)
 from producers.clock import Clock
 from producers.http import ApiError, JsonApi
 from producers.poll_loop import Poller, PollRecorder, PollSession
@@ -22,8 +29,9 @@ BATCH = 50
 class YouTubePoller(Poller):
     source = Source.YOUTUBE
 
-    def __init__(self, settings: Settings, clock: Clock, plan: YouTubePlan | None = None,
-                 matcher: GameMatcher | None = None):
+    def __init__(
+        self, settings: Settings, clock: Clock, plan: YouTubePlan | None = None, matcher: GameMatcher | None = None
+    ):
         if not settings.youtube_api_key:
             raise ValueError("the YouTube poller needs GST_YOUTUBE_API_KEY")
         self.settings, self.clock = settings, clock
@@ -44,15 +52,23 @@ class YouTubePoller(Poller):
 
     def poll(self, session: PollSession) -> None:
         now = self.clock.now()
-        if self._last_discovery is None or (now - self._last_discovery).total_seconds() >= self.plan.discovery_interval_s:
+        if (
+            self._last_discovery is None
+            or (now - self._last_discovery).total_seconds() >= self.plan.discovery_interval_s
+        ):
             self._discover(session)
         ids = list(self.live)
-        recorder = session.open("youtube", "video_snapshot", "youtube_videos", planned_pages=math.ceil(len(ids) / BATCH))
+        recorder = session.open(
+            "youtube", "video_snapshot", "youtube_videos", planned_pages=math.ceil(len(ids) / BATCH)
+        )
         for start in range(0, len(ids), BATCH):
-            batch = ids[start:start + BATCH]
+            batch = ids[start : start + BATCH]
             try:
-                body = self._get("/youtube/v3/videos", {"part": "snippet,statistics,liveStreamingDetails",
-                                                        "id": ",".join(batch), "maxResults": BATCH}, YOUTUBE_VIDEOS_COST)
+                body = self._get(
+                    "/youtube/v3/videos",
+                    {"part": "snippet,statistics,liveStreamingDetails", "id": ",".join(batch), "maxResults": BATCH},
+                    YOUTUBE_VIDEOS_COST,
+                )
                 items = body["items"]
             except (ApiError, BudgetExhausted, KeyError, TypeError) as exc:
                 recorder.page_failed(f"videos.list batch {start // BATCH + 1}: {getattr(exc, 'reason', exc)}")
@@ -71,8 +87,14 @@ class YouTubePoller(Poller):
         token = None
         found: list[str] = []
         for page in range(1, pages + 1):
-            params = {"part": "snippet", "eventType": "live", "type": "video", "videoCategoryId": "20",
-                      "order": "viewCount", "maxResults": BATCH}
+            params = {
+                "part": "snippet",
+                "eventType": "live",
+                "type": "video",
+                "videoCategoryId": "20",
+                "order": "viewCount",
+                "maxResults": BATCH,
+            }
             if token:
                 params["pageToken"] = token
             try:
@@ -80,7 +102,8 @@ class YouTubePoller(Poller):
                 found += [item["id"]["videoId"] for item in body["items"]]
             except (ApiError, BudgetExhausted, KeyError, TypeError) as exc:
                 session.open("youtube", "video_snapshot", "youtube_discovery").page_failed(
-                    f"search.list page {page}: {getattr(exc, 'reason', exc)}")
+                    f"search.list page {page}: {getattr(exc, 'reason', exc)}"
+                )
                 break
             token = body.get("nextPageToken")
             if not token:
@@ -101,13 +124,23 @@ class YouTubePoller(Poller):
         tags = [str(t) for t in snippet.get("tags") or []]
         title = str(snippet.get("title") or "")
         try:
-            recorder.emit(VideoSnapshot.create(
-                source=self.source, observed_at=self.clock.now(), poll_id=recorder.poll_id, video_id=video_id,
-                channel_id=snippet.get("channelId"), channel_title=snippet.get("channelTitle") or "", title=title,
-                tags=tags, game_name=self.matcher.attribute(title, tags), concurrent_viewers=live.get("concurrentViewers"),
-                view_count=stats.get("viewCount"), like_count=stats.get("likeCount"),
-                actual_start_time=live.get("actualStartTime"),
-            ))
+            recorder.emit(
+                VideoSnapshot.create(
+                    source=self.source,
+                    observed_at=self.clock.now(),
+                    poll_id=recorder.poll_id,
+                    video_id=video_id,
+                    channel_id=snippet.get("channelId"),
+                    channel_title=snippet.get("channelTitle") or "",
+                    title=title,
+                    tags=tags,
+                    game_name=self.matcher.attribute(title, tags),
+                    concurrent_viewers=live.get("concurrentViewers"),
+                    view_count=stats.get("viewCount"),
+                    like_count=stats.get("likeCount"),
+                    actual_start_time=live.get("actualStartTime"),
+                )
+            )
         except ContractError as exc:
             recorder.error(f"video {video_id}: {exc}")
 

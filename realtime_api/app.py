@@ -42,16 +42,24 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
             if store is None:
                 app.state.store.close()
 
-    app = FastAPI(title="Game Stream Trends API", version="0.1.0", lifespan=lifespan, docs_url="/api/docs",
-                  redoc_url=None, openapi_url="/api/openapi.json",
-                  description="Players (Steam) and viewers (Twitch, YouTube) per game: live and historical.")
+    app = FastAPI(
+        title="Game Stream Trends API",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        description="Players (Steam) and viewers (Twitch, YouTube) per game: live and historical.",
+    )
     app.state.settings = settings
-    app.state.store = store or GoldStore(settings.warehouse, read_only=True,
-                                         timeout_seconds=settings.api_query_timeout_seconds)
+    app.state.store = store or GoldStore(
+        settings.warehouse, read_only=True, timeout_seconds=settings.api_query_timeout_seconds
+    )
     app.state.feed = LiveFeed(settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients)
     app.state.metrics = ApiMetrics()
-    app.add_middleware(CORSMiddleware, allow_origins=settings.api_allowed_origins, allow_methods=["GET"],
-                       allow_headers=["*"])
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.api_allowed_origins, allow_methods=["GET"], allow_headers=["*"]
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 
     @app.exception_handler(WarehouseUnavailable)
@@ -67,8 +75,12 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     if dashboard is not None and (dashboard / "index.html").is_file():
         app.mount("/", StaticFiles(directory=dashboard, html=True), name="dashboard")
     else:
+
         @app.get("/", include_in_schema=False)
         def index() -> HTMLResponse:
-            return HTMLResponse("<h1>Game Stream Trends API</h1><p>The dashboard is not built here. "
-                                "API docs: <a href='/api/docs'>/api/docs</a></p>")
+            return HTMLResponse(
+                "<h1>Game Stream Trends API</h1><p>The dashboard is not built here. "
+                "API docs: <a href='/api/docs'>/api/docs</a></p>"
+            )
+
     return app

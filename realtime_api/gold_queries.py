@@ -52,19 +52,28 @@ class Direction(StrEnum):
     fallers = "fallers"
 
 
-WINDOWS = {Window.now: ("5m", 300), Window.h24: ("1h", 86400), Window.d7: ("1h", 7 * 86400),
-           Window.d30: ("1d", 30 * 86400)}
+WINDOWS = {
+    Window.now: ("5m", 300),
+    Window.h24: ("1h", 86400),
+    Window.d7: ("1h", 7 * 86400),
+    Window.d30: ("1d", 30 * 86400),
+}
 MOVER_WINDOWS = {MoverWindow.h1: ("5m", 3600), MoverWindow.h24: ("1h", 86400), MoverWindow.d7: ("1h", 7 * 86400)}
-DEFAULT_METRIC = {Platform.STEAM: Metric.avg_players, Platform.TWITCH: Metric.avg_viewers,
-                  Platform.YOUTUBE: Metric.avg_viewers}
+DEFAULT_METRIC = {
+    Platform.STEAM: Metric.avg_players,
+    Platform.TWITCH: Metric.avg_viewers,
+    Platform.YOUTUBE: Metric.avg_viewers,
+}
 AVERAGED = ("avg_viewers", "avg_channels", "avg_players")  # time-weighted over the window
 PEAKS = ("peak_viewers", "peak_channels", "peak_players")
 MAX_POINTS = 5000
 
 
 def latest_bucket(store: GoldStore, platform: Platform, bucket: str) -> datetime | None:
-    rows = store.rows("SELECT MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = ? AND bucket = ?",
-                      (platform.value, bucket))
+    rows = store.rows(
+        "SELECT MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = ? AND bucket = ?",
+        (platform.value, bucket),
+    )
     return as_utc(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else None
 
 
@@ -89,8 +98,15 @@ def _window_params(platform: Platform, bucket: str, start: datetime, end: dateti
     return [BUCKET_SECONDS[bucket], platform.value, bucket, start, end, platform.value, bucket, start, end]
 
 
-def ranking(store: GoldStore, platform: Platform, metric: Metric, window: Window, include_non_games: bool,
-            limit: int, offset: int) -> dict[str, Any]:
+def ranking(
+    store: GoldStore,
+    platform: Platform,
+    metric: Metric,
+    window: Window,
+    include_non_games: bool,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
     """Games ranked by `metric` over the window ending at the latest bucket, with the change vs the
     window before it (growth only when both windows are covered alike)."""
     bucket, span = WINDOWS[window]
@@ -100,7 +116,7 @@ def ranking(store: GoldStore, platform: Platform, metric: Metric, window: Window
     end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
     start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
     m = metric.value
-    sql = f"""WITH {_window_cte('cur')}, {_window_cte('prev')}
+    sql = f"""WITH {_window_cte("cur")}, {_window_cte("prev")}
         SELECT cur.*, prev.{m} AS previous, cur.{m} - prev.{m} AS change,
                CASE WHEN prev.{m} > 0 AND ABS(cur.covered_seconds - prev.covered_seconds) <= 0.2 * cur.covered_seconds
                     THEN (cur.{m} - prev.{m}) / prev.{m} END AS growth,
@@ -109,8 +125,13 @@ def ranking(store: GoldStore, platform: Platform, metric: Metric, window: Window
         WHERE cur.is_game = 1 OR ?
         ORDER BY cur.{m} DESC NULLS LAST, cur.game_key
         LIMIT ? OFFSET ?"""
-    params = [*_window_params(platform, bucket, start, end), *_window_params(platform, bucket, before, start),
-              include_non_games, limit, offset]
+    params = [
+        *_window_params(platform, bucket, start, end),
+        *_window_params(platform, bucket, before, start),
+        include_non_games,
+        limit,
+        offset,
+    ]
     rows = store.rows(sql, params)
     total = int(rows[0]["total_count"]) if rows else 0
     items = [_game_row(r, offset + i + 1) for i, r in enumerate(rows)]
@@ -124,8 +145,9 @@ def _game_row(row: dict[str, Any], rank: int) -> dict[str, Any]:
     return out
 
 
-def movers(store: GoldStore, platform: Platform, window: MoverWindow, direction: Direction, include_non_games: bool,
-           limit: int) -> dict[str, Any]:
+def movers(
+    store: GoldStore, platform: Platform, window: MoverWindow, direction: Direction, include_non_games: bool, limit: int
+) -> dict[str, Any]:
     bucket, span = MOVER_WINDOWS[window]
     metric = DEFAULT_METRIC[platform].value
     latest = latest_bucket(store, platform, bucket)
@@ -134,7 +156,7 @@ def movers(store: GoldStore, platform: Platform, window: MoverWindow, direction:
     end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
     start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
     order = "DESC" if direction is Direction.risers else "ASC"
-    sql = f"""WITH {_window_cte('cur')}, {_window_cte('prev')}
+    sql = f"""WITH {_window_cte("cur")}, {_window_cte("prev")}
         SELECT cur.game_key, cur.name, cur.is_game, cur.{metric} AS current, prev.{metric} AS previous,
                cur.{metric} - prev.{metric} AS change,
                CASE WHEN prev.{metric} > 0 THEN (cur.{metric} - prev.{metric}) / prev.{metric} END AS growth
@@ -143,8 +165,12 @@ def movers(store: GoldStore, platform: Platform, window: MoverWindow, direction:
           AND cur.{metric} IS NOT NULL AND prev.{metric} IS NOT NULL
         ORDER BY cur.{metric} - prev.{metric} {order}, cur.game_key
         LIMIT ?"""
-    params = [*_window_params(platform, bucket, start, end), *_window_params(platform, bucket, before, start),
-              include_non_games, limit]
+    params = [
+        *_window_params(platform, bucket, start, end),
+        *_window_params(platform, bucket, before, start),
+        include_non_games,
+        limit,
+    ]
     rows = store.rows(sql, params)
     items = [dict(r, is_game=bool(r["is_game"])) for r in rows]
     keep = (lambda r: r["change"] > 0) if direction is Direction.risers else (lambda r: r["change"] < 0)
@@ -158,32 +184,53 @@ def search(store: GoldStore, q: str, include_non_games: bool, limit: int, offset
            WHERE (LOWER(name) LIKE ? ESCAPE '\\' OR game_key LIKE ? ESCAPE '\\') AND (is_game OR ?)
            ORDER BY CASE WHEN LOWER(name) = ? THEN 0 WHEN LOWER(name) LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END, name
            LIMIT ? OFFSET ?""",
-        (pattern, pattern, include_non_games, q.lower(), pattern[1:], limit, offset))
+        (pattern, pattern, include_non_games, q.lower(), pattern[1:], limit, offset),
+    )
     total = int(rows[0]["total_count"]) if rows else 0
     return {"items": [{k: v for k, v in r.items() if k != "total_count"} for r in rows], "total": total}
 
 
 def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
-    identity = store.rows("SELECT game_key, name, steam_app_id, is_game FROM gold.games WHERE game_key = ?", (game_key,))
+    identity = store.rows(
+        "SELECT game_key, name, steam_app_id, is_game FROM gold.games WHERE game_key = ?", (game_key,)
+    )
     latest = store.rows(
         """SELECT g.* FROM gold.game_buckets g
            JOIN (SELECT platform, MAX(bucket_start) AS bucket_start FROM gold.game_buckets
                  WHERE game_key = ? AND bucket = '1h' GROUP BY platform) l
              ON l.platform = g.platform AND l.bucket_start = g.bucket_start
-           WHERE g.game_key = ? AND g.bucket = '1h' ORDER BY g.platform""", (game_key, game_key))
+           WHERE g.game_key = ? AND g.bucket = '1h' ORDER BY g.platform""",
+        (game_key, game_key),
+    )
     if not identity and not latest:
         return None
-    found = identity[0] if identity else {"game_key": game_key, "name": latest[0]["game_name"], "steam_app_id": None,
-                                          "is_game": latest[0]["is_game"]}
+    found = (
+        identity[0]
+        if identity
+        else {
+            "game_key": game_key,
+            "name": latest[0]["game_name"],
+            "steam_app_id": None,
+            "is_game": latest[0]["is_game"],
+        }
+    )
     reviews = None
     if found.get("steam_app_id") is not None:
-        rows = store.rows("""SELECT review_score, review_score_desc, total_positive, total_negative, total_reviews,
+        rows = store.rows(
+            """SELECT review_score, review_score_desc, total_positive, total_negative, total_reviews,
                                     positive_ratio, observed_at FROM gold.game_reviews WHERE app_id = ?""",
-                          (found["steam_app_id"],))
+            (found["steam_app_id"],),
+        )
         reviews = rows[0] if rows else None
-    return {**found, "is_game": bool(found["is_game"]), "reviews": reviews,
-            "platforms": {r["platform"]: {k: v for k, v in r.items() if k not in ("platform", "game_key", "game_name")}
-                          for r in latest}}
+    return {
+        **found,
+        "is_game": bool(found["is_game"]),
+        "reviews": reviews,
+        "platforms": {
+            r["platform"]: {k: v for k, v in r.items() if k not in ("platform", "game_key", "game_name")}
+            for r in latest
+        },
+    }
 
 
 def choose_resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
@@ -193,35 +240,55 @@ def choose_resolution(resolution: Resolution, start: datetime, end: datetime) ->
     return "5m" if span <= 36 * 3600 else "1h" if span <= 45 * 86400 else "1d"
 
 
-SERIES_VALUES = ("avg_viewers", "peak_viewers", "hours_watched", "avg_channels", "peak_channels", "avg_players",
-                 "peak_players", "top_channel", "top_channel_viewers", "views", "rank", "growth")
+SERIES_VALUES = (
+    "avg_viewers",
+    "peak_viewers",
+    "hours_watched",
+    "avg_channels",
+    "peak_channels",
+    "avg_players",
+    "peak_players",
+    "top_channel",
+    "top_channel_viewers",
+    "views",
+    "rank",
+    "growth",
+)
 
 
-def series(store: GoldStore, game_key: str, platforms: list[Platform], start: datetime, end: datetime,
-           bucket: str) -> dict[str, list[dict[str, Any]]]:
+def series(
+    store: GoldStore, game_key: str, platforms: list[Platform], start: datetime, end: datetime, bucket: str
+) -> dict[str, list[dict[str, Any]]]:
     """Per platform, one point per bucket in [start, end): the game's values where the platform was
     polled (0 when the game was absent), and explicit gaps (nulls, coverage 0) where it was not."""
     seconds = BUCKET_SECONDS[bucket]
     first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
     marks = ", ".join("?" for _ in platforms)
     rows = store.rows(
-        f"""SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {', '.join('g.' + c for c in SERIES_VALUES)},
+        f"""SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {", ".join("g." + c for c in SERIES_VALUES)},
                    g.game_key
             FROM gold.platform_buckets p
             LEFT JOIN gold.game_buckets g ON g.platform = p.platform AND g.bucket = p.bucket
                  AND g.bucket_start = p.bucket_start AND g.game_key = ?
             WHERE p.platform IN ({marks}) AND p.bucket = ? AND p.bucket_start >= ? AND p.bucket_start < ?
             ORDER BY p.platform, p.bucket_start""",
-        (game_key, *[p.value for p in platforms], bucket, first, end))
+        (game_key, *[p.value for p in platforms], bucket, first, end),
+    )
     found: dict[str, dict[datetime, dict]] = {p.value: {} for p in platforms}
     for row in rows:
         present = row.pop("game_key") is not None
         platform = row.pop("platform")
         if not present:  # polled, game absent: zero, not a gap
             zero = 0.0 if platform != "steam" else None
-            row.update(avg_viewers=zero, peak_viewers=0 if zero is not None else None, hours_watched=zero,
-                       avg_channels=zero, peak_channels=0 if zero is not None else None,
-                       avg_players=0.0 if platform == "steam" else None, peak_players=0 if platform == "steam" else None)
+            row.update(
+                avg_viewers=zero,
+                peak_viewers=0 if zero is not None else None,
+                hours_watched=zero,
+                avg_channels=zero,
+                peak_channels=0 if zero is not None else None,
+                avg_players=0.0 if platform == "steam" else None,
+                peak_players=0 if platform == "steam" else None,
+            )
         found[platform][as_utc(row["bucket_start"])] = row
     out: dict[str, list[dict[str, Any]]] = {}
     for platform, points in found.items():
@@ -230,8 +297,16 @@ def series(store: GoldStore, game_key: str, platforms: list[Platform], start: da
             continue
         line, t = [], first
         while t < end:
-            line.append(points.get(t) or {**dict.fromkeys(SERIES_VALUES), "bucket_start": t, "coverage": 0.0,
-                                          "is_partial": False, "gap": True})
+            line.append(
+                points.get(t)
+                or {
+                    **dict.fromkeys(SERIES_VALUES),
+                    "bucket_start": t,
+                    "coverage": 0.0,
+                    "is_partial": False,
+                    "gap": True,
+                }
+            )
             t += timedelta(seconds=seconds)
         out[platform] = [{"gap": False, **p, "bucket_start": as_utc(p["bucket_start"])} for p in line]
     return out
@@ -242,7 +317,9 @@ def players_vs_viewers(store: GoldStore, game_key: str, start: datetime, end: da
         """SELECT bucket_start, avg_players, peak_players, twitch_avg_viewers, twitch_peak_viewers, youtube_avg_viewers,
                   viewers_per_player, steam_coverage, twitch_coverage
            FROM gold.players_vs_viewers WHERE game_key = ? AND bucket = ? AND bucket_start >= ? AND bucket_start < ?
-           ORDER BY bucket_start""", (game_key, bucket, start, end))
+           ORDER BY bucket_start""",
+        (game_key, bucket, start, end),
+    )
 
 
 def non_games(store: GoldStore) -> set[str]:
@@ -256,9 +333,11 @@ def platform_summary(store: GoldStore, platform: Platform, include_non_games: bo
     latest = latest_bucket(store, platform, "1h")
     if latest is None:
         return {"bucket_start": None, "total": None, "games": []}
-    total = store.rows("""SELECT avg_total, peak_total, hours_watched, games, coverage, is_partial
+    total = store.rows(
+        """SELECT avg_total, peak_total, hours_watched, games, coverage, is_partial
                           FROM gold.platform_buckets WHERE platform = ? AND bucket = '1h' AND bucket_start = ?""",
-                       (platform.value, latest))
+        (platform.value, latest),
+    )
     games = store.rows(
         """SELECT g.game_key, g.game_name AS name, g.is_game, COALESCE(g.avg_viewers, g.avg_players) AS value,
                   g.peak_viewers, g.peak_players, g.hours_watched, g.change, g.growth, g.change_4h, g.top_channel,
@@ -268,6 +347,10 @@ def platform_summary(store: GoldStore, platform: Platform, include_non_games: bo
            LEFT JOIN gold.game_reviews r ON r.app_id = gm.steam_app_id
            WHERE g.platform = ? AND g.bucket = '1h' AND g.bucket_start = ? AND (g.is_game OR ?)
            ORDER BY COALESCE(g.avg_viewers, g.avg_players) DESC NULLS LAST, g.game_key LIMIT ?""",
-        (platform.value, latest, include_non_games, limit))
-    return {"bucket_start": latest, "total": total[0] if total else None,
-            "games": [dict(g, is_game=bool(g["is_game"])) for g in games]}
+        (platform.value, latest, include_non_games, limit),
+    )
+    return {
+        "bucket_start": latest,
+        "total": total[0] if total else None,
+        "games": [dict(g, is_game=bool(g["is_game"])) for g in games],
+    }

@@ -17,6 +17,7 @@ already seen, so nothing falls between the two and nothing arrives twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,8 +96,9 @@ def _number(value: Any) -> Any:
 
 class LiveFeed:
     def __init__(self, redis_url: str, queue_size: int = 1000, max_clients: int = 2000):
-        self.client = aioredis.Redis.from_url(redis_url, decode_responses=True, socket_connect_timeout=2,
-                                              socket_timeout=10, health_check_interval=30)
+        self.client = aioredis.Redis.from_url(
+            redis_url, decode_responses=True, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
+        )
         self.queue_size, self.max_clients = queue_size, max_clients
         self.subscribers: set[Subscriber] = set()
         self.position: str | None = None
@@ -110,17 +112,18 @@ class LiveFeed:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # stopping: how it ended no longer matters
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
         await self.client.aclose()
 
     def subscribe(self, platforms: set[str] | None, games: set[str] | None) -> Subscriber:
         if len(self.subscribers) >= self.max_clients:
             raise OverflowError(f"this API process serves at most {self.max_clients} live connections")
-        subscriber = Subscriber(frozenset(platforms) if platforms else None, frozenset(games) if games else None,
-                                asyncio.Queue(maxsize=self.queue_size))
+        subscriber = Subscriber(
+            frozenset(platforms) if platforms else None,
+            frozenset(games) if games else None,
+            asyncio.Queue(maxsize=self.queue_size),
+        )
         self.subscribers.add(subscriber)
         return subscriber
 
@@ -180,13 +183,26 @@ class LiveFeed:
             games = []
             for key, flat in content.get("games") or []:
                 fields = _pairs(flat)
-                games.append({"game": key, "name": fields.get("name", key), "value": _number(fields.get("value")),
-                              "change": _number(fields.get("change")), "viewers": _number(fields.get("viewers")),
-                              "channels": _number(fields.get("channels")), "players": _number(fields.get("players")),
-                              "observed_at": fields.get("observed_at"), "poll_id": fields.get("poll_id")})
-            out["platforms"][platform] = {"total": _number(totals.get("total")), "games_live": _number(totals.get("games")),
-                                          "observed_at": totals.get("observed_at"), "poll_id": totals.get("poll_id"),
-                                          "games": games}
+                games.append(
+                    {
+                        "game": key,
+                        "name": fields.get("name", key),
+                        "value": _number(fields.get("value")),
+                        "change": _number(fields.get("change")),
+                        "viewers": _number(fields.get("viewers")),
+                        "channels": _number(fields.get("channels")),
+                        "players": _number(fields.get("players")),
+                        "observed_at": fields.get("observed_at"),
+                        "poll_id": fields.get("poll_id"),
+                    }
+                )
+            out["platforms"][platform] = {
+                "total": _number(totals.get("total")),
+                "games_live": _number(totals.get("games")),
+                "observed_at": totals.get("observed_at"),
+                "poll_id": totals.get("poll_id"),
+                "games": games,
+            }
         return out
 
     async def game(self, platform: str, key: str) -> dict[str, Any] | None:

@@ -12,15 +12,23 @@ class ApiMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("gst_api_requests_total", "HTTP requests", ["route", "status"], registry=self.registry)
-        self.latency = Histogram("gst_api_request_seconds", "HTTP request duration", ["route"], registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+        self.latency = Histogram(
+            "gst_api_request_seconds",
+            "HTTP request duration",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
         self.ws_clients = Gauge("gst_ws_clients", "Connected WebSocket clients", registry=self.registry)
-        self.ws_dropped = Counter("gst_ws_dropped_total", "WebSocket clients dropped for being too slow",
-                                  registry=self.registry)
-        self.ws_refused = Counter("gst_ws_refused_total", "WebSocket connections refused", ["reason"],
-                                  registry=self.registry)
-        self.ws_sent = Counter("gst_ws_messages_total", "Messages sent to WebSocket clients", ["type"],
-                               registry=self.registry)
+        self.ws_dropped = Counter(
+            "gst_ws_dropped_total", "WebSocket clients dropped for being too slow", registry=self.registry
+        )
+        self.ws_refused = Counter(
+            "gst_ws_refused_total", "WebSocket connections refused", ["reason"], registry=self.registry
+        )
+        self.ws_sent = Counter(
+            "gst_ws_messages_total", "Messages sent to WebSocket clients", ["type"], registry=self.registry
+        )
 
 
 class MetricsMiddleware:

@@ -14,9 +14,18 @@ from gamestream.settings import Settings
 
 
 def server(app: FastAPI, settings: Settings) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_config=None,
-                                         access_log=False, ws="websockets-sansio", ws_max_queue=64,
-                                         timeout_graceful_shutdown=3))
+    return uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,
+            access_log=False,
+            ws="websockets-sansio",
+            ws_max_queue=64,
+            timeout_graceful_shutdown=3,
+        )
+    )
 
 
 @contextmanager

@@ -9,12 +9,12 @@ which the app answers with 503.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from queue import Empty, LifoQueue
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import unquote, urlsplit
-
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -45,7 +45,9 @@ class GoldStore:
             if _is_connection_error(exc):
                 raise WarehouseUnavailable(f"the {self.kind} warehouse cannot be reached") from exc
             if "does not exist" in str(exc) or "Catalog Error" in str(exc):
-                raise WarehouseUnavailable(f"the {self.kind} warehouse has no gold tables yet (run `gst gold run`)") from exc
+                raise WarehouseUnavailable(
+                    f"the {self.kind} warehouse has no gold tables yet (run `gst gold run`)"
+                ) from exc
             raise
 
     def ping(self) -> None:
@@ -105,15 +107,22 @@ class GoldStore:
                 import psycopg
 
                 timeout_ms = int(self.timeout * 1000)
-                options = f"-c statement_timeout={timeout_ms}" + (" -c default_transaction_read_only=on" if self.read_only else "")
+                options = f"-c statement_timeout={timeout_ms}" + (
+                    " -c default_transaction_read_only=on" if self.read_only else ""
+                )
                 return psycopg.connect(self.url, connect_timeout=3, options=options)
             if self.kind == "redshift":
                 import redshift_connector
 
                 parts = urlsplit(self.url)
                 conn = redshift_connector.connect(
-                    host=parts.hostname, port=parts.port or 5439, database=parts.path.lstrip("/") or "dev",
-                    user=unquote(parts.username or ""), password=unquote(parts.password or ""), timeout=3)
+                    host=parts.hostname,
+                    port=parts.port or 5439,
+                    database=parts.path.lstrip("/") or "dev",
+                    user=unquote(parts.username or ""),
+                    password=unquote(parts.password or ""),
+                    timeout=3,
+                )
                 cursor = conn.cursor()
                 cursor.execute(f"SET statement_timeout TO {int(self.timeout * 1000)}")
                 cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
@@ -137,7 +146,8 @@ class GoldStore:
 def _is_connection_error(exc: Exception) -> bool:
     name = type(exc).__name__
     return name in ("OperationalError", "InterfaceError", "ConnectionException", "IOException") or isinstance(
-        exc, (ConnectionError, OSError))
+        exc, (ConnectionError, OSError)
+    )
 
 
 def as_utc(value: datetime) -> datetime:

@@ -28,7 +28,8 @@ def overrides() -> dict[str, GameIdentity]:
         for row in csv.DictReader(handle):
             canonical = row["canonical"]
             out[normalize_game_name(row["alias"])] = GameIdentity(
-                key=normalize_game_name(canonical), name=canonical,
+                key=normalize_game_name(canonical),
+                name=canonical,
                 steam_app_id=int(row["steam_app_id"]) if row["steam_app_id"] else None,
                 is_game=row["is_game"].strip().lower() == "true",
             )

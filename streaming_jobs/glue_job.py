@@ -49,13 +49,21 @@ def main() -> None:  # pragma: no cover - runs on AWS Glue only
 
     source = glue.create_data_frame.from_options(
         connection_type="kinesis",
-        connection_options={"streamARN": args["STREAM_ARN"], "startingPosition": "TRIM_HORIZON",
-                            "inferSchema": "false", "classification": "binary"},
+        connection_options={
+            "streamARN": args["STREAM_ARN"],
+            "startingPosition": "TRIM_HORIZON",
+            "inferSchema": "false",
+            "classification": "binary",
+        },
     )
     raw = source.select(
-        F.col("streamName").alias("stream"), F.lit("").alias("shard_id"), F.col("sequenceNumber").alias("sequence_number"),
-        F.col("partitionKey").alias("partition_key"), F.col("approximateArrivalTimestamp").alias("approximate_arrival_timestamp"),
-        F.col("data"), F.lit(None).cast("long").alias("millis_behind_latest"),
+        F.col("streamName").alias("stream"),
+        F.lit("").alias("shard_id"),
+        F.col("sequenceNumber").alias("sequence_number"),
+        F.col("partitionKey").alias("partition_key"),
+        F.col("approximateArrivalTimestamp").alias("approximate_arrival_timestamp"),
+        F.col("data"),
+        F.lit(None).cast("long").alias("millis_behind_latest"),
     )
 
     def idempotent(batch_id: int) -> None:
@@ -65,26 +73,44 @@ def main() -> None:  # pragma: no cover - runs on AWS Glue only
     def process(frame, batch_id: int) -> None:
         parsed = parse_records(bronze_frame(frame, batch_id, datetime.now(UTC), args["JOB_NAME"])).cache()
         idempotent(batch_id)
-        bronze_of(parsed).write.format("delta").mode("append").partitionBy("source", "ingest_date").save(f"{lake}/bronze/records")
+        bronze_of(parsed).write.format("delta").mode("append").partitionBy("source", "ingest_date").save(
+            f"{lake}/bronze/records"
+        )
         names = [r["name"] for r in game_names(parsed).collect()]
-        keys = spark.createDataFrame([(n, identify(n).key) for n in names] or [("", "")], "name string, game_key string")
+        keys = spark.createDataFrame(
+            [(n, identify(n).key) for n in names] or [("", "")], "name string, game_key string"
+        )
         idempotent(batch_id)
-        quarantine_frame(parsed).write.format("delta").mode("append").partitionBy("ingest_date").save(f"{lake}/quarantine/records")
+        quarantine_frame(parsed).write.format("delta").mode("append").partitionBy("ingest_date").save(
+            f"{lake}/quarantine/records"
+        )
         for table, rows in silver_frames(parsed, keys).items():
             path = f"{lake}/silver/{table}"
-            rows = rows.withColumn("poll_date", F.coalesce(
-                F.to_date(F.from_unixtime(F.element_at(F.split("poll_id", ":"), -1).cast("long"))), F.col("observed_date")))
+            rows = rows.withColumn(
+                "poll_date",
+                F.coalesce(
+                    F.to_date(F.from_unixtime(F.element_at(F.split("poll_id", ":"), -1).cast("long"))),
+                    F.col("observed_date"),
+                ),
+            )
             idempotent(batch_id)
             if DeltaTable.isDeltaTable(spark, path):
-                (DeltaTable.forPath(spark, path).alias("t")
-                 .merge(rows.alias("s"), "t.poll_date = s.poll_date AND t.event_id = s.event_id")
-                 .whenNotMatchedInsertAll().execute())
+                (
+                    DeltaTable.forPath(spark, path)
+                    .alias("t")
+                    .merge(rows.alias("s"), "t.poll_date = s.poll_date AND t.event_id = s.event_id")
+                    .whenNotMatchedInsertAll()
+                    .execute()
+                )
             else:
                 rows.write.format("delta").partitionBy("poll_date").save(path)
         parsed.unpersist()
 
-    glue.forEachBatch(frame=raw, batch_function=process,
-                      options={"windowSize": "10 seconds", "checkpointLocation": args["CHECKPOINT"]})
+    glue.forEachBatch(
+        frame=raw,
+        batch_function=process,
+        options={"windowSize": "10 seconds", "checkpointLocation": args["CHECKPOINT"]},
+    )
     job.commit()
 
 

@@ -33,8 +33,10 @@ def spark_jars(folder: Path) -> list[str]:
     names = [Path(j).name for j in jars]
     missing = [prefix.rstrip("_-") for prefix in REQUIRED if not any(n.startswith(prefix) for n in names)]
     if missing:
-        raise MissingJars(f"Spark's jars ({', '.join(missing)}) are not in {folder}: run `make jars` "
-                          "(Maven fetches them from Maven Central), or set GST_SPARK_JARS_DIR to a folder that has them")
+        raise MissingJars(
+            f"Spark's jars ({', '.join(missing)}) are not in {folder}: run `make jars` "
+            "(Maven fetches them from Maven Central), or set GST_SPARK_JARS_DIR to a folder that has them"
+        )
     return jars
 
 

@@ -39,18 +39,20 @@ from streaming_jobs.metrics import JobMetrics
 from streaming_jobs.transforms import (
     bronze_frame,
     bronze_of,
-    tagged_union,
     game_names,
     parse_records,
     poll_counts_delta,
     poll_totals_delta,
     quarantine_frame,
     silver_frames,
+    tagged_union,
 )
 
 log = structlog.get_logger(__name__)
 FAULT_POINTS = ("after_bronze", "after_silver", "after_redis", "before_spark_commit")
-TOTALS_KEY = "t.poll_date = s.poll_date AND t.poll_id = s.poll_id AND t.platform = s.platform AND t.game_key = s.game_key"
+TOTALS_KEY = (
+    "t.poll_date = s.poll_date AND t.poll_id = s.poll_id AND t.platform = s.platform AND t.game_key = s.game_key"
+)
 
 
 @dataclass
@@ -84,8 +86,14 @@ def poll_date(poll_ids: pa.Array, fallback: pa.Array) -> pa.Array:
 
 
 class StreamJob:
-    def __init__(self, settings: Settings, spark: SparkSession, lake: Lake | None = None,
-                 live: LiveWriter | None = None, metrics: JobMetrics | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        spark: SparkSession,
+        lake: Lake | None = None,
+        live: LiveWriter | None = None,
+        metrics: JobMetrics | None = None,
+    ):
         self.settings, self.spark = settings, spark
         self.lake = lake or Lake(settings.lake_path)
         self.live = live if live is not None else LiveWriter(settings.redis_url)
@@ -129,7 +137,9 @@ class StreamJob:
         arrival = pc.max(raw_arrow["approximate_arrival_timestamp"]).as_py() or datetime.now(UTC)
         behind = lag_millis(raw_arrow, datetime.now(UTC))
 
-        fresh_parse = parse_records(bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC), self.run_id)).cache()
+        fresh_parse = parse_records(
+            bronze_frame(self._local(raw_arrow), batch_id, datetime.now(UTC), self.run_id)
+        ).cache()
         bronze = bronze_of(fresh_parse).toArrow()
         wrote = self.lake.append(L.BRONZE, bronze, batch_id, ["source", "ingest_date"])
         self._step("bronze")
@@ -152,15 +162,22 @@ class StreamJob:
         self._fault("before_spark_commit", batch_id)
         return report
 
-    def derive(self, parsed: DataFrame, batch_id: int, arrival: datetime,
-               write_quarantine: bool = True) -> tuple[int, list[dict]]:
+    def derive(
+        self, parsed: DataFrame, batch_id: int, arrival: datetime, write_quarantine: bool = True
+    ) -> tuple[int, list[dict]]:
         """Silver from parsed bronze rows (steps 2-5): the stream and backfills share this.
 
         Returns the quarantined count and the polls this batch closed. `parsed` is unpersisted."""
         names = [row["name"] for row in game_names(parsed).collect()]
         identities = {name: identify(name) for name in names}
-        keys = self._local(pa.table({"name": pa.array(names, pa.string()),
-                                     "game_key": pa.array([identities[n].key for n in names], pa.string())}))
+        keys = self._local(
+            pa.table(
+                {
+                    "name": pa.array(names, pa.string()),
+                    "game_key": pa.array([identities[n].key for n in names], pa.string()),
+                }
+            )
+        )
         frames = {**silver_frames(parsed, keys), "quarantine": quarantine_frame(parsed)}
         rows = tagged_union(frames).toArrow()
         parsed.unpersist()
@@ -222,38 +239,88 @@ class StreamJob:
         for poll_id in sorted(set(touched) | {p for p, r in known.items() if r["status"] == "open"}):
             before = known.get(poll_id)
             manifest = manifests.get(poll_id)
-            row = {"closed_run": None, **before} if before else {
-                "poll_id": poll_id, "source": None, "platform": None, "record_kind": None, "expected": None,
-                "received": 0, "scheduled_at": None, "started_at": None, "finished_at": None,
-                "interval_seconds": None, "pages": None, "pages_failed": None, "manifest_coverage": None,
-                "errors": None, "overran": None, "first_seen_at": now, "last_seen_at": now, "status": "open", "coverage": None,
-                "closed_at": None, "closed_batch_id": None, "closed_run": None, "updated_batch_id": batch_id,
-            }
+            row = (
+                {"closed_run": None, **before}
+                if before
+                else {
+                    "poll_id": poll_id,
+                    "source": None,
+                    "platform": None,
+                    "record_kind": None,
+                    "expected": None,
+                    "received": 0,
+                    "scheduled_at": None,
+                    "started_at": None,
+                    "finished_at": None,
+                    "interval_seconds": None,
+                    "pages": None,
+                    "pages_failed": None,
+                    "manifest_coverage": None,
+                    "errors": None,
+                    "overran": None,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "status": "open",
+                    "coverage": None,
+                    "closed_at": None,
+                    "closed_batch_id": None,
+                    "closed_run": None,
+                    "updated_batch_id": batch_id,
+                }
+            )
             if manifest:
-                row.update(source=manifest["source"], platform=manifest["platform"], record_kind=manifest["record_kind"],
-                           expected=manifest["record_count"], scheduled_at=manifest["scheduled_at"],
-                           started_at=manifest["started_at"], finished_at=manifest["finished_at"],
-                           interval_seconds=manifest["interval_seconds"], pages=manifest["pages"],
-                           pages_failed=manifest["pages_failed"], manifest_coverage=manifest["coverage"],
-                           errors=manifest["errors"], overran=manifest["overran"])
+                row.update(
+                    source=manifest["source"],
+                    platform=manifest["platform"],
+                    record_kind=manifest["record_kind"],
+                    expected=manifest["record_count"],
+                    scheduled_at=manifest["scheduled_at"],
+                    started_at=manifest["started_at"],
+                    finished_at=manifest["finished_at"],
+                    interval_seconds=manifest["interval_seconds"],
+                    pages=manifest["pages"],
+                    pages_failed=manifest["pages_failed"],
+                    manifest_coverage=manifest["coverage"],
+                    errors=manifest["errors"],
+                    overran=manifest["overran"],
+                )
             row["received"] += counts.get(poll_id, (0, None))[0]
             row["updated_batch_id"] = batch_id
             if poll_id in counts or manifest:
                 row["last_seen_at"] = now
             if row["status"] == "open":
                 if row["expected"] is not None and row["received"] >= row["expected"]:
-                    row.update(status="complete", coverage=row["manifest_coverage"], closed_at=now, closed_batch_id=batch_id,
-                               closed_run=self.run_id)
+                    row.update(
+                        status="complete",
+                        coverage=row["manifest_coverage"],
+                        closed_at=now,
+                        closed_batch_id=batch_id,
+                        closed_run=self.run_id,
+                    )
                 elif now - row["last_seen_at"] > self.grace:  # arrival time: replays decide alike
                     share = row["received"] / row["expected"] if row["expected"] else None
-                    coverage = None if share is None or row["manifest_coverage"] is None else round(row["manifest_coverage"] * share, 4)
-                    row.update(status="partial", coverage=coverage, closed_at=now, closed_batch_id=batch_id,
-                               closed_run=self.run_id)
+                    coverage = (
+                        None
+                        if share is None or row["manifest_coverage"] is None
+                        else round(row["manifest_coverage"] * share, 4)
+                    )
+                    row.update(
+                        status="partial",
+                        coverage=coverage,
+                        closed_at=now,
+                        closed_batch_id=batch_id,
+                        closed_run=self.run_id,
+                    )
             updates.append(row)
         if updates:
             data = pa.Table.from_pylist(updates, schema=POLLS_SCHEMA)
-            self.lake.upsert(L.POLLS, data, batch_id, "t.poll_id = s.poll_id",
-                             {c: f"s.{c}" for c in POLLS_SCHEMA.names if c != "poll_id"})
+            self.lake.upsert(
+                L.POLLS,
+                data,
+                batch_id,
+                "t.poll_id = s.poll_id",
+                {c: f"s.{c}" for c in POLLS_SCHEMA.names if c != "poll_id"},
+            )
         if not updates:
             return []
         polls = self.lake.read(L.POLLS, f"closed_batch_id = {int(batch_id)} AND {sql_in('closed_run', [self.run_id])}")
@@ -264,7 +331,9 @@ class StreamJob:
         parts = []
         if sources:
             delta = poll_totals_delta(sources).toArrow()
-            delta = delta.append_column("poll_date", poll_date(delta["poll_id"], pc.cast(delta["observed_at"], pa.date32())))
+            delta = delta.append_column(
+                "poll_date", poll_date(delta["poll_id"], pc.cast(delta["observed_at"], pa.date32()))
+            )
             parts.append(delta)
         closing = {p["poll_id"]: p for p in closed}
         if closing:
@@ -275,10 +344,18 @@ class StreamJob:
                     if field.name not in existing.column_names:
                         existing = existing.append_column(field, pa.nulls(existing.num_rows, field.type))
                 unchanged = existing.select(TOTALS_DELTA_COLUMNS)
-                for column, fill in (("viewers", None), ("channels", None), ("players", None), ("records", 0),
-                                     ("mature_channels", 0), ("top_channel_viewers", None), ("views", None)):
-                    unchanged = unchanged.set_column(TOTALS_DELTA_COLUMNS.index(column), column,
-                                                     pa.array([fill] * unchanged.num_rows, pa.int64()))
+                for column, fill in (
+                    ("viewers", None),
+                    ("channels", None),
+                    ("players", None),
+                    ("records", 0),
+                    ("mature_channels", 0),
+                    ("top_channel_viewers", None),
+                    ("views", None),
+                ):
+                    unchanged = unchanged.set_column(
+                        TOTALS_DELTA_COLUMNS.index(column), column, pa.array([fill] * unchanged.num_rows, pa.int64())
+                    )
                 parts.append(unchanged)
         if not parts:
             return
@@ -298,18 +375,32 @@ class StreamJob:
         status = {p["poll_id"]: p for p in polls.to_pylist()} if polls is not None else {}
         for row in merged.values():
             poll = status.get(row["poll_id"], {})
-            row.update(status=poll.get("status", "open"), coverage=poll.get("coverage"),
-                       scheduled_at=poll.get("scheduled_at"), interval_seconds=poll.get("interval_seconds"),
-                       source=poll.get("source"), updated_batch_id=batch_id)
+            row.update(
+                status=poll.get("status", "open"),
+                coverage=poll.get("coverage"),
+                scheduled_at=poll.get("scheduled_at"),
+                interval_seconds=poll.get("interval_seconds"),
+                source=poll.get("source"),
+                updated_batch_id=batch_id,
+            )
             out.append(row)
         data = pa.Table.from_pylist(out, schema=TOTALS_SCHEMA)
         add = {c: f"coalesce(t.{c}, 0) + coalesce(s.{c}, 0)" for c in ("records", "mature_channels")}
-        add.update({c: f"CASE WHEN s.{c} IS NULL THEN t.{c} ELSE coalesce(t.{c}, 0) + s.{c} END"
-                    for c in ("viewers", "channels", "players", "views")})
+        add.update(
+            {
+                c: f"CASE WHEN s.{c} IS NULL THEN t.{c} ELSE coalesce(t.{c}, 0) + s.{c} END"
+                for c in ("viewers", "channels", "players", "views")
+            }
+        )
         higher = "s.top_channel_viewers > coalesce(t.top_channel_viewers, -1)"
         add["top_channel"] = f"CASE WHEN {higher} THEN s.top_channel ELSE t.top_channel END"
         add["top_channel_viewers"] = f"CASE WHEN {higher} THEN s.top_channel_viewers ELSE t.top_channel_viewers END"
-        add.update({c: f"s.{c}" for c in ("status", "coverage", "scheduled_at", "interval_seconds", "source", "updated_batch_id")})
+        add.update(
+            {
+                c: f"s.{c}"
+                for c in ("status", "coverage", "scheduled_at", "interval_seconds", "source", "updated_batch_id")
+            }
+        )
         add["observed_at"] = "CASE WHEN t.observed_at <= s.observed_at THEN t.observed_at ELSE s.observed_at END"
         self.lake.upsert(L.TOTALS, data, batch_id, TOTALS_KEY, add, ["poll_date"])
 
@@ -318,16 +409,31 @@ class StreamJob:
             return
         rows = {}
         for name, identity in identities.items():
-            rows.setdefault(identity.key, {"game_key": identity.key, "name": identity.name,
-                                           "steam_app_id": identity.steam_app_id, "is_game": identity.is_game,
-                                           "aliases": [], "first_seen_at": now, "last_seen_at": now})
+            rows.setdefault(
+                identity.key,
+                {
+                    "game_key": identity.key,
+                    "name": identity.name,
+                    "steam_app_id": identity.steam_app_id,
+                    "is_game": identity.is_game,
+                    "aliases": [],
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                },
+            )
             rows[identity.key]["aliases"].append(name)
         data = pa.Table.from_pylist(list(rows.values()), schema=GAMES_SCHEMA)
-        self.lake.upsert(L.GAMES, data, batch_id, "t.game_key = s.game_key", {
-            "last_seen_at": "CASE WHEN s.last_seen_at > t.last_seen_at THEN s.last_seen_at ELSE t.last_seen_at END",
-            "steam_app_id": "coalesce(t.steam_app_id, s.steam_app_id)",
-            "aliases": "array_distinct(array_concat(t.aliases, s.aliases))",
-        })
+        self.lake.upsert(
+            L.GAMES,
+            data,
+            batch_id,
+            "t.game_key = s.game_key",
+            {
+                "last_seen_at": "CASE WHEN s.last_seen_at > t.last_seen_at THEN s.last_seen_at ELSE t.last_seen_at END",
+                "steam_app_id": "coalesce(t.steam_app_id, s.steam_app_id)",
+                "aliases": "array_distinct(array_concat(t.aliases, s.aliases))",
+            },
+        )
 
     def _latest_complete_polls(self) -> list[dict]:
         polls = self.lake.read(L.POLLS, "status = 'complete'")
@@ -352,16 +458,30 @@ class StreamJob:
             return "nothing"
         totals = self.lake.read(L.TOTALS, sql_in("poll_id", sorted(p["poll_id"] for p in polls))) if polls else None
         by_poll: dict[str, list[dict]] = {}
-        for row in (totals.to_pylist() if totals is not None else []):
+        for row in totals.to_pylist() if totals is not None else []:
             value = row["players"] if row["platform"] == "steam" else row["viewers"]
-            by_poll.setdefault(row["poll_id"], []).append({
-                "key": row["game_key"], "name": row["game_name"], "value": value or 0, "viewers": row["viewers"] or 0,
-                "channels": row["channels"] or 0, "players": row["players"] or 0})
+            by_poll.setdefault(row["poll_id"], []).append(
+                {
+                    "key": row["game_key"],
+                    "name": row["game_name"],
+                    "value": value or 0,
+                    "viewers": row["viewers"] or 0,
+                    "channels": row["channels"] or 0,
+                    "players": row["players"] or 0,
+                }
+            )
         # a Twitch head poll reads only the first pages: a game missing from it has not gone offline
-        updates = [PollUpdate(platform=p["platform"], poll_id=p["poll_id"], observed_at=p["scheduled_at"].isoformat(),
-                              observed_ts=p["scheduled_at"].timestamp(), replace="twitch_head" not in p["poll_id"],
-                              games=by_poll.get(p["poll_id"], []))
-                   for p in sorted(polls, key=lambda p: p["scheduled_at"])]
+        updates = [
+            PollUpdate(
+                platform=p["platform"],
+                poll_id=p["poll_id"],
+                observed_at=p["scheduled_at"].isoformat(),
+                observed_ts=p["scheduled_at"].timestamp(),
+                replace="twitch_head" not in p["poll_id"],
+                games=by_poll.get(p["poll_id"], []),
+            )
+            for p in sorted(polls, key=lambda p: p["scheduled_at"])
+        ]
         applied = self.live.apply(self.run_id, batch_id, updates)
         if applied is None:
             self.redis_stale = True
@@ -371,11 +491,21 @@ class StreamJob:
         self.redis_stale = False
         return "replayed" if applied == -1 else "applied"
 
-    def _report(self, batch_id: int, rows: int, quarantined: int, started: float, behind: int, completed: int,
-                redis_state: str) -> BatchReport:
+    def _report(
+        self, batch_id: int, rows: int, quarantined: int, started: float, behind: int, completed: int, redis_state: str
+    ) -> BatchReport:
         duration = time.perf_counter() - started
-        report = BatchReport(batch_id, rows, quarantined, round(duration, 3), round(rows / duration, 1) if duration else 0.0,
-                             behind, completed, redis_state, datetime.now(UTC).isoformat())
+        report = BatchReport(
+            batch_id,
+            rows,
+            quarantined,
+            round(duration, 3),
+            round(rows / duration, 1) if duration else 0.0,
+            behind,
+            completed,
+            redis_state,
+            datetime.now(UTC).isoformat(),
+        )
         self.metrics.observe(report)
         log.info("batch", **asdict(report), steps=getattr(self, "steps", {}))
         self.status_file.parent.mkdir(parents=True, exist_ok=True)
@@ -391,31 +521,71 @@ def _add(a: int | None, b: int | None) -> int | None:
     return a if b is None else a + b
 
 
-POLLS_SCHEMA = pa.schema([
-    ("poll_id", pa.string()), ("source", pa.string()), ("platform", pa.string()), ("record_kind", pa.string()),
-    ("expected", pa.int64()), ("received", pa.int64()), ("scheduled_at", pa.timestamp("us", tz="UTC")),
-    ("started_at", pa.timestamp("us", tz="UTC")), ("finished_at", pa.timestamp("us", tz="UTC")),
-    ("interval_seconds", pa.float64()), ("pages", pa.int64()), ("pages_failed", pa.int64()),
-    ("manifest_coverage", pa.float64()), ("errors", pa.list_(pa.string())), ("overran", pa.bool_()),
-    ("first_seen_at", pa.timestamp("us", tz="UTC")), ("last_seen_at", pa.timestamp("us", tz="UTC")),
-    ("status", pa.string()), ("coverage", pa.float64()),
-    ("closed_at", pa.timestamp("us", tz="UTC")), ("closed_batch_id", pa.int64()), ("closed_run", pa.string()),
-    ("updated_batch_id", pa.int64()),
-])
-TOTALS_DELTA_SCHEMA = pa.schema([
-    ("poll_date", pa.date32()), ("poll_id", pa.string()), ("platform", pa.string()), ("game_key", pa.string()),
-    ("game_name", pa.string()), ("viewers", pa.int64()), ("channels", pa.int64()), ("players", pa.int64()),
-    ("records", pa.int64()), ("mature_channels", pa.int64()), ("observed_at", pa.timestamp("us", tz="UTC")),
-    ("top_channel", pa.string()), ("top_channel_viewers", pa.int64()), ("views", pa.int64()),
-])
+POLLS_SCHEMA = pa.schema(
+    [
+        ("poll_id", pa.string()),
+        ("source", pa.string()),
+        ("platform", pa.string()),
+        ("record_kind", pa.string()),
+        ("expected", pa.int64()),
+        ("received", pa.int64()),
+        ("scheduled_at", pa.timestamp("us", tz="UTC")),
+        ("started_at", pa.timestamp("us", tz="UTC")),
+        ("finished_at", pa.timestamp("us", tz="UTC")),
+        ("interval_seconds", pa.float64()),
+        ("pages", pa.int64()),
+        ("pages_failed", pa.int64()),
+        ("manifest_coverage", pa.float64()),
+        ("errors", pa.list_(pa.string())),
+        ("overran", pa.bool_()),
+        ("first_seen_at", pa.timestamp("us", tz="UTC")),
+        ("last_seen_at", pa.timestamp("us", tz="UTC")),
+        ("status", pa.string()),
+        ("coverage", pa.float64()),
+        ("closed_at", pa.timestamp("us", tz="UTC")),
+        ("closed_batch_id", pa.int64()),
+        ("closed_run", pa.string()),
+        ("updated_batch_id", pa.int64()),
+    ]
+)
+TOTALS_DELTA_SCHEMA = pa.schema(
+    [
+        ("poll_date", pa.date32()),
+        ("poll_id", pa.string()),
+        ("platform", pa.string()),
+        ("game_key", pa.string()),
+        ("game_name", pa.string()),
+        ("viewers", pa.int64()),
+        ("channels", pa.int64()),
+        ("players", pa.int64()),
+        ("records", pa.int64()),
+        ("mature_channels", pa.int64()),
+        ("observed_at", pa.timestamp("us", tz="UTC")),
+        ("top_channel", pa.string()),
+        ("top_channel_viewers", pa.int64()),
+        ("views", pa.int64()),
+    ]
+)
 TOTALS_DELTA_COLUMNS = TOTALS_DELTA_SCHEMA.names
-TOTALS_SCHEMA = pa.schema([
-    *TOTALS_DELTA_SCHEMA, ("status", pa.string()), ("coverage", pa.float64()),
-    ("scheduled_at", pa.timestamp("us", tz="UTC")), ("interval_seconds", pa.float64()), ("source", pa.string()),
-    ("updated_batch_id", pa.int64()),
-])
-GAMES_SCHEMA = pa.schema([
-    ("game_key", pa.string()), ("name", pa.string()), ("steam_app_id", pa.int64()), ("is_game", pa.bool_()),
-    ("aliases", pa.list_(pa.string())), ("first_seen_at", pa.timestamp("us", tz="UTC")),
-    ("last_seen_at", pa.timestamp("us", tz="UTC")),
-])
+TOTALS_SCHEMA = pa.schema(
+    [
+        *TOTALS_DELTA_SCHEMA,
+        ("status", pa.string()),
+        ("coverage", pa.float64()),
+        ("scheduled_at", pa.timestamp("us", tz="UTC")),
+        ("interval_seconds", pa.float64()),
+        ("source", pa.string()),
+        ("updated_batch_id", pa.int64()),
+    ]
+)
+GAMES_SCHEMA = pa.schema(
+    [
+        ("game_key", pa.string()),
+        ("name", pa.string()),
+        ("steam_app_id", pa.int64()),
+        ("is_game", pa.bool_()),
+        ("aliases", pa.list_(pa.string())),
+        ("first_seen_at", pa.timestamp("us", tz="UTC")),
+        ("last_seen_at", pa.timestamp("us", tz="UTC")),
+    ]
+)

@@ -61,20 +61,28 @@ from pyspark.sql.datasource import (
 from pyspark.sql.streaming.datasource import ReadLimit, ReadMaxRows, SupportsTriggerAvailableNow
 from pyspark.sql.types import BinaryType, LongType, StringType, StructField, StructType, TimestampType
 
-SCHEMA = StructType([
-    StructField("stream", StringType(), True),
-    StructField("shard_id", StringType(), True),
-    StructField("sequence_number", StringType(), True),
-    StructField("partition_key", StringType(), True),
-    StructField("approximate_arrival_timestamp", TimestampType(), True),
-    StructField("data", BinaryType(), True),
-    StructField("millis_behind_latest", LongType(), True),
-])
-ARROW_SCHEMA = pa.schema([
-    ("stream", pa.string()), ("shard_id", pa.string()), ("sequence_number", pa.string()),
-    ("partition_key", pa.string()), ("approximate_arrival_timestamp", pa.timestamp("us", tz="UTC")),
-    ("data", pa.binary()), ("millis_behind_latest", pa.int64()),
-])
+SCHEMA = StructType(
+    [
+        StructField("stream", StringType(), True),
+        StructField("shard_id", StringType(), True),
+        StructField("sequence_number", StringType(), True),
+        StructField("partition_key", StringType(), True),
+        StructField("approximate_arrival_timestamp", TimestampType(), True),
+        StructField("data", BinaryType(), True),
+        StructField("millis_behind_latest", LongType(), True),
+    ]
+)
+ARROW_SCHEMA = pa.schema(
+    [
+        ("stream", pa.string()),
+        ("shard_id", pa.string()),
+        ("sequence_number", pa.string()),
+        ("partition_key", pa.string()),
+        ("approximate_arrival_timestamp", pa.timestamp("us", tz="UTC")),
+        ("data", pa.binary()),
+        ("millis_behind_latest", pa.int64()),
+    ]
+)
 GET_RECORDS_LIMIT = 10_000
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 
@@ -114,8 +122,10 @@ class KinesisShards:
             import boto3
             from botocore.config import Config
 
-            kwargs: dict[str, Any] = {"region_name": self.region,
-                                      "config": Config(retries={"max_attempts": 10, "mode": "adaptive"})}
+            kwargs: dict[str, Any] = {
+                "region_name": self.region,
+                "config": Config(retries={"max_attempts": 10, "mode": "adaptive"}),
+            }
             if self.endpoint:
                 kwargs["endpoint_url"] = self.endpoint
             key, secret = os.environ.get("GST_AWS_ACCESS_KEY_ID"), os.environ.get("GST_AWS_SECRET_ACCESS_KEY")
@@ -127,8 +137,9 @@ class KinesisShards:
     def list_shards(self) -> list[dict[str, Any]]:
         shards, token = [], None
         while True:
-            page = (self.client.list_shards(NextToken=token) if token
-                    else self.client.list_shards(StreamName=self.stream))
+            page = (
+                self.client.list_shards(NextToken=token) if token else self.client.list_shards(StreamName=self.stream)
+            )
             shards += page["Shards"]
             token = page.get("NextToken")
             if not token:
@@ -145,8 +156,14 @@ class KinesisShards:
             args.update(ShardIteratorType="TRIM_HORIZON")
         return self.client.get_shard_iterator(**args)["ShardIterator"]
 
-    def read(self, shard: dict[str, Any], position: ShardPosition, budget: int, until: str | None = None,
-             arrived_by: datetime | None = None) -> tuple[list[dict[str, Any]], ShardPosition, int]:
+    def read(
+        self,
+        shard: dict[str, Any],
+        position: ShardPosition,
+        budget: int,
+        until: str | None = None,
+        arrived_by: datetime | None = None,
+    ) -> tuple[list[dict[str, Any]], ShardPosition, int]:
         """Records after `position`, at most `budget`, none past sequence `until` or arrived after
         `arrived_by`; the new position and the lag behind the shard's tip."""
         shard_id = shard["ShardId"]
@@ -154,8 +171,11 @@ class KinesisShards:
         records: list[dict[str, Any]] = []
         new = ShardPosition(position.start, position.after, position.done)
         behind = 0
-        if position.done or budget <= 0 or (until is not None and position.after is not None
-                                             and int(position.after) >= int(until)):
+        if (
+            position.done
+            or budget <= 0
+            or (until is not None and position.after is not None and int(position.after) >= int(until))
+        ):
             return records, new, behind
         iterator: str | None = self._iterator(shard_id, position)
         while iterator and len(records) < budget:
@@ -180,15 +200,18 @@ class KinesisShards:
 
 
 def to_arrow(stream: str, shard_id: str, records: list[dict[str, Any]]) -> pa.RecordBatch:
-    return pa.RecordBatch.from_arrays([
-        pa.array([stream] * len(records), pa.string()),
-        pa.array([shard_id] * len(records), pa.string()),
-        pa.array([r["SequenceNumber"] for r in records], pa.string()),
-        pa.array([r["PartitionKey"] for r in records], pa.string()),
-        pa.array([r.get("ApproximateArrivalTimestamp") for r in records], pa.timestamp("us", tz="UTC")),
-        pa.array([bytes(r["Data"]) for r in records], pa.binary()),
-        pa.array([r.get("MillisBehindLatest") for r in records], pa.int64()),
-    ], schema=ARROW_SCHEMA)
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.array([stream] * len(records), pa.string()),
+            pa.array([shard_id] * len(records), pa.string()),
+            pa.array([r["SequenceNumber"] for r in records], pa.string()),
+            pa.array([r["PartitionKey"] for r in records], pa.string()),
+            pa.array([r.get("ApproximateArrivalTimestamp") for r in records], pa.timestamp("us", tz="UTC")),
+            pa.array([bytes(r["Data"]) for r in records], pa.binary()),
+            pa.array([r.get("MillisBehindLatest") for r in records], pa.int64()),
+        ],
+        schema=ARROW_SCHEMA,
+    )
 
 
 class _KinesisOffsets(SupportsTriggerAvailableNow):
@@ -231,7 +254,8 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
             # a new child starts at its beginning; an unknown shard without known parents keeps the query's start
             parents = [p for p in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId")) if p]
             positions[shard_id] = known.get(shard_id) or ShardPosition(
-                "TRIM_HORIZON" if any(p in known for p in parents) else self.start)
+                "TRIM_HORIZON" if any(p in known for p in parents) else self.start
+            )
             if all(known[p].done for p in parents if p in known):
                 ready.append(shard)
         for shard_id, position in known.items():  # expired shards stay in the offset until their children are read
@@ -252,8 +276,9 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
             limit = stop[shard_id].after if stop and shard_id in stop else None
             if stop is not None and (shard_id not in stop or stop[shard_id].after is None):
                 continue
-            records, positions[shard_id], _ = self.shards.read(shard, positions[shard_id], budget, limit,
-                                                               None if stop else self.arrived_by)
+            records, positions[shard_id], _ = self.shards.read(
+                shard, positions[shard_id], budget, limit, None if stop else self.arrived_by
+            )
             if stop is not None:
                 positions[shard_id] = stop[shard_id]
             budget -= len(records)
@@ -289,21 +314,27 @@ class KinesisPartitionedReader(_KinesisOffsets, DataSourceStreamReader):
         budget = limit.max_rows if isinstance(limit, ReadMaxRows) else self.max_records
         for shard in ready:
             records, positions[shard["ShardId"]], _ = self.shards.read(
-                shard, positions[shard["ShardId"]], budget, arrived_by=self.arrived_by)
+                shard, positions[shard["ShardId"]], budget, arrived_by=self.arrived_by
+            )
             budget -= len(records)
         return self.encode(positions)
 
     def partitions(self, start: dict, end: dict) -> list[ShardSlice]:
         ready, positions = self.readable(start)
         stop = end["shards"]
-        return [ShardSlice(shard, positions[shard["ShardId"]].to_json(), stop[shard["ShardId"]])
-                for shard in ready if shard["ShardId"] in stop and stop[shard["ShardId"]].get("after")
-                and stop[shard["ShardId"]] != positions[shard["ShardId"]].to_json()]
+        return [
+            ShardSlice(shard, positions[shard["ShardId"]].to_json(), stop[shard["ShardId"]])
+            for shard in ready
+            if shard["ShardId"] in stop
+            and stop[shard["ShardId"]].get("after")
+            and stop[shard["ShardId"]] != positions[shard["ShardId"]].to_json()
+        ]
 
     def read(self, partition: ShardSlice) -> Iterator[pa.RecordBatch]:
         stop = ShardPosition.from_json(partition.end)
-        records, _, _ = self.shards.read(partition.shard, ShardPosition.from_json(partition.start),
-                                         self.max_records, stop.after)
+        records, _, _ = self.shards.read(
+            partition.shard, ShardPosition.from_json(partition.start), self.max_records, stop.after
+        )
         if records:
             yield to_arrow(self.shards.stream, partition.shard["ShardId"], records)
 
@@ -332,7 +363,9 @@ class KinesisDataSource(DataSource):
         options = self._options()
         mode = options.get("readermode", "driver")
         if mode == "driver":  # Spark then falls back to simpleStreamReader
-            raise PySparkNotImplementedError(errorClass="NOT_IMPLEMENTED", messageParameters={"feature": "streamReader"})
+            raise PySparkNotImplementedError(
+                errorClass="NOT_IMPLEMENTED", messageParameters={"feature": "streamReader"}
+            )
         if mode != "partitioned":
             raise ValueError(f"readerMode must be driver or partitioned, not {mode!r}")
         return KinesisPartitionedReader(options)

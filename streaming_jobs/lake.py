@@ -61,21 +61,33 @@ class Lake:
 
     def retrying(self, table: str, action: Callable[[DeltaTable | None], T], attempts: int = 8) -> T:
         """Run `action` on the table as it is now; on a lost commit race, again on a fresh load."""
-        for attempt in Retrying(retry=retry_if_exception_type(CommitFailedError), stop=stop_after_attempt(attempts),
-                                wait=wait_random_exponential(multiplier=0.1, max=5), reraise=True):
+        for attempt in Retrying(
+            retry=retry_if_exception_type(CommitFailedError),
+            stop=stop_after_attempt(attempts),
+            wait=wait_random_exponential(multiplier=0.1, max=5),
+            reraise=True,
+        ):
             with attempt:
                 return action(self.table(table))
         raise AssertionError("unreachable: Retrying reraises")
 
     def append(self, table: str, data: pa.Table, batch_id: int, partition_by: list[str]) -> bool:
         """Append once per batch id; False when this batch was already committed."""
+
         def attempt(delta: DeltaTable | None) -> bool:
             if self._committed(delta, table, batch_id):
                 return False
-            write_deltalake(self.path(table), data, mode="append", partition_by=partition_by,
-                            storage_options=self.storage_options, commit_properties=self._commit(table, batch_id),
-                            schema_mode="merge")
+            write_deltalake(
+                self.path(table),
+                data,
+                mode="append",
+                partition_by=partition_by,
+                storage_options=self.storage_options,
+                commit_properties=self._commit(table, batch_id),
+                schema_mode="merge",
+            )
             return True
+
         return self.retrying(table, attempt)
 
     def insert_new(self, table: str, data: pa.Table, batch_id: int, key: str, partition_by: list[str]) -> bool:
@@ -83,26 +95,53 @@ class Lake:
         on = " AND ".join([*(f"t.{p} = s.{p}" for p in partition_by), f"t.{key} = s.{key}"])
         return self._merge(table, data, batch_id, on, None, partition_by)
 
-    def upsert(self, table: str, data: pa.Table, batch_id: int, on: str, updates: dict[str, str],
-               partition_by: list[str] | None = None) -> bool:
+    def upsert(
+        self,
+        table: str,
+        data: pa.Table,
+        batch_id: int,
+        on: str,
+        updates: dict[str, str],
+        partition_by: list[str] | None = None,
+    ) -> bool:
         """Merge: matched rows get `updates` (SQL over t. and s.), new rows are inserted."""
         return self._merge(table, data, batch_id, on, updates, partition_by or [])
 
-    def _merge(self, table: str, data: pa.Table, batch_id: int, on: str, updates: dict[str, str] | None,
-               partition_by: list[str]) -> bool:
+    def _merge(
+        self,
+        table: str,
+        data: pa.Table,
+        batch_id: int,
+        on: str,
+        updates: dict[str, str] | None,
+        partition_by: list[str],
+    ) -> bool:
         def attempt(delta: DeltaTable | None) -> bool:
             if self._committed(delta, table, batch_id):
                 return False
             if delta is None:
-                write_deltalake(self.path(table), data, mode="append", partition_by=partition_by,
-                                storage_options=self.storage_options, commit_properties=self._commit(table, batch_id))
+                write_deltalake(
+                    self.path(table),
+                    data,
+                    mode="append",
+                    partition_by=partition_by,
+                    storage_options=self.storage_options,
+                    commit_properties=self._commit(table, batch_id),
+                )
                 return True
-            merge = delta.merge(data, predicate=on, source_alias="s", target_alias="t", merge_schema=True,
-                                commit_properties=self._commit(table, batch_id))
+            merge = delta.merge(
+                data,
+                predicate=on,
+                source_alias="s",
+                target_alias="t",
+                merge_schema=True,
+                commit_properties=self._commit(table, batch_id),
+            )
             if updates is not None:
                 merge = merge.when_matched_update(updates=updates)
             merge.when_not_matched_insert_all().execute()
             return True
+
         return self.retrying(table, attempt)
 
     def read(self, table: str, where: str | None = None, columns: list[str] | None = None) -> pa.Table | None:
@@ -117,6 +156,7 @@ class Lake:
 
 def plain(table: pa.Table) -> pa.Table:
     """Arrow's view types (what DataFusion returns) as the plain types Spark and pandas take."""
+
     def unview(kind: pa.DataType) -> pa.DataType:
         if kind == pa.string_view():
             return pa.string()
@@ -125,6 +165,7 @@ def plain(table: pa.Table) -> pa.Table:
         if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_list_view(kind):
             return pa.list_(unview(kind.value_type))
         return kind
+
     schema = pa.schema([field.with_type(unview(field.type)) for field in table.schema])
     return table if schema == table.schema else table.cast(schema)
 

@@ -107,9 +107,15 @@ class PollUpdate:
     games: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"platform": self.platform, "poll_id": self.poll_id, "observed_at": self.observed_at,
-                "observed_ts": self.observed_ts, "replace": self.replace, "games": self.games,
-                "total": sum(g["value"] for g in self.games)}
+        return {
+            "platform": self.platform,
+            "poll_id": self.poll_id,
+            "observed_at": self.observed_at,
+            "observed_ts": self.observed_ts,
+            "replace": self.replace,
+            "games": self.games,
+            "total": sum(g["value"] for g in self.games),
+        }
 
 
 class LiveWriter:
@@ -122,8 +128,11 @@ class LiveWriter:
         Redis is down or refused the script (the job goes on and resyncs later)."""
         payload = json.dumps({"polls": [p.to_json() for p in polls]})
         try:
-            return int(self._script(keys=[LAST_BATCH, CHANGES, f"gst:live:run:{run_id}"],
-                                    args=[batch_id, payload, FEED_MAXLEN]))
+            return int(
+                self._script(
+                    keys=[LAST_BATCH, CHANGES, f"gst:live:run:{run_id}"], args=[batch_id, payload, FEED_MAXLEN]
+                )
+            )
         except redis.RedisError as exc:
             log.warning("redis_unavailable", error=str(exc), batch_id=batch_id)
             return None
@@ -131,8 +140,7 @@ class LiveWriter:
     def last_batch(self, run_id: str | None = None) -> int | None:
         """The last batch applied, by this run if given, else by any."""
         try:
-            value = (self.client.hget(f"gst:live:run:{run_id}", "last") if run_id
-                     else self.client.get(LAST_BATCH))
+            value = self.client.hget(f"gst:live:run:{run_id}", "last") if run_id else self.client.get(LAST_BATCH)
         except redis.RedisError:
             return None
         return int(value) if value is not None and int(value) >= 0 else None

@@ -20,7 +20,9 @@ class JobMetrics:
         self.batch_rows = Gauge("gst_stream_batch_input_rows", "Records in the last batch", registry=r)
         self.rows_per_second = Gauge("gst_stream_batch_rows_per_second", "Throughput of the last batch", registry=r)
         self.duration = Gauge("gst_stream_batch_duration_seconds", "Duration of the last batch", registry=r)
-        self.behind = Gauge("gst_stream_millis_behind_latest", "How far the last batch was behind the stream's tip", registry=r)
+        self.behind = Gauge(
+            "gst_stream_millis_behind_latest", "How far the last batch was behind the stream's tip", registry=r
+        )
         self.last_batch = Gauge("gst_stream_last_batch_id", "Id of the last batch", registry=r)
 
     def observe(self, report: BatchReport) -> None:

@@ -36,20 +36,31 @@ def checkpoint_run_id(checkpoint: str) -> str:
     return json.loads(metadata.read_text().splitlines()[0])["id"]
 
 
-def start_query(settings: Settings, spark: SparkSession, job: StreamJob, available_now: bool = False,
-                trigger_seconds: float | None = None, checkpoint: str | None = None) -> StreamingQuery:
-    reader = (spark.readStream.format("kinesis")
-              .option("streamName", settings.stream_name)
-              .option("region", settings.aws_region)
-              .option("startingPosition", settings.stream_starting_position)
-              .option("maxRecordsPerBatch", str(settings.stream_max_records_per_batch)))
+def start_query(
+    settings: Settings,
+    spark: SparkSession,
+    job: StreamJob,
+    available_now: bool = False,
+    trigger_seconds: float | None = None,
+    checkpoint: str | None = None,
+) -> StreamingQuery:
+    reader = (
+        spark.readStream.format("kinesis")
+        .option("streamName", settings.stream_name)
+        .option("region", settings.aws_region)
+        .option("startingPosition", settings.stream_starting_position)
+        .option("maxRecordsPerBatch", str(settings.stream_max_records_per_batch))
+    )
     if settings.aws_endpoint_url:
         reader = reader.option("endpointUrl", settings.aws_endpoint_url)
     checkpoint = checkpoint or f"{settings.checkpoint_path}/stream"
     job.attach(checkpoint_run_id(checkpoint))
-    writer = (reader.load().writeStream.queryName("gst_stream")
-              .foreachBatch(lambda frame, batch_id: job.process(frame, batch_id) and None)
-              .option("checkpointLocation", checkpoint))
+    writer = (
+        reader.load()
+        .writeStream.queryName("gst_stream")
+        .foreachBatch(lambda frame, batch_id: job.process(frame, batch_id) and None)
+        .option("checkpointLocation", checkpoint)
+    )
     if available_now:
         writer = writer.trigger(availableNow=True)
     else:

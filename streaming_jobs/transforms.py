@@ -32,41 +32,81 @@ from gamestream.contracts import RECORD_TYPES, SUPPORTED_SCHEMA_VERSIONS, UNATTR
 SEPARATOR = "\x1f"  # gamestream.contracts.derive_event_id joins with it
 
 COMMON = [
-    StructField("schema_version", LongType()), StructField("event_id", StringType()),
-    StructField("source", StringType()), StructField("kind", StringType()),
-    StructField("observed_at", StringType()), StructField("poll_id", StringType()),
+    StructField("schema_version", LongType()),
+    StructField("event_id", StringType()),
+    StructField("source", StringType()),
+    StructField("kind", StringType()),
+    StructField("observed_at", StringType()),
+    StructField("poll_id", StringType()),
 ]
 FIELDS: dict[str, list[StructField]] = {
-    "player_count": [StructField("app_id", LongType()), StructField("app_name", StringType()),
-                     StructField("player_count", LongType())],
-    "stream_snapshot": [StructField("platform", StringType()), StructField("stream_id", StringType()),
-                        StructField("channel_id", StringType()), StructField("channel_name", StringType()),
-                        StructField("game_id", StringType()), StructField("game_name", StringType()),
-                        StructField("viewer_count", LongType()), StructField("started_at", StringType()),
-                        StructField("language", StringType()), StructField("is_mature", BooleanType()),
-                        StructField("title", StringType())],
-    "category_snapshot": [StructField("platform", StringType()), StructField("game_id", StringType()),
-                          StructField("game_name", StringType()), StructField("rank", LongType()),
-                          StructField("igdb_id", StringType())],
-    "review_summary": [StructField("app_id", LongType()), StructField("review_score", LongType()),
-                       StructField("review_score_desc", StringType()), StructField("total_positive", LongType()),
-                       StructField("total_negative", LongType()), StructField("total_reviews", LongType())],
-    "video_snapshot": [StructField("video_id", StringType()), StructField("channel_id", StringType()),
-                       StructField("channel_title", StringType()), StructField("title", StringType()),
-                       StructField("tags", ArrayType(StringType())), StructField("game_name", StringType()),
-                       StructField("concurrent_viewers", LongType()), StructField("view_count", LongType()),
-                       StructField("like_count", LongType()), StructField("actual_start_time", StringType())],
-    "poll_manifest": [StructField("platform", StringType()), StructField("record_kind", StringType()),
-                      StructField("record_count", LongType()), StructField("scheduled_at", StringType()),
-                      StructField("started_at", StringType()), StructField("finished_at", StringType()),
-                      StructField("interval_seconds", DoubleType()), StructField("pages", LongType()),
-                      StructField("pages_failed", LongType()), StructField("coverage", DoubleType()),
-                      StructField("errors", ArrayType(StringType())), StructField("overran", BooleanType())],
+    "player_count": [
+        StructField("app_id", LongType()),
+        StructField("app_name", StringType()),
+        StructField("player_count", LongType()),
+    ],
+    "stream_snapshot": [
+        StructField("platform", StringType()),
+        StructField("stream_id", StringType()),
+        StructField("channel_id", StringType()),
+        StructField("channel_name", StringType()),
+        StructField("game_id", StringType()),
+        StructField("game_name", StringType()),
+        StructField("viewer_count", LongType()),
+        StructField("started_at", StringType()),
+        StructField("language", StringType()),
+        StructField("is_mature", BooleanType()),
+        StructField("title", StringType()),
+    ],
+    "category_snapshot": [
+        StructField("platform", StringType()),
+        StructField("game_id", StringType()),
+        StructField("game_name", StringType()),
+        StructField("rank", LongType()),
+        StructField("igdb_id", StringType()),
+    ],
+    "review_summary": [
+        StructField("app_id", LongType()),
+        StructField("review_score", LongType()),
+        StructField("review_score_desc", StringType()),
+        StructField("total_positive", LongType()),
+        StructField("total_negative", LongType()),
+        StructField("total_reviews", LongType()),
+    ],
+    "video_snapshot": [
+        StructField("video_id", StringType()),
+        StructField("channel_id", StringType()),
+        StructField("channel_title", StringType()),
+        StructField("title", StringType()),
+        StructField("tags", ArrayType(StringType())),
+        StructField("game_name", StringType()),
+        StructField("concurrent_viewers", LongType()),
+        StructField("view_count", LongType()),
+        StructField("like_count", LongType()),
+        StructField("actual_start_time", StringType()),
+    ],
+    "poll_manifest": [
+        StructField("platform", StringType()),
+        StructField("record_kind", StringType()),
+        StructField("record_count", LongType()),
+        StructField("scheduled_at", StringType()),
+        StructField("started_at", StringType()),
+        StructField("finished_at", StringType()),
+        StructField("interval_seconds", DoubleType()),
+        StructField("pages", LongType()),
+        StructField("pages_failed", LongType()),
+        StructField("coverage", DoubleType()),
+        StructField("errors", ArrayType(StringType())),
+        StructField("overran", BooleanType()),
+    ],
 }
 TABLE_OF_KIND = {
-    "player_count": "player_counts", "stream_snapshot": "stream_snapshots",
-    "category_snapshot": "category_snapshots", "review_summary": "review_summaries",
-    "video_snapshot": "video_snapshots", "poll_manifest": "poll_manifests",
+    "player_count": "player_counts",
+    "stream_snapshot": "stream_snapshots",
+    "category_snapshot": "category_snapshots",
+    "review_summary": "review_summaries",
+    "video_snapshot": "video_snapshots",
+    "poll_manifest": "poll_manifests",
 }
 ENTITY = {kind: record_type.entity_field for kind, record_type in RECORD_TYPES.items()}
 REQUIRED: dict[str, list[str]] = {
@@ -75,13 +115,23 @@ REQUIRED: dict[str, list[str]] = {
     "category_snapshot": ["game_id", "game_name", "rank"],
     "review_summary": ["app_id", "review_score", "total_positive", "total_negative", "total_reviews"],
     "video_snapshot": ["video_id", "channel_id", "concurrent_viewers"],
-    "poll_manifest": ["platform", "record_kind", "record_count", "scheduled_at", "started_at", "finished_at",
-                      "interval_seconds"],
+    "poll_manifest": [
+        "platform",
+        "record_kind",
+        "record_count",
+        "scheduled_at",
+        "started_at",
+        "finished_at",
+        "interval_seconds",
+    ],
 }
 NON_NEGATIVE: dict[str, list[str]] = {
-    "player_count": ["player_count"], "stream_snapshot": ["viewer_count"], "category_snapshot": ["rank"],
+    "player_count": ["player_count"],
+    "stream_snapshot": ["viewer_count"],
+    "category_snapshot": ["rank"],
     "review_summary": ["total_positive", "total_negative", "total_reviews"],
-    "video_snapshot": ["concurrent_viewers"], "poll_manifest": ["record_count"],
+    "video_snapshot": ["concurrent_viewers"],
+    "poll_manifest": ["record_count"],
 }
 PARSERS_BY_VERSION = {1: FIELDS}  # one entry per schema_version the contracts know
 assert set(PARSERS_BY_VERSION) == set(SUPPORTED_SCHEMA_VERSIONS), "every contract version needs a parser"
@@ -95,14 +145,19 @@ def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime, run_id: s
     payload = F.when(F.encode(text, "UTF-8") == F.col("data"), text)  # invalid UTF-8 would not round-trip
     source = F.get_json_object(payload, "$.source")
     return raw.select(
-        F.col("stream"), F.col("shard_id"), F.col("sequence_number"), F.col("partition_key"),
+        F.col("stream"),
+        F.col("shard_id"),
+        F.col("sequence_number"),
+        F.col("partition_key"),
         F.col("approximate_arrival_timestamp").alias("arrival_time"),
         F.lit(ingested_at).cast("timestamp").alias("ingested_at"),
         F.lit(batch_id).cast("long").alias("ingest_batch_id"),
         F.lit(run_id).alias("ingest_run"),  # batch ids restart with a new checkpoint; (run, batch) does not
         F.col("data"),
         payload.alias("payload"),
-        F.when(source.isin("steam", "twitch", "youtube", "synthetic"), source).otherwise(F.lit("unknown")).alias("source"),
+        F.when(source.isin("steam", "twitch", "youtube", "synthetic"), source)
+        .otherwise(F.lit("unknown"))
+        .alias("source"),
         F.to_date(F.lit(ingested_at).cast("timestamp")).alias("ingest_date"),
     )
 
@@ -124,10 +179,14 @@ def _event_id_expected(kind: str) -> Column:
 def _reason(kind: str) -> Column:
     """The first contract rule a record of `kind` breaks, or null."""
     checks: list[tuple[Column, Column]] = [
-        (F.col("event_id").isNull() | F.col("source").isNull() | F.col("poll_id").isNull(),
-         F.lit("missing field event_id, source or poll_id")),
-        (~F.col("source").isin("steam", "twitch", "youtube", "synthetic"),
-         F.concat(F.lit("unknown source "), F.col("source"))),
+        (
+            F.col("event_id").isNull() | F.col("source").isNull() | F.col("poll_id").isNull(),
+            F.lit("missing field event_id, source or poll_id"),
+        ),
+        (
+            ~F.col("source").isin("steam", "twitch", "youtube", "synthetic"),
+            F.concat(F.lit("unknown source "), F.col("source")),
+        ),
         (F.col("observed_ts").isNull(), F.lit("observed_at missing or not an ISO-8601 time")),
     ]
     for name in REQUIRED[kind]:
@@ -144,13 +203,16 @@ def _reason(kind: str) -> Column:
 def parse_records(bronze: DataFrame) -> DataFrame:
     """Bronze rows with every contract field typed and `quarantine_reason` set when invalid."""
     typed, reason = _parse_columns(id(bronze.sparkSession))
-    return (bronze.withColumnRenamed("source", "bronze_source")
-            .withColumn("r", F.from_json(F.col("payload"), _all_fields()))
-            .select("*", *typed).drop("r")
-            .withColumn("observed_ts", F.try_to_timestamp(F.col("observed_at")))
-            .withColumn("r_valid_json", F.get_json_object(F.col("payload"), "$"))
-            .withColumn("quarantine_reason", reason)
-            .drop("r_valid_json"))
+    return (
+        bronze.withColumnRenamed("source", "bronze_source")
+        .withColumn("r", F.from_json(F.col("payload"), _all_fields()))
+        .select("*", *typed)
+        .drop("r")
+        .withColumn("observed_ts", F.try_to_timestamp(F.col("observed_at")))
+        .withColumn("r_valid_json", F.get_json_object(F.col("payload"), "$"))
+        .withColumn("quarantine_reason", reason)
+        .drop("r_valid_json")
+    )
 
 
 @lru_cache(maxsize=4)
@@ -161,21 +223,39 @@ def _parse_columns(session_id: int) -> tuple[list[Column], Column]:
     raw_version = F.get_json_object(F.col("payload"), "$.schema_version")
     reason = F.when(F.col("payload").isNull(), F.lit("payload is not UTF-8 text"))
     reason = reason.when(F.col("r_valid_json").isNull(), F.lit("malformed JSON: not a JSON object"))
-    reason = reason.when(~raw_version.isin(*[str(v) for v in SUPPORTED_SCHEMA_VERSIONS]),
-                         F.concat(F.lit("unknown schema_version "), F.coalesce(raw_version, F.lit("(missing)"))))
-    reason = reason.when(~raw_kind.isin(*FIELDS), F.concat(F.lit("unknown kind "), F.coalesce(raw_kind, F.lit("(missing)"))))
+    reason = reason.when(
+        ~raw_version.isin(*[str(v) for v in SUPPORTED_SCHEMA_VERSIONS]),
+        F.concat(F.lit("unknown schema_version "), F.coalesce(raw_version, F.lit("(missing)"))),
+    )
+    reason = reason.when(
+        ~raw_kind.isin(*FIELDS), F.concat(F.lit("unknown kind "), F.coalesce(raw_kind, F.lit("(missing)")))
+    )
     for kind in FIELDS:
         reason = reason.when(raw_kind == kind, _reason(kind))
     return typed, reason.otherwise(F.lit(None))
 
 
-BRONZE_COLUMNS = ["stream", "shard_id", "sequence_number", "partition_key", "arrival_time", "ingested_at",
-                  "ingest_batch_id", "ingest_run", "data", "payload", "source", "ingest_date"]
+BRONZE_COLUMNS = [
+    "stream",
+    "shard_id",
+    "sequence_number",
+    "partition_key",
+    "arrival_time",
+    "ingested_at",
+    "ingest_batch_id",
+    "ingest_run",
+    "data",
+    "payload",
+    "source",
+    "ingest_date",
+]
 
 
 def bronze_of(parsed: DataFrame) -> DataFrame:
     """The bronze columns of parsed rows (so one cached parse serves bronze and silver)."""
-    return parsed.select(*[F.col("bronze_source").alias("source") if c == "source" else F.col(c) for c in BRONZE_COLUMNS])
+    return parsed.select(
+        *[F.col("bronze_source").alias("source") if c == "source" else F.col(c) for c in BRONZE_COLUMNS]
+    )
 
 
 def tagged_union(frames: dict[str, DataFrame]) -> DataFrame:
@@ -189,9 +269,17 @@ def tagged_union(frames: dict[str, DataFrame]) -> DataFrame:
 
 def quarantine_frame(parsed: DataFrame) -> DataFrame:
     return parsed.where(F.col("quarantine_reason").isNotNull()).select(
-        "stream", "shard_id", "sequence_number", "arrival_time", "ingested_at", "ingest_batch_id", "ingest_run",
-        F.col("bronze_source").alias("source"), F.col("quarantine_reason").alias("reason"),
-        F.coalesce(F.col("payload"), F.concat(F.lit("base64:"), F.base64(F.col("data")))).alias("payload"), "ingest_date",
+        "stream",
+        "shard_id",
+        "sequence_number",
+        "arrival_time",
+        "ingested_at",
+        "ingest_batch_id",
+        "ingest_run",
+        F.col("bronze_source").alias("source"),
+        F.col("quarantine_reason").alias("reason"),
+        F.coalesce(F.col("payload"), F.concat(F.lit("base64:"), F.base64(F.col("data")))).alias("payload"),
+        "ingest_date",
     )
 
 
@@ -204,9 +292,18 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
 
     `game_keys` maps display names to normalised game keys (columns name, game_key)."""
     valid = parsed.where(F.col("quarantine_reason").isNull())
-    common = [F.col("event_id"), F.col("schema_version"), F.col("source"), F.col("kind"),
-              F.col("observed_ts").alias("observed_at"), F.to_date(F.col("observed_ts")).alias("observed_date"),
-              F.col("poll_id"), F.col("ingest_batch_id"), F.col("ingest_run"), F.col("ingested_at")]
+    common = [
+        F.col("event_id"),
+        F.col("schema_version"),
+        F.col("source"),
+        F.col("kind"),
+        F.col("observed_ts").alias("observed_at"),
+        F.to_date(F.col("observed_ts")).alias("observed_date"),
+        F.col("poll_id"),
+        F.col("ingest_batch_id"),
+        F.col("ingest_run"),
+        F.col("ingested_at"),
+    ]
     out: dict[str, DataFrame] = {}
     for kind, fields in FIELDS.items():
         columns = [_ts(f.name) if f.name in TIMESTAMP_FIELDS else F.col(f.name) for f in fields]
@@ -214,7 +311,10 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
         if kind in ("stream_snapshot", "video_snapshot"):
             frame = frame.withColumn("game_name", F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
         if kind == "player_count":
-            frame = frame.withColumn("game_name", F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string"))))
+            frame = frame.withColumn(
+                "game_name",
+                F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string"))),
+            )
         if kind in ("player_count", "stream_snapshot", "category_snapshot", "video_snapshot"):
             keys = game_keys.select(F.col("name").alias("game_name"), "game_key")
             frame = frame.join(F.broadcast(keys), on="game_name", how="left")
@@ -226,11 +326,14 @@ def game_names(parsed: DataFrame) -> DataFrame:
     """Distinct game names a batch mentions (the job normalises these few on the driver)."""
     valid = parsed.where(F.col("quarantine_reason").isNull())
     steam = F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string")))
-    name = (F.when(F.col("kind") == "player_count", steam)
-            .when(F.col("kind").isin("stream_snapshot", "video_snapshot"), F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
-            .otherwise(F.col("game_name")))
-    return valid.select(name.alias("name")) \
-        .where(F.col("name").isNotNull()).distinct()
+    name = (
+        F.when(F.col("kind") == "player_count", steam)
+        .when(
+            F.col("kind").isin("stream_snapshot", "video_snapshot"), F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED))
+        )
+        .otherwise(F.col("game_name"))
+    )
+    return valid.select(name.alias("name")).where(F.col("name").isNotNull()).distinct()
 
 
 def poll_totals_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
@@ -240,25 +343,55 @@ def poll_totals_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
     none = F.lit(None).cast("long")
     frames = []
     if "stream_snapshots" in new_rows:
-        frames.append(new_rows["stream_snapshots"].groupBy(*key).agg(
-            F.sum("viewer_count").alias("viewers"), F.count(F.lit(1)).alias("channels"),
-            none.alias("players"), F.count(F.lit(1)).alias("records"),
-            F.sum(F.col("is_mature").cast("long")).alias("mature_channels"), F.min("observed_at").alias("observed_at"),
-            F.max_by("channel_name", "viewer_count").alias("top_channel"),
-            F.max("viewer_count").alias("top_channel_viewers"), none.alias("views")))
+        frames.append(
+            new_rows["stream_snapshots"]
+            .groupBy(*key)
+            .agg(
+                F.sum("viewer_count").alias("viewers"),
+                F.count(F.lit(1)).alias("channels"),
+                none.alias("players"),
+                F.count(F.lit(1)).alias("records"),
+                F.sum(F.col("is_mature").cast("long")).alias("mature_channels"),
+                F.min("observed_at").alias("observed_at"),
+                F.max_by("channel_name", "viewer_count").alias("top_channel"),
+                F.max("viewer_count").alias("top_channel_viewers"),
+                none.alias("views"),
+            )
+        )
     if "video_snapshots" in new_rows:
-        frames.append(new_rows["video_snapshots"].withColumn("platform", F.lit("youtube")).groupBy(*key).agg(
-            F.sum("concurrent_viewers").alias("viewers"), F.count(F.lit(1)).alias("channels"),
-            none.alias("players"), F.count(F.lit(1)).alias("records"),
-            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at"),
-            F.max_by("channel_title", "concurrent_viewers").alias("top_channel"),
-            F.max("concurrent_viewers").alias("top_channel_viewers"), F.sum("view_count").alias("views")))
+        frames.append(
+            new_rows["video_snapshots"]
+            .withColumn("platform", F.lit("youtube"))
+            .groupBy(*key)
+            .agg(
+                F.sum("concurrent_viewers").alias("viewers"),
+                F.count(F.lit(1)).alias("channels"),
+                none.alias("players"),
+                F.count(F.lit(1)).alias("records"),
+                F.lit(0).alias("mature_channels"),
+                F.min("observed_at").alias("observed_at"),
+                F.max_by("channel_title", "concurrent_viewers").alias("top_channel"),
+                F.max("concurrent_viewers").alias("top_channel_viewers"),
+                F.sum("view_count").alias("views"),
+            )
+        )
     if "player_counts" in new_rows:
-        frames.append(new_rows["player_counts"].withColumn("platform", F.lit("steam")).groupBy(*key).agg(
-            none.alias("viewers"), none.alias("channels"),
-            F.sum("player_count").alias("players"), F.count(F.lit(1)).alias("records"),
-            F.lit(0).alias("mature_channels"), F.min("observed_at").alias("observed_at"),
-            F.lit(None).cast("string").alias("top_channel"), none.alias("top_channel_viewers"), none.alias("views")))
+        frames.append(
+            new_rows["player_counts"]
+            .withColumn("platform", F.lit("steam"))
+            .groupBy(*key)
+            .agg(
+                none.alias("viewers"),
+                none.alias("channels"),
+                F.sum("player_count").alias("players"),
+                F.count(F.lit(1)).alias("records"),
+                F.lit(0).alias("mature_channels"),
+                F.min("observed_at").alias("observed_at"),
+                F.lit(None).cast("string").alias("top_channel"),
+                none.alias("top_channel_viewers"),
+                none.alias("views"),
+            )
+        )
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
@@ -267,10 +400,16 @@ def poll_totals_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
 
 def poll_counts_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
     """Records newly counted per poll in this batch (what completeness is judged by)."""
-    frames = [new_rows[t].groupBy("poll_id").agg(F.count(F.lit(1)).alias("records"), F.min("observed_at").alias("first_observed_at"))
-              for t in ("player_counts", "stream_snapshots", "category_snapshots", "review_summaries", "video_snapshots")
-              if t in new_rows]
+    frames = [
+        new_rows[t]
+        .groupBy("poll_id")
+        .agg(F.count(F.lit(1)).alias("records"), F.min("observed_at").alias("first_observed_at"))
+        for t in ("player_counts", "stream_snapshots", "category_snapshots", "review_summaries", "video_snapshots")
+        if t in new_rows
+    ]
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
-    return result.groupBy("poll_id").agg(F.sum("records").alias("records"), F.min("first_observed_at").alias("first_observed_at"))
+    return result.groupBy("poll_id").agg(
+        F.sum("records").alias("records"), F.min("first_observed_at").alias("first_observed_at")
+    )

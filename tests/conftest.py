@@ -22,8 +22,12 @@ from tests.support.postgres import throwaway_postgres
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
     external = os.environ.get("GST_TEST_REDIS_URL")
-    with embedded_stack(tmp_path_factory.mktemp("gst"), Settings(_env_file=None),
-                        redis_backend="external" if external else "auto", redis_url=external) as running:
+    with embedded_stack(
+        tmp_path_factory.mktemp("gst"),
+        Settings(_env_file=None),
+        redis_backend="external" if external else "auto",
+        redis_url=external,
+    ) as running:
         yield running
 
 
@@ -68,10 +72,14 @@ def fresh(stack, tmp_path):
     import redis
 
     redis.Redis.from_url(stack.settings.redis_url).flushdb()
-    return stack.settings.model_copy(update={
-        "stream_name": name, "lake_root": str(tmp_path / "lake"), "checkpoint_root": str(tmp_path / "checkpoints"),
-        "data_dir": tmp_path,
-    })
+    return stack.settings.model_copy(
+        update={
+            "stream_name": name,
+            "lake_root": str(tmp_path / "lake"),
+            "checkpoint_root": str(tmp_path / "checkpoints"),
+            "data_dir": tmp_path,
+        }
+    )
 
 
 def put(settings, payloads, keys=None):
@@ -79,18 +87,22 @@ def put(settings, payloads, keys=None):
     kinesis = aws_client(settings, "kinesis")
     payloads = [p if isinstance(p, bytes) else p.encode() for p in payloads]
     for start in range(0, len(payloads), 500):
-        chunk = payloads[start:start + 500]
-        ks = keys[start:start + 500] if keys else [str(start + i) for i in range(len(chunk))]
-        response = kinesis.put_records(StreamName=settings.stream_name,
-                                       Records=[{"Data": d, "PartitionKey": k} for d, k in zip(chunk, ks)])
+        chunk = payloads[start : start + 500]
+        ks = keys[start : start + 500] if keys else [str(start + i) for i in range(len(chunk))]
+        response = kinesis.put_records(
+            StreamName=settings.stream_name, Records=[{"Data": d, "PartitionKey": k} for d, k in zip(chunk, ks)]
+        )
         assert response["FailedRecordCount"] == 0
-
 
 
 # The longest files, started first: with two pytest workers taking whole files in collection order,
 # a long file picked up last would leave the other worker idle for minutes
-LONGEST_FIRST = ("tests/streaming_jobs/test_fault_drills.py", "tests/test_end_to_end.py",
-                 "tests/batch_jobs/test_backfill.py", "tests/frontend/test_dashboard.py")
+LONGEST_FIRST = (
+    "tests/streaming_jobs/test_fault_drills.py",
+    "tests/test_end_to_end.py",
+    "tests/batch_jobs/test_backfill.py",
+    "tests/frontend/test_dashboard.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

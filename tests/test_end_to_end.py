@@ -37,8 +37,10 @@ from tests.support.drills import run_stage, stream_env, stream_job_deadline
 from tests.support.kinesis import KinesisFaultProxy, read_stream
 
 SEED = int(os.environ.get("GST_DRILL_SEED", random.SystemRandom().randrange(1_000_000)))
-GAMES = [{"id": str(100 + g), "name": name, "box_art_url": "", "igdb_id": ""}
-         for g, name in enumerate(["League of Legends", "Dota 2", "Fortnite", "Minecraft", "VALORANT", "Rust"])]
+GAMES = [
+    {"id": str(100 + g), "name": name, "box_art_url": "", "igdb_id": ""}
+    for g, name in enumerate(["League of Legends", "Dota 2", "Fortnite", "Minecraft", "VALORANT", "Rust"])
+]
 
 
 BATCH_RECORDS = 250
@@ -67,8 +69,12 @@ def expected_buckets(snapshots: pd.DataFrame, manifests: pd.DataFrame, seconds: 
     totals = keyed.groupby(["poll_id", "game_key"]).viewer_count.sum().reset_index()
     rows = totals.merge(polls, on="poll_id")
     weight = polls.groupby("bucket").weight.sum()
-    out = rows.assign(weighted=rows.viewer_count * rows.weight).groupby(["bucket", "game_key"]).agg(
-        weighted=("weighted", "sum"), peak=("viewer_count", "max")).reset_index()
+    out = (
+        rows.assign(weighted=rows.viewer_count * rows.weight)
+        .groupby(["bucket", "game_key"])
+        .agg(weighted=("weighted", "sum"), peak=("viewer_count", "max"))
+        .reset_index()
+    )
     out["avg"] = out.weighted / out.bucket.map(weight)
     return out
 
@@ -78,24 +84,42 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
     rng = random.Random(SEED)
     point = rng.choice(FAULT_POINTS)
     clock = ManualClock(T0)
-    with ExitStack() as running, FixtureServer(PlatformState(clock), timeout_sleep=0.6) as fixture, \
-            KinesisFaultProxy(stack.settings.aws_endpoint_url, fail_every=rng.randint(3, 7),
-                              timeout_calls=(rng.randint(2, 4),)) as proxy:
+    with (
+        ExitStack() as running,
+        FixtureServer(PlatformState(clock), timeout_sleep=0.6) as fixture,
+        KinesisFaultProxy(
+            stack.settings.aws_endpoint_url, fail_every=rng.randint(3, 7), timeout_calls=(rng.randint(2, 4),)
+        ) as proxy,
+    ):
         redis_port = free_port()
         redis_down = running.enter_context(ExitStack())
         redis_down.enter_context(redis_server(redis_port, tmp_path / "redis"))
-        settings = stack.settings.model_copy(update={
-            "stream_name": f"e2e-{uuid.uuid4().hex[:8]}", "lake_root": str(tmp_path / "lake"),
-            "checkpoint_root": str(tmp_path / "checkpoints"), "redis_url": f"redis://127.0.0.1:{redis_port}/0",
-            "warehouse_url": f"duckdb:///{tmp_path / 'warehouse.duckdb'}", "poll_grace_seconds": 3600,
-            "twitch_api_url": fixture.url, "twitch_auth_url": fixture.url, "twitch_client_id": "fixture-client",
-            "twitch_client_secret": "fixture-secret", "http_timeout_seconds": 0.3, "twitch_head_pages": 4,
-        })
+        settings = stack.settings.model_copy(
+            update={
+                "stream_name": f"e2e-{uuid.uuid4().hex[:8]}",
+                "lake_root": str(tmp_path / "lake"),
+                "checkpoint_root": str(tmp_path / "checkpoints"),
+                "redis_url": f"redis://127.0.0.1:{redis_port}/0",
+                "warehouse_url": f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+                "poll_grace_seconds": 3600,
+                "twitch_api_url": fixture.url,
+                "twitch_auth_url": fixture.url,
+                "twitch_client_id": "fixture-client",
+                "twitch_client_secret": "fixture-secret",
+                "http_timeout_seconds": 0.3,
+                "twitch_head_pages": 4,
+            }
+        )
         ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, 2)
         fixture.state.games = GAMES
         via_proxy = settings.model_copy(update={"aws_endpoint_url": proxy.url})
-        client = aws_client(via_proxy, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"},
-                            read_timeout=1, connect_timeout=1)
+        client = aws_client(
+            via_proxy,
+            "kinesis",
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            read_timeout=1,
+            connect_timeout=1,
+        )
         sink = KinesisSink(via_proxy, client=client, backoff_base=0.01, backoff_max=0.2)
         poller = TwitchPoller(settings, clock)
         loop = PollLoop(poller, sink, clock)
@@ -116,8 +140,9 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
             assert sink.flush(120), "the sink did not deliver two polls to Kinesis within 120 s"
 
         poll(2)
-        killed = stream_job(f"job killed -9 at {point}", settings, tmp_path, GST_TEST_FAULT_POINT=point,
-                            GST_TEST_FAULT_BATCH=1)
+        killed = stream_job(
+            f"job killed -9 at {point}", settings, tmp_path, GST_TEST_FAULT_POINT=point, GST_TEST_FAULT_BATCH=1
+        )
         assert killed.returncode == -signal.SIGKILL, f"seed {SEED}: {killed.stderr[-2000:]}"
         redis_down.close()  # Redis stops; the restarted job goes on writing the lake
         without_redis = stream_job("job restarted with Redis down", settings, tmp_path)
@@ -144,13 +169,19 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
         manifests["scheduled_at"] = pd.to_datetime(manifests.scheduled_at, utc=True, format="ISO8601")
         want = expected_buckets(snapshots, manifests, 300)
         warehouse = Warehouse(settings.warehouse)
-        got = pd.DataFrame(warehouse.execute(
-            "SELECT EXTRACT(EPOCH FROM bucket_start), game_key, avg_viewers, peak_viewers FROM gold.game_buckets"
-            " WHERE platform = 'twitch' AND bucket = '5m' ORDER BY 1, 2"), columns=["bucket", "game_key", "avg", "peak"])
+        got = pd.DataFrame(
+            warehouse.execute(
+                "SELECT EXTRACT(EPOCH FROM bucket_start), game_key, avg_viewers, peak_viewers FROM gold.game_buckets"
+                " WHERE platform = 'twitch' AND bucket = '5m' ORDER BY 1, 2"
+            ),
+            columns=["bucket", "game_key", "avg", "peak"],
+        )
         warehouse.close()
         want = want.sort_values(["bucket", "game_key"]).reset_index(drop=True)
         assert len(got) == len(want) > 0
-        assert got.bucket.astype(int).tolist() == want.bucket.tolist() and got.game_key.tolist() == want.game_key.tolist()
+        assert (
+            got.bucket.astype(int).tolist() == want.bucket.tolist() and got.game_key.tolist() == want.game_key.tolist()
+        )
         assert got.avg.tolist() == pytest.approx(want.avg.tolist(), rel=1e-9)
         assert got.peak.tolist() == want.peak.tolist()
 
@@ -159,5 +190,6 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
         latest = twitch[twitch.scheduled_at == twitch.scheduled_at.max()]
         live = redis.Redis.from_url(settings.redis_url, decode_responses=True)
         assert dict(live.zrange("gst:live:twitch", 0, -1, withscores=True)) == {
-            row.game_key: float(row.viewers) for row in latest.itertuples()}, f"seed {SEED}: live state differs"
+            row.game_key: float(row.viewers) for row in latest.itertuples()
+        }, f"seed {SEED}: live state differs"
         assert int(live.hget("gst:platform:twitch", "total")) == int(latest.viewers.sum())

@@ -18,15 +18,34 @@ try:  # Airflow 3
 except ImportError:  # Airflow 2
     from airflow.operators.bash import BashOperator
 
-DEFAULTS = {"owner": "gamestream", "retries": 3, "retry_delay": timedelta(minutes=2),
-            "retry_exponential_backoff": True, "execution_timeout": timedelta(minutes=30)}
+DEFAULTS = {
+    "owner": "gamestream",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": True,
+    "execution_timeout": timedelta(minutes=30),
+}
 
-with DAG(dag_id="gst_gold_load", schedule="*/15 * * * *", start_date=datetime(2026, 1, 1), catchup=False,
-         max_active_runs=1, default_args=DEFAULTS, tags=["gamestream", "gold"],
-         doc_md="Loads what silver gained since the last loaded Delta version into the gold warehouse.") as gold:
+with DAG(
+    dag_id="gst_gold_load",
+    schedule="*/15 * * * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["gamestream", "gold"],
+    doc_md="Loads what silver gained since the last loaded Delta version into the gold warehouse.",
+) as gold:
     BashOperator(task_id="gold_run", bash_command="gst gold run")
 
-with DAG(dag_id="gst_lake_maintenance", schedule="30 3 * * *", start_date=datetime(2026, 1, 1), catchup=False,
-         max_active_runs=1, default_args=DEFAULTS, tags=["gamestream", "lake"],
-         doc_md="Compacts small files, vacuums past retention and reports table sizes.") as upkeep:
+with DAG(
+    dag_id="gst_lake_maintenance",
+    schedule="30 3 * * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULTS,
+    tags=["gamestream", "lake"],
+    doc_md="Compacts small files, vacuums past retention and reports table sizes.",
+) as upkeep:
     BashOperator(task_id="lake_maintain", bash_command="gst lake maintain")

@@ -31,7 +31,10 @@ class KafkaSink(Sink):
 
             producer = KafkaProducer(
                 bootstrap_servers=settings.kafka_bootstrap_servers.split(","),
-                acks="all", linger_ms=20, retries=10, max_in_flight_requests_per_connection=1,
+                acks="all",
+                linger_ms=20,
+                retries=10,
+                max_in_flight_requests_per_connection=1,
             )
         self.producer = producer
 

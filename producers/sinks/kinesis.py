@@ -111,7 +111,7 @@ class KinesisSink(Sink):
         attempt = 0
         while batch:
             if attempt:
-                delay = random.uniform(0, min(self.backoff_max, self.backoff_base * 2 ** attempt))
+                delay = random.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt))
                 time.sleep(delay)
             attempt += 1
             try:
@@ -121,11 +121,19 @@ class KinesisSink(Sink):
                 )
             except (ClientError, BotoCoreError) as exc:
                 throttled = isinstance(exc, ClientError) and exc.response["Error"]["Code"] in (
-                    "ProvisionedThroughputExceededException", "LimitExceededException", "ThrottlingException")
+                    "ProvisionedThroughputExceededException",
+                    "LimitExceededException",
+                    "ThrottlingException",
+                )
                 if not throttled and not isinstance(exc, ClientError):
                     self.stats.add(ambiguous_calls=1)  # timed out or dropped: it may have landed
-                log.warning("put_records_failed", stream=self.stream, error=type(exc).__name__,
-                            records=len(batch), attempt=attempt)
+                log.warning(
+                    "put_records_failed",
+                    stream=self.stream,
+                    error=type(exc).__name__,
+                    records=len(batch),
+                    attempt=attempt,
+                )
                 self.stats.add(calls=1, retried_entries=len(batch))
                 continue
             failed = [entry for entry, result in zip(batch, response["Records"]) if "ErrorCode" in result]

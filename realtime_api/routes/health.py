@@ -17,7 +17,9 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The warehouse and Redis answer", responses={503: {"description": "A dependency is down"}})
+@router.get(
+    "/readyz", summary="The warehouse and Redis answer", responses={503: {"description": "A dependency is down"}}
+)
 async def readyz(store: Store, feed: Feed) -> JSONResponse:
     checks: dict[str, str] = {}
     for name, check in (("warehouse", lambda: run_in_threadpool(store.ping)), ("redis", feed.ping)):
@@ -27,7 +29,9 @@ async def readyz(store: Store, feed: Feed) -> JSONResponse:
         except Exception as exc:  # report, never raise: readiness is an answer, not an error
             checks[name] = f"unavailable: {exc}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ready else "degraded", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "degraded", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from urllib.parse import urlsplit
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
@@ -33,8 +33,11 @@ router = APIRouter(tags=["live"])
 TOO_SLOW = 4000
 
 
-@router.get("/api/live/{platform}", summary="The live snapshot of one platform (latest complete polls)",
-            responses={503: {"description": "Redis cannot be reached"}})
+@router.get(
+    "/api/live/{platform}",
+    summary="The live snapshot of one platform (latest complete polls)",
+    responses={503: {"description": "Redis cannot be reached"}},
+)
 async def live(platform: Platform, feed: Feed, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     snapshot = await feed.snapshot([platform.value], limit)
     return {"platform": platform, "position": snapshot["position"], **snapshot["platforms"][platform.value]}
@@ -79,8 +82,9 @@ async def live_socket(websocket: WebSocket) -> None:
         return
     metrics.ws_clients.inc()
     try:
-        await _serve(websocket, feed, subscriber, platforms, last_id, limit, app.state.settings.api_ws_heartbeat_seconds,
-                     metrics)
+        await _serve(
+            websocket, feed, subscriber, platforms, last_id, limit, app.state.settings.api_ws_heartbeat_seconds, metrics
+        )
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
@@ -88,8 +92,16 @@ async def live_socket(websocket: WebSocket) -> None:
         metrics.ws_clients.dec()
 
 
-async def _serve(websocket: WebSocket, feed: LiveFeed, subscriber: Subscriber, platforms: set[str] | None,
-                 last_id: str | None, limit: int, heartbeat: float, metrics: Any) -> None:
+async def _serve(
+    websocket: WebSocket,
+    feed: LiveFeed,
+    subscriber: Subscriber,
+    platforms: set[str] | None,
+    last_id: str | None,
+    limit: int,
+    heartbeat: float,
+    metrics: Any,
+) -> None:
     sent = {kind: metrics.ws_sent.labels(kind) for kind in ("snapshot", "resumed", "change", "heartbeat")}
 
     async def send(message: dict[str, Any]) -> None:
@@ -136,8 +148,7 @@ async def _serve(websocket: WebSocket, feed: LiveFeed, subscriber: Subscriber, p
             if message["type"] == "websocket.disconnect":
                 return
 
-    tasks = [asyncio.create_task(pump()), asyncio.create_task(listen()),
-             asyncio.create_task(subscriber.dropped.wait())]
+    tasks = [asyncio.create_task(pump()), asyncio.create_task(listen()), asyncio.create_task(subscriber.dropped.wait())]
     done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
@@ -148,8 +159,9 @@ async def _serve(websocket: WebSocket, feed: LiveFeed, subscriber: Subscriber, p
         metrics.ws_dropped.inc()
         if websocket.client_state is WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(websocket.close(code=TOO_SLOW, reason="client too slow: resume with last_id"),
-                                       timeout=2)
+                await asyncio.wait_for(
+                    websocket.close(code=TOO_SLOW, reason="client too slow: resume with last_id"), timeout=2
+                )
     for task in done:
         if not task.cancelled() and task.exception() and not isinstance(task.exception(), (WebSocketDisconnect,)):
             raise task.exception()

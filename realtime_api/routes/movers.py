@@ -14,8 +14,13 @@ router = APIRouter(prefix="/api", tags=["movers"])
 
 
 @router.get("/movers", summary="Biggest risers or fallers (absolute change of the average), with growth")
-def movers(store: Store, platform: Platform = Platform.TWITCH, window: MoverWindow = MoverWindow.h24,
-           direction: Direction = Direction.risers, include_non_games: bool = False,
-           limit: Annotated[int, Query(ge=1, le=100)] = 10) -> dict[str, Any]:
+def movers(
+    store: Store,
+    platform: Platform = Platform.TWITCH,
+    window: MoverWindow = MoverWindow.h24,
+    direction: Direction = Direction.risers,
+    include_non_games: bool = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> dict[str, Any]:
     result = Q.movers(store, platform, window, direction, include_non_games, limit)
     return {"platform": platform, "window": window, "direction": direction, **result}

@@ -15,8 +15,9 @@ router = APIRouter(prefix="/api", tags=["overview"])
 NonGames = Annotated[bool, Query(description="Include non-game categories (Just Chatting, Music, ...).")]
 
 
-async def _overview(store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int,
-                    non_games: set[str]) -> dict[str, Any]:
+async def _overview(
+    store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int, non_games: set[str]
+) -> dict[str, Any]:
     live = await feed.snapshot([platform.value], limit * 3)
     hour = await run_in_threadpool(Q.platform_summary, store, platform, include_non_games, limit)
     hidden = set() if include_non_games else non_games
@@ -26,15 +27,21 @@ async def _overview(store: Store, feed: Feed, platform: Platform, include_non_ga
 
 
 @router.get("/overview", summary="Every platform's live totals, top 10 now and the latest hour")
-async def overview(store: Store, feed: Feed, include_non_games: NonGames = False,
-                   limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
+async def overview(
+    store: Store, feed: Feed, include_non_games: NonGames = False, limit: Annotated[int, Query(ge=1, le=50)] = 10
+) -> dict[str, Any]:
     non_games = await run_in_threadpool(Q.non_games, store)  # read once for every platform
     platforms = [await _overview(store, feed, p, include_non_games, limit, non_games) for p in Platform]
     return {"platforms": platforms, "non_games": sorted(non_games)}  # for clients that filter the live feed
 
 
 @router.get("/platforms/{platform}/overview", summary="One platform's live totals, top games now and the latest hour")
-async def platform_overview(platform: Platform, store: Store, feed: Feed, include_non_games: NonGames = False,
-                            limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
+async def platform_overview(
+    platform: Platform,
+    store: Store,
+    feed: Feed,
+    include_non_games: NonGames = False,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
     non_games = await run_in_threadpool(Q.non_games, store)
     return await _overview(store, feed, platform, include_non_games, limit, non_games)

@@ -46,8 +46,13 @@ def gold(settings) -> pd.DataFrame:
 @pytest.fixture()
 def streamed(spark, fresh, tmp_path):
     """Three polls per platform streamed in two batches, one poll missing a record (closed partial)."""
-    settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 1,
-                                        "warehouse_url": f"duckdb:///{tmp_path / 'streamed.duckdb'}"})
+    settings = fresh.model_copy(
+        update={
+            "synthetic_scale": 0.002,
+            "poll_grace_seconds": 1,
+            "warehouse_url": f"duckdb:///{tmp_path / 'streamed.duckdb'}",
+        }
+    )
     records = synthetic_records(settings, polls=3)
     dropped = next(r for r in records if r.kind == "stream_snapshot")
     last_poll = max(r.observed_at for r in records)
@@ -68,8 +73,9 @@ def test_backfill_from_bronze_alone_equals_the_stream_and_twice_changes_nothing(
     settings, start, end, records = streamed
     streamed_silver = silver(settings)
     assert "partial" in set(streamed_silver[L.POLLS].status)  # the fixture exercises late closing
-    rebuilt = settings.model_copy(update={"lake_root": str(tmp_path / "rebuilt"),
-                                          "warehouse_url": f"duckdb:///{tmp_path / 'rebuilt.duckdb'}"})
+    rebuilt = settings.model_copy(
+        update={"lake_root": str(tmp_path / "rebuilt"), "warehouse_url": f"duckdb:///{tmp_path / 'rebuilt.duckdb'}"}
+    )
     shutil.copytree(f"{settings.lake_path}/bronze", f"{rebuilt.lake_path}/bronze")
 
     report = backfill(rebuilt, spark, start, end, show_progress=False)
@@ -120,12 +126,18 @@ def test_a_write_that_loses_a_commit_race_is_retried_on_the_fresh_table(tmp_path
     def merge(delta):
         calls.append(delta.version())
         target = stale if len(calls) == 1 else delta  # the first attempt read the table before a compaction
-        target.merge(pa.table({"day": ["a"], "id": [1], "n": [5]}), predicate="t.day = s.day AND t.id = s.id",
-                     source_alias="s", target_alias="t").when_matched_update({"n": "s.n"}).execute()
+        target.merge(
+            pa.table({"day": ["a"], "id": [1], "n": [5]}),
+            predicate="t.day = s.day AND t.id = s.id",
+            source_alias="s",
+            target_alias="t",
+        ).when_matched_update({"n": "s.n"}).execute()
         return True
 
     Lake(lake.root).table("t").optimize.compact()  # another writer commits in between
     assert lake.retrying("t", merge) is True
     assert len(calls) == 2  # the stale attempt raised CommitFailedError; the retry read the compacted table
     assert sorted(lake.read("t", columns=["id", "n"]).to_pylist(), key=lambda r: r["id"]) == [
-        {"id": 1, "n": 5}, {"id": 2, "n": 1}]
+        {"id": 1, "n": 5},
+        {"id": 2, "n": 1},
+    ]

@@ -28,15 +28,42 @@ def totals(minutes, skip=(), partial=()):
         for game, base in GAMES.items():
             if game == "minecraft" and k % 3 == 0:
                 continue  # absent from this poll: counts as 0 viewers
-            rows.append(dict(poll_date=t.date(), poll_id=f"twitch:twitch_head:{int(t.timestamp())}", platform="twitch",
-                             game_key=game, game_name=game.title(), viewers=base + 7 * (k % 11), channels=3 + k % 4,
-                             players=None, records=1, mature_channels=k % 2, observed_at=t,
-                             status="partial" if k in partial else "complete", coverage=0.5 if k in partial else 1.0,
-                             scheduled_at=t, interval_seconds=60.0, source="twitch", updated_batch_id=0))
+            rows.append(
+                dict(
+                    poll_date=t.date(),
+                    poll_id=f"twitch:twitch_head:{int(t.timestamp())}",
+                    platform="twitch",
+                    game_key=game,
+                    game_name=game.title(),
+                    viewers=base + 7 * (k % 11),
+                    channels=3 + k % 4,
+                    players=None,
+                    records=1,
+                    mature_channels=k % 2,
+                    observed_at=t,
+                    status="partial" if k in partial else "complete",
+                    coverage=0.5 if k in partial else 1.0,
+                    scheduled_at=t,
+                    interval_seconds=60.0,
+                    source="twitch",
+                    updated_batch_id=0,
+                )
+            )
             if k % 5 == 0:
-                rows.append(dict(rows[-1], poll_id=f"steam:steam_players:{int(t.timestamp())}", platform="steam",
-                                 viewers=None, channels=None, players=base * 10 + k, mature_channels=0,
-                                 interval_seconds=300.0, status="complete", coverage=1.0))
+                rows.append(
+                    dict(
+                        rows[-1],
+                        poll_id=f"steam:steam_players:{int(t.timestamp())}",
+                        platform="steam",
+                        viewers=None,
+                        channels=None,
+                        players=base * 10 + k,
+                        mature_channels=0,
+                        interval_seconds=300.0,
+                        status="complete",
+                        coverage=1.0,
+                    )
+                )
     return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
 
 
@@ -44,7 +71,9 @@ def expected_game_buckets(table: pa.Table, bucket_seconds: int) -> pd.DataFrame:
     frame = table.to_pandas()
     out = []
     for platform, part in frame.groupby("platform"):
-        polls = part.drop_duplicates("poll_id").sort_values("scheduled_at")[["poll_id", "scheduled_at", "interval_seconds", "coverage"]]
+        polls = part.drop_duplicates("poll_id").sort_values("scheduled_at")[
+            ["poll_id", "scheduled_at", "interval_seconds", "coverage"]
+        ]
         gaps = polls.scheduled_at.shift(-1).sub(polls.scheduled_at).dt.total_seconds()
         polls["weight"] = gaps.fillna(polls.interval_seconds).clip(upper=polls.interval_seconds)
         polls["bucket_start"] = polls.scheduled_at.map(lambda t: int(t.timestamp()) // bucket_seconds * bucket_seconds)
@@ -52,10 +81,16 @@ def expected_game_buckets(table: pa.Table, bucket_seconds: int) -> pd.DataFrame:
         merged = part.merge(polls[["poll_id", "weight", "bucket_start"]], on="poll_id")
         bucket_weight = polls.groupby("bucket_start").weight.sum()
         for (start, game), rows in merged.groupby(["bucket_start", "game_key"]):
-            out.append({"platform": platform, "bucket_start": start, "game_key": game,
-                        "avg": (rows[value] * rows.weight).sum() / bucket_weight[start],
-                        "peak": rows[value].max(),  # hours watched: viewers only, none for players
-                        "hours": (rows[value] * rows.weight).sum() / 3600 if value == "viewers" else 0.0})
+            out.append(
+                {
+                    "platform": platform,
+                    "bucket_start": start,
+                    "game_key": game,
+                    "avg": (rows[value] * rows.weight).sum() / bucket_weight[start],
+                    "peak": rows[value].max(),  # hours watched: viewers only, none for players
+                    "hours": (rows[value] * rows.weight).sum() / 3600 if value == "viewers" else 0.0,
+                }
+            )
     return pd.DataFrame(out).sort_values(["platform", "bucket_start", "game_key"]).reset_index(drop=True)
 
 
@@ -64,10 +99,25 @@ def gold(settings, bucket):
     rows = warehouse.execute(
         "SELECT platform, bucket_start, game_key, COALESCE(avg_viewers, avg_players), COALESCE(peak_viewers, peak_players),"
         " COALESCE(hours_watched, 0), rank, growth, coverage, is_partial FROM gold.game_buckets WHERE bucket = ?"
-        " ORDER BY platform, bucket_start, game_key", (bucket,))
+        " ORDER BY platform, bucket_start, game_key",
+        (bucket,),
+    )
     warehouse.close()
-    frame = pd.DataFrame(rows, columns=["platform", "bucket_start", "game_key", "avg", "peak", "hours", "rank", "growth",
-                                        "coverage", "is_partial"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "platform",
+            "bucket_start",
+            "game_key",
+            "avg",
+            "peak",
+            "hours",
+            "rank",
+            "growth",
+            "coverage",
+            "is_partial",
+        ],
+    )
     frame["bucket_start"] = frame.bucket_start.map(lambda t: int(t.timestamp()))
     return frame
 
@@ -98,9 +148,13 @@ def test_gold_matches_an_independent_computation_and_loads_incrementally(warehou
         got = gold(warehouse_settings, bucket)
         want = expected_game_buckets(everything, seconds)
         assert len(got) == len(want)
-        pd.testing.assert_series_equal(got["avg"].astype(float), want["avg"].astype(float), check_names=False, rtol=1e-9)
+        pd.testing.assert_series_equal(
+            got["avg"].astype(float), want["avg"].astype(float), check_names=False, rtol=1e-9
+        )
         pd.testing.assert_series_equal(got["peak"].astype(float), want["peak"].astype(float), check_names=False)
-        pd.testing.assert_series_equal(got["hours"].astype(float), want["hours"].astype(float), check_names=False, rtol=1e-9)
+        pd.testing.assert_series_equal(
+            got["hours"].astype(float), want["hours"].astype(float), check_names=False, rtol=1e-9
+        )
     five = gold(warehouse_settings, "5m")
     twitch = five[five.platform == "twitch"]
     assert set(twitch[twitch.game_key == "dota 2"]["rank"]) == {1}
@@ -114,21 +168,30 @@ def test_gold_matches_an_independent_computation_and_loads_incrementally(warehou
     assert steady.growth.notna().all()
 
     warehouse = Warehouse(warehouse_settings.warehouse)
-    pairs = warehouse.execute("SELECT game_key, avg_players, twitch_avg_viewers, viewers_per_player FROM gold.players_vs_viewers"
-                              " WHERE bucket = '1h' ORDER BY bucket_start, game_key")
+    pairs = warehouse.execute(
+        "SELECT game_key, avg_players, twitch_avg_viewers, viewers_per_player FROM gold.players_vs_viewers"
+        " WHERE bucket = '1h' ORDER BY bucket_start, game_key"
+    )
     warehouse.close()
     hour = gold(warehouse_settings, "1h")
     first_hour = hour[hour.bucket_start == hour.bucket_start.min()].set_index(["platform", "game_key"])["avg"]
     game, players, viewers, ratio = pairs[0]
-    assert (game, players, viewers) == ("dota 2", pytest.approx(first_hour["steam", "dota 2"]),
-                                        pytest.approx(first_hour["twitch", "dota 2"]))
+    assert (game, players, viewers) == (
+        "dota 2",
+        pytest.approx(first_hour["steam", "dota 2"]),
+        pytest.approx(first_hour["twitch", "dota 2"]),
+    )
     assert ratio == pytest.approx(viewers / players)
 
 
 def test_incremental_loads_equal_one_full_load(tmp_path):
     parts = [totals(range(0, 25)), totals(range(25, 50), skip={30}), totals(range(50, 75))]
-    stepwise = Settings(_env_file=None, lake_root=str(tmp_path / "a"), warehouse_url=f"duckdb:///{tmp_path / 'a.duckdb'}")
-    at_once = Settings(_env_file=None, lake_root=str(tmp_path / "b"), warehouse_url=f"duckdb:///{tmp_path / 'b.duckdb'}")
+    stepwise = Settings(
+        _env_file=None, lake_root=str(tmp_path / "a"), warehouse_url=f"duckdb:///{tmp_path / 'a.duckdb'}"
+    )
+    at_once = Settings(
+        _env_file=None, lake_root=str(tmp_path / "b"), warehouse_url=f"duckdb:///{tmp_path / 'b.duckdb'}"
+    )
     for batch, part in enumerate(parts):  # written as the streaming job writes them: Delta merges
         add = {c: f"s.{c}" for c in TOTALS_SCHEMA.names if c not in ("poll_date", "poll_id", "platform", "game_key")}
         Lake(stepwise.lake_path).upsert("silver/game_poll_totals", part, batch, TOTALS_KEY, add, ["poll_date"])
@@ -146,9 +209,17 @@ def test_gst_gold_run_reports_the_load(tmp_path):
 
     Lake(str(tmp_path / "lake")).append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(GST_LAKE_ROOT=str(tmp_path / "lake"), GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}", COLUMNS="200")
-    out = subprocess.run([sys.executable, "-m", "gamestream", "gold", "run"], env=env, cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120)
+    env.update(
+        GST_LAKE_ROOT=str(tmp_path / "lake"), GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}", COLUMNS="200"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "gamestream", "gold", "run"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "Delta version None -> 0" in out.stdout and "rows loaded" in out.stdout
 
@@ -159,14 +230,40 @@ def seed_parity_totals(hours: int) -> pa.Table:
     for k in range(hours * 12):
         t = T0 + timedelta(minutes=5 * k)
         for game, base in (("dota 2", 900), ("just chatting", 2000)):
-            rows.append(dict(poll_date=t.date(), poll_id=f"twitch:twitch_head:{int(t.timestamp())}", platform="twitch",
-                             game_key=game, game_name=game.title(), viewers=base + 13 * (k % 17) + 40 * (k // 12),
-                             channels=5, records=5, mature_channels=1, observed_at=t, status="complete", coverage=1.0,
-                             scheduled_at=t, interval_seconds=300.0, source="twitch", updated_batch_id=0,
-                             top_channel=f"{game}-streamer-{k % 4}", top_channel_viewers=100 + 10 * ((k * 7) % 13)))
-        rows.append(dict(rows[-2], poll_id=f"youtube:youtube_live:{int(t.timestamp())}", platform="youtube",
-                         source="youtube", viewers=300 + k, views=10_000 + 50 * k, top_channel="yt-channel",
-                         top_channel_viewers=150))
+            rows.append(
+                dict(
+                    poll_date=t.date(),
+                    poll_id=f"twitch:twitch_head:{int(t.timestamp())}",
+                    platform="twitch",
+                    game_key=game,
+                    game_name=game.title(),
+                    viewers=base + 13 * (k % 17) + 40 * (k // 12),
+                    channels=5,
+                    records=5,
+                    mature_channels=1,
+                    observed_at=t,
+                    status="complete",
+                    coverage=1.0,
+                    scheduled_at=t,
+                    interval_seconds=300.0,
+                    source="twitch",
+                    updated_batch_id=0,
+                    top_channel=f"{game}-streamer-{k % 4}",
+                    top_channel_viewers=100 + 10 * ((k * 7) % 13),
+                )
+            )
+        rows.append(
+            dict(
+                rows[-2],
+                poll_id=f"youtube:youtube_live:{int(t.timestamp())}",
+                platform="youtube",
+                source="youtube",
+                viewers=300 + k,
+                views=10_000 + 50 * k,
+                top_channel="yt-channel",
+                top_channel_viewers=150,
+            )
+        )
     return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
 
 
@@ -179,10 +276,24 @@ def test_seed_parity_columns_top_channel_views_and_four_hour_change(warehouse_se
     warehouse = Warehouse(warehouse_settings.warehouse)
     got = warehouse.execute(
         "SELECT platform, bucket_start, game_key, avg_viewers, top_channel, top_channel_viewers, views, views_change,"
-        " change, change_4h FROM gold.game_buckets WHERE bucket = '1h' ORDER BY platform, game_key, bucket_start")
+        " change, change_4h FROM gold.game_buckets WHERE bucket = '1h' ORDER BY platform, game_key, bucket_start"
+    )
     warehouse.close()
-    got = pd.DataFrame(got, columns=["platform", "hour", "game_key", "avg", "top", "top_viewers", "views",
-                                     "views_change", "change", "change_4h"])
+    got = pd.DataFrame(
+        got,
+        columns=[
+            "platform",
+            "hour",
+            "game_key",
+            "avg",
+            "top",
+            "top_viewers",
+            "views",
+            "views_change",
+            "change",
+            "change_4h",
+        ],
+    )
     got["hour"] = got.hour.map(lambda t: int(t.timestamp()))
     for (platform, game), rows in frame.groupby(["platform", "game_key"]):
         per_hour = rows.groupby("hour")
@@ -206,29 +317,63 @@ def test_seed_parity_columns_top_channel_views_and_four_hour_change(warehouse_se
 def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_settings):
     lake = Lake(warehouse_settings.lake_path)
     lake.append("silver/game_poll_totals", seed_parity_totals(hours=1), 0, ["poll_date"])
-    games = pa.Table.from_pylist([
-        {"game_key": "dota 2", "name": "Dota 2", "steam_app_id": 570, "is_game": True, "aliases": ["Dota 2"],
-         "first_seen_at": T0, "last_seen_at": T0},
-        {"game_key": "just chatting", "name": "Just Chatting", "steam_app_id": None, "is_game": False,
-         "aliases": ["Just Chatting"], "first_seen_at": T0, "last_seen_at": T0}])
+    games = pa.Table.from_pylist(
+        [
+            {
+                "game_key": "dota 2",
+                "name": "Dota 2",
+                "steam_app_id": 570,
+                "is_game": True,
+                "aliases": ["Dota 2"],
+                "first_seen_at": T0,
+                "last_seen_at": T0,
+            },
+            {
+                "game_key": "just chatting",
+                "name": "Just Chatting",
+                "steam_app_id": None,
+                "is_game": False,
+                "aliases": ["Just Chatting"],
+                "first_seen_at": T0,
+                "last_seen_at": T0,
+            },
+        ]
+    )
     lake.append("silver/games", games, 0, [])
 
     def review(app_id, score, positive, total, at):
-        return {"event_id": f"{app_id}-{at.timestamp()}", "app_id": app_id, "review_score": score,
-                "review_score_desc": "Very Positive", "total_positive": positive, "total_negative": total - positive,
-                "total_reviews": total, "observed_at": at, "poll_date": at.date()}
+        return {
+            "event_id": f"{app_id}-{at.timestamp()}",
+            "app_id": app_id,
+            "review_score": score,
+            "review_score_desc": "Very Positive",
+            "total_positive": positive,
+            "total_negative": total - positive,
+            "total_reviews": total,
+            "observed_at": at,
+            "poll_date": at.date(),
+        }
 
-    lake.append("silver/review_summaries", pa.Table.from_pylist([
-        review(570, 8, 800, 1000, T0), review(570, 9, 900, 1000, T0 + timedelta(hours=1))]), 0, ["poll_date"])
+    lake.append(
+        "silver/review_summaries",
+        pa.Table.from_pylist([review(570, 8, 800, 1000, T0), review(570, 9, 900, 1000, T0 + timedelta(hours=1))]),
+        0,
+        ["poll_date"],
+    )
     run_gold(warehouse_settings)
-    lake.append("silver/review_summaries", pa.Table.from_pylist([review(570, 5, 1, 2, T0 - timedelta(days=1))]), 1,
-                ["poll_date"])  # a late, older summary must not replace the newer one
+    lake.append(
+        "silver/review_summaries",
+        pa.Table.from_pylist([review(570, 5, 1, 2, T0 - timedelta(days=1))]),
+        1,
+        ["poll_date"],
+    )  # a late, older summary must not replace the newer one
     run_gold(warehouse_settings)
     warehouse = Warehouse(warehouse_settings.warehouse)
     flags = dict(warehouse.execute("SELECT DISTINCT game_key, is_game FROM gold.game_buckets"))
     reviews = warehouse.execute("SELECT app_id, review_score, positive_ratio FROM gold.game_reviews")
-    ranked = warehouse.execute("SELECT game_key FROM gold.game_buckets WHERE platform = 'twitch' AND bucket = '1h'"
-                               " AND is_game ORDER BY rank")
+    ranked = warehouse.execute(
+        "SELECT game_key FROM gold.game_buckets WHERE platform = 'twitch' AND bucket = '1h' AND is_game ORDER BY rank"
+    )
     warehouse.close()
     assert flags == {"dota 2": True, "just chatting": False}
     assert reviews == [(570, 9, pytest.approx(0.9))]
@@ -236,10 +381,14 @@ def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_se
 
 
 def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
-    settings = Settings(_env_file=None, lake_root=str(tmp_path / "lake"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    settings = Settings(
+        _env_file=None, lake_root=str(tmp_path / "lake"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}"
+    )
     warehouse = Warehouse(settings.warehouse)
     warehouse.execute("CREATE SCHEMA gold")
-    warehouse.execute("CREATE TABLE gold.game_buckets (platform TEXT, bucket TEXT, bucket_start TIMESTAMPTZ, game_key TEXT)")
+    warehouse.execute(
+        "CREATE TABLE gold.game_buckets (platform TEXT, bucket TEXT, bucket_start TIMESTAMPTZ, game_key TEXT)"
+    )
     warehouse.execute("CREATE TABLE gold.load_state (source_table TEXT, delta_version BIGINT, loaded_at TIMESTAMPTZ)")
     warehouse.execute("INSERT INTO gold.load_state VALUES ('silver/game_poll_totals', 99, now())")
     warehouse.close()
@@ -263,8 +412,10 @@ def test_duckdb_and_postgresql_build_identical_gold(tmp_path, postgres_url):
         run_gold(settings)
         warehouse = Warehouse(url)
         for table in ("game_buckets", "platform_buckets"):
-            rows = warehouse.execute(f"SELECT * FROM gold.{table} ORDER BY platform, bucket, bucket_start"
-                                     + (", game_key" if table == "game_buckets" else ""))
+            rows = warehouse.execute(
+                f"SELECT * FROM gold.{table} ORDER BY platform, bucket, bucket_start"
+                + (", game_key" if table == "game_buckets" else "")
+            )
             columns = warehouse.columns(f"gold.{table}")
             tables[kind, table] = pd.DataFrame(rows, columns=columns)
         warehouse.close()

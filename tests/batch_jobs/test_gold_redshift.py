@@ -23,7 +23,9 @@ def test_redshift_sql_parses_in_the_redshift_dialect(path: Path):
     assert "generate_series" not in text.lower()  # Redshift runs it on the leader node only
     for statement in statements(text):
         tree = sqlglot.parse_one(statement, read="redshift")
-        assert tree is not None and not isinstance(tree, exp.Command), f"not understood as Redshift SQL: {statement[:80]}"
+        assert tree is not None and not isinstance(tree, exp.Command), (
+            f"not understood as Redshift SQL: {statement[:80]}"
+        )
 
 
 def test_redshift_ddl_distributes_and_sorts_and_has_no_indexes():
@@ -50,7 +52,10 @@ def test_copy_manifest_lists_exactly_the_active_files(tmp_path):
     for entry in manifest["entries"]:
         assert entry["mandatory"] is True
         assert entry["meta"]["content_length"] == Path(entry["url"].removeprefix("file://")).stat().st_size
-    assert sum(pa.parquet.read_metadata(u.removeprefix("file://")).num_rows for u in listed) == totals(range(0, 40)).num_rows
+    assert (
+        sum(pa.parquet.read_metadata(u.removeprefix("file://")).num_rows for u in listed)
+        == totals(range(0, 40)).num_rows
+    )
 
     version = changes.version
     lake.upsert("silver/game_poll_totals", totals(range(40, 45)), 3, TOTALS_KEY, add, ["poll_date"])
@@ -60,7 +65,9 @@ def test_copy_manifest_lists_exactly_the_active_files(tmp_path):
 
 def test_redshift_copy_statements_stage_every_file_column_then_keep_gold_columns():
     schema = pa.schema([f for f in TOTALS_SCHEMA if f.name != "poll_date"])  # partition columns are not in files
-    sql = redshift_copy("incoming", TOTALS_SOURCE, schema, "s3://lake/_gold_manifests/m.json", "arn:aws:iam::1:role/copy")
+    sql = redshift_copy(
+        "incoming", TOTALS_SOURCE, schema, "s3://lake/_gold_manifests/m.json", "arn:aws:iam::1:role/copy"
+    )
     trees = [sqlglot.parse_one(s, read="redshift") for s in sql]
     copy = next(t for t in trees if isinstance(t, exp.Copy))
     assert "MANIFEST" in copy.sql("redshift") and "PARQUET" in copy.sql("redshift")

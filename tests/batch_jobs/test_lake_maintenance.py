@@ -12,9 +12,14 @@ from streaming_jobs.lake import Lake
 def test_compaction_merges_small_files_and_vacuum_removes_the_old_ones(tmp_path):
     lake = Lake(str(tmp_path / "lake"))
     for batch in range(12):  # twelve 1-second micro-batches
-        rows = pa.table({"event_id": [f"e{batch}-{i}" for i in range(10)], "viewer_count": list(range(10)),
-                         "poll_date": pa.array([date(2026, 11, 26)] * 10, pa.date32()),
-                         "ingest_batch_id": [batch] * 10})
+        rows = pa.table(
+            {
+                "event_id": [f"e{batch}-{i}" for i in range(10)],
+                "viewer_count": list(range(10)),
+                "poll_date": pa.array([date(2026, 11, 26)] * 10, pa.date32()),
+                "ingest_batch_id": [batch] * 10,
+            }
+        )
         lake.append("silver/stream_snapshots", rows, batch, ["poll_date"])
     before = lake.read("silver/stream_snapshots").sort_by("event_id")
     (report,) = maintain(lake, retention_hours=0)
@@ -27,11 +32,21 @@ def test_compaction_merges_small_files_and_vacuum_removes_the_old_ones(tmp_path)
 def test_gst_lake_maintain_reports_sizes(tmp_path):
     lake = Lake(str(tmp_path / "lake"))
     for batch in range(3):
-        lake.append("bronze/records", pa.table({"payload": ["{}"], "source": ["steam"],
-                                                 "ingested_at": pa.array([datetime.now(UTC)])}), batch, ["source"])
+        lake.append(
+            "bronze/records",
+            pa.table({"payload": ["{}"], "source": ["steam"], "ingested_at": pa.array([datetime.now(UTC)])}),
+            batch,
+            ["source"],
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
     env.update(GST_LAKE_ROOT=str(tmp_path / "lake"), COLUMNS="200")
-    out = subprocess.run([sys.executable, "-m", "gamestream", "lake", "maintain", "--retention-hours", "0"],
-                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "gamestream", "lake", "maintain", "--retention-hours", "0"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "bronze/records" in out.stdout and "3" in out.stdout and "1" in out.stdout

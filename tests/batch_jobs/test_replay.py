@@ -24,14 +24,24 @@ def new_stream(settings):
 def test_replay_keeps_order_and_relative_timing(fresh):
     start = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     rows = 5
-    bronze = pa.table({
-        "stream": ["s"] * rows, "shard_id": ["shardId-0"] * rows, "sequence_number": [str(i) for i in range(rows)],
-        "partition_key": [f"k{i}" for i in range(rows)],
-        "arrival_time": pa.array([start + timedelta(seconds=2 * i) for i in range(rows)], pa.timestamp("us", tz="UTC")),
-        "ingested_at": pa.array([start] * rows, pa.timestamp("us", tz="UTC")), "ingest_batch_id": [0] * rows, "ingest_run": ["r"] * rows,
-        "data": [json.dumps({"i": i}).encode() for i in range(rows)], "payload": [json.dumps({"i": i}) for i in range(rows)],
-        "source": ["synthetic"] * rows, "ingest_date": pa.array([start.date()] * rows, pa.date32()),
-    })
+    bronze = pa.table(
+        {
+            "stream": ["s"] * rows,
+            "shard_id": ["shardId-0"] * rows,
+            "sequence_number": [str(i) for i in range(rows)],
+            "partition_key": [f"k{i}" for i in range(rows)],
+            "arrival_time": pa.array(
+                [start + timedelta(seconds=2 * i) for i in range(rows)], pa.timestamp("us", tz="UTC")
+            ),
+            "ingested_at": pa.array([start] * rows, pa.timestamp("us", tz="UTC")),
+            "ingest_batch_id": [0] * rows,
+            "ingest_run": ["r"] * rows,
+            "data": [json.dumps({"i": i}).encode() for i in range(rows)],
+            "payload": [json.dumps({"i": i}) for i in range(rows)],
+            "source": ["synthetic"] * rows,
+            "ingest_date": pa.array([start.date()] * rows, pa.date32()),
+        }
+    )
     Lake(fresh.lake_path).append(L.BRONZE, bronze, 0, ["source", "ingest_date"])
     target = new_stream(fresh)
     began = time.monotonic()
@@ -41,13 +51,19 @@ def test_replay_keeps_order_and_relative_timing(fresh):
     assert elapsed >= 6 / 4  # 6 s of original timing played 4x faster
     found = read_stream(aws_client(fresh, "kinesis"), target)
     assert sorted((r["ApproximateArrivalTimestamp"], json.loads(r["Data"])["i"]) for r in found)[0][1] == 0
-    assert [json.loads(r["Data"])["i"] for r in sorted(found, key=lambda r: r["ApproximateArrivalTimestamp"])] == [0, 1, 2, 3]
+    assert [json.loads(r["Data"])["i"] for r in sorted(found, key=lambda r: r["ApproximateArrivalTimestamp"])] == [
+        0,
+        1,
+        2,
+        3,
+    ]
     assert {r["PartitionKey"] for r in found} == {"k0", "k1", "k2", "k3"}
 
 
 def test_replayed_data_changes_neither_silver_nor_the_live_state(spark, fresh):
-    settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600,
-                                        "lake_maintain_seconds": 0.001})
+    settings = fresh.model_copy(
+        update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600, "lake_maintain_seconds": 0.001}
+    )
     records = synthetic_records(settings, polls=2)
     before_put = datetime.now(UTC) - timedelta(seconds=5)
     put(settings, [r.to_json() for r in records])

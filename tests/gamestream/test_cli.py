@@ -15,8 +15,14 @@ GST = [sys.executable, "-m", "gamestream"]
 
 def run_gst(*args, env=None, cwd=None, timeout=120):
     base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    return subprocess.run([*GST, *args], capture_output=True, text=True, env={**base, "COLUMNS": "250", **(env or {})},
-                          cwd=cwd, timeout=timeout)
+    return subprocess.run(
+        [*GST, *args],
+        capture_output=True,
+        text=True,
+        env={**base, "COLUMNS": "250", **(env or {})},
+        cwd=cwd,
+        timeout=timeout,
+    )
 
 
 def test_help_lists_only_working_commands():
@@ -42,8 +48,13 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
 def test_stack_stops_cleanly_on_sigterm_and_writes_env_file(tmp_path):
     env_file = tmp_path / "stack.env"
     base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    proc = subprocess.Popen([*GST, "stack", "--data-dir", str(tmp_path / "d"), "--env-file", str(env_file)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base)
+    proc = subprocess.Popen(
+        [*GST, "stack", "--data-dir", str(tmp_path / "d"), "--env-file", str(env_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=base,
+    )
     deadline = time.monotonic() + 60
     while not env_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -66,8 +77,12 @@ def test_doctor_passes_against_a_running_stack(stack, tmp_path):
 
 
 def test_doctor_says_what_is_missing(stack, tmp_path):
-    env = {**stack.settings.env(), "GST_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
-           "GST_STREAM_NAME": "no-such-stream", "GST_API_PORT": str(stack.redis_port)}
+    env = {
+        **stack.settings.env(),
+        "GST_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "GST_STREAM_NAME": "no-such-stream",
+        "GST_API_PORT": str(stack.redis_port),
+    }
     out = run_gst("doctor", env=env, cwd=tmp_path)
     assert out.returncode == 1
     text = " ".join(out.stdout.split())
@@ -78,8 +93,12 @@ def test_doctor_says_what_is_missing(stack, tmp_path):
 
 
 def test_init_creates_the_configured_stream(stack, tmp_path):
-    env = {**stack.settings.env(), "GST_STREAM_NAME": "made-by-init", "GST_STREAM_SHARDS": "3",
-           "GST_LAKE_ROOT": str(tmp_path / "lake")}
+    env = {
+        **stack.settings.env(),
+        "GST_STREAM_NAME": "made-by-init",
+        "GST_STREAM_SHARDS": "3",
+        "GST_LAKE_ROOT": str(tmp_path / "lake"),
+    }
     out = run_gst("init", env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     shards = aws_client(stack.settings, "kinesis").list_shards(StreamName="made-by-init")["Shards"]
@@ -133,9 +152,14 @@ def test_produce_says_which_credentials_are_missing(tmp_path):
 def test_api_serves_until_sigterm(stack, tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(GST_API_PORT=str(port), GST_REDIS_URL=stack.settings.redis_url,
-               GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}")
-    proc = subprocess.Popen([*GST, "api"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    env.update(
+        GST_API_PORT=str(port),
+        GST_REDIS_URL=stack.settings.redis_url,
+        GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}",
+    )
+    proc = subprocess.Popen(
+        [*GST, "api"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+    )
     import httpx
 
     deadline, health = time.monotonic() + 60, None
@@ -163,8 +187,12 @@ def test_backfill_refuses_a_bad_range_before_starting_spark(tmp_path):
 
 
 def test_doctor_names_missing_jars_and_packages(stack, tmp_path):
-    env = {**stack.settings.env(), "GST_API_PORT": str(free_port()), "GST_SPARK_JARS_DIR": str(tmp_path),
-           "PATH": "/nonexistent"}
+    env = {
+        **stack.settings.env(),
+        "GST_API_PORT": str(free_port()),
+        "GST_SPARK_JARS_DIR": str(tmp_path),
+        "PATH": "/nonexistent",
+    }
     out = run_gst("doctor", env=env, cwd=tmp_path)
     assert out.returncode == 1
     text = " ".join(out.stdout.split())

@@ -18,9 +18,21 @@ POLL = poll_id_for("twitch", "stream_snapshot", T0)
 
 
 def snapshot(**overrides):
-    fields = dict(source="twitch", observed_at=T0, poll_id=POLL, stream_id="4711", channel_id="c1",
-                  channel_name="alice", game_id="21779", game_name="League of Legends", viewer_count=1234,
-                  started_at=T0 - timedelta(hours=1), language="en", is_mature=False, title="ranked")
+    fields = dict(
+        source="twitch",
+        observed_at=T0,
+        poll_id=POLL,
+        stream_id="4711",
+        channel_id="c1",
+        channel_name="alice",
+        game_id="21779",
+        game_name="League of Legends",
+        viewer_count=1234,
+        started_at=T0 - timedelta(hours=1),
+        language="en",
+        is_mature=False,
+        title="ranked",
+    )
     return StreamSnapshot.create(**{**fields, **overrides})
 
 
@@ -40,8 +52,10 @@ def test_event_id_is_stable_and_depends_only_on_the_observation():
     assert snapshot(stream_id="4712").event_id != a.event_id
     next_poll = poll_id_for("twitch", "stream_snapshot", T0 + timedelta(minutes=1))
     assert snapshot(poll_id=next_poll).event_id != a.event_id
-    assert PlayerCount.create(source="steam", observed_at=T0, poll_id=POLL, app_id=4711,
-                              player_count=1).event_id != a.event_id
+    assert (
+        PlayerCount.create(source="steam", observed_at=T0, poll_id=POLL, app_id=4711, player_count=1).event_id
+        != a.event_id
+    )
 
 
 def test_observed_at_is_normalised_to_utc():
@@ -93,12 +107,29 @@ def test_parse_rejects_unknown_version_kind_garbage_and_tampered_ids():
 
 def test_every_kind_round_trips():
     manifest = PollManifest.create(
-        source="twitch", observed_at=T0, poll_id=POLL, platform="twitch", record_kind="stream_snapshot",
-        record_count=3, scheduled_at=T0, started_at=T0, finished_at=T0 + timedelta(seconds=4),
-        interval_seconds=60, pages=1, coverage=0.5, errors=["page 2: HTTP 503"],
+        source="twitch",
+        observed_at=T0,
+        poll_id=POLL,
+        platform="twitch",
+        record_kind="stream_snapshot",
+        record_count=3,
+        scheduled_at=T0,
+        started_at=T0,
+        finished_at=T0 + timedelta(seconds=4),
+        interval_seconds=60,
+        pages=1,
+        coverage=0.5,
+        errors=["page 2: HTTP 503"],
     )
-    video = VideoSnapshot.create(source="youtube", observed_at=T0, poll_id=POLL, video_id="v1",
-                                 channel_id="ch", tags=["minecraft"], concurrent_viewers=7)
+    video = VideoSnapshot.create(
+        source="youtube",
+        observed_at=T0,
+        poll_id=POLL,
+        video_id="v1",
+        channel_id="ch",
+        tags=["minecraft"],
+        concurrent_viewers=7,
+    )
     for record in (manifest, video, snapshot()):
         assert parse_record(record.to_json()) == record
     assert video.game_name == "unattributed"
@@ -107,7 +138,16 @@ def test_every_kind_round_trips():
 
 def test_manifest_rejects_finish_before_start():
     with pytest.raises(ContractError, match="before started_at") as info:
-        PollManifest.create(source="steam", observed_at=T0, poll_id=POLL, platform="steam",
-                            record_kind="player_count", record_count=0, scheduled_at=T0,
-                            started_at=T0, finished_at=T0 - timedelta(seconds=1), interval_seconds=60)
+        PollManifest.create(
+            source="steam",
+            observed_at=T0,
+            poll_id=POLL,
+            platform="steam",
+            record_kind="player_count",
+            record_count=0,
+            scheduled_at=T0,
+            started_at=T0,
+            finished_at=T0 - timedelta(seconds=1),
+            interval_seconds=60,
+        )
     assert info.value.field == "finished_at"

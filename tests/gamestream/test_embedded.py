@@ -15,7 +15,9 @@ def test_record_put_with_boto3_is_read_back(stack):
     kinesis = aws_client(stack.settings, "kinesis")
     put = kinesis.put_record(StreamName=stack.settings.stream_name, Data=b'{"hello": 1}', PartitionKey="4711")
     iterator = kinesis.get_shard_iterator(
-        StreamName=stack.settings.stream_name, ShardId=put["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StreamName=stack.settings.stream_name,
+        ShardId=put["ShardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
         StartingSequenceNumber=put["SequenceNumber"],
     )["ShardIterator"]
     records = kinesis.get_records(ShardIterator=iterator, Limit=10)["Records"]
@@ -113,10 +115,9 @@ def test_clean_shutdown_frees_ports_and_leaves_no_process(tmp_path, backend):
 
 
 def test_stack_stops_when_the_body_raises(tmp_path):
-    with pytest.raises(RuntimeError, match="boom"):
-        with embedded_stack(tmp_path, Settings(_env_file=None)) as running:
-            ports, pid, kinesis = running.ports, running.redis_pid, running.kinesis_pid
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), embedded_stack(tmp_path, Settings(_env_file=None)) as running:
+        ports, pid, kinesis = running.ports, running.redis_pid, running.kinesis_pid
+        raise RuntimeError("boom")
     assert all(port_is_free(p) for p in ports)
     assert pid not in _children_named("redis-server")
     assert kinesis not in _children_named("node")

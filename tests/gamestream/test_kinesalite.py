@@ -39,7 +39,9 @@ def test_put_records_reports_each_entry_and_records_come_back_in_order_per_shard
     records = [{"Data": f'{{"n": {n}}}'.encode(), "PartitionKey": f"key-{n}"} for n in range(300)]
     response = kinesis.put_records(StreamName=stream, Records=records)
     assert response["FailedRecordCount"] == 0
-    assert len(response["Records"]) == 300 and all("SequenceNumber" in r and "ShardId" in r for r in response["Records"])
+    assert len(response["Records"]) == 300 and all(
+        "SequenceNumber" in r and "ShardId" in r for r in response["Records"]
+    )
     shards = kinesis.list_shards(StreamName=stream)["Shards"]
     assert [s["ShardId"] for s in shards] == ["shardId-000000000000", "shardId-000000000001"]
     assert all("StartingSequenceNumber" in s["SequenceNumberRange"] for s in shards)
@@ -60,14 +62,21 @@ def test_iterators_after_a_sequence_number_at_a_timestamp_and_latest(kinesis, st
     first = kinesis.put_records(StreamName=stream, Records=[{"Data": b"a", "PartitionKey": "same"}])["Records"][0]
     second = kinesis.put_records(StreamName=stream, Records=[{"Data": b"b", "PartitionKey": "same"}])["Records"][0]
     shard = first["ShardId"]
-    after = read_shard(kinesis, stream, shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                       StartingSequenceNumber=first["SequenceNumber"])
+    after = read_shard(
+        kinesis,
+        stream,
+        shard,
+        ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+        StartingSequenceNumber=first["SequenceNumber"],
+    )
     assert [r["Data"] for r in after["Records"]] == [b"b"]
-    at = read_shard(kinesis, stream, shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
-                    StartingSequenceNumber=second["SequenceNumber"])
+    at = read_shard(
+        kinesis, stream, shard, ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=second["SequenceNumber"]
+    )
     assert [r["Data"] for r in at["Records"]] == [b"b"]
-    since = read_shard(kinesis, stream, shard, ShardIteratorType="AT_TIMESTAMP",
-                       Timestamp=datetime.now(UTC) - timedelta(minutes=5))
+    since = read_shard(
+        kinesis, stream, shard, ShardIteratorType="AT_TIMESTAMP", Timestamp=datetime.now(UTC) - timedelta(minutes=5)
+    )
     assert [r["Data"] for r in since["Records"]] == [b"a", b"b"]
     latest = read_shard(kinesis, stream, shard, ShardIteratorType="LATEST")
     assert latest["Records"] == []

@@ -38,8 +38,12 @@ def test_embedded_defaults_live_under_the_data_dir(clean_env):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("GST_WAREHOUSE_URL", "mysql://x"), ("GST_STREAM_SHARDS", "0"), ("GST_REDIS_URL", "http://x"),
-     ("GST_TWITCH_SWEEP_SECONDS", "10")],
+    [
+        ("GST_WAREHOUSE_URL", "mysql://x"),
+        ("GST_STREAM_SHARDS", "0"),
+        ("GST_REDIS_URL", "http://x"),
+        ("GST_TWITCH_SWEEP_SECONDS", "10"),
+    ],
 )
 def test_bad_values_are_refused_with_the_setting_named(clean_env, monkeypatch, name, value):
     monkeypatch.setenv(name, value)

@@ -53,8 +53,16 @@ def fixture(clock):
 @pytest.fixture()
 def settings(fixture) -> Settings:
     return Settings(
-        _env_file=None, twitch_api_url=fixture.url, twitch_auth_url=fixture.url, steam_api_url=fixture.url,
-        steam_store_url=fixture.url, youtube_api_url=fixture.url, twitch_client_id="fixture-client",
-        twitch_client_secret="fixture-secret", youtube_api_key="fixture-key", http_timeout_seconds=0.3,
-        twitch_head_pages=3, twitch_max_pages=1200,
+        _env_file=None,
+        twitch_api_url=fixture.url,
+        twitch_auth_url=fixture.url,
+        steam_api_url=fixture.url,
+        steam_store_url=fixture.url,
+        youtube_api_url=fixture.url,
+        twitch_client_id="fixture-client",
+        twitch_client_secret="fixture-secret",
+        youtube_api_key="fixture-key",
+        http_timeout_seconds=0.3,
+        twitch_head_pages=3,
+        twitch_max_pages=1200,
     )

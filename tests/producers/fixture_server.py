@@ -134,20 +134,30 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, {"response": {"result": 42}})
             return
         if path == "/ISteamChartsService/GetMostPlayedGames/v1/":
-            ranks = [{"rank": i + 1, "appid": a, "last_week_rank": i + 1, "peak_in_game": state.players.get(a, 0)}
-                     for i, a in enumerate(state.chart)]
+            ranks = [
+                {"rank": i + 1, "appid": a, "last_week_rank": i + 1, "peak_in_game": state.players.get(a, 0)}
+                for i, a in enumerate(state.chart)
+            ]
             self._send(200, {"response": {"rollup_date": 1764115200, "ranks": ranks}})
             return
         if path.startswith("/appreviews/"):
             app = int(path.rsplit("/", 1)[1])
-            summary = state.reviews.get(app, {"review_score": 0, "review_score_desc": "No user reviews",
-                                              "total_positive": 0, "total_negative": 0, "total_reviews": 0})
+            summary = state.reviews.get(
+                app,
+                {
+                    "review_score": 0,
+                    "review_score_desc": "No user reviews",
+                    "total_positive": 0,
+                    "total_negative": 0,
+                    "total_reviews": 0,
+                },
+            )
             self._send(200, {"success": 1, "query_summary": {"num_reviews": 0, **summary}})
             return
         if path == "/youtube/v3/search":
             start = int(params.get("pageToken", ["0"])[0])
             size = int(params.get("maxResults", ["5"])[0])
-            page = state.search_ids[start:start + size]
+            page = state.search_ids[start : start + size]
             body: dict[str, Any] = {"items": [{"id": {"kind": "youtube#video", "videoId": v}} for v in page]}
             if start + size < len(state.search_ids):
                 body["nextPageToken"] = str(start + size)
@@ -170,8 +180,11 @@ class _Handler(BaseHTTPRequestHandler):
         window = [e.at for e in state.log if e.path.startswith("/helix/") and now - e.at < timedelta(seconds=60)]
         remaining = TWITCH_POINTS - len(window)  # the window includes this request
         reset = int((min(window) if window else now).timestamp()) + 60
-        headers = {"Ratelimit-Limit": str(TWITCH_POINTS), "Ratelimit-Remaining": str(max(remaining, 0)),
-                   "Ratelimit-Reset": str(reset)}
+        headers = {
+            "Ratelimit-Limit": str(TWITCH_POINTS),
+            "Ratelimit-Remaining": str(max(remaining, 0)),
+            "Ratelimit-Reset": str(reset),
+        }
         if state.enforce_twitch_limit and remaining < 0:
             self._send(429, {"error": "Too Many Requests", "status": 429}, headers)
             return
@@ -181,11 +194,14 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/helix/streams":
             size = int(params.get("first", ["20"])[0])
             start = int(params.get("after", ["0"])[0])
-            page = state.streams[start:start + size]
+            page = state.streams[start : start + size]
             if state.shift_after_page is not None and start // size + 1 == state.shift_after_page:
                 new = dict(state.streams[0], id=f"new-{start}", viewer_count=state.streams[0]["viewer_count"] + 1)
                 state.streams.insert(0, new)  # everything moves down one place: page 2 repeats an id
-            body = {"data": page, "pagination": {"cursor": str(start + size)} if start + size < len(state.streams) else {}}
+            body = {
+                "data": page,
+                "pagination": {"cursor": str(start + size)} if start + size < len(state.streams) else {},
+            }
             self._send(200, body, headers)
             return
         self._send(404, {"error": "not found"})
@@ -219,9 +235,21 @@ class FixtureServer:
 def make_streams(count: int, games: int = 5) -> list[dict[str, Any]]:
     """Live streams sorted by viewers (as Helix returns them), spread over a few games."""
     return [
-        {"id": str(900_000 + i), "user_id": str(50_000 + i), "user_login": f"user{i}", "user_name": f"User{i}",
-         "game_id": str(1000 + i % games), "game_name": f"Game {i % games}", "type": "live", "title": f"stream {i}",
-         "viewer_count": max(1, 100_000 // (i + 1)), "started_at": "2026-11-26T01:00:00Z", "language": "en",
-         "thumbnail_url": "", "tags": [], "is_mature": i % 7 == 0}
+        {
+            "id": str(900_000 + i),
+            "user_id": str(50_000 + i),
+            "user_login": f"user{i}",
+            "user_name": f"User{i}",
+            "game_id": str(1000 + i % games),
+            "game_name": f"Game {i % games}",
+            "type": "live",
+            "title": f"stream {i}",
+            "viewer_count": max(1, 100_000 // (i + 1)),
+            "started_at": "2026-11-26T01:00:00Z",
+            "language": "en",
+            "thumbnail_url": "",
+            "tags": [],
+            "is_mature": i % 7 == 0,
+        }
         for i in range(count)
     ]

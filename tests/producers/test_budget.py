@@ -15,8 +15,16 @@ from producers.budget import (
     plan_youtube,
 )
 
-GREEDY = dict(twitch_poll_seconds=1, twitch_sweep_seconds=1, twitch_head_pages=700, twitch_max_pages=5000,
-              steam_poll_seconds=1, youtube_poll_seconds=1, youtube_discovery_seconds=1, youtube_max_videos=5000)
+GREEDY = dict(
+    twitch_poll_seconds=1,
+    twitch_sweep_seconds=1,
+    twitch_head_pages=700,
+    twitch_max_pages=5000,
+    steam_poll_seconds=1,
+    youtube_poll_seconds=1,
+    youtube_discovery_seconds=1,
+    youtube_max_videos=5000,
+)
 
 
 @pytest.mark.parametrize("overrides", [{}, GREEDY])

@@ -22,8 +22,15 @@ class ScriptedPoller(Poller):
             raise RuntimeError("poller bug")
         self.clock.advance(self.durations.pop(0))
         recorder.page_ok()
-        recorder.emit(PlayerCount.create(source="steam", observed_at=self.clock.now(), poll_id=recorder.poll_id,
-                                         app_id=730, player_count=len(self.slots)))
+        recorder.emit(
+            PlayerCount.create(
+                source="steam",
+                observed_at=self.clock.now(),
+                poll_id=recorder.poll_id,
+                app_id=730,
+                player_count=len(self.slots),
+            )
+        )
 
 
 def test_polls_stay_on_the_grid_and_an_overrun_skips_instead_of_stacking(clock, sink):

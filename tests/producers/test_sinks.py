@@ -24,8 +24,10 @@ T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 
 def records(count, poll="p1"):
-    return [PlayerCount.create(source="steam", observed_at=T0, poll_id=poll, app_id=i + 1, player_count=i)
-            for i in range(count)]
+    return [
+        PlayerCount.create(source="steam", observed_at=T0, poll_id=poll, app_id=i + 1, player_count=i)
+        for i in range(count)
+    ]
 
 
 @pytest.fixture()
@@ -37,12 +39,16 @@ def stream(stack):
 
 def proxied_sink(settings, proxy, **kwargs):
     via_proxy = settings.model_copy(update={"aws_endpoint_url": proxy.url})
-    client = aws_client(via_proxy, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=1, connect_timeout=1)
+    client = aws_client(
+        via_proxy, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=1, connect_timeout=1
+    )
     return KinesisSink(via_proxy, client=client, backoff_base=0.01, backoff_max=0.2, **kwargs)
 
 
 def event_ids(settings):
-    return [json.loads(r["Data"])["event_id"] for r in read_stream(aws_client(settings, "kinesis"), settings.stream_name)]
+    return [
+        json.loads(r["Data"])["event_id"] for r in read_stream(aws_client(settings, "kinesis"), settings.stream_name)
+    ]
 
 
 def test_failed_entries_are_retried_until_every_record_is_in_the_stream(stream):
@@ -76,8 +82,18 @@ def test_no_fault_means_no_duplicate(stream):
 
 
 def test_batches_stay_under_five_mebibytes(stream):
-    big = [VideoSnapshot.create(source="youtube", observed_at=T0, poll_id="big", video_id=f"v{i}", channel_id="c",
-                                title="x" * 400_000, concurrent_viewers=i) for i in range(30)]
+    big = [
+        VideoSnapshot.create(
+            source="youtube",
+            observed_at=T0,
+            poll_id="big",
+            video_id=f"v{i}",
+            channel_id="c",
+            title="x" * 400_000,
+            concurrent_viewers=i,
+        )
+        for i in range(30)
+    ]
     with KinesisFaultProxy(stream.aws_endpoint_url) as proxy:
         sink = proxied_sink(stream, proxy, linger_seconds=0.5)
         for record in big:
@@ -105,8 +121,15 @@ def test_a_full_buffer_blocks_the_producer_until_the_stream_takes_records(stream
 
 
 def test_records_larger_than_a_kinesis_record_are_refused_clearly():
-    huge = VideoSnapshot.create(source="youtube", observed_at=T0, poll_id="p", video_id="v", channel_id="c",
-                                title="x" * (1024 * 1024), concurrent_viewers=1)
+    huge = VideoSnapshot.create(
+        source="youtube",
+        observed_at=T0,
+        poll_id="p",
+        video_id="v",
+        channel_id="c",
+        title="x" * (1024 * 1024),
+        concurrent_viewers=1,
+    )
     with pytest.raises(ValueError, match="at most 1048576"):
         encode(huge)
 
@@ -170,8 +193,14 @@ def test_sigterm_flushes_everything_the_producer_accepted(stream, tmp_path):
     env.update(stream.env(), GST_SYNTHETIC_POLL_SECONDS="1", GST_SYNTHETIC_SCALE="0.2", GST_LOG_JSON="true")
     kinesis = aws_client(stream, "kinesis")
     with busy_cores():
-        proc = subprocess.Popen([sys.executable, "-m", "gamestream", "produce", "--source", "synthetic"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gamestream", "produce", "--source", "synthetic"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None and not read_stream(kinesis, stream.stream_name):
             time.sleep(0.2)
@@ -188,5 +217,9 @@ def test_sigterm_flushes_everything_the_producer_accepted(stream, tmp_path):
     manifests = {r.poll_id: r for r in found if r.kind == "poll_manifest"}
     assert {r.poll_id for r in found} == set(manifests)  # no poll was left without its manifest
     for manifest in manifests.values():
-        assert manifest.record_count == sum(1 for r in found if r.poll_id == manifest.poll_id and r.kind != "poll_manifest")
-    assert timedelta(0) <= max(m.finished_at for m in manifests.values()) - min(m.started_at for m in manifests.values())
+        assert manifest.record_count == sum(
+            1 for r in found if r.poll_id == manifest.poll_id and r.kind != "poll_manifest"
+        )
+    assert timedelta(0) <= max(m.finished_at for m in manifests.values()) - min(
+        m.started_at for m in manifests.values()
+    )

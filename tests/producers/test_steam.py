@@ -8,8 +8,15 @@ def test_tracks_configured_chart_and_twitch_matched_apps(fixture, settings, cloc
     state = fixture.state
     state.players = {730: 800_000, 570: 600_000, 271590: 90_000, 1172470: 150_000, 413150: 40_000}
     state.chart = [730, 570]
-    state.reviews = {730: {"review_score": 8, "review_score_desc": "Very Positive", "total_positive": 900,
-                           "total_negative": 100, "total_reviews": 1000}}
+    state.reviews = {
+        730: {
+            "review_score": 8,
+            "review_score_desc": "Very Positive",
+            "total_positive": 900,
+            "total_negative": 100,
+            "total_reviews": 1000,
+        }
+    }
     local = settings.model_copy(update={"steam_app_ids": [413150, 999999]})
     poller = SteamPoller(local, clock, twitch_top_games=lambda: ["Grand Theft Auto V", "Apex Legends", "Just Chatting"])
     loop = PollLoop(poller, sink, clock)

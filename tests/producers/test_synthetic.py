@@ -17,8 +17,14 @@ DAY0 = datetime(2026, 11, 20, tzinfo=UTC)
 
 def simulate(seed=7, scale=0.01, hours=24, interval=600):
     sink = ListSink()
-    emit_synthetic_history(Settings(_env_file=None, synthetic_seed=seed, synthetic_scale=scale), sink,
-                           DAY0, DAY0 + timedelta(hours=hours), interval, show_progress=False)
+    emit_synthetic_history(
+        Settings(_env_file=None, synthetic_seed=seed, synthetic_scale=scale),
+        sink,
+        DAY0,
+        DAY0 + timedelta(hours=hours),
+        interval,
+        show_progress=False,
+    )
     return sink
 
 
@@ -38,8 +44,9 @@ def test_same_seed_same_records_other_seed_other_records():
 
 def test_a_simulated_day_ranks_categories_as_the_real_month_did(day):
     sink = day
-    streams = pd.DataFrame([(s.game_name, s.viewer_count) for s in sink.of_kind("stream_snapshot")],
-                           columns=["game", "viewers"])
+    streams = pd.DataFrame(
+        [(s.game_name, s.viewer_count) for s in sink.of_kind("stream_snapshot")], columns=["game", "viewers"]
+    )
     polls = len({s.poll_id for s in sink.of_kind("stream_snapshot")})
     assert polls == 144
     average = streams.groupby("game").viewers.sum() / polls
@@ -54,8 +61,14 @@ def test_a_simulated_day_ranks_categories_as_the_real_month_did(day):
 
 def test_viewers_cycle_daily_and_are_heavy_tailed(day):
     sink = day
-    per_poll = pd.Series([s.viewer_count for s in sink.of_kind("stream_snapshot")],
-                         index=[s.observed_at for s in sink.of_kind("stream_snapshot")]).groupby(level=0).sum()
+    per_poll = (
+        pd.Series(
+            [s.viewer_count for s in sink.of_kind("stream_snapshot")],
+            index=[s.observed_at for s in sink.of_kind("stream_snapshot")],
+        )
+        .groupby(level=0)
+        .sum()
+    )
     swing = per_poll.max() / per_poll.min()
     assert 1.2 < swing < 3.0  # +/-35% daily amplitude, mixed across regions
     one_poll = sink.of_kind("stream_snapshot")[:2000]
@@ -79,13 +92,22 @@ def test_steam_players_follow_twitch_viewers_with_a_lag():
     aligned = np.corrcoef(players[lag:], viewers[:-lag])[0, 1]
     unaligned = np.corrcoef(players[lag:], viewers[lag:])[0, 1]
     assert aligned > 0.95 and aligned > unaligned
-    assert len(set(p.app_id for p in sink.of_kind("player_count"))) == len({m.category.steam_app_id for m in market.models} - {None})
+    assert len(set(p.app_id for p in sink.of_kind("player_count"))) == len(
+        {m.category.steam_app_id for m in market.models} - {None}
+    )
 
 
 def test_every_poll_is_closed_by_a_manifest_that_counts_its_records():
     sink = simulate(hours=1)
     manifests = sink.of_kind("poll_manifest")
-    assert {m.record_kind for m in manifests} == {"stream_snapshot", "category_snapshot", "player_count", "video_snapshot"}
+    assert {m.record_kind for m in manifests} == {
+        "stream_snapshot",
+        "category_snapshot",
+        "player_count",
+        "video_snapshot",
+    }
     for manifest in manifests:
-        assert manifest.record_count == sum(1 for r in sink.records if r.poll_id == manifest.poll_id and r.kind != "poll_manifest")
+        assert manifest.record_count == sum(
+            1 for r in sink.records if r.poll_id == manifest.poll_id and r.kind != "poll_manifest"
+        )
     assert len({r.event_id for r in sink.records}) == len(sink.records)

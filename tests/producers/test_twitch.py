@@ -19,8 +19,10 @@ def manifests(sink, kind="stream_snapshot"):
 
 def test_head_poll_pages_with_cursor_and_counts_a_repeated_stream_once(fixture, settings, clock, sink):
     fixture.state.streams = make_streams(450)
-    fixture.state.games = [{"id": "21779", "name": "League of Legends", "box_art_url": "", "igdb_id": "115"},
-                           {"id": "509658", "name": "Just Chatting", "box_art_url": "", "igdb_id": ""}]
+    fixture.state.games = [
+        {"id": "21779", "name": "League of Legends", "box_art_url": "", "igdb_id": "115"},
+        {"id": "509658", "name": "Just Chatting", "box_art_url": "", "igdb_id": ""},
+    ]
     fixture.state.shift_after_page = 1
     poller = TwitchPoller(settings, clock)
     loop = PollLoop(poller, sink, clock)

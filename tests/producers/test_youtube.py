@@ -8,8 +8,12 @@ def video(video_id, title, tags, viewers, ended=False):
         live["concurrentViewers"] = str(viewers)
     if ended:
         live["actualEndTime"] = "2026-11-26T02:59:00Z"
-    return {"id": video_id, "snippet": {"title": title, "channelId": f"UC{video_id}", "channelTitle": "ch", "tags": tags},
-            "statistics": {"viewCount": "1200", "likeCount": "40"}, "liveStreamingDetails": live}
+    return {
+        "id": video_id,
+        "snippet": {"title": title, "channelId": f"UC{video_id}", "channelTitle": "ch", "tags": tags},
+        "statistics": {"viewCount": "1200", "likeCount": "40"},
+        "liveStreamingDetails": live,
+    }
 
 
 def test_discovers_refreshes_and_attributes_games(fixture, settings, clock, sink):

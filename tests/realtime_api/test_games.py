@@ -25,34 +25,47 @@ def test_top_ranks_games_over_a_window_with_change_vs_the_window_before(client, 
         assert item["avg_viewers"] == pytest.approx(now, rel=1e-9)
         assert item["change"] == pytest.approx(now - before, rel=1e-9)
         assert item["growth"] == pytest.approx((now - before) / before, rel=1e-9)  # 23 vs 24 covered hours: comparable
-        peak = expected[(expected.platform == "twitch") & (expected.game_key == item["game_key"])
-                        & (expected.scheduled_at >= start)].viewers.max()
+        peak = expected[
+            (expected.platform == "twitch") & (expected.game_key == item["game_key"]) & (expected.scheduled_at >= start)
+        ].viewers.max()
         assert item["peak_viewers"] == peak
     everything = client.get("/api/games/top", params={"platform": "twitch", "include_non_games": True}).json()
     assert everything["items"][0]["game_key"] == "just chatting" and not everything["items"][0]["is_game"]
     page = client.get("/api/games/top", params={"platform": "twitch", "limit": 1, "offset": 1}).json()
-    assert [i["game_key"] for i in page["items"]] == ["fortnite"] and page["items"][0]["rank"] == 2 and page["total"] == 3
+    assert (
+        [i["game_key"] for i in page["items"]] == ["fortnite"] and page["items"][0]["rank"] == 2 and page["total"] == 3
+    )
 
 
 def test_top_by_players_on_steam_and_the_now_window(client, expected):
     body = client.get("/api/games/top", params={"platform": "steam", "window": "now"}).json()
     assert body["metric"] == "avg_players"
     last = expected[(expected.platform == "steam") & (expected.scheduled_at == expected.scheduled_at.max())]
-    assert {i["game_key"]: i["avg_players"] for i in body["items"]} == dict(zip(last.game_key, last.players.astype(float)))
-    hours = client.get("/api/games/top", params={"platform": "twitch", "metric": "hours_watched", "window": "7d"}).json()
+    assert {i["game_key"]: i["avg_players"] for i in body["items"]} == dict(
+        zip(last.game_key, last.players.astype(float))
+    )
+    hours = client.get(
+        "/api/games/top", params={"platform": "twitch", "metric": "hours_watched", "window": "7d"}
+    ).json()
     want = expected[(expected.platform == "twitch") & (expected.game_key == "dota 2")].viewers.sum() * 300 / 3600
     assert hours["items"][0]["game_key"] == "dota 2" and hours["items"][0]["hours_watched"] == pytest.approx(want)
 
 
 def test_bad_parameters_get_422_naming_the_parameter(client):
-    for params, name in (({"platform": "xbox"}, "platform"), ({"metric": "likes"}, "metric"),
-                         ({"window": "1y"}, "window"), ({"limit": 0}, "limit"), ({"offset": -1}, "offset")):
+    for params, name in (
+        ({"platform": "xbox"}, "platform"),
+        ({"metric": "likes"}, "metric"),
+        ({"window": "1y"}, "window"),
+        ({"limit": 0}, "limit"),
+        ({"offset": -1}, "offset"),
+    ):
         response = client.get("/api/games/top", params=params)
         assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == name, params
     response = client.get("/api/games/dota 2/series", params={"from": END.isoformat(), "to": START.isoformat()})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "to"]
-    response = client.get("/api/games/dota 2/series", params={"from": (END - timedelta(days=60)).isoformat(),
-                                                              "resolution": "5m"})
+    response = client.get(
+        "/api/games/dota 2/series", params={"from": (END - timedelta(days=60)).isoformat(), "resolution": "5m"}
+    )
     assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "resolution"]
 
 
@@ -70,8 +83,11 @@ def test_game_detail_with_reviews_and_404_for_unknown_games(client, expected):
     assert body["name"] == "Dota 2" and body["steam_app_id"] == 570 and body["is_game"]
     assert body["reviews"]["review_score"] == 8 and body["reviews"]["positive_ratio"] == pytest.approx(0.9)
     assert set(body["platforms"]) == {"steam", "twitch"}
-    last_hour = expected[(expected.platform == "twitch") & (expected.game_key == "dota 2")
-                         & (expected.scheduled_at >= END - timedelta(hours=1))]
+    last_hour = expected[
+        (expected.platform == "twitch")
+        & (expected.game_key == "dota 2")
+        & (expected.scheduled_at >= END - timedelta(hours=1))
+    ]
     assert body["platforms"]["twitch"]["avg_viewers"] == pytest.approx(last_hour.viewers.mean())
     assert body["platforms"]["twitch"]["top_channel"] == "dota 2 star"
     missing = client.get("/api/games/no such game")
@@ -80,9 +96,14 @@ def test_game_detail_with_reviews_and_404_for_unknown_games(client, expected):
 
 
 def test_series_shows_gaps_as_gaps_and_absences_as_zero(client, expected):
-    body = client.get("/api/games/minecraft/series", params={
-        "from": (GAP[0] - timedelta(hours=2)).isoformat(), "to": (GAP[1] + timedelta(hours=2)).isoformat(),
-        "platform": "twitch"}).json()
+    body = client.get(
+        "/api/games/minecraft/series",
+        params={
+            "from": (GAP[0] - timedelta(hours=2)).isoformat(),
+            "to": (GAP[1] + timedelta(hours=2)).isoformat(),
+            "platform": "twitch",
+        },
+    ).json()
     assert body["resolution"] == "5m"  # 5 hours: auto picks 5-minute buckets
     points = body["series"]["twitch"]
     assert len(points) == 5 * 12
@@ -90,12 +111,17 @@ def test_series_shows_gaps_as_gaps_and_absences_as_zero(client, expected):
     assert len(gap) == 12 and all(p["avg_viewers"] is None and p["coverage"] == 0 for p in gap)
     zero = [p for p in points if not p["gap"] and p["avg_viewers"] == 0]
     assert zero and all(p["coverage"] == 1 for p in zero)  # polled, Minecraft absent: 0 viewers, not a gap
-    hourly = client.get("/api/games/dota 2/series", params={"from": START.isoformat(), "to": END.isoformat(),
-                                                            "resolution": "1h", "platform": ["steam", "twitch"]}).json()
+    hourly = client.get(
+        "/api/games/dota 2/series",
+        params={"from": START.isoformat(), "to": END.isoformat(), "resolution": "1h", "platform": ["steam", "twitch"]},
+    ).json()
     steam = hourly["series"]["steam"]
     assert len(steam) == 72 and set(hourly["series"]) == {"steam", "twitch"}
-    first_hour = expected[(expected.platform == "steam") & (expected.game_key == "dota 2")
-                          & (expected.scheduled_at < START + timedelta(hours=1))]
+    first_hour = expected[
+        (expected.platform == "steam")
+        & (expected.game_key == "dota 2")
+        & (expected.scheduled_at < START + timedelta(hours=1))
+    ]
     assert steam[0]["avg_players"] == pytest.approx(first_hour.players.mean())
     assert steam[0]["peak_players"] == first_hour.players.max()
     long = client.get("/api/games/dota 2/series", params={"from": START.isoformat(), "to": END.isoformat()}).json()
@@ -103,8 +129,10 @@ def test_series_shows_gaps_as_gaps_and_absences_as_zero(client, expected):
 
 
 def test_players_vs_viewers(client, expected):
-    body = client.get("/api/games/dota 2/players-vs-viewers", params={
-        "from": (END - timedelta(hours=3)).isoformat(), "to": END.isoformat(), "resolution": "1h"}).json()
+    body = client.get(
+        "/api/games/dota 2/players-vs-viewers",
+        params={"from": (END - timedelta(hours=3)).isoformat(), "to": END.isoformat(), "resolution": "1h"},
+    ).json()
     assert len(body["points"]) == 3
     last = body["points"][-1]
     hour = expected[(expected.game_key == "dota 2") & (expected.scheduled_at >= END - timedelta(hours=1))]

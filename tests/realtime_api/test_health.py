@@ -27,8 +27,10 @@ def test_cors_allows_only_the_configured_origins(client):
     assert "access-control-allow-origin" not in other.headers
 
 
-@pytest.mark.parametrize("path", ["/api/games/top", "/api/games/search?q=dota", "/api/games/dota 2",
-                                  "/api/games/dota 2/series", "/api/movers"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/games/top", "/api/games/search?q=dota", "/api/games/dota 2", "/api/games/dota 2/series", "/api/movers"],
+)
 def test_warehouse_down_answers_503_with_a_message(path, api_redis_url):
     settings = Settings(_env_file=None, warehouse_url=DOWN_WAREHOUSE, redis_url=api_redis_url)
     with TestClient(create_app(settings, dashboard=None)) as down:
@@ -57,7 +59,9 @@ def test_overview_combines_live_and_the_latest_hour(client):
     assert body["non_games"] == ["just chatting"]
     assert set(platforms) == {"steam", "twitch", "youtube"}
     twitch = platforms["twitch"]
-    assert [g["game"] for g in twitch["live"]["games"]] and "just chatting" not in [g["game"] for g in twitch["live"]["games"]]
+    assert [g["game"] for g in twitch["live"]["games"]] and "just chatting" not in [
+        g["game"] for g in twitch["live"]["games"]
+    ]
     assert twitch["live"]["total"] == sum(g["value"] for g in client.get("/api/live/twitch").json()["games"])
     hour = twitch["last_hour"]
     assert hour["games"][0]["game_key"] == "dota 2" and hour["games"][0]["change_4h"] is not None

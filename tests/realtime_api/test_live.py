@@ -30,10 +30,16 @@ ORIGIN = "http://127.0.0.1:8000"
 @pytest.fixture()
 def server(api_redis_url, tmp_path):
     def start(**overrides):
-        settings = Settings(_env_file=None, redis_url=api_redis_url, api_port=free_port(),
-                            warehouse_url=f"duckdb:///{tmp_path / 'none.duckdb'}", api_ws_heartbeat_seconds=0.5,
-                            **overrides)
+        settings = Settings(
+            _env_file=None,
+            redis_url=api_redis_url,
+            api_port=free_port(),
+            warehouse_url=f"duckdb:///{tmp_path / 'none.duckdb'}",
+            api_ws_heartbeat_seconds=0.5,
+            **overrides,
+        )
         return settings, background_api(create_app(settings, dashboard=None), settings)
+
     return start
 
 
@@ -57,7 +63,10 @@ def changes_until(ws, last_id, skip_heartbeats=True):
 
 
 def feed_ids(redis_url, after):
-    return [entry_id for entry_id, _ in redis.Redis.from_url(redis_url, decode_responses=True).xrange(CHANGES, min=f"({after}")]
+    return [
+        entry_id
+        for entry_id, _ in redis.Redis.from_url(redis_url, decode_responses=True).xrange(CHANGES, min=f"({after}")
+    ]
 
 
 def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redis_url):
@@ -71,8 +80,11 @@ def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redi
         assert twitch["total"] == sum(g["value"] for g in twitch["games"])
         position = snapshot["position"]
 
-        publisher = threading.Thread(target=lambda: [live.apply("fixture", b, [p]) for b, p in
-                                                     enumerate(live_polls(40, END + timedelta(minutes=1)), start=1)])
+        publisher = threading.Thread(
+            target=lambda: [
+                live.apply("fixture", b, [p]) for b, p in enumerate(live_polls(40, END + timedelta(minutes=1)), start=1)
+            ]
+        )
         publisher.start()
         publisher.join()
         expected = feed_ids(api_redis_url, position)
@@ -86,8 +98,11 @@ def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redi
 
 def test_filters_by_platform_and_game(server, live, api_redis_url):
     settings, running = server()
-    with running, connect(url(settings, platforms="twitch", games="dota 2"), origin=ORIGIN) as dota, \
-            connect(url(settings, platforms="steam"), origin=ORIGIN) as steam:
+    with (
+        running,
+        connect(url(settings, platforms="twitch", games="dota 2"), origin=ORIGIN) as dota,
+        connect(url(settings, platforms="steam"), origin=ORIGIN) as steam,
+    ):
         position = receive(dota)["position"]
         assert receive(steam)["platforms"]["steam"]["games"] == []
         for batch, poll in enumerate(live_polls(3, END + timedelta(minutes=1)), start=1):
@@ -109,7 +124,9 @@ def test_a_client_resumes_from_its_last_id_or_gets_a_fresh_snapshot(server, live
         with connect(url(settings, last_id=position), origin=ORIGIN) as ws:
             assert receive(ws) == {"type": "resumed", "after": position}
             assert [m["id"] for m in changes_until(ws, missed[-1])] == missed
-        redis.Redis.from_url(api_redis_url).xtrim(CHANGES, maxlen=2, approximate=False)  # the feed is capped: old ids fall off
+        redis.Redis.from_url(api_redis_url).xtrim(
+            CHANGES, maxlen=2, approximate=False
+        )  # the feed is capped: old ids fall off
         with connect(url(settings, last_id=position), origin=ORIGIN) as ws:
             snapshot = receive(ws)
             assert snapshot["type"] == "snapshot" and snapshot["position"] == missed[-1]
@@ -121,8 +138,12 @@ def never_reading_client(settings):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", settings.api_port))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {ORIGIN}\r\n\r\n").encode())
+    sock.sendall(
+        (
+            f"GET /ws/live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {ORIGIN}\r\n\r\n"
+        ).encode()
+    )
     response = b""
     while b"\r\n\r\n" not in response:
         response += sock.recv(1)
@@ -136,8 +157,11 @@ def test_a_slow_client_is_dropped_without_slowing_the_others(server, live, api_r
     polls = live_polls(600, END + timedelta(minutes=1))
     for poll in polls:
         poll.games = [{**g, "name": b["name"]} for g, b in zip(poll.games, big)]
-    with running, connect(url(settings), origin=ORIGIN, max_queue=None) as fast, \
-            contextlib.closing(never_reading_client(settings)):
+    with (
+        running,
+        connect(url(settings), origin=ORIGIN, max_queue=None) as fast,
+        contextlib.closing(never_reading_client(settings)),
+    ):
         position = receive(fast)["position"]
         for batch, poll in enumerate(polls, start=1):  # the fast client's reader thread keeps up meanwhile
             live.apply("fixture", batch, [poll])

@@ -3,9 +3,9 @@ the warehouse and Redis up, valid and invalid inputs alike: none may produce a 5
 load under pytest 9, so each operation's strategy is driven with hypothesis directly.)"""
 
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 
 from gamestream.embedded import free_port
 from realtime_api.app import create_app
@@ -20,13 +20,16 @@ def test_no_generated_request_gets_a_server_error(gold_settings, live):
         assert len(operations) >= 10
         statuses = []
         for operation, mode in [(o, m) for o in operations for m in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]:
+
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
             def call(case):
                 response = case.call(timeout=30)
                 statuses.append(response.status_code)
-                assert response.status_code < 500, (f"{case.method} {case.formatted_path} {case.query}: "
-                                                    f"{response.status_code} {response.text[:300]}")
+                assert response.status_code < 500, (
+                    f"{case.method} {case.formatted_path} {case.query}: {response.status_code} {response.text[:300]}"
+                )
+
             try:
                 call()
             except Unsatisfiable:  # no invalid input exists for an operation without parameters

@@ -4,7 +4,7 @@ as JSON. Uses no Spark-4-only API itself: rows go in as tuples, come out through
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pyspark.sql import SparkSession
 
@@ -19,7 +19,7 @@ from streaming_jobs.transforms import (
     tagged_union,
 )
 
-INGESTED = datetime(2026, 11, 26, 4, 0, tzinfo=timezone.utc)
+INGESTED = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 
 
 def rows(frame, columns):
@@ -29,21 +29,32 @@ def rows(frame, columns):
 
 def main() -> None:
     payloads = json.load(sys.stdin)
-    spark = (SparkSession.builder.master("local[1]").config("spark.sql.session.timeZone", "UTC")
-             .config("spark.ui.enabled", "false").getOrCreate())
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
     spark.sparkContext.setLogLevel("ERROR")
     raw = spark.createDataFrame(
-        [("s", "shard-0", str(i), "k", INGESTED, bytearray(p.encode() if isinstance(p, str) else bytes(p)), 0)
-         for i, p in enumerate(payloads)],
+        [
+            ("s", "shard-0", str(i), "k", INGESTED, bytearray(p.encode() if isinstance(p, str) else bytes(p)), 0)
+            for i, p in enumerate(payloads)
+        ],
         "stream string, shard_id string, sequence_number string, partition_key string, "
-        "approximate_arrival_timestamp timestamp, data binary, millis_behind_latest long")
+        "approximate_arrival_timestamp timestamp, data binary, millis_behind_latest long",
+    )
     parsed = parse_records(bronze_frame(raw, 7, INGESTED, "probe-run")).cache()
     names = [r["name"] for r in game_names(parsed).collect()]
     keys = spark.createDataFrame([(n, n.lower()) for n in names] or [("x", "x")], "name string, game_key string")
     frames = {**silver_frames(parsed, keys), "quarantine": quarantine_frame(parsed)}
     union = tagged_union(frames)
     result = {name: rows(union.where(union.table == name), frame.columns) for name, frame in frames.items()}
-    new_rows = {name: frame for name, frame in frames.items() if name in ("stream_snapshots", "player_counts", "video_snapshots")}
+    new_rows = {
+        name: frame
+        for name, frame in frames.items()
+        if name in ("stream_snapshots", "player_counts", "video_snapshots")
+    }
     totals = poll_totals_delta(new_rows)
     result["totals"] = rows(totals, sorted(totals.columns))
     counts = poll_counts_delta(new_rows)

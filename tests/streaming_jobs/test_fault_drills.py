@@ -10,9 +10,8 @@ import redis
 
 from streaming_jobs.lake import Lake
 from tests.conftest import put
-from tests.support.drills import run_stage, stream_env, stream_job_deadline
 from tests.streaming_jobs.test_job import synthetic_records
-
+from tests.support.drills import run_stage, stream_env, stream_job_deadline
 
 BATCH_RECORDS = 1600
 
@@ -33,8 +32,14 @@ def test_kill_9_then_restart_loses_nothing_and_duplicates_nothing(fresh, tmp_pat
     records = synthetic_records(settings, polls=4)
     put(settings, [r.to_json() for r in records], keys=[r.entity_id for r in records])
 
-    killed = run_stream(f"job killed -9 at {point}", settings, tmp_path, len(records), GST_TEST_FAULT_POINT=point,
-                        GST_TEST_FAULT_BATCH=1)
+    killed = run_stream(
+        f"job killed -9 at {point}",
+        settings,
+        tmp_path,
+        len(records),
+        GST_TEST_FAULT_POINT=point,
+        GST_TEST_FAULT_BATCH=1,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     assert f'"point": "{point}"' in killed.stderr
     restarted = run_stream("job restarted", settings, tmp_path, len(records))

@@ -15,11 +15,14 @@ def test_missing_jars_name_the_command_that_fetches_them(tmp_path):
         spark_jars(tmp_path)
 
 
-@pytest.mark.parametrize(("jar", "name"), [
-    ("delta-storage-4.4.0.jar", "delta-storage"),
-    ("delta-spark_4.2_2.13-4.4.0.jar", "delta-spark_4.2_2.13"),
-    ("zstd-jni-1.5.7-3.jar", "zstd-jni"),
-    ("spark-sql-kafka-0-10_2.13-4.2.0.jar", "spark-sql-kafka-0-10_2.13"),
-])
+@pytest.mark.parametrize(
+    ("jar", "name"),
+    [
+        ("delta-storage-4.4.0.jar", "delta-storage"),
+        ("delta-spark_4.2_2.13-4.4.0.jar", "delta-spark_4.2_2.13"),
+        ("zstd-jni-1.5.7-3.jar", "zstd-jni"),
+        ("spark-sql-kafka-0-10_2.13-4.2.0.jar", "spark-sql-kafka-0-10_2.13"),
+    ],
+)
 def test_artifact_names_drop_only_the_version(jar, name):
     assert artifact(jar) == name

@@ -17,8 +17,8 @@ from streaming_jobs.games import identify
 from streaming_jobs.job import StreamJob, lag_millis
 from streaming_jobs.lake import Lake
 from streaming_jobs.run import start_query
-from tests.producers.conftest import ListSink
 from tests.conftest import put
+from tests.producers.conftest import ListSink
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
@@ -55,9 +55,17 @@ def expected_totals(records):
             rows.append(("steam", r.poll_id, r.app_name, None, r.player_count, None))
     frame = pd.DataFrame(rows, columns=["platform", "poll_id", "game_name", "viewers", "players", "views"])
     frame["game_key"] = [identify(name).key for name in frame.game_name]  # "Nioh 2" and its edition are one game
-    return frame.groupby(["platform", "poll_id", "game_key"]).agg(
-        viewers=("viewers", "sum"), players=("players", "sum"), channels=("viewers", "size"),
-        top_channel_viewers=("viewers", "max"), views=("views", "sum")).reset_index()
+    return (
+        frame.groupby(["platform", "poll_id", "game_key"])
+        .agg(
+            viewers=("viewers", "sum"),
+            players=("players", "sum"),
+            channels=("viewers", "size"),
+            top_channel_viewers=("viewers", "max"),
+            views=("views", "sum"),
+        )
+        .reset_index()
+    )
 
 
 @pytest.fixture()
@@ -79,12 +87,18 @@ def test_bronze_and_silver_hold_exactly_what_was_sent_and_totals_match_pandas(sp
     totals = table(small, "silver/game_poll_totals")
     assert set(totals.status) == {"complete"}
     expected = expected_totals(records)
-    got = totals.groupby(["platform", "poll_id", "game_key"]).agg(
-        viewers=("viewers", "sum"), players=("players", "sum"), channels=("channels", "sum")).reset_index()
+    got = (
+        totals.groupby(["platform", "poll_id", "game_key"])
+        .agg(viewers=("viewers", "sum"), players=("players", "sum"), channels=("channels", "sum"))
+        .reset_index()
+    )
     merged = expected.merge(got, on=["platform", "poll_id", "game_key"], suffixes=("_want", "_got"), how="outer")
     assert len(merged) == len(expected) == len(got)
-    for platform, want, have in (("twitch", "viewers_want", "viewers_got"), ("youtube", "viewers_want", "viewers_got"),
-                                 ("steam", "players_want", "players_got")):
+    for platform, want, have in (
+        ("twitch", "viewers_want", "viewers_got"),
+        ("youtube", "viewers_want", "viewers_got"),
+        ("steam", "players_want", "players_got"),
+    ):
         part = merged[merged.platform == platform]
         assert (part[want].astype("int64") == part[have].astype("int64")).all(), platform
     twitch = merged[merged.platform == "twitch"]
@@ -133,18 +147,43 @@ def test_manifest_first_then_records_and_a_partial_poll_closed_after_grace(spark
     poll_a, poll_b = "twitch:twitch_head:1795662000", "twitch:twitch_head:1795662060"
 
     def snap(poll, n, game="Dota 2"):
-        return StreamSnapshot.create(source="twitch", observed_at=T0, poll_id=poll, stream_id=f"{poll}-{n}",
-                                     channel_id=str(n), channel_name=f"c{n}", game_id="29595", game_name=game,
-                                     viewer_count=100 + n)
+        return StreamSnapshot.create(
+            source="twitch",
+            observed_at=T0,
+            poll_id=poll,
+            stream_id=f"{poll}-{n}",
+            channel_id=str(n),
+            channel_name=f"c{n}",
+            game_id="29595",
+            game_name=game,
+            viewer_count=100 + n,
+        )
 
     def manifest(poll, count):
-        return PollManifest.create(source="twitch", observed_at=T0, poll_id=poll, platform="twitch",
-                                   record_kind="stream_snapshot", record_count=count, scheduled_at=T0,
-                                   started_at=T0, finished_at=T0 + timedelta(seconds=5), interval_seconds=60,
-                                   pages=1, coverage=0.9)
+        return PollManifest.create(
+            source="twitch",
+            observed_at=T0,
+            poll_id=poll,
+            platform="twitch",
+            record_kind="stream_snapshot",
+            record_count=count,
+            scheduled_at=T0,
+            started_at=T0,
+            finished_at=T0 + timedelta(seconds=5),
+            interval_seconds=60,
+            pages=1,
+            coverage=0.9,
+        )
 
-    put(settings, [manifest(poll_a, 3).to_json(), snap(poll_a, 1).to_json(),
-                   manifest(poll_b, 4).to_json(), snap(poll_b, 1).to_json()])
+    put(
+        settings,
+        [
+            manifest(poll_a, 3).to_json(),
+            snap(poll_a, 1).to_json(),
+            manifest(poll_b, 4).to_json(),
+            snap(poll_b, 1).to_json(),
+        ],
+    )
     run_job(spark, settings)
     polls = table(settings, "silver/polls").set_index("poll_id")
     assert polls.loc[poll_a, "status"] == "open" and polls.loc[poll_a, "received"] == 1
@@ -166,8 +205,9 @@ def test_manifest_first_then_records_and_a_partial_poll_closed_after_grace(spark
 
 
 def test_malformed_and_unknown_records_go_to_quarantine_with_reasons(spark, fresh):
-    good = StreamSnapshot.create(source="twitch", observed_at=T0, poll_id="p", stream_id="s1", channel_id="c",
-                                 channel_name="c", viewer_count=5).model_dump(mode="json")
+    good = StreamSnapshot.create(
+        source="twitch", observed_at=T0, poll_id="p", stream_id="s1", channel_id="c", channel_name="c", viewer_count=5
+    ).model_dump(mode="json")
     bad = [
         b"{not json",
         json.dumps({**good, "schema_version": 99}),
@@ -183,8 +223,16 @@ def test_malformed_and_unknown_records_go_to_quarantine_with_reasons(spark, fres
     quarantine = table(fresh, "quarantine/records")
     reasons = sorted(quarantine.reason)
     assert len(quarantine) == len(bad)
-    for fragment in ("not UTF-8", "malformed JSON", "unknown schema_version 99", "unknown kind chat_message", "negative viewer_count",
-                     "mistyped field viewer_count", "event_id does not match", "observed_at"):
+    for fragment in (
+        "not UTF-8",
+        "malformed JSON",
+        "unknown schema_version 99",
+        "unknown kind chat_message",
+        "negative viewer_count",
+        "mistyped field viewer_count",
+        "event_id does not match",
+        "observed_at",
+    ):
         assert any(fragment in reason for reason in reasons), fragment
     assert "{not json" in set(quarantine.payload)
     assert "base64:" + base64.b64encode(b"\xff\xfe binary").decode() in set(quarantine.payload)
@@ -195,11 +243,15 @@ def test_redis_down_does_not_stop_the_lake_and_the_live_state_catches_up(spark, 
     from gamestream.embedded import free_port, redis_server
 
     port = free_port()
-    settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600,
-                                        "redis_url": f"redis://127.0.0.1:{port}/0"})
+    settings = fresh.model_copy(
+        update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600, "redis_url": f"redis://127.0.0.1:{port}/0"}
+    )
     records = synthetic_records(settings, polls=5)
     by_poll = sorted({r.poll_id.rsplit(":", 1)[1] for r in records})
-    waves = [[r for r in records if r.poll_id.rsplit(":", 1)[1] in slots] for slots in (by_poll[:2], by_poll[2:4], by_poll[4:])]
+    waves = [
+        [r for r in records if r.poll_id.rsplit(":", 1)[1] in slots]
+        for slots in (by_poll[:2], by_poll[2:4], by_poll[4:])
+    ]
     with redis_server(port, tmp_path / "redis"):
         put(settings, [r.to_json() for r in waves[0]])
         job = run_job(spark, settings)
@@ -219,7 +271,8 @@ def test_redis_down_does_not_stop_the_lake_and_the_live_state_catches_up(spark, 
             mine = totals[totals.platform == platform]
             latest = mine[mine.scheduled_at == mine.scheduled_at.max()]
             assert dict(live.zrange(f"gst:live:{platform}", 0, -1, withscores=True)) == {
-                row.game_key: float(getattr(row, value)) for row in latest.itertuples()}, platform
+                row.game_key: float(getattr(row, value)) for row in latest.itertuples()
+            }, platform
     job.live.close()
 
 
@@ -242,9 +295,14 @@ def test_a_new_checkpoint_on_the_same_lake_counts_nothing_twice(spark, small, tm
 
 def test_lag_is_the_age_of_the_newest_record_read_unless_the_stream_reports_more():
     now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-    raw = pa.table({"approximate_arrival_timestamp": pa.array([now - timedelta(seconds=9), now - timedelta(seconds=4)],
-                                                              pa.timestamp("us", tz="UTC")),
-                    "millis_behind_latest": pa.array([0, 0], pa.int64())})
+    raw = pa.table(
+        {
+            "approximate_arrival_timestamp": pa.array(
+                [now - timedelta(seconds=9), now - timedelta(seconds=4)], pa.timestamp("us", tz="UTC")
+            ),
+            "millis_behind_latest": pa.array([0, 0], pa.int64()),
+        }
+    )
     assert lag_millis(raw, now) == 4000
     behind = raw.set_column(1, "millis_behind_latest", pa.array([0, 60_000], pa.int64()))  # real Kinesis
     assert lag_millis(behind, now) == 60_000

@@ -8,14 +8,22 @@ from tests.conftest import put
 
 def read_batches(spark, settings, checkpoint, mode="driver", max_records=1000, **options):
     batches = []
-    reader = (spark.readStream.format("kinesis").option("streamName", settings.stream_name)
-              .option("endpointUrl", settings.aws_endpoint_url).option("readerMode", mode)
-              .option("maxRecordsPerBatch", str(max_records)))
+    reader = (
+        spark.readStream.format("kinesis")
+        .option("streamName", settings.stream_name)
+        .option("endpointUrl", settings.aws_endpoint_url)
+        .option("readerMode", mode)
+        .option("maxRecordsPerBatch", str(max_records))
+    )
     for key, value in options.items():
         reader = reader.option(key, value)
-    query = (reader.load().writeStream.option("checkpointLocation", str(checkpoint))
-             .foreachBatch(lambda df, batch_id: batches.append((batch_id, df.toArrow().to_pylist())))
-             .trigger(availableNow=True).start())
+    query = (
+        reader.load()
+        .writeStream.option("checkpointLocation", str(checkpoint))
+        .foreachBatch(lambda df, batch_id: batches.append((batch_id, df.toArrow().to_pylist())))
+        .trigger(availableNow=True)
+        .start()
+    )
     query.awaitTermination(120)
     assert query.exception() is None
     return batches

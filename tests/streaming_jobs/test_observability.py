@@ -31,13 +31,25 @@ def test_gst_status_shows_the_last_batch(tmp_path):
     (checkpoints / "status.json").write_text(json.dumps({"batch_id": 12, "input_rows": 345, "rows_per_s": 678.9}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
     env.update(GST_CHECKPOINT_ROOT=str(checkpoints), GST_REDIS_URL="redis://127.0.0.1:1/0", COLUMNS="200")
-    out = subprocess.run([sys.executable, "-m", "gamestream", "status"], env=env, cwd=tmp_path, capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "gamestream", "status"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert "345" in out.stdout and "678.9" in out.stdout and "redis last applied batch" in out.stdout
     (checkpoints / "status.json").unlink()
-    missing = subprocess.run([sys.executable, "-m", "gamestream", "status"], env=env, cwd=tmp_path, capture_output=True,
-                             text=True, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "gamestream", "status"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 1 and "no batch recorded yet" in missing.stdout
 
 

@@ -20,30 +20,80 @@ T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 def payloads():
     good = [
-        StreamSnapshot.create(source="twitch", observed_at=T0, poll_id="twitch:twitch_head:1795662000", stream_id="1",
-                              channel_id="c", channel_name="a", game_id="1", game_name="Dota 2", viewer_count=10,
-                              started_at=T0 - timedelta(hours=1), is_mature=True),
-        StreamSnapshot.create(source="twitch", observed_at=T0, poll_id="twitch:twitch_head:1795662000", stream_id="2",
-                              channel_id="d", channel_name="b", viewer_count=4),
-        PlayerCount.create(source="steam", observed_at=T0, poll_id="steam:steam_players:1795662000", app_id=570,
-                           app_name="Dota 2", player_count=700_000),
-        VideoSnapshot.create(source="youtube", observed_at=T0, poll_id="youtube:youtube_videos:1795662000",
-                             video_id="v", channel_id="ch", tags=["a", "b"], game_name="Dota 2", concurrent_viewers=33),
-        PollManifest.create(source="twitch", observed_at=T0, poll_id="twitch:twitch_head:1795662000", platform="twitch",
-                            record_kind="stream_snapshot", record_count=2, scheduled_at=T0, started_at=T0,
-                            finished_at=T0, interval_seconds=60, errors=["x"]),
+        StreamSnapshot.create(
+            source="twitch",
+            observed_at=T0,
+            poll_id="twitch:twitch_head:1795662000",
+            stream_id="1",
+            channel_id="c",
+            channel_name="a",
+            game_id="1",
+            game_name="Dota 2",
+            viewer_count=10,
+            started_at=T0 - timedelta(hours=1),
+            is_mature=True,
+        ),
+        StreamSnapshot.create(
+            source="twitch",
+            observed_at=T0,
+            poll_id="twitch:twitch_head:1795662000",
+            stream_id="2",
+            channel_id="d",
+            channel_name="b",
+            viewer_count=4,
+        ),
+        PlayerCount.create(
+            source="steam",
+            observed_at=T0,
+            poll_id="steam:steam_players:1795662000",
+            app_id=570,
+            app_name="Dota 2",
+            player_count=700_000,
+        ),
+        VideoSnapshot.create(
+            source="youtube",
+            observed_at=T0,
+            poll_id="youtube:youtube_videos:1795662000",
+            video_id="v",
+            channel_id="ch",
+            tags=["a", "b"],
+            game_name="Dota 2",
+            concurrent_viewers=33,
+        ),
+        PollManifest.create(
+            source="twitch",
+            observed_at=T0,
+            poll_id="twitch:twitch_head:1795662000",
+            platform="twitch",
+            record_kind="stream_snapshot",
+            record_count=2,
+            scheduled_at=T0,
+            started_at=T0,
+            finished_at=T0,
+            interval_seconds=60,
+            errors=["x"],
+        ),
     ]
     first = good[0].model_dump(mode="json")
     return [r.to_json() for r in good] + [
-        "{broken", json.dumps({**first, "schema_version": 2}), json.dumps({**first, "viewer_count": -1}),
-        json.dumps({**first, "event_id": "f" * 32}), good[0].to_json(),  # a duplicate in the batch
+        "{broken",
+        json.dumps({**first, "schema_version": 2}),
+        json.dumps({**first, "viewer_count": -1}),
+        json.dumps({**first, "event_id": "f" * 32}),
+        good[0].to_json(),  # a duplicate in the batch
     ]
 
 
 def run(python, env_extra=None):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYSPARK_PYTHON": str(python), **(env_extra or {})}
-    out = subprocess.run([str(python), str(ROOT / "tests/streaming_jobs/spark35_probe.py")], input=json.dumps(payloads()),
-                         capture_output=True, text=True, env=env, timeout=300)
+    out = subprocess.run(
+        [str(python), str(ROOT / "tests/streaming_jobs/spark35_probe.py")],
+        input=json.dumps(payloads()),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -24,15 +24,25 @@ def stream_job_deadline(records: int, batch_records: int) -> float:
     return JOB_START_SECONDS + SECONDS_PER_BATCH * (math.ceil(records / batch_records) + 2)
 
 
-def run_stage(stage: str, args: list[str], env: dict[str, str], cwd: Any, deadline: float) -> subprocess.CompletedProcess:
+def run_stage(
+    stage: str, args: list[str], env: dict[str, str], cwd: Any, deadline: float
+) -> subprocess.CompletedProcess:
     """`gst ARGS` as a subprocess that must end within `deadline` seconds."""
     try:
-        return subprocess.run([sys.executable, "-m", "gamestream", *args], env=env, cwd=cwd, capture_output=True,
-                              text=True, timeout=deadline)
+        return subprocess.run(
+            [sys.executable, "-m", "gamestream", *args],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=deadline,
+        )
     except subprocess.TimeoutExpired as exc:
         tail = (exc.stderr or b"")[-3000:]
         tail = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
-        pytest.fail(f"drill stage '{stage}' did not finish within its {deadline:.0f}s deadline; its last log lines:\n{tail}")
+        pytest.fail(
+            f"drill stage '{stage}' did not finish within its {deadline:.0f}s deadline; its last log lines:\n{tail}"
+        )
 
 
 def stream_env(settings: Any, **extra: object) -> dict[str, str]:

@@ -18,8 +18,9 @@ def read_stream(kinesis: Any, stream: str) -> list[dict[str, Any]]:
     """Every record in every shard, oldest first per shard."""
     out = []
     for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard["ShardId"],
-                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
         while iterator:
             page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
             out += page["Records"]
@@ -35,7 +36,12 @@ class KinesisFaultProxy:
     in `timeout_calls` land but answers them too late, so the client times out (ambiguous)."""
 
     def __init__(self, upstream: str, fail_every: int = 0, timeout_calls: tuple[int, ...] = (), late_by: float = 2.0):
-        self.upstream, self.fail_every, self.timeout_calls, self.late_by = upstream, fail_every, set(timeout_calls), late_by
+        self.upstream, self.fail_every, self.timeout_calls, self.late_by = (
+            upstream,
+            fail_every,
+            set(timeout_calls),
+            late_by,
+        )
         self.calls: list[tuple[int, int]] = []  # (records, bytes) per PutRecords
         self.failed_entries = 0
         self.ambiguous_records = 0
@@ -89,7 +95,9 @@ class KinesisFaultProxy:
         request = json.loads(body)
         entries = request["Records"]
         with self._lock:
-            self.calls.append((len(entries), sum(len(base64.b64decode(e["Data"])) + len(e["PartitionKey"]) for e in entries)))
+            self.calls.append(
+                (len(entries), sum(len(base64.b64decode(e["Data"])) + len(e["PartitionKey"]) for e in entries))
+            )
             call_number = len(self.calls)
             failing = set()
             if self.fail_every:
@@ -111,7 +119,13 @@ class KinesisFaultProxy:
             upstream_results = json.loads(payload)["Records"]
         results, it = [], iter(upstream_results)
         for i in range(len(entries)):
-            results.append({"ErrorCode": "ProvisionedThroughputExceededException",
-                            "ErrorMessage": "Rate exceeded for shard shardId-000000000000"} if i in failing else next(it))
+            results.append(
+                {
+                    "ErrorCode": "ProvisionedThroughputExceededException",
+                    "ErrorMessage": "Rate exceeded for shard shardId-000000000000",
+                }
+                if i in failing
+                else next(it)
+            )
         response = {"FailedRecordCount": sum(1 for r in results if "ErrorCode" in r), "Records": results}
         return 200, json.dumps(response).encode(), late

@@ -27,8 +27,10 @@ def server_bin() -> Path:
     """The newest installed PostgreSQL server's bin folder, or an error naming the package."""
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
     if not found:
-        raise RuntimeError("PostgreSQL's server is not installed (no /usr/lib/postgresql/*/bin/initdb): "
-                           "`make test` installs it (scripts/system-packages.sh), or set GST_TEST_POSTGRES_URL")
+        raise RuntimeError(
+            "PostgreSQL's server is not installed (no /usr/lib/postgresql/*/bin/initdb): "
+            "`make test` installs it (scripts/system-packages.sh), or set GST_TEST_POSTGRES_URL"
+        )
     return found[-1].parent
 
 
@@ -50,12 +52,30 @@ def throwaway_postgres(database: str = "test") -> Iterator[str]:
         as_owner = ["runuser", "-u", SERVER_USER, "--"]
     data, log, port = folder / "data", folder / "server.log", free_port()
     try:
-        _run([*as_owner, bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-              "--locale=C", "--no-sync"], "initdb")
-        settings = (f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off "
-                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        _run([*as_owner, bindir / "pg_ctl", "-D", data, "-l", log, "-o", settings, "-w", "-t", "60", "start"],
-             "start", log)
+        _run(
+            [
+                *as_owner,
+                bindir / "initdb",
+                "-D",
+                data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+                "--no-sync",
+            ],
+            "initdb",
+        )
+        settings = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        _run(
+            [*as_owner, bindir / "pg_ctl", "-D", data, "-l", log, "-o", settings, "-w", "-t", "60", "start"],
+            "start",
+            log,
+        )
         try:
             admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
             with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:

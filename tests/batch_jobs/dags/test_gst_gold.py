@@ -23,7 +23,9 @@ def test_dags_schedule_the_gold_load_and_lake_upkeep_one_run_at_a_time():
     dags = {ast.literal_eval(keywords(c)["dag_id"]): keywords(c) for c in calls(tree, "DAG")}
     assert ast.literal_eval(dags["gst_gold_load"]["schedule"]) == "*/15 * * * *"
     assert ast.literal_eval(dags["gst_lake_maintenance"]["schedule"]) == "30 3 * * *"
-    assert all(ast.literal_eval(d["max_active_runs"]) == 1 and ast.literal_eval(d["catchup"]) is False for d in dags.values())
+    assert all(
+        ast.literal_eval(d["max_active_runs"]) == 1 and ast.literal_eval(d["catchup"]) is False for d in dags.values()
+    )
 
 
 def test_every_task_runs_a_real_gst_command():
@@ -32,6 +34,7 @@ def test_every_task_runs_a_real_gst_command():
     assert commands == ["gst gold run", "gst lake maintain"]
     for command in commands:
         args = command.split()[1:]
-        out = subprocess.run([sys.executable, "-m", "gamestream", *args, "--help"], capture_output=True, text=True,
-                             timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "gamestream", *args, "--help"], capture_output=True, text=True, timeout=60
+        )
         assert out.returncode == 0, out.stderr
