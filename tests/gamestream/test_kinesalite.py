@@ -82,8 +82,9 @@ def test_iterators_after_a_sequence_number_at_a_timestamp_and_latest(kinesis, st
     assert latest["Records"] == []
     # nothing arrived since: an iterator at the tip (kinesalite alone would never answer; server.js fixes it)
     now = datetime.now(UTC)
-    tip = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="AT_TIMESTAMP",
-                                     Timestamp=now)["ShardIterator"]
+    tip = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="AT_TIMESTAMP", Timestamp=now)[
+        "ShardIterator"
+    ]
     assert kinesis.get_records(ShardIterator=tip)["Records"] == []
     kinesis.put_records(StreamName=stream, Records=[{"Data": b"c", "PartitionKey": "same"}])
     assert [r["Data"] for r in kinesis.get_records(ShardIterator=tip)["Records"]] == [b"c"]

@@ -63,8 +63,9 @@ def test_a_reshard_mid_run_loses_nothing_and_reads_parents_first(spark, fresh, t
     put(fresh, [json.dumps({"i": i}) for i in range(400, 800)], keys=[f"k{i % 7}" for i in range(400, 800)])
     for shard in kinesis.list_shards(StreamName=fresh.stream_name)["Shards"]:  # 2 shards -> 4, as UNIFORM_SCALING does
         low, high = (int(shard["HashKeyRange"][k]) for k in ("StartingHashKey", "EndingHashKey"))
-        kinesis.split_shard(StreamName=fresh.stream_name, ShardToSplit=shard["ShardId"],
-                            NewStartingHashKey=str((low + high) // 2))
+        kinesis.split_shard(
+            StreamName=fresh.stream_name, ShardToSplit=shard["ShardId"], NewStartingHashKey=str((low + high) // 2)
+        )
         ensure_stream(kinesis, fresh.stream_name, 2)  # wait until ACTIVE again
     put(fresh, [json.dumps({"i": i}) for i in range(800, 1200)], keys=[f"k{i % 7}" for i in range(800, 1200)])
     after = read_batches(spark, fresh, tmp_path / "cp") + read_batches(spark, fresh, tmp_path / "cp")
