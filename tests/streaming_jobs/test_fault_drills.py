@@ -1,13 +1,18 @@
-"""kill -9 of the streaming job at fixed points, then a restart: every event exactly once in bronze
-and silver, and a Redis change feed with no gap and no duplicate. Bounded: four short runs."""
+"""kill -9 of the streaming job at each fixed point of a batch in turn, then a restart: every event
+exactly once in bronze and silver, and a Redis change feed with no gap and no duplicate.
+
+One drill, five runs: the first run dies after batch 1's bronze append; Spark replays the
+uncommitted batch 1 on each restart, which dies at the next point (after silver, after Redis, before
+Spark's commit), each replay finding the previous run's writes in place; the fifth run finishes.
+(tests/test_end_to_end.py kills a first attempt at a random point.)"""
 
 import signal
 from collections import Counter
 
 import pandas as pd
-import pytest
 import redis
 
+from streaming_jobs.job import FAULT_POINTS
 from streaming_jobs.lake import Lake
 from tests.conftest import put
 from tests.streaming_jobs.test_job import synthetic_records
@@ -26,22 +31,22 @@ def read(settings, table):
     return found.to_pandas() if found is not None else pd.DataFrame()
 
 
-@pytest.mark.parametrize("point", ["after_bronze", "after_silver", "after_redis", "before_spark_commit"])
-def test_kill_9_then_restart_loses_nothing_and_duplicates_nothing(fresh, tmp_path, point):
+def test_kill_9_at_every_point_of_a_batch_then_restart_loses_nothing_and_duplicates_nothing(fresh, tmp_path):
     settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600})
     records = synthetic_records(settings, polls=4)
     put(settings, [r.to_json() for r in records], keys=[r.entity_id for r in records])
 
-    killed = run_stream(
-        f"job killed -9 at {point}",
-        settings,
-        tmp_path,
-        len(records),
-        GST_TEST_FAULT_POINT=point,
-        GST_TEST_FAULT_BATCH=1,
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
-    assert f'"point": "{point}"' in killed.stderr
+    for point in FAULT_POINTS:
+        killed = run_stream(
+            f"job killed -9 at {point}",
+            settings,
+            tmp_path,
+            len(records),
+            GST_TEST_FAULT_POINT=point,
+            GST_TEST_FAULT_BATCH=1,
+        )
+        assert killed.returncode == -signal.SIGKILL, f"{point}: {killed.stderr[-3000:]}"
+        assert f'"point": "{point}"' in killed.stderr
     restarted = run_stream("job restarted", settings, tmp_path, len(records))
     assert restarted.returncode == 0, restarted.stderr[-3000:]
 
