@@ -11,8 +11,8 @@ BIN := $(VENV)/bin
 VENV35 ?= .venv-spark35
 # Delta Lake and Spark's Kafka source for the local SparkSession (spark.jars; see streaming_jobs/jars.py)
 SPARK_JARS := .jars/spark
-# Two pytest workers (one SparkSession, stack and PostgreSQL each; whole files per worker): much of
-# the suite waits on JVMs, subprocesses and the network, so two keep both cores busy
+# Two pytest workers (one SparkSession, stack and PostgreSQL each; whole files per worker, the longest
+# first): one file's waits (JVM start-up, drill subprocesses) overlap another's work
 PYTEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 

@@ -49,13 +49,15 @@ def _stop_on_sigterm() -> None:
 
 
 def _finish_poll_on_signal(stop: threading.Event) -> None:
-    """SIGTERM or Ctrl-C lets the poll in progress end with its manifest (a long one ends at its
-    next page), then the producer flushes and stops; a second signal stops at once."""
+    """SIGTERM or Ctrl-C lets the poll in progress end with its manifest (a Twitch sweep ends at its
+    next page; the other polls are short), then the producer flushes and stops; a second signal
+    stops at once."""
 
     def request_stop(signum: int, frame: object) -> None:
         if stop.is_set():
             raise KeyboardInterrupt
-        stop.set()
+        # Event.set takes a lock the interrupted main thread may hold (inside stop.wait): set it from a thread
+        threading.Thread(target=stop.set, name="stop-request", daemon=True).start()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)

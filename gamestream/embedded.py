@@ -90,7 +90,7 @@ def _wait_for_redis(url: str, timeout: float = 10.0) -> None:
                 return
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"embedded Redis did not answer at {url} within {timeout:.0f}s") from None
+                    raise RuntimeError(f"Redis did not answer at {redact_url(url)} within {timeout:.0f}s") from None
                 time.sleep(0.05)
     finally:
         client.close()

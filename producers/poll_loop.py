@@ -81,8 +81,9 @@ class PollRecorder:
 
 
 class PollSession:
-    """The polls opened for one grid slot; the loop closes them all with manifests. A long poll
-    checks `stopping` between pages and ends early (with lower coverage) when the producer stops."""
+    """The polls opened for one grid slot; the loop closes them all with manifests. A long poll (a
+    Twitch sweep) checks `stopping` between pages and ends early, with lower coverage, when the
+    producer stops."""
 
     def __init__(
         self,

@@ -15,7 +15,17 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v npm >/dev/null || missing+=(nodejs npm)
+node_version() { node --version 2>/dev/null | sed 's/^v//'; }
 command -v mvn >/dev/null || missing+=(maven)
+
+if command -v node >/dev/null; then
+  IFS=. read -r node_major node_minor _ <<<"$(node_version)"
+  if ((node_major < 20 || (node_major == 20 && node_minor < 19))); then
+    # Debian's own nodejs is older: the dashboard's build (Vite) needs Node 20.19+ from nodejs.org or NodeSource
+    echo "Node $(node_version) found; the dashboard's build needs Node 20.19 or newer: install it from https://nodejs.org" >&2
+    exit 1
+  fi
+fi
 
 ((${#missing[@]})) || exit 0
 command="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"

@@ -34,10 +34,11 @@ def test_published_ports_are_well_formed_and_unique():
     published = []
     for name, service in SERVICES.items():
         for port in service.get("ports", []):
-            match = re.fullmatch(r"(\d+):(\d+)", str(port))
+            match = re.fullmatch(r"(?:127\.0\.0\.1:)?(\d+):(\d+)", str(port))
             assert match, f"{name}: port {port!r}"
             published.append(int(match.group(1)))
     assert len(published) == len(set(published))
+    assert SERVICES["kinesis"]["ports"] == ["127.0.0.1:4567:4567"]  # an unauthenticated Kinesis stays on loopback
     assert 8000 in published and 8080 in published
 
 

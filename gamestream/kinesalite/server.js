@@ -19,7 +19,8 @@ const kinesalite = require('kinesalite');
 
 // kinesalite 3.3.3 never answers GetShardIterator AT_TIMESTAMP when no record of the shard arrived at
 // or after the timestamp (it waits for a first match that never comes). Kinesis answers with an
-// iterator at the shard's tip, which is LATEST here. This wraps the action before kinesalite loads it.
+// iterator at the shard's tip: here, after the last record scanned (or the shard's start when it is
+// empty), so a record arriving meanwhile is not skipped. This wraps the action before kinesalite loads it.
 function patchAtTimestampIterator() {
   const db = require('kinesalite/db');
   const path = require.resolve('kinesalite/actions/getShardIterator');
@@ -35,17 +36,24 @@ function patchAtTimestampIterator() {
       return original(store, data, cb);
     }
     let found = false;
+    let lastSequence = null;
     const records = store.getStreamDb(data.StreamName)
       .createReadStream({gt: db.shardIxToHex(shardIx), lt: db.shardIxToHex(shardIx + 1)});
     records.on('data', (item) => {
-      if (!found && item.value.ApproximateArrivalTimestamp >= data.Timestamp) {
+      if (found) return;
+      if (item.value.ApproximateArrivalTimestamp >= data.Timestamp) {
         found = true;
         records.destroy();
         original(store, data, cb);
+      } else {
+        lastSequence = item.key.split('/')[1];
       }
     });
     records.on('end', () => {
-      if (!found) original(store, {...data, ShardIteratorType: 'LATEST', Timestamp: undefined}, cb);
+      if (found) return;
+      const tip = lastSequence === null ? {ShardIteratorType: 'TRIM_HORIZON'}
+        : {ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: lastSequence};
+      original(store, {...data, ...tip, Timestamp: undefined}, cb);
     });
     records.on('error', (err) => {
       if (!found) cb(err);

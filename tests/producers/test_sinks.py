@@ -37,10 +37,15 @@ def stream(stack):
     return stack.settings.model_copy(update={"stream_name": name})
 
 
-def proxied_sink(settings, proxy, **kwargs):
+def proxied_sink(settings, proxy, read_timeout, **kwargs):
+    """A sink through the fault proxy; a read timeout shorter than the proxy's late answers makes them ambiguous."""
     via_proxy = settings.model_copy(update={"aws_endpoint_url": proxy.url})
     client = aws_client(
-        via_proxy, "kinesis", retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=1, connect_timeout=1
+        via_proxy,
+        "kinesis",
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        read_timeout=read_timeout,
+        connect_timeout=1,
     )
     return KinesisSink(via_proxy, client=client, backoff_base=0.01, backoff_max=0.2, **kwargs)
 
@@ -53,8 +58,9 @@ def event_ids(settings):
 
 def test_failed_entries_are_retried_until_every_record_is_in_the_stream(stream):
     sent = records(1800)
-    with KinesisFaultProxy(stream.aws_endpoint_url, fail_every=4, timeout_calls=(2,)) as proxy:
-        sink = proxied_sink(stream, proxy)
+    # the late answer comes after 10 s, the client gives up after 5 s: only that call is ambiguous, even when busy
+    with KinesisFaultProxy(stream.aws_endpoint_url, fail_every=4, timeout_calls=(2,), late_by=10) as proxy:
+        sink = proxied_sink(stream, proxy, read_timeout=5)
         for record in sent:
             sink.send(record)
         sink.close()
@@ -72,7 +78,7 @@ def test_failed_entries_are_retried_until_every_record_is_in_the_stream(stream):
 def test_no_fault_means_no_duplicate(stream):
     sent = records(700)
     with KinesisFaultProxy(stream.aws_endpoint_url, fail_every=3) as proxy:
-        sink = proxied_sink(stream, proxy)
+        sink = proxied_sink(stream, proxy, read_timeout=30)  # no late answer here: a busy machine is not a fault
         for record in sent:
             sink.send(record)
         sink.close()
@@ -95,7 +101,8 @@ def test_batches_stay_under_five_mebibytes(stream):
         for i in range(30)
     ]
     with KinesisFaultProxy(stream.aws_endpoint_url) as proxy:
-        sink = proxied_sink(stream, proxy, linger_seconds=0.5)
+        # 5 MiB calls take seconds on a busy machine: no late answer is meant here, so no timeout either
+        sink = proxied_sink(stream, proxy, read_timeout=60, linger_seconds=0.5)
         for record in big:
             sink.send(record)
         sink.close()
@@ -107,7 +114,7 @@ def test_batches_stay_under_five_mebibytes(stream):
 def test_a_full_buffer_blocks_the_producer_until_the_stream_takes_records(stream):
     with KinesisFaultProxy(stream.aws_endpoint_url) as proxy:
         proxy.paused.set()
-        sink = proxied_sink(stream, proxy, buffer_records=100)
+        sink = proxied_sink(stream, proxy, read_timeout=30, buffer_records=100)
         sent = records(1000)
         thread = threading.Thread(target=lambda: [sink.send(r) for r in sent])
         thread.start()

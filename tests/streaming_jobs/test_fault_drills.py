@@ -10,6 +10,7 @@ import signal
 from collections import Counter
 
 import pandas as pd
+import pytest
 import redis
 
 from streaming_jobs.job import FAULT_POINTS
@@ -31,6 +32,10 @@ def read(settings, table):
     return found.to_pandas() if found is not None else pd.DataFrame()
 
 
+RUN_BOUND = stream_job_deadline(2_000, BATCH_RECORDS)  # the drill's 4 polls at scale 0.002 are ~1,000 records
+
+
+@pytest.mark.timeout((len(FAULT_POINTS) + 1) * RUN_BOUND + 120)  # past its stages' own deadlines
 def test_kill_9_at_every_point_of_a_batch_then_restart_loses_nothing_and_duplicates_nothing(fresh, tmp_path):
     settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600})
     records = synthetic_records(settings, polls=4)

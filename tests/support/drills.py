@@ -8,8 +8,6 @@ import math
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -50,15 +48,3 @@ def stream_env(settings: Any, **extra: object) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
     env.update(settings.env(), **{k: str(v) for k, v in extra.items()})
     return env
-
-
-def wait_until(check: Callable[[], Any], what: str, deadline: float, every: float = 0.2) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` after `deadline` seconds."""
-    end = time.monotonic() + deadline
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {deadline:.0f}s waiting for {what}")
-        time.sleep(every)

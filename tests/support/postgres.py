@@ -71,18 +71,19 @@ def throwaway_postgres(database: str = "test") -> Iterator[str]:
             f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-        _run(
-            [*as_owner, bindir / "pg_ctl", "-D", data, "-l", log, "-o", settings, "-w", "-t", "60", "start"],
-            "start",
-            log,
-        )
-        try:
+        try:  # stopped whatever happens once a start was tried: a timed-out start may still come up
+            _run(
+                [*as_owner, bindir / "pg_ctl", "-D", data, "-l", log, "-o", settings, "-w", "-t", "60", "start"],
+                "start",
+                log,
+            )
             admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
             with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
                 conn.execute(f'CREATE DATABASE "{database}"')
             yield f"postgresql://postgres@127.0.0.1:{port}/{database}"
-        finally:
-            _run([*as_owner, bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"], "stop")
+        finally:  # not checked: after a failed start there may be nothing to stop
+            stop = [*as_owner, bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"]
+            subprocess.run([str(c) for c in stop], capture_output=True, timeout=120)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
