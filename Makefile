@@ -7,8 +7,10 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# PySpark 3.5 (what AWS Glue 5.0 runs), only to check the shared transformations still work there
+# PySpark 3.5 and Delta 3.3.0 (what AWS Glue 5.0 runs), only to check the streaming job's shared
+# parts still work there
 VENV35 ?= .venv-spark35
+SPARK35_JARS := .jars/spark35
 # Delta Lake and Spark's Kafka source for the local SparkSession (spark.jars; see streaming_jobs/jars.py)
 SPARK_JARS := .jars/spark
 # Two pytest workers (one SparkSession, stack and PostgreSQL each; whole files per worker, the longest
@@ -61,7 +63,13 @@ $(VENV35)/.installed: | system
 	$(VENV35)/bin/pip install --quiet "pyspark==3.5.4" "pydantic~=2.13" "pyarrow>=17,<27" "pandas>=2.2,<3" "numpy<2.5"
 	touch $@
 
-test: install $(VENV35)/.installed
+$(SPARK35_JARS)/.installed: streaming_jobs/jvm/glue/pom.xml | system
+	rm -rf $(SPARK35_JARS)
+	mvn --batch-mode --quiet -f streaming_jobs/jvm/glue/pom.xml dependency:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory=$(abspath $(SPARK35_JARS))
+	touch $@
+
+test: install $(VENV35)/.installed $(SPARK35_JARS)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	cd frontend && npm test

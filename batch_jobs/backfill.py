@@ -1,38 +1,38 @@
-"""Backfill: re-derive silver from bronze for a range of arrival time, with the streaming job's own
-transformation code (StreamJob.derive), then load gold for the buckets that changed.
+"""Backfill: silver and the poll totals from bronze for a range of arrival time, with the streaming
+queries' own functions in batch mode (streaming_jobs.transforms, streaming_jobs.poll_state), then
+gold for the buckets that changed.
 
-Bronze rows are taken in their original ingest batches, oldest first, so polls open and close on
-the same arrival times as they did in the stream: a lake rebuilt from bronze alone equals the one
-the stream wrote. Rows silver already holds are skipped by their event_id (the same partition-
-scoped dedup the stream uses), so a backfill over streamed data, or a second backfill, changes no
-value. The backfill never touches Redis (old data must not look live) nor quarantine (bronze and the
-stream's quarantine rows already keep every bad record); it reports how many records it skipped as
-invalid.
-
-Beside a running stream: a range is refused while the stream may still write it (polls first seen
-in it are still open, or it ends within the poll grace period of now), and every Delta write that
-loses a commit race is retried on the fresh table (streaming_jobs/lake.py).
+This is where records the stream could not place get placed: late records (kept in bronze only),
+replays and anything from a time the stream was down. Rows silver already holds are skipped by
+event id, polls silver.polls already holds are skipped by poll id, so a backfill over streamed
+data, or a second backfill, changes no value. Each table gets one idempotent Delta append per day
+of the range (txnAppId = the backfill's run id). A backfill never touches Redis (old data must not
+look live) nor quarantine (the stream's quarantine already keeps every bad record); it reports how
+many records it skipped as invalid. A range the stream may still write (within the poll grace
+period of now) is refused.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import structlog
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from batch_jobs.gold import LoadReport, run_gold
 from batch_jobs.replay import ingest_days
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
-from streaming_jobs.job import StreamJob
-from streaming_jobs.lake import Lake, sql_in
-from streaming_jobs.transforms import parse_records
+from streaming_jobs.delta_append import append_once
+from streaming_jobs.games import identify
+from streaming_jobs.lake_query import new_games
+from streaming_jobs.poll_query import emitted_tables
+from streaming_jobs.poll_state import OUTPUT_SCHEMA, close_poll
+from streaming_jobs.transforms import game_names, parse_records, poll_inputs, silver_frames
 
 log = structlog.get_logger(__name__)
 SOURCES = ("steam", "twitch", "youtube", "synthetic")
@@ -51,44 +51,29 @@ class BackfillReport:
     gold: LoadReport | None
 
 
-def check_settled(lake: Lake, settings: Settings, end: datetime, now: datetime | None = None) -> None:
-    now = now or datetime.now(UTC)
-    horizon = now - timedelta(seconds=settings.poll_grace_seconds)
+def check_settled(settings: Settings, end: datetime, now: datetime | None = None) -> None:
+    horizon = (now or datetime.now(UTC)) - timedelta(seconds=settings.poll_grace_seconds)
     if end > horizon:
         raise RangeNotSettled(
             f"--to {end.isoformat()} is within the poll grace period ({settings.poll_grace_seconds:g} s) "
             f"of now: records for polls in it may still arrive; use --to {horizon:%Y-%m-%dT%H:%M:%S}Z "
             "or earlier"
         )
-    open_polls = lake.read(
-        L.POLLS, f"status = 'open' AND first_seen_at < TIMESTAMP '{end.isoformat()}'", columns=["poll_id"]
-    )
-    if open_polls is not None and open_polls.num_rows:
-        sample = ", ".join(open_polls["poll_id"].to_pylist()[:3])
-        raise RangeNotSettled(
-            f"{open_polls.num_rows} polls first seen before {end.isoformat()} are still open "
-            f"(e.g. {sample}): the stream is still writing them"
-        )
 
 
-def bronze_batches(lake: Lake, start: datetime, end: datetime, source: str | None) -> list[pa.Table]:
-    """Bronze rows that arrived in [start, end), grouped by the ingest batch that wrote them, oldest first."""
-    where = (
-        f"{sql_in('ingest_date', ingest_days(start, end))} AND arrival_time >= TIMESTAMP '{start.isoformat()}' "
-        f"AND arrival_time < TIMESTAMP '{end.isoformat()}'"
-    )
-    if source:
-        where += f" AND {sql_in('source', [source])}"
-    rows = lake.read(L.BRONZE, where)
-    if rows is None or rows.num_rows == 0:
-        return []
-    groups: dict[tuple, list[int]] = {}
-    for i, key in enumerate(zip(rows["ingest_run"].to_pylist(), rows["ingest_batch_id"].to_pylist())):
-        groups.setdefault(key, []).append(i)
-    batches = [rows.take(indices) for indices in groups.values()]
-    return sorted(
-        batches,
-        key=lambda b: (pc.min(b["arrival_time"]).as_py(), b["ingest_run"][0].as_py(), b["ingest_batch_id"][0].as_py()),
+def delta(spark: SparkSession, lake: L.Lake, table: str) -> DataFrame | None:
+    return spark.read.format("delta").load(lake.path(table)) if lake.table(table) is not None else None
+
+
+def bronze_between(spark: SparkSession, lake: L.Lake, day: date, start: datetime, end: datetime) -> DataFrame:
+    """Bronze rows ingested on `day` that arrived in [start, end)."""
+    rows = delta(spark, lake, L.BRONZE)
+    if rows is None:
+        return spark.createDataFrame([], "arrival_time TIMESTAMP")
+    return rows.where(
+        (F.col("ingest_date") == F.lit(day))
+        & (F.col("arrival_time") >= F.lit(start))
+        & (F.col("arrival_time") < F.lit(end))
     )
 
 
@@ -106,47 +91,85 @@ def backfill(
         raise ValueError(f"--source must be one of {', '.join(SOURCES)}, not {source!r}")
     if end <= start:
         raise ValueError("--to must be after --from")
-    lake = Lake(settings.lake_path)
-    check_settled(lake, settings, end, now)
+    check_settled(settings, end, now)
+    lake = L.Lake(settings.lake_path)
     run_id = f"backfill-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    job = StreamJob(settings, spark, lake=Lake(lake.root, storage_options=lake.storage_options), live=_NoLive())
-    job.attach(run_id)
-    batches = bronze_batches(lake, start, end, source)
-    records = invalid = 0
+    days = ingest_days(start, end)
+    records = invalid = added = 0
+    inputs: list[DataFrame] = []
     columns = (
         TextColumn("backfill {task.fields[range]}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[records]} records"),
+        TextColumn("{task.fields[records]} records, {task.fields[added]} added to silver"),
         TimeRemainingColumn(),
     )
     with Progress(*columns, disable=not show_progress) as progress:
         task = progress.add_task(
-            "backfill", total=len(batches), records=0, range=f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}"
+            "backfill",
+            total=len(days) + 1,
+            records=0,
+            added=0,
+            range=f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}",
         )
-        for batch_id, rows in enumerate(batches):
-            arrival = pc.max(rows["arrival_time"]).as_py()
-            # the rows this backfill inserts are its own: tagged with its run and batch like a stream's
-            rows = rows.set_column(
-                rows.column_names.index("ingest_run"), "ingest_run", pa.array([run_id] * rows.num_rows, pa.string())
-            )
-            rows = rows.set_column(
-                rows.column_names.index("ingest_batch_id"),
-                "ingest_batch_id",
-                pa.array([batch_id] * rows.num_rows, pa.int64()),
-            )
-            parsed = parse_records(spark.createDataFrame(rows)).cache()
-            skipped, _ = job.derive(parsed, batch_id, arrival, write_quarantine=False)
-            records += rows.num_rows
-            invalid += skipped
-            progress.update(task, advance=1, records=records)
-    log.info("backfill_silver_done", run_id=run_id, batches=len(batches), records=records, invalid=invalid)
-    gold = run_gold(settings) if load_gold and batches else None
-    return BackfillReport(run_id, len(batches), records, invalid, gold)
+        for version, day in enumerate(days):
+            rows = bronze_between(spark, lake, day, start, end)
+            if source:
+                rows = rows.where(F.col("source") == source)
+            parsed = parse_records(rows).withColumn("late", F.lit(False)).persist()
+            counts = parsed.groupBy(F.col("quarantine_reason").isNotNull().alias("bad")).count().collect()
+            day_records = sum(c["count"] for c in counts)
+            if day_records:
+                records += day_records
+                invalid += sum(c["count"] for c in counts if c["bad"])
+                added += _add_to_silver(spark, lake, parsed, run_id, version)
+                inputs.append(poll_inputs(parsed))
+            progress.update(task, advance=1, records=records, added=added)
+        polls = _close_polls(spark, lake, inputs, run_id, len(days)) if inputs else 0
+        progress.update(task, advance=1)
+    log.info("backfill_silver_done", run_id=run_id, records=records, invalid=invalid, added=added, polls=polls)
+    gold = run_gold(settings) if load_gold and records else None
+    return BackfillReport(run_id, len(days), records, invalid, gold)
 
 
-class _NoLive:
-    """Backfills never write the live state (DESIGN section 7: old data must not look live)."""
+def _add_to_silver(spark: SparkSession, lake: L.Lake, parsed: DataFrame, run_id: str, version: int) -> int:
+    """Rows silver lacks (by event id, within the partitions they belong to); returns how many."""
+    identities = {r["name"]: identify(r["name"]) for r in game_names(parsed).collect()}
+    keys = spark.createDataFrame([(n, i.key) for n, i in identities.items()], "name STRING, game_key STRING")
+    known = lake.read(L.GAMES, columns=["game_key"])
+    games = new_games(identities, set(known["game_key"].to_pylist()) if known is not None else set(), datetime.now(UTC))
+    if games is not None:
+        append_once(spark.createDataFrame(games).coalesce(1), lake.path(L.GAMES), run_id, version)
+    added = 0
+    for table, frame in silver_frames(parsed, keys).items():
+        path = f"silver/{table}"
+        existing = delta(spark, lake, path)
+        if existing is not None:
+            dates = [r["poll_date"] for r in frame.select("poll_date").distinct().collect()]
+            held = existing.where(F.col("poll_date").isin(dates)).select("event_id", "poll_date")
+            frame = frame.join(held, ["event_id", "poll_date"], "left_anti")
+        frame = frame.persist()
+        count = frame.count()
+        if count:
+            append_once(frame, lake.path(path), run_id, version, ["poll_date"])
+            added += count
+        frame.unpersist()
+    return added
 
-    def __getattr__(self, name: str) -> None:
-        raise RuntimeError(f"a backfill does not write Redis (tried LiveWriter.{name})")
+
+def _close_polls(spark: SparkSession, lake: L.Lake, inputs: list[DataFrame], run_id: str, version: int) -> int:
+    """Totals of the polls silver.polls does not hold yet, from every record of the range."""
+    records = inputs[0]
+    for more in inputs[1:]:
+        records = records.unionByName(more)
+    held = delta(spark, lake, L.POLLS)
+    if held is not None:
+        records = records.join(held.select("poll_id"), "poll_id", "left_anti")
+    emitted = records.groupBy("poll_id").applyInPandas(close_poll, OUTPUT_SCHEMA).persist()
+    tables = emitted_tables(emitted)
+    count = tables[L.POLLS].count()
+    if count:
+        append_once(tables[L.TOTALS], lake.path(L.TOTALS), run_id, version, ["poll_date"])
+        append_once(tables[L.POLLS], lake.path(L.POLLS), run_id, version)
+    emitted.unpersist()
+    return count

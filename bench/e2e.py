@@ -76,12 +76,21 @@ def children(pid: int) -> list[int]:
 
 
 class MeasuredSink(KinesisSink):
-    """The Kinesis sink, counting payload bytes for the record size figure."""
+    """The Kinesis sink, counting payload bytes for the record size figure, and paced at
+    `per_shard` records/s per shard, as real Kinesis allows (1,000/s per shard)."""
 
     payload_bytes = 0
 
+    def __init__(self, settings: Settings, per_shard: float = 1000.0):
+        super().__init__(settings)
+        self.interval = 1.0 / (per_shard * settings.stream_shards)
+        self.next_send = time.monotonic()
+
     def send(self, record) -> None:  # type: ignore[no-untyped-def]
         self.payload_bytes += len(record.to_json())
+        self.next_send = max(self.next_send + self.interval, time.monotonic() - 1.0)  # a 1 s burst at most
+        if (wait := self.next_send - time.monotonic()) > 0:
+            time.sleep(wait)
         super().send(record)
 
 
@@ -212,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
                     "redis": rss_mb(stack.redis_pid or 0),
                     "kinesalite": rss_mb(stack.kinesis_pid or 0),
                     "producer": rss_mb(os.getpid(), with_children=False),
-                    "lag_ms": float(status.get("millis_behind_latest", 0)),
+                    "lag_ms": float(status.get("lake", {}).get("lag_millis", 0)),
                     "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received}),
                 }
                 samples.append(sample)
@@ -268,6 +277,7 @@ def report(
             freshness.append(at - done)
             age.append(at - datetime.fromisoformat(observed_at).timestamp())
     missing = [p for p in producer.completed if p not in first_seen]
+    stages = stage_split(settings)
     per_poll = statistics.mean(producer.per_poll) if producer.per_poll else 0
     print(
         f"scale {args.scale:g}: {per_poll:,.0f} records per poll slot (every {args.poll_seconds:g} s), "
@@ -285,6 +295,39 @@ def report(
             f"data age (observed_at -> received): p50 {statistics.median(age):.2f} s, "
             f"p95 {percentile(age, 0.95):.2f} s, max {max(age):.2f} s"
         )
+    for line in stages["lines"]:
+        print(line)
+    print(
+        f"freshness_p95_s={percentile(freshness, 0.95) if freshness else float('nan'):.2f} "
+        f"data_age_p95_s={percentile(age, 0.95) if age else float('nan'):.2f} "
+        f"polls_shown={len(freshness)} polls_missing={len(missing)} "
+        f"records_per_poll={per_poll:.0f} poll_batch_p95_s={stages['poll_p95']:.2f} "
+        f"lake_batch_p95_s={stages['lake_p95']:.2f}"
+    )
+
+
+def stage_split(settings: Settings) -> dict:
+    """Where a poll's time goes, from the job's structured batch log (stream.log): per query, the
+    batch duration and its steps (p50 of each step over the batches that did work)."""
+    batches: dict[str, list[dict]] = {"lake": [], "poll": []}
+    log_file = DATA / "stream.log"
+    for line in log_file.read_text().splitlines() if log_file.exists() else []:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if event.get("event") == "batch" and event.get("query") in batches:
+            batches[event["query"]].append(event)
+    lines, p95 = [], {}
+    for query, events in batches.items():
+        durations = [e["duration_s"] for e in events]
+        p95[query] = percentile(durations, 0.95) if durations else float("nan")
+        steps = sorted({k for e in events for k in e.get("steps", {})})
+        split = ", ".join(f"{k} {statistics.median([e['steps'].get(k, 0) for e in events]):.2f} s" for k in steps)
+        lines.append(
+            f"{query} query: {len(events)} batches with work, duration p95 {p95[query]:.2f} s; median steps: {split}"
+        )
+    return {"lines": lines, "poll_p95": p95["poll"], "lake_p95": p95["lake"]}
 
 
 def drills(count: int) -> int:

@@ -2,11 +2,13 @@
 
 1. Kinesis source reader designs on the same pre-filled stream: records/s read by the driver
    reader and by the partitioned reader (plans by reading ahead, then reads again), and the ratio.
-2. Ingest: records/s from the pre-filled stream into bronze + silver (+ polls, totals, Redis),
-   with record size, shard count and the silver size that existed before the run.
-3. Per-batch latency at a 1-second trigger while the synthetic producer polls every 5 s.
+2. Lake ingest: records/s of the lake query from the pre-filled stream into bronze + silver
+   (dedup state, parse, one Delta append per table per batch), with the per-step split of its
+   largest batch; against the plain read of (1) in the same run.
+3. Poll query: records/s of the poll query over the same stream (state, Redis, totals).
 
-Run: .venv/bin/python bench/streaming.py [--polls 20] [--scale 0.05] [--latency-seconds 60]
+Run: .venv/bin/python bench/streaming.py [--polls 20] [--scale 0.05]
+Ends with one line of name=value headline figures.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,11 +28,12 @@ import structlog  # noqa: E402
 
 from gamestream.embedded import embedded_stack  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
-from producers.run import background_producer, emit_synthetic_history  # noqa: E402
+from producers.run import emit_synthetic_history  # noqa: E402
 from producers.sinks.kinesis import KinesisSink  # noqa: E402
-from streaming_jobs.job import StreamJob  # noqa: E402
 from streaming_jobs.lake import Lake  # noqa: E402
-from streaming_jobs.run import export_aws_environment, start_query  # noqa: E402
+from streaming_jobs.lake_query import start_lake_query  # noqa: E402
+from streaming_jobs.run import StreamingJob, export_aws_environment  # noqa: E402
+from streaming_jobs.sources import stream_records  # noqa: E402
 from streaming_jobs.spark import local_spark  # noqa: E402
 
 DATA = Path(".gst-bench/streaming")
@@ -81,7 +82,6 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=20)
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--shards", type=int, default=2)
-    parser.add_argument("--latency-seconds", type=float, default=60)
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     shutil.rmtree(DATA, ignore_errors=True)
@@ -107,46 +107,39 @@ def main() -> None:
             f"driver/partitioned = {(driver_n / driver_s) / (part_n / part_s):.2f}"
         )
 
-        before = silver_rows(settings)
-        job = StreamJob(settings, spark)
-        start = time.perf_counter()
-        query = start_query(settings, spark, job, available_now=True, checkpoint=str(DATA / "cp-ingest"))
-        query.awaitTermination()
-        elapsed = time.perf_counter() - start
+        job = StreamingJob(settings, spark)
+        lake_start = time.perf_counter()
+        lake = start_lake_query(
+            spark,
+            settings,
+            stream_records(spark, settings, settings.stream_max_records_per_batch),
+            job.lake_writer,
+            job.lake_checkpoint,
+            available_now=True,
+        )
+        lake.awaitTermination()
+        lake_s = time.perf_counter() - lake_start
+        status = json.loads(job.reporter.status_file.read_text())["lake"]
         bronze = Lake(settings.lake_path).read("bronze/records", columns=["data"])
         record_bytes = sum(len(d) for d in bronze.column("data").to_pylist()) / max(bronze.num_rows, 1)
-        status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text())
         print(
-            f"ingest: {sent} records of {record_bytes:.0f} B avg from {args.shards} shards into bronze+silver "
-            f"(silver held {before} rows before): {sent / elapsed:,.0f} records/s over {elapsed:.1f} s "
-            f"including query start; last batch {status['input_rows']} rows in {status['duration_s']} s "
-            f"= {status['rows_per_s']:,.0f} rows/s; target 20,000/s"
+            f"lake ingest: {sent} records of {record_bytes:.0f} B avg from {args.shards} shards into bronze+silver: "
+            f"{sent / lake_s:,.0f} records/s over {lake_s:.1f} s including query start (target 20,000/s); "
+            f"last batch {status['input_rows']} rows in {status['duration_s']} s, steps {status['steps']}; "
+            f"silver rows {silver_rows(settings)}; lake/plain-read = {(sent / lake_s) / (driver_n / driver_s):.2f}"
         )
 
-        durations: list[float] = []
-        original = job.process
-
-        def timed(frame, batch_id):
-            report = original(frame, batch_id)
-            if report.input_rows:
-                durations.append(report.duration_s)
-            return report
-
-        job.process = timed
-        live = settings.model_copy(update={"synthetic_scale": 0.01, "synthetic_poll_seconds": 5.0})
-        query = start_query(live, spark, job, trigger_seconds=1.0, checkpoint=str(DATA / "cp-ingest"))
-        with background_producer(live):
-            stop = threading.Event()
-            stop.wait(args.latency_seconds)
-        query.stop()
-        if durations:
-            ordered = sorted(durations)
-            p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-            print(
-                f"per-batch latency at a 1 s trigger, synthetic producer every 5 s at scale 0.01, "
-                f"{len(durations)} non-empty batches: p50 {statistics.median(durations):.2f} s, "
-                f"p95 {p95:.2f} s, max {max(durations):.2f} s"
-            )
+        poll_start = time.perf_counter()
+        job.start(available_now=True)
+        job.queries[1].stop()  # the lake query has read everything already; time the poll query
+        job.await_termination()
+        poll_s = time.perf_counter() - poll_start
+        polls = Lake(settings.lake_path).read("silver/polls", columns=["status"])
+        print(f"poll query: {sent} records, {polls.num_rows} polls emitted: {sent / poll_s:,.0f} records/s")
+        print(
+            f"reader_driver_rps={driver_n / driver_s:.0f} reader_partitioned_rps={part_n / part_s:.0f} "
+            f"lake_ingest_rps={sent / lake_s:.0f} poll_query_rps={sent / poll_s:.0f} record_bytes={record_bytes:.0f}"
+        )
         spark.stop()
 
 

@@ -274,28 +274,27 @@ def stream(
     available_now: Annotated[bool, typer.Option(help="Catch up with what the stream holds now, then exit.")] = False,
 ) -> None:
     """Run the streaming job: Kinesis -> bronze/silver Delta + live metrics in Redis."""
-    from streaming_jobs.job import StreamJob
-    from streaming_jobs.run import export_aws_environment, start_query
+    from streaming_jobs.run import StreamingJob, export_aws_environment
     from streaming_jobs.spark import local_spark
 
     settings = load_settings()
     _stop_on_sigterm()
     export_aws_environment(settings)
-    spark = local_spark()
-    job = StreamJob(settings, spark)
+    spark = local_spark(driver_memory=settings.spark_driver_memory)
+    job = StreamingJob(settings, spark)
     if settings.metrics_port:
-        job.metrics.serve(settings.metrics_port)
-    query = start_query(settings, spark, job, available_now=available_now, trigger_seconds=trigger)
+        job.reporter.metrics.serve(settings.metrics_port)
+    job.start(available_now=available_now, lake_trigger=trigger)
     try:
-        query.awaitTermination()
+        job.await_termination()
     except KeyboardInterrupt:
-        query.stop()
+        job.stop()
+    except Exception as exc:  # a query failed: say which and why, not a Py4J trace
+        console.print(f"[red]streaming query failed: {exc}[/red]")
+        raise typer.Exit(1) from exc
     finally:
         job.live.close()
         spark.stop()
-    if query.exception():
-        console.print(f"[red]streaming query failed: {query.exception()}[/red]")
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -310,10 +309,11 @@ def status() -> None:
     if not path.exists():
         console.print(f"no batch recorded yet ({path} does not exist): is `gst stream` running?")
         raise typer.Exit(1)
-    report = json.loads(path.read_text())
-    table = Table("metric", "value", title="streaming job, last batch")
-    for key, value in report.items():
-        table.add_row(key, str(value))
+    reports = json.loads(path.read_text())
+    table = Table("query", "metric", "value", title="streaming job, last batch of each query")
+    for query, report in reports.items():
+        for key, value in report.items():
+            table.add_row(query, key, str(value))
     live = LiveWriter(settings.redis_url)
     table.add_row("redis last applied batch", str(live.last_batch()))
     live.close()
@@ -331,8 +331,8 @@ def lake_maintain(
     ] = None,
 ) -> None:
     """Compact small files, vacuum past retention and report table sizes."""
-    from batch_jobs.lake_maintenance import maintain
     from streaming_jobs.lake import Lake
+    from streaming_jobs.lake_maintenance import maintain
 
     settings = load_settings()
     reports = maintain(

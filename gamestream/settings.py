@@ -14,6 +14,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Where a test may kill -9 the streaming job: a point in one of its two queries' batches
+FaultPoint = Literal[
+    "lake_after_bronze", "lake_after_silver", "lake_before_commit", "poll_after_redis", "poll_after_lake", "poll_before_commit"
+]
+
 WAREHOUSE_SCHEMES = ("duckdb", "postgresql", "redshift")
 
 
@@ -99,19 +104,36 @@ class Settings(BaseSettings):
     synthetic_scale: float = Field(0.01, gt=0, le=2.0, description="Share of the real market's channels and viewers.")
 
     # Streaming job
-    stream_trigger_seconds: float = Field(1.0, gt=0)
-    stream_max_records_per_batch: int = Field(100_000, ge=1)
+    stream_trigger_seconds: float = Field(
+        10.0, gt=0, description="Lake query trigger: bronze, silver and quarantine are appended this often."
+    )
+    stream_max_records_per_batch: int = Field(
+        200_000, ge=1, description="Cap on one lake micro-batch (records), split evenly over the shards."
+    )
+    poll_trigger_seconds: float = Field(
+        0.5, gt=0, description="Poll query trigger: how often complete polls reach Redis (not 0: timeouts need it)."
+    )
+    poll_max_records_per_batch: int = Field(100_000, ge=1, description="Cap on one poll-query micro-batch.")
     stream_starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = "TRIM_HORIZON"
+    stream_dedup_seconds: float = Field(
+        900.0,
+        gt=0,
+        description="Arrival-time window in which the stream drops duplicate event ids; a record observed longer "
+        "ago than this when it arrives is late: kept in bronze, left to `gst backfill` for silver and totals.",
+    )
     poll_grace_seconds: float = Field(
-        60.0, ge=0, description="How long an incomplete poll waits before closing as partial."
+        60.0, ge=0, description="How long an incomplete poll waits for more records before closing as partial."
+    )
+    spark_driver_memory: str = Field(
+        "3g", pattern=r"^\d+[mg]$", description="JVM heap of the local SparkSession (the streaming job's memory cap)."
     )
     gold_load_seconds: float = Field(60.0, gt=0, description="How often `gst demo` loads gold.")
     lake_maintain_seconds: float = Field(
-        600.0, ge=0, description="How often the streaming job compacts and vacuums the lake (0: never)."
+        600.0, ge=0, description="How often `gst stream` compacts and vacuums the lake (0: never)."
     )
     lake_retention_hours: float = Field(168.0, ge=0, description="Vacuum removes unreferenced files older than this.")
     metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus metrics port of the streaming job.")
-    test_fault_point: Literal["after_bronze", "after_silver", "after_redis", "before_spark_commit"] | None = Field(
+    test_fault_point: FaultPoint | None = Field(
         None, description="Tests only: kill -9 the streaming job at this point of batch test_fault_batch."
     )
     test_fault_batch: int | None = None

@@ -6,7 +6,10 @@ Options:
     endpointUrl         Kinesis endpoint, for kinesalite or LocalStack (default: AWS)
     startingPosition    TRIM_HORIZON (default) | LATEST | AT_TIMESTAMP
     startingTimestamp   ISO-8601 time for AT_TIMESTAMP
-    maxRecordsPerBatch  upper bound on the records of one micro-batch (default 100000)
+    startAfter          JSON {shard id: sequence number}: a new checkpoint starts after these
+                        (the streaming job passes what the lake already holds)
+    maxRecordsPerBatch  upper bound on the records of one micro-batch (default 100000), split
+                        evenly over the shards so every shard advances in every batch
     readerMode          driver (default) | partitioned
 
 Credentials come from the environment (GST_AWS_ACCESS_KEY_ID / GST_AWS_SECRET_ACCESS_KEY, else
@@ -28,22 +31,21 @@ its parents are done (from the batch after), so resharding loses nothing and kee
 A restart resumes right after the last committed batch; an uncommitted batch is re-read exactly
 between its recorded offsets.
 
-Reader design, measured on this machine (2 cores, moto's server in-process, 2 shards, 108k
-synthetic records of ~460 B; `python bench/streaming.py`, 2026-11-26):
-    driver       (SimpleDataSourceStreamReader: read once on the driver, handed to Spark as Arrow)
-                 5,959 records/s
-    partitioned  (DataSourceStreamReader: latestOffset reads ahead to find each shard's end, then
-                 one partition per shard reads the same records again on the executors)
-                 5,444 records/s  (driver/partitioned = 1.09)
-Both are capped by the emulator's GetRecords (moto scans a shard from its start on every call),
-which is why the partitioned design, doing twice the reads in parallel, loses only 9% here. On
-Kinesis the second read costs real quota (5 GetRecords calls/s and 2 MiB/s per shard), so the
-driver design, faster here and half the quota, is the default; `partitioned` remains for clusters
-whose many shards one driver process cannot decode fast enough.
+Reader design: `driver` (SimpleDataSourceStreamReader) reads each record once on the driver and
+hands Spark Arrow batches; `partitioned` plans in latestOffset by reading ahead to each shard's end,
+then reads the same records again on the executors, one partition per shard. On Kinesis the
+second read costs real quota (5 GetRecords calls/s and 2 MiB/s per shard), so `driver` is the
+default; `partitioned` is for clusters whose many shards one driver process cannot decode fast
+enough. `bench/streaming.py` measures both.
+
+A batch takes an equal share of its record budget from every shard: a poll's records are spread
+over all shards, and reading shard after shard would hold every poll open until the last shard
+is read (and would let one shard's arrival times run ahead of another's).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -218,7 +220,6 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
     """Offset logic shared by both reader designs."""
 
     def __init__(self, options: dict[str, str]):
-        self.options = options
         self.arrived_by: datetime | None = None
         self.shards = KinesisShards(options)
         self.max_records = int(options.get("maxrecordsperbatch", 100_000))
@@ -232,6 +233,7 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
             self.start = f"AT_TIMESTAMP:{int(datetime.now(UTC).timestamp() * 1000)}"  # replayable, unlike LATEST
         else:
             self.start = "TRIM_HORIZON"
+        self.start_after: dict[str, str] = json.loads(options.get("startafter") or "{}")
 
     def prepareForTriggerAvailableNow(self) -> None:
         """availableNow: read what had arrived when the query started, then stop."""
@@ -241,7 +243,10 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
         return ReadMaxRows(self.max_records)
 
     def initialOffset(self) -> dict:
-        return self.encode({s["ShardId"]: ShardPosition(self.start) for s in self.shards.list_shards()})
+        shards = self.shards.list_shards()
+        return self.encode(
+            {s["ShardId"]: ShardPosition(self.start, self.start_after.get(s["ShardId"])) for s in shards}
+        )
 
     def readable(self, offset: dict) -> tuple[list[dict[str, Any]], dict[str, ShardPosition]]:
         """Shards to read now, parents first; children wait until their parents are done."""
@@ -269,7 +274,7 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
     def read_all(self, start: dict, until: dict | None = None) -> tuple[list[pa.RecordBatch], dict]:
         ready, positions = self.readable(start)
         stop = {k: ShardPosition.from_json(v) for k, v in until["shards"].items()} if until else None
-        budget = self.max_records
+        share = -(-self.max_records // max(len(ready), 1))  # every shard advances in every batch
         batches = []
         for shard in ready:
             shard_id = shard["ShardId"]
@@ -277,11 +282,14 @@ class _KinesisOffsets(SupportsTriggerAvailableNow):
             if stop is not None and (shard_id not in stop or stop[shard_id].after is None):
                 continue
             records, positions[shard_id], _ = self.shards.read(
-                shard, positions[shard_id], budget, limit, None if stop else self.arrived_by
+                shard,
+                positions[shard_id],
+                share if stop is None else self.max_records,
+                limit,
+                None if stop else self.arrived_by,
             )
             if stop is not None:
                 positions[shard_id] = stop[shard_id]
-            budget -= len(records)
             if records:
                 batches.append(to_arrow(self.shards.stream, shard_id, records))
         return batches, self.encode(positions)
@@ -312,11 +320,11 @@ class KinesisPartitionedReader(_KinesisOffsets, DataSourceStreamReader):
     def latestOffset(self, start: dict, limit: ReadLimit | None = None) -> dict:
         ready, positions = self.readable(start)
         budget = limit.max_rows if isinstance(limit, ReadMaxRows) else self.max_records
+        share = -(-budget // max(len(ready), 1))
         for shard in ready:
-            records, positions[shard["ShardId"]], _ = self.shards.read(
-                shard, positions[shard["ShardId"]], budget, arrived_by=self.arrived_by
+            _, positions[shard["ShardId"]], _ = self.shards.read(
+                shard, positions[shard["ShardId"]], share, arrived_by=self.arrived_by
             )
-            budget -= len(records)
         return self.encode(positions)
 
     def partitions(self, start: dict, end: dict) -> list[ShardSlice]:

@@ -1,10 +1,10 @@
-"""The Delta lake as the streaming job writes it, with delta-rs (no Delta jars can be fetched here).
+"""The lake's tables and their schemas, and the lake as code outside Spark sees it: delta-rs
+reads (the gold loader, the API, maintenance, tests) and delta-rs appends for fixtures and tools.
 
-Each write is committed with an app transaction (app id = writer + table, version = batch id)
-and skipped when the table already recorded that version, so a batch replayed after a crash
-writes nothing twice. Writers are single per app id (one streaming job, one backfill run). A write
-that loses a commit race with another writer (a backfill, a compaction) is retried on a freshly
-loaded table, where the idempotency check and the merge's dedup see what the other writer committed.
+The streaming queries write with delta-spark (streaming_jobs/delta_append.py). Here, each append is
+committed with an app transaction (app id = writer + table, version = batch id) and skipped when
+the table already recorded that version, so a batch written again writes nothing twice. A write
+that loses a commit race with another writer is retried on a freshly loaded table.
 """
 
 from __future__ import annotations
@@ -26,6 +26,71 @@ POLLS = "silver/polls"
 TOTALS = "silver/game_poll_totals"
 GAMES = "silver/games"
 T = TypeVar("T")
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+# silver.polls: one row per poll, appended once when the poll query emits it (complete or partial)
+POLLS_SCHEMA = pa.schema(
+    [
+        ("poll_id", pa.string()),
+        ("source", pa.string()),
+        ("platform", pa.string()),
+        ("record_kind", pa.string()),
+        ("expected", pa.int64()),
+        ("received", pa.int64()),
+        ("scheduled_at", TIMESTAMP),
+        ("started_at", TIMESTAMP),
+        ("finished_at", TIMESTAMP),
+        ("interval_seconds", pa.float64()),
+        ("pages", pa.int64()),
+        ("pages_failed", pa.int64()),
+        ("manifest_coverage", pa.float64()),
+        ("errors", pa.list_(pa.string())),
+        ("overran", pa.bool_()),
+        ("first_seen_at", TIMESTAMP),
+        ("last_seen_at", TIMESTAMP),
+        ("status", pa.string()),
+        ("coverage", pa.float64()),
+        ("closed_at", TIMESTAMP),
+    ]
+)
+# silver.game_poll_totals: one row per poll x platform x game, appended once with its poll
+TOTALS_SCHEMA = pa.schema(
+    [
+        ("poll_date", pa.date32()),
+        ("poll_id", pa.string()),
+        ("platform", pa.string()),
+        ("game_key", pa.string()),
+        ("game_name", pa.string()),
+        ("viewers", pa.int64()),
+        ("channels", pa.int64()),
+        ("players", pa.int64()),
+        ("records", pa.int64()),
+        ("mature_channels", pa.int64()),
+        ("observed_at", TIMESTAMP),
+        ("top_channel", pa.string()),
+        ("top_channel_viewers", pa.int64()),
+        ("views", pa.int64()),
+        ("status", pa.string()),
+        ("coverage", pa.float64()),
+        ("scheduled_at", TIMESTAMP),
+        ("interval_seconds", pa.float64()),
+        ("source", pa.string()),
+    ]
+)
+TOTALS_COLUMNS = TOTALS_SCHEMA.names
+TOTALS_SCHEMA_NO_DATE = pa.schema([f for f in TOTALS_SCHEMA if f.name != "poll_date"])
+# silver.games: append-only, a game's row written when a writer first sees its key
+GAMES_SCHEMA = pa.schema(
+    [
+        ("game_key", pa.string()),
+        ("name", pa.string()),
+        ("steam_app_id", pa.int64()),
+        ("is_game", pa.bool_()),
+        ("aliases", pa.list_(pa.string())),
+        ("first_seen_at", TIMESTAMP),
+        ("last_seen_at", TIMESTAMP),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -90,60 +155,6 @@ class Lake:
 
         return self.retrying(table, attempt)
 
-    def insert_new(self, table: str, data: pa.Table, batch_id: int, key: str, partition_by: list[str]) -> bool:
-        """Insert rows whose `key` the touched partitions do not hold yet (dedup scoped to partitions)."""
-        on = " AND ".join([*(f"t.{p} = s.{p}" for p in partition_by), f"t.{key} = s.{key}"])
-        return self._merge(table, data, batch_id, on, None, partition_by)
-
-    def upsert(
-        self,
-        table: str,
-        data: pa.Table,
-        batch_id: int,
-        on: str,
-        updates: dict[str, str],
-        partition_by: list[str] | None = None,
-    ) -> bool:
-        """Merge: matched rows get `updates` (SQL over t. and s.), new rows are inserted."""
-        return self._merge(table, data, batch_id, on, updates, partition_by or [])
-
-    def _merge(
-        self,
-        table: str,
-        data: pa.Table,
-        batch_id: int,
-        on: str,
-        updates: dict[str, str] | None,
-        partition_by: list[str],
-    ) -> bool:
-        def attempt(delta: DeltaTable | None) -> bool:
-            if self._committed(delta, table, batch_id):
-                return False
-            if delta is None:
-                write_deltalake(
-                    self.path(table),
-                    data,
-                    mode="append",
-                    partition_by=partition_by,
-                    storage_options=self.storage_options,
-                    commit_properties=self._commit(table, batch_id),
-                )
-                return True
-            merge = delta.merge(
-                data,
-                predicate=on,
-                source_alias="s",
-                target_alias="t",
-                merge_schema=True,
-                commit_properties=self._commit(table, batch_id),
-            )
-            if updates is not None:
-                merge = merge.when_matched_update(updates=updates)
-            merge.when_not_matched_insert_all().execute()
-            return True
-
-        return self.retrying(table, attempt)
-
     def read(self, table: str, where: str | None = None, columns: list[str] | None = None) -> pa.Table | None:
         """Rows matching a SQL condition, read by delta-rs' own engine (partition and file pruning)."""
         delta = self.table(table)
@@ -152,6 +163,23 @@ class Lake:
         select = ", ".join(f'"{c}"' for c in columns) if columns else "*"
         sql = f"SELECT {select} FROM t" + (f" WHERE {where}" if where else "")
         return plain(pa.RecordBatchReader.from_stream(QueryBuilder().register("t", delta).execute(sql)).read_all())
+
+
+def last_positions(lake: Lake, stream: str) -> dict[str, str]:
+    """Per shard, the last sequence number of `stream` bronze holds: where a new checkpoint starts,
+    so a lost checkpoint does not make the lake count the stream twice (read once, at start)."""
+    where = sql_in("stream", [stream])
+    newest = lake.read(BRONZE, where, ["shard_id", "arrival_time"])
+    if newest is None or newest.num_rows == 0:
+        return {}
+    frame = newest.to_pandas().groupby("shard_id").arrival_time.max()
+    since = frame.min().isoformat()
+    tail = lake.read(BRONZE, f"{where} AND arrival_time >= TIMESTAMP '{since}'", ["shard_id", "sequence_number"])
+    positions: dict[str, str] = {}
+    for shard, sequence in zip(tail["shard_id"].to_pylist(), tail["sequence_number"].to_pylist()):
+        if shard not in positions or int(sequence) > int(positions[shard]):
+            positions[shard] = sequence
+    return positions
 
 
 def plain(table: pa.Table) -> pa.Table:

@@ -1,4 +1,6 @@
-"""Entry points of the local streaming job: `gst stream` and the stage `gst demo` runs."""
+"""The streaming job: the lake query and the poll query on one SparkSession, each with its own
+checkpoint (`<checkpoints>/lake`, `<checkpoints>/poll`) and FAIR scheduler pool, both reading the
+same stream. `gst stream` runs it in the foreground, `gst demo` in the background."""
 
 from __future__ import annotations
 
@@ -6,16 +8,22 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import structlog
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from gamestream.settings import Settings
-from streaming_jobs.job import StreamJob
+from streaming_jobs.lake import Lake, last_positions
+from streaming_jobs.lake_maintenance import PeriodicMaintenance
+from streaming_jobs.lake_query import LakeWriter, start_lake_query
+from streaming_jobs.live import LiveWriter
+from streaming_jobs.poll_query import PollWriter, start_poll_query
+from streaming_jobs.run_report import RunReporter
+from streaming_jobs.sources import stream_records
 
 log = structlog.get_logger(__name__)
 
@@ -27,8 +35,9 @@ def export_aws_environment(settings: Settings) -> None:
             os.environ[key] = value
 
 
-def checkpoint_run_id(checkpoint: str) -> str:
-    """The query id Spark keeps in the checkpoint (written first, so the job knows it before batch 0)."""
+def checkpoint_query_id(checkpoint: str) -> str:
+    """The query id Spark keeps in the checkpoint (written first, so the job knows it before batch 0:
+    it is the app id of the query's idempotent Delta writes and of its Redis batches)."""
     metadata = Path(checkpoint) / "metadata"
     if not metadata.exists():
         metadata.parent.mkdir(parents=True, exist_ok=True)
@@ -36,62 +45,126 @@ def checkpoint_run_id(checkpoint: str) -> str:
     return json.loads(metadata.read_text().splitlines()[0])["id"]
 
 
-def start_query(
-    settings: Settings,
-    spark: SparkSession,
-    job: StreamJob,
-    available_now: bool = False,
-    trigger_seconds: float | None = None,
-    checkpoint: str | None = None,
-) -> StreamingQuery:
-    reader = (
-        spark.readStream.format("kinesis")
-        .option("streamName", settings.stream_name)
-        .option("region", settings.aws_region)
-        .option("startingPosition", settings.stream_starting_position)
-        .option("maxRecordsPerBatch", str(settings.stream_max_records_per_batch))
-    )
-    if settings.aws_endpoint_url:
-        reader = reader.option("endpointUrl", settings.aws_endpoint_url)
-    checkpoint = checkpoint or f"{settings.checkpoint_path}/stream"
-    job.attach(checkpoint_run_id(checkpoint))
-    writer = (
-        reader.load()
-        .writeStream.queryName("gst_stream")
-        .foreachBatch(lambda frame, batch_id: job.process(frame, batch_id) and None)
-        .option("checkpointLocation", checkpoint)
-    )
-    if available_now:
-        writer = writer.trigger(availableNow=True)
-    else:
-        writer = writer.trigger(processingTime=f"{trigger_seconds or settings.stream_trigger_seconds} seconds")
-    query = writer.start()
-    log.info("stream_started", stream=settings.stream_name, lake=settings.lake_path, available_now=available_now)
-    return query
+class StreamingJob:
+    """Both queries, started together and stopped together."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        spark: SparkSession,
+        reporter: RunReporter | None = None,
+        source: Callable[[int, dict[str, str]], DataFrame] | None = None,
+    ):
+        """`source(max_records, start_after)` gives the stream as a streaming DataFrame (default: the
+        project's Kinesis source; AWS Glue passes its own, see streaming_jobs/glue_job.py)."""
+        self.settings, self.spark = settings, spark
+        self.source = source or (lambda max_records, after: stream_records(spark, settings, max_records, after))
+        root = Path(settings.checkpoint_path)
+        self.reporter = reporter or RunReporter(root / "status.json")
+        self.live = LiveWriter(settings.redis_url)
+        self.lake_checkpoint, self.poll_checkpoint = str(root / "lake"), str(root / "poll")
+        self.lake_writer = LakeWriter(settings, spark, self.reporter, checkpoint_query_id(self.lake_checkpoint))
+        self.poll_writer = PollWriter(
+            settings, spark, self.reporter, checkpoint_query_id(self.poll_checkpoint), self.live
+        )
+        self.queries: list[StreamingQuery] = []  # [poll, lake]
+        self.available_now = False
+        self.maintenance: PeriodicMaintenance | None = None
+
+    def start(self, available_now: bool = False, lake_trigger: float | None = None) -> StreamingJob:
+        settings = self.settings
+        self.available_now = available_now
+        self.queries = [
+            start_poll_query(
+                self.spark,
+                settings,
+                self.source(settings.poll_max_records_per_batch, self._start_after(self.poll_checkpoint)),
+                self.poll_writer,
+                self.poll_checkpoint,
+                available_now,
+            ),
+            start_lake_query(
+                self.spark,
+                settings,
+                self.source(settings.stream_max_records_per_batch, self._start_after(self.lake_checkpoint)),
+                self.lake_writer,
+                self.lake_checkpoint,
+                available_now,
+                lake_trigger,
+            ),
+        ]
+        if not available_now and settings.lake_maintain_seconds:
+            self.maintenance = PeriodicMaintenance(
+                Lake(settings.lake_path), settings.lake_maintain_seconds, settings.lake_retention_hours
+            )
+            self.maintenance.start()
+        log.info("stream_started", stream=settings.stream_name, lake=settings.lake_path, available_now=available_now)
+        return self
+
+    def await_termination(self) -> None:
+        """Until every query has ended; when one fails, the others are stopped and its error raised.
+
+        With `available_now`, the poll query would run timeout batches forever (open polls keep
+        timeouts pending), so once the lake query has caught up, the poll query finishes what it
+        read and is stopped; its open polls stay in its state for the next run."""
+
+        while True:
+            for query in self.queries:
+                error = query.exception()
+                if error is not None:
+                    self.stop()
+                    raise error
+            poll = self.queries[0]
+            if self.available_now and not self.queries[1].isActive and poll.isActive and self._caught_up(poll):
+                poll.stop()
+            if not any(query.isActive for query in self.queries):
+                return
+            self.spark.streams.awaitAnyTermination(1)
+            self.spark.streams.resetTerminated()
+
+    def _start_after(self, checkpoint: str) -> dict[str, str]:
+        """A new checkpoint on a lake that already holds this stream starts after what bronze holds
+        (a kept checkpoint resumes from its own offsets and ignores this)."""
+        if (Path(checkpoint) / "offsets").exists():
+            return {}
+        positions = last_positions(Lake(self.settings.lake_path), self.settings.stream_name)
+        if positions:
+            log.warning("new_checkpoint_starts_after_the_lake", checkpoint=checkpoint, shards=len(positions))
+        return positions
+
+    @staticmethod
+    def _caught_up(query: StreamingQuery) -> bool:
+        """An available-now query that has read all it will read: only state batches are left."""
+        progress = query.lastProgress
+        return bool(progress) and progress["numInputRows"] == 0 and not query.status["isDataAvailable"]
+
+    def drain(self, timeout: float = 60.0) -> None:
+        """Let both queries finish what the stream holds, so stopping does not interrupt a batch."""
+        waiters = [threading.Thread(target=q.processAllAvailable, daemon=True) for q in self.queries if q.isActive]
+        for waiter in waiters:
+            waiter.start()
+        for waiter in waiters:
+            waiter.join(timeout)
+
+    def stop(self) -> None:
+        if self.maintenance is not None:
+            self.maintenance.stop()
+        for query in self.queries:
+            query.stop()
+        self.live.close()
 
 
 @contextmanager
-def background_stream(settings: Settings) -> Iterator[StreamingQuery]:
+def background_stream(settings: Settings) -> Iterator[StreamingJob]:
     """The streaming job inside the current process (for `gst demo`); stopped on exit."""
     from streaming_jobs.spark import local_spark
 
     export_aws_environment(settings)
-    spark = local_spark()
-    job = StreamJob(settings, spark)
-    query = start_query(settings, spark, job)
+    spark = local_spark(driver_memory=settings.spark_driver_memory)
+    job = StreamingJob(settings, spark).start()
     try:
-        yield query
+        yield job
     finally:
-        drain(query)
-        query.stop()
-        job.live.close()
+        job.drain()
+        job.stop()
         spark.stop()
-
-
-def drain(query: StreamingQuery, timeout: float = 60.0) -> None:
-    """Let the query finish what the stream holds, so stopping it does not interrupt a batch."""
-    if not query.isActive:
-        return
-    waiter = threading.Thread(target=query.processAllAvailable, daemon=True)
-    waiter.start()
-    waiter.join(timeout)

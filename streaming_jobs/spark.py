@@ -1,10 +1,12 @@
 """The local SparkSession every local entry point uses (one per process), with Delta Lake enabled
-from the jars `make` fetched (see streaming_jobs/jars.py)."""
+from the jars `make` fetched (see streaming_jobs/jars.py), RocksDB for streaming state, and FAIR
+scheduling between the streaming job's two queries (streaming_jobs/data/fairscheduler.xml)."""
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import resources
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -14,25 +16,42 @@ from streaming_jobs.jars import spark_jars
 from streaming_jobs.kinesis_source import KinesisDataSource
 
 
-def local_spark(app_name: str = "game-stream-trends", cores: int = 2, jars_dir: Path | None = None) -> SparkSession:
-    jars = spark_jars(jars_dir or Settings().spark_jars_path)
+def local_spark(
+    app_name: str = "game-stream-trends",
+    slots: int = 4,
+    jars_dir: Path | None = None,
+    driver_memory: str | None = None,
+) -> SparkSession:
+    """`slots` task slots (more than the machine's cores on purpose: the poll query's pool keeps
+    two of them while a lake batch runs); shuffles use two partitions, as the state stores do."""
+    settings = Settings()
+    jars = spark_jars(jars_dir or settings.spark_jars_path)
+    pools = resources.files("streaming_jobs.data").joinpath("fairscheduler.xml")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # else workers may start another Python
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     spark = (
-        SparkSession.builder.master(f"local[{cores}]")
+        SparkSession.builder.master(f"local[{slots}]")
         .appName(app_name)
         .config("spark.jars", ",".join(jars))
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", str(cores))
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.scheduler.mode", "FAIR")
+        .config("spark.scheduler.allocation.file", str(pools))
+        .config(
+            "spark.sql.streaming.stateStore.providerClass",
+            "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
+        )
+        .config("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only
+        .config("spark.driver.host", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         # micro-batches arrive as local relations: without this the optimizer evaluates the
         # whole transformation itself, row by row on one thread, instead of running codegen
         .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation")
-        .config("spark.driver.memory", "3g")
+        .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
         .getOrCreate()
     )

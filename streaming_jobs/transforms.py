@@ -1,13 +1,12 @@
-"""Bronze and silver transformations as plain DataFrame functions, shared by the streaming job,
-the backfill job and the AWS Glue job. They use only APIs that Spark 3.5 also has (Glue 5.0 runs
-Spark 3.5): no Arrow conversions, no Python data sources, no Spark-4-only functions.
+"""Bronze and silver transformations as plain DataFrame functions, shared by both streaming
+queries, the backfill and the AWS Glue job. They use only APIs that Spark 3.5 also has (Glue 5.0
+runs Spark 3.5): no Arrow conversions, no Python data sources, no Spark-4-only functions.
 
     bronze = bronze_frame(raw, batch_id, ingested_at, run_id)
-    parsed = parse_records(bronze)                      # typed columns + a quarantine reason
+    parsed = mark_late(parse_records(bronze), dedup_seconds)  # typed columns, quarantine reason, late
     quarantine = quarantine_frame(parsed)
     silver = silver_frames(parsed, game_keys)           # {table: DataFrame}, deduplicated in-batch
-    rows = tagged_union({**silver, "quarantine": quarantine})  # one action for every table
-    totals = poll_totals_delta(new_rows)                # per platform x game x poll, from newly inserted rows
+    inputs = poll_inputs(parsed)                        # what the poll state function counts
 """
 
 from __future__ import annotations
@@ -258,15 +257,6 @@ def bronze_of(parsed: DataFrame) -> DataFrame:
     )
 
 
-def tagged_union(frames: dict[str, DataFrame]) -> DataFrame:
-    """Several tables' rows as one DataFrame tagged by `table`, so one Spark job computes them all."""
-    tagged = [frame.withColumn("table", F.lit(name)) for name, frame in frames.items()]
-    result = tagged[0]
-    for frame in tagged[1:]:
-        result = result.unionByName(frame, allowMissingColumns=True)
-    return result
-
-
 def quarantine_frame(parsed: DataFrame) -> DataFrame:
     return parsed.where(F.col("quarantine_reason").isNotNull()).select(
         "stream",
@@ -283,6 +273,22 @@ def quarantine_frame(parsed: DataFrame) -> DataFrame:
     )
 
 
+def mark_late(parsed: DataFrame, dedup_seconds: float) -> DataFrame:
+    """`late`: observed longer before its arrival than the stream's dedup window (bronze only)."""
+    horizon = F.col("arrival_time") - F.make_dt_interval(secs=F.lit(float(dedup_seconds)))
+    return parsed.withColumn("late", F.coalesce(F.col("observed_ts") < horizon, F.lit(False)))
+
+
+def poll_date(poll_id: Column, fallback: Column) -> Column:
+    """The UTC date of a poll's grid slot (poll ids end in its epoch second), else `fallback`."""
+    tail = F.regexp_extract(poll_id, r":(\d+)$", 1)
+    return F.when(tail != "", F.to_date(F.timestamp_seconds(tail.cast("long")))).otherwise(fallback)
+
+
+def _steam_name() -> Column:
+    return F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string")))
+
+
 def _ts(name: str) -> Column:
     return F.try_to_timestamp(F.col(name)).alias(name)
 
@@ -291,7 +297,7 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
     """One typed, in-batch-deduplicated DataFrame per record kind (only valid records).
 
     `game_keys` maps display names to normalised game keys (columns name, game_key)."""
-    valid = parsed.where(F.col("quarantine_reason").isNull())
+    valid = parsed.where(F.col("quarantine_reason").isNull() & ~F.col("late"))
     common = [
         F.col("event_id"),
         F.col("schema_version"),
@@ -303,6 +309,7 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
         F.col("ingest_batch_id"),
         F.col("ingest_run"),
         F.col("ingested_at"),
+        poll_date(F.col("poll_id"), F.to_date(F.col("observed_ts"))).alias("poll_date"),
     ]
     out: dict[str, DataFrame] = {}
     for kind, fields in FIELDS.items():
@@ -311,10 +318,7 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
         if kind in ("stream_snapshot", "video_snapshot"):
             frame = frame.withColumn("game_name", F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
         if kind == "player_count":
-            frame = frame.withColumn(
-                "game_name",
-                F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string"))),
-            )
+            frame = frame.withColumn("game_name", _steam_name())
         if kind in ("player_count", "stream_snapshot", "category_snapshot", "video_snapshot"):
             keys = game_keys.select(F.col("name").alias("game_name"), "game_key")
             frame = frame.join(F.broadcast(keys), on="game_name", how="left")
@@ -324,10 +328,9 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
 
 def game_names(parsed: DataFrame) -> DataFrame:
     """Distinct game names a batch mentions (the job normalises these few on the driver)."""
-    valid = parsed.where(F.col("quarantine_reason").isNull())
-    steam = F.coalesce(F.col("app_name"), F.concat(F.lit("Steam app "), F.col("app_id").cast("string")))
+    valid = parsed.where(F.col("quarantine_reason").isNull() & ~F.col("late"))
     name = (
-        F.when(F.col("kind") == "player_count", steam)
+        F.when(F.col("kind") == "player_count", _steam_name())
         .when(
             F.col("kind").isin("stream_snapshot", "video_snapshot"), F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED))
         )
@@ -336,80 +339,32 @@ def game_names(parsed: DataFrame) -> DataFrame:
     return valid.select(name.alias("name")).where(F.col("name").isNotNull()).distinct()
 
 
-def poll_totals_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
-    """Per platform x game x poll, what this batch's newly inserted rows add to the totals, with the
-    top channel among them (the seed's "top streamer") and YouTube's summed video views."""
-    key = ["platform", "poll_id", "game_key", "game_name"]
-    none = F.lit(None).cast("long")
-    frames = []
-    if "stream_snapshots" in new_rows:
-        frames.append(
-            new_rows["stream_snapshots"]
-            .groupBy(*key)
-            .agg(
-                F.sum("viewer_count").alias("viewers"),
-                F.count(F.lit(1)).alias("channels"),
-                none.alias("players"),
-                F.count(F.lit(1)).alias("records"),
-                F.sum(F.col("is_mature").cast("long")).alias("mature_channels"),
-                F.min("observed_at").alias("observed_at"),
-                F.max_by("channel_name", "viewer_count").alias("top_channel"),
-                F.max("viewer_count").alias("top_channel_viewers"),
-                none.alias("views"),
-            )
-        )
-    if "video_snapshots" in new_rows:
-        frames.append(
-            new_rows["video_snapshots"]
-            .withColumn("platform", F.lit("youtube"))
-            .groupBy(*key)
-            .agg(
-                F.sum("concurrent_viewers").alias("viewers"),
-                F.count(F.lit(1)).alias("channels"),
-                none.alias("players"),
-                F.count(F.lit(1)).alias("records"),
-                F.lit(0).alias("mature_channels"),
-                F.min("observed_at").alias("observed_at"),
-                F.max_by("channel_title", "concurrent_viewers").alias("top_channel"),
-                F.max("concurrent_viewers").alias("top_channel_viewers"),
-                F.sum("view_count").alias("views"),
-            )
-        )
-    if "player_counts" in new_rows:
-        frames.append(
-            new_rows["player_counts"]
-            .withColumn("platform", F.lit("steam"))
-            .groupBy(*key)
-            .agg(
-                none.alias("viewers"),
-                none.alias("channels"),
-                F.sum("player_count").alias("players"),
-                F.count(F.lit(1)).alias("records"),
-                F.lit(0).alias("mature_channels"),
-                F.min("observed_at").alias("observed_at"),
-                F.lit(None).cast("string").alias("top_channel"),
-                none.alias("top_channel_viewers"),
-                none.alias("views"),
-            )
-        )
-    result = frames[0]
-    for frame in frames[1:]:
-        result = result.unionByName(frame)
-    return result.withColumn("mature_channels", F.col("mature_channels").cast("long"))
-
-
-def poll_counts_delta(new_rows: dict[str, DataFrame]) -> DataFrame:
-    """Records newly counted per poll in this batch (what completeness is judged by)."""
-    frames = [
-        new_rows[t]
-        .groupBy("poll_id")
-        .agg(F.count(F.lit(1)).alias("records"), F.min("observed_at").alias("first_observed_at"))
-        for t in ("player_counts", "stream_snapshots", "category_snapshots", "review_summaries", "video_snapshots")
-        if t in new_rows
-    ]
-    result = frames[0]
-    for frame in frames[1:]:
-        result = result.unionByName(frame)
-    return result.groupBy("poll_id").agg(
-        F.sum("records").alias("records"), F.min("first_observed_at").alias("first_observed_at")
+def poll_inputs(parsed: DataFrame) -> DataFrame:
+    """Valid, timely records as the poll state function takes them (streaming_jobs.poll_state)."""
+    kind = F.col("kind")
+    platform = (
+        F.when(kind == "video_snapshot", F.lit("youtube"))
+        .when(kind.isin("player_count", "review_summary"), F.lit("steam"))
+        .otherwise(F.col("platform"))
+    )
+    game = (
+        F.when(kind == "player_count", _steam_name())
+        .when(kind.isin("stream_snapshot", "video_snapshot"), F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
+        .otherwise(F.col("game_name"))
+    )
+    return parsed.where(F.col("quarantine_reason").isNull() & ~F.col("late")).select(
+        "poll_id",
+        "kind",
+        F.xxhash64("event_id").alias("event_hash"),
+        "source",
+        platform.alias("platform"),
+        game.alias("game_name"),
+        F.coalesce(F.col("viewer_count"), F.col("concurrent_viewers")).alias("viewers"),
+        F.col("player_count").alias("players"),
+        "is_mature",
+        F.coalesce(F.col("channel_name"), F.col("channel_title")).alias("channel"),
+        F.col("view_count").alias("views"),
+        (F.unix_micros(F.col("observed_ts")) / 1e6).alias("observed_s"),
+        (F.unix_micros(F.col("arrival_time")) / 1e6).alias("arrival_s"),
+        F.when(kind == "poll_manifest", F.col("payload")).alias("manifest"),
     )

@@ -28,13 +28,13 @@ from producers.clock import ManualClock
 from producers.poll_loop import PollLoop
 from producers.sinks.kinesis import KinesisSink
 from producers.twitch import TwitchPoller
+from streaming_jobs.faults import FAULT_POINTS
 from streaming_jobs.games import identify
-from streaming_jobs.job import FAULT_POINTS
 from streaming_jobs.lake import Lake
-from tests.producers.conftest import T0
 from tests.producers.fixture_server import FixtureServer, PlatformState, make_streams
 from tests.support.drills import run_stage, stream_env, stream_job_deadline
 from tests.support.kinesis import KinesisFaultProxy, read_stream
+from tests.support.streaming import recent_slot
 
 SEED = int(os.environ.get("GST_DRILL_SEED", random.SystemRandom().randrange(1_000_000)))
 GAMES = [
@@ -48,7 +48,9 @@ MAX_RECORDS_PER_RUN = 2 * 390 + 2 * 100 + 20  # two head polls of at most 390 st
 
 
 def stream_job(stage, settings, cwd, **extra):
-    env = stream_env(settings, GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, **extra)
+    env = stream_env(
+        settings, GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, GST_POLL_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, **extra
+    )
     # a run reads what the stream holds: at most every record sent so far
     deadline = stream_job_deadline(2 * MAX_RECORDS_PER_RUN, BATCH_RECORDS)
     return run_stage(stage, ["stream", "--available-now"], env, cwd, deadline)
@@ -83,7 +85,8 @@ def expected_buckets(snapshots: pd.DataFrame, manifests: pd.DataFrame, seconds: 
 def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(stack, tmp_path):
     rng = random.Random(SEED)
     point = rng.choice(FAULT_POINTS)
-    clock = ManualClock(T0)
+    t0 = recent_slot(interval=60, polls=10)  # timely records: the stream places them itself
+    clock = ManualClock(t0)
     with (
         ExitStack() as running,
         FixtureServer(PlatformState(clock), timeout_sleep=0.6) as fixture,
@@ -124,7 +127,7 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
         poller = TwitchPoller(settings, clock)
         loop = PollLoop(poller, sink, clock)
 
-        grid = iter(T0 + timedelta(seconds=poller.interval * n) for n in range(10_000))
+        grid = iter(t0 + timedelta(seconds=poller.interval * n) for n in range(10_000))
 
         def poll(slots: int) -> None:
             for _ in range(slots):

@@ -11,8 +11,8 @@ from gamestream.aws import aws_client, ensure_stream
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
 from tests.conftest import put
-from tests.streaming_jobs.test_job import run_job, synthetic_records, table
 from tests.support.kinesis import read_stream
+from tests.support.streaming import run_job, synthetic_records, table
 
 
 def new_stream(settings):
@@ -61,9 +61,7 @@ def test_replay_keeps_order_and_relative_timing(fresh):
 
 
 def test_replayed_data_changes_neither_silver_nor_the_live_state(spark, fresh):
-    settings = fresh.model_copy(
-        update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600, "lake_maintain_seconds": 0.001}
-    )
+    settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600})
     records = synthetic_records(settings, polls=2)
     before_put = datetime.now(UTC) - timedelta(seconds=5)
     put(settings, [r.to_json() for r in records])
@@ -75,9 +73,7 @@ def test_replayed_data_changes_neither_silver_nor_the_live_state(spark, fresh):
     sent = replay(settings, before_put, datetime.now(UTC) + timedelta(seconds=5), speed=None, show_progress=False)
     assert sent == len(records)
     run_job(spark, settings)
-    assert len(table(settings, "bronze/records")) == 2 * len(records)  # bronze keeps what arrived
-    assert len(table(settings, "silver/stream_snapshots")) == silver  # silver dropped the replayed duplicates
+    assert len(table(settings, "bronze/records")) == len(records)  # replayed within the dedup window: dropped
+    assert len(table(settings, "silver/stream_snapshots")) == silver
     assert live.xlen("gst:live:changes") == feed
     assert live.zrange("gst:live:twitch", 0, -1, withscores=True) == zset
-    history = Lake(settings.lake_path).table("bronze/records").history()
-    assert any(h["operation"] == "OPTIMIZE" for h in history)  # the job compacted between batches

@@ -1,25 +1,37 @@
-"""Runs the shared bronze/silver transformations on the given payloads under whatever PySpark the
-interpreter has (the test runs it under PySpark 3.5, as AWS Glue 5.0 has) and prints the results
-as JSON. Uses no Spark-4-only API itself: rows go in as tuples, come out through collect()."""
+"""Runs the streaming job's shared parts on the given payloads under whatever PySpark the interpreter
+has (the test runs it under PySpark 3.5, as AWS Glue 5.0 has, and under PySpark 4) and prints the
+results as JSON: the lake transforms, the poll state function in a real streaming query (a file
+source, Trigger.Once), and Delta's idempotent appends with the Delta jars in GST_PROBE_DELTA_JARS.
+Uses no Spark-4-only API itself: rows go in as tuples, come out through collect()."""
 
 import json
+import os
 import sys
+import tempfile
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 
 from pyspark.sql import SparkSession
+from pyspark.sql.streaming.state import GroupStateTimeout
 
+from streaming_jobs.delta_append import append_once
+from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, advance_poll
 from streaming_jobs.transforms import (
     bronze_frame,
     game_names,
+    mark_late,
     parse_records,
-    poll_counts_delta,
-    poll_totals_delta,
+    poll_inputs,
     quarantine_frame,
     silver_frames,
-    tagged_union,
 )
 
-INGESTED = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+ARRIVED = datetime(2026, 11, 26, 3, 0, 30, tzinfo=UTC)  # 30 s after the probe's polls: timely
+RAW = (
+    "stream string, shard_id string, sequence_number string, partition_key string, "
+    "approximate_arrival_timestamp timestamp, data binary, millis_behind_latest long"
+)
 
 
 def rows(frame, columns):
@@ -29,36 +41,61 @@ def rows(frame, columns):
 
 def main() -> None:
     payloads = json.load(sys.stdin)
+    jars = sorted(str(p) for p in Path(os.environ["GST_PROBE_DELTA_JARS"]).glob("*.jar"))
     spark = (
-        SparkSession.builder.master("local[1]")
+        SparkSession.builder.master("local[2]")
+        .config("spark.jars", ",".join(jars))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
     raw = spark.createDataFrame(
         [
-            ("s", "shard-0", str(i), "k", INGESTED, bytearray(p.encode() if isinstance(p, str) else bytes(p)), 0)
+            ("s", "shard-0", str(i), "k", ARRIVED, bytearray(p.encode() if isinstance(p, str) else bytes(p)), 0)
             for i, p in enumerate(payloads)
         ],
-        "stream string, shard_id string, sequence_number string, partition_key string, "
-        "approximate_arrival_timestamp timestamp, data binary, millis_behind_latest long",
+        RAW,
     )
-    parsed = parse_records(bronze_frame(raw, 7, INGESTED, "probe-run")).cache()
+    parsed = mark_late(parse_records(bronze_frame(raw, 7, ARRIVED, "probe-run")), 900).cache()
     names = [r["name"] for r in game_names(parsed).collect()]
     keys = spark.createDataFrame([(n, n.lower()) for n in names] or [("x", "x")], "name string, game_key string")
     frames = {**silver_frames(parsed, keys), "quarantine": quarantine_frame(parsed)}
-    union = tagged_union(frames)
-    result = {name: rows(union.where(union.table == name), frame.columns) for name, frame in frames.items()}
-    new_rows = {
-        name: frame
-        for name, frame in frames.items()
-        if name in ("stream_snapshots", "player_counts", "video_snapshots")
-    }
-    totals = poll_totals_delta(new_rows)
-    result["totals"] = rows(totals, sorted(totals.columns))
-    counts = poll_counts_delta(new_rows)
-    result["counts"] = rows(counts, sorted(counts.columns))
+    result = {name: rows(frame, frame.columns) for name, frame in frames.items()}
+
+    with tempfile.TemporaryDirectory() as scratch:
+        raw.write.parquet(f"{scratch}/raw")
+        stream = spark.readStream.schema(RAW).parquet(f"{scratch}/raw")
+        emitted = (
+            poll_inputs(mark_late(parse_records(bronze_frame(stream, 0, ARRIVED, "probe")), 900))
+            .groupBy("poll_id")
+            .applyInPandasWithState(
+                partial(advance_poll, grace_ms=60_000, tombstone_ms=900_000),
+                OUTPUT_SCHEMA,
+                STATE_SCHEMA,
+                "update",
+                GroupStateTimeout.ProcessingTimeTimeout,
+            )
+        )
+        out = []
+        query = (
+            emitted.writeStream.foreachBatch(lambda frame, _: out.extend(r.asDict() for r in frame.collect()))
+            .option("checkpointLocation", f"{scratch}/checkpoint")
+            .trigger(once=True)
+            .start()
+        )
+        query.awaitTermination()
+        kept = ("row_kind", "poll_id", "platform", "game_key", "viewers", "channels", "records", "status", "coverage")
+        result["emitted"] = sorted(json.dumps({k: r[k] for k in kept}, sort_keys=True) for r in out)
+
+        table = f"{scratch}/delta"
+        for version in (0, 0, 1):  # the replayed version 0 is skipped by Delta itself
+            append_once(spark.createDataFrame([(version,)], "v long"), table, "probe-app", version)
+        result["delta_rows"] = sorted(r["v"] for r in spark.read.format("delta").load(table).collect())
+
     result["spark_version"] = spark.version
     print(json.dumps(result))
     spark.stop()

@@ -1,10 +1,12 @@
-"""kill -9 of the streaming job at each fixed point of a batch in turn, then a restart: every event
-exactly once in bronze and silver, and a Redis change feed with no gap and no duplicate.
+"""kill -9 of the streaming job at fixed points of each query's batch in turn, then a restart: every
+event exactly once in bronze and silver, poll totals equal to what was sent, and a Redis change feed
+with no gap and no duplicate.
 
-One drill, five runs: the first run dies after batch 1's bronze append; Spark replays the
-uncommitted batch 1 on each restart, which dies at the next point (after silver, after Redis, before
-Spark's commit), each replay finding the previous run's writes in place; the fifth run finishes.
-(tests/test_end_to_end.py kills a first attempt at a random point.)"""
+One drill, five runs: the first run dies after the lake query's batch 1 appended bronze; Spark
+replays the uncommitted batch 1 on each restart, which dies at the next point (lake: after silver;
+poll query: after Redis, after its lake appends), each replay finding the previous run's writes in
+place; the fifth run finishes. The "before commit" points are left to tests/test_end_to_end.py,
+which kills a first attempt at a random point of either query."""
 
 import signal
 from collections import Counter
@@ -13,17 +15,23 @@ import pandas as pd
 import pytest
 import redis
 
-from streaming_jobs.job import FAULT_POINTS
 from streaming_jobs.lake import Lake
 from tests.conftest import put
-from tests.streaming_jobs.test_job import synthetic_records
 from tests.support.drills import run_stage, stream_env, stream_job_deadline
+from tests.support.streaming import synthetic_records
 
-BATCH_RECORDS = 1600
+BATCH_RECORDS = 600  # both queries: the drill's polls span several batches of each
+DRILLED_POINTS = ("lake_after_bronze", "lake_after_silver", "poll_after_redis", "poll_after_lake")
 
 
 def run_stream(stage, settings, cwd, records, **extra):
-    env = stream_env(settings, GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, GST_LOG_JSON="true", **extra)
+    env = stream_env(
+        settings,
+        GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS,
+        GST_POLL_MAX_RECORDS_PER_BATCH=BATCH_RECORDS,
+        GST_LOG_JSON="true",
+        **extra,
+    )
     return run_stage(stage, ["stream", "--available-now"], env, cwd, stream_job_deadline(records, BATCH_RECORDS))
 
 
@@ -35,13 +43,13 @@ def read(settings, table):
 RUN_BOUND = stream_job_deadline(2_000, BATCH_RECORDS)  # the drill's 4 polls at scale 0.002 are ~1,000 records
 
 
-@pytest.mark.timeout((len(FAULT_POINTS) + 1) * RUN_BOUND + 120)  # past its stages' own deadlines
+@pytest.mark.timeout((len(DRILLED_POINTS) + 1) * RUN_BOUND + 120)  # past its stages' own deadlines
 def test_kill_9_at_every_point_of_a_batch_then_restart_loses_nothing_and_duplicates_nothing(fresh, tmp_path):
     settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600})
     records = synthetic_records(settings, polls=4)
     put(settings, [r.to_json() for r in records], keys=[r.entity_id for r in records])
 
-    for point in FAULT_POINTS:
+    for point in DRILLED_POINTS:
         killed = run_stream(
             f"job killed -9 at {point}",
             settings,

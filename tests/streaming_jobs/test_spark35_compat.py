@@ -1,6 +1,8 @@
-"""The bronze/silver transformations give the same rows under PySpark 3.5 (AWS Glue 5.0) as under
-the PySpark 4 the local job runs. The 3.5 interpreter lives in its own virtualenv (`make test`
-creates .venv-spark35); GST_SPARK35_PYTHON points at another one."""
+"""The streaming job's shared parts (lake transforms, the stateful poll function in a streaming
+query, Delta's idempotent appends) give the same results under PySpark 3.5 with delta-spark 3.3.0
+(AWS Glue 5.0) as under the PySpark 4 and delta-spark the local job runs. The 3.5 interpreter and
+its jars live in .venv-spark35 and .jars/spark35 (`make test` creates both); GST_SPARK35_PYTHON
+points at another interpreter."""
 
 import json
 import os
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gamestream.contracts import PlayerCount, PollManifest, StreamSnapshot, VideoSnapshot
+from gamestream.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SPARK35 = Path(os.environ.get("GST_SPARK35_PYTHON", ROOT / ".venv-spark35" / "bin" / "python"))
@@ -84,8 +87,8 @@ def payloads():
     ]
 
 
-def run(python, env_extra=None):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYSPARK_PYTHON": str(python), **(env_extra or {})}
+def run(python, jars):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYSPARK_PYTHON": str(python), "GST_PROBE_DELTA_JARS": str(jars)}
     out = subprocess.run(
         [str(python), str(ROOT / "tests/streaming_jobs/spark35_probe.py")],
         input=json.dumps(payloads()),
@@ -99,11 +102,15 @@ def run(python, env_extra=None):
 
 
 @pytest.mark.skipif(not SPARK35.exists(), reason=f"no PySpark 3.5 interpreter at {SPARK35} (make test creates it)")
-def test_transformations_agree_between_spark_35_and_spark_4():
-    old = run(SPARK35)
-    new = run(sys.executable)
+def test_the_shared_parts_agree_between_spark_35_and_spark_4():
+    old = run(SPARK35, ROOT / ".jars" / "spark35")
+    new = run(sys.executable, Settings().spark_jars_path)
     assert old.pop("spark_version").startswith("3.5")
     assert new.pop("spark_version").startswith("4.")
     assert old == new
     assert len(new["stream_snapshots"]) == 2 and len(new["quarantine"]) == 4
-    assert [r for r in new["totals"] if "twitch" in r][0]
+    emitted = [json.loads(r) for r in new["emitted"]]
+    twitch = [r for r in emitted if r["platform"] == "twitch" and r["row_kind"] == "total"]
+    assert {r["game_key"]: r["viewers"] for r in twitch} == {"dota 2": 10, "unattributed": 4}
+    assert {r["status"] for r in emitted if r["row_kind"] == "poll"} == {"complete"}  # its manifest came
+    assert new["delta_rows"] == [0, 1]

@@ -5,8 +5,8 @@ from datetime import UTC, date, datetime
 
 import pyarrow as pa
 
-from batch_jobs.lake_maintenance import maintain
 from streaming_jobs.lake import Lake
+from streaming_jobs.lake_maintenance import maintain
 
 
 def test_compaction_merges_small_files_and_vacuum_removes_the_old_ones(tmp_path):

@@ -1,13 +1,14 @@
 """Lake upkeep: compact small files (delta-rs optimize), vacuum files past retention, report sizes.
 
-A 1-second trigger writes a few files per table per batch; without compaction the lake becomes
-hundreds of thousands of tiny files that slow every read. The streaming job runs this between
-batches (one writer, no commit conflicts); `gst lake maintain` runs it on demand and retries a
-compaction that lost a commit race with a writer.
+The streaming queries write a few files per table per batch; without compaction the lake becomes
+hundreds of thousands of tiny files that slow every read. The streaming job runs this on a thread
+beside its queries every `lake_maintain_seconds`; `gst lake maintain` runs it on demand. A
+compaction that loses a commit race with an append is retried (appends never conflict with it).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -44,6 +45,25 @@ def _files(lake: Lake, table: str) -> tuple[int, int, int]:
     sizes = actions.column("size_bytes").to_pylist()
     rows = actions.column("num_records").to_pylist()
     return len(sizes), sum(sizes), sum(r or 0 for r in rows)
+
+
+class PeriodicMaintenance(threading.Thread):
+    """`maintain` every `seconds` until stopped; a failure is logged, never fatal to the job."""
+
+    def __init__(self, lake: Lake, seconds: float, retention_hours: float):
+        super().__init__(name="lake-maintenance", daemon=True)
+        self.lake, self.seconds, self.retention_hours = lake, seconds, retention_hours
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.seconds):
+            try:
+                maintain(self.lake, self.retention_hours)
+            except Exception as exc:  # the lake stays readable; the next round tries again
+                log.warning("maintenance_failed", error=str(exc))
+
+    def stop(self) -> None:
+        self.stopped.set()
 
 
 def maintain(lake: Lake, retention_hours: float = 168.0, attempts: int = 3) -> list[TableReport]:

@@ -1,0 +1,182 @@
+"""The lake query (throughput first): every record into bronze, typed rows into silver per kind,
+bad records into quarantine, as native Delta appends.
+
+    raw stream -> dedup key (event id, else shard/sequence) -> arrival-time watermark
+      -> dropDuplicatesWithinWatermark (RocksDB state) -> foreachBatch(LakeWriter)
+
+The watermark is on arrival time, never on observed_at: rows behind a watermark are dropped, not
+deduplicated, and replayed or imported rows carry old observation times. A record observed longer
+than `stream_dedup_seconds` before it arrived is *late*: it is kept in bronze only (the dedup state
+may no longer know its event id), and `gst backfill` adds it to silver and the poll totals.
+
+Each table gets at most one append per batch, made exactly-once by Delta's idempotent writes
+(txnAppId = this query's id, txnVersion = batch id); nothing is merged and the lake is never read
+back on this path. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import structlog
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+
+from gamestream.settings import Settings
+from streaming_jobs import lake as L
+from streaming_jobs.delta_append import append_once
+from streaming_jobs.faults import fault
+from streaming_jobs.games import GameIdentity, identify
+from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer
+from streaming_jobs.transforms import (
+    TABLE_OF_KIND,
+    bronze_frame,
+    bronze_of,
+    game_names,
+    mark_late,
+    parse_records,
+    quarantine_frame,
+    silver_frames,
+)
+
+log = structlog.get_logger(__name__)
+
+
+def deduplicated(raw: DataFrame, dedup_seconds: float) -> DataFrame:
+    """The stream with duplicate event ids dropped within the arrival-time window."""
+    event_id = F.get_json_object(F.col("data").cast("string"), "$.event_id")
+    key = F.coalesce(event_id, F.concat_ws("/", F.col("shard_id"), F.col("sequence_number")))
+    return (
+        raw.withColumn("dedup_key", key)
+        .withWatermark("approximate_arrival_timestamp", f"{int(dedup_seconds)} seconds")
+        .dropDuplicatesWithinWatermark(["dedup_key"])
+        .drop("dedup_key")
+    )
+
+
+class LakeWriter:
+    """The lake query's foreachBatch function."""
+
+    def __init__(self, settings: Settings, spark: SparkSession, reporter: RunReporter, query_id: str):
+        self.settings, self.spark, self.reporter, self.query_id = settings, spark, reporter, query_id
+        self.lake = L.Lake(settings.lake_path)
+        known = self.lake.read(L.GAMES, columns=["game_key"])  # once at start, not per batch
+        self.known_games: set[str] = set(known["game_key"].to_pylist()) if known is not None else set()
+
+    def path(self, table: str) -> str:
+        return self.lake.path(table)
+
+    def __call__(self, raw: DataFrame, batch_id: int) -> None:
+        timer = StepTimer()
+        now = datetime.now(UTC)
+        parsed = mark_late(
+            parse_records(bronze_frame(raw, batch_id, now, self.query_id)), self.settings.stream_dedup_seconds
+        ).persist()
+        try:
+            self._write(parsed, batch_id, now, timer)
+        finally:
+            parsed.unpersist()
+
+    def _write(self, parsed: DataFrame, batch_id: int, now: datetime, timer: StepTimer) -> None:
+        counts = (
+            parsed.groupBy("kind", F.col("quarantine_reason").isNotNull().alias("bad"), "late")
+            .agg(F.count(F.lit(1)).alias("rows"), F.max("arrival_time").alias("newest"))
+            .collect()
+        )
+        timer.step("parse")
+        rows = sum(c["rows"] for c in counts)
+        if not rows:
+            return
+        newest = max(c["newest"] for c in counts)
+        quarantined = sum(c["rows"] for c in counts if c["bad"])
+        late = sum(c["rows"] for c in counts if c["late"] and not c["bad"])
+        kinds = {c["kind"] for c in counts if not c["bad"] and not c["late"]}
+
+        append_once(bronze_of(parsed), self.path(L.BRONZE), self.query_id, batch_id, ["source", "ingest_date"])
+        timer.step("bronze")
+        fault(self.settings, "lake_after_bronze", batch_id)
+
+        if kinds:
+            names = [r["name"] for r in game_names(parsed).collect()]
+            identities = {name: identify(name) for name in names}
+            keys = self.spark.createDataFrame(
+                [(name, identity.key) for name, identity in identities.items()], "name STRING, game_key STRING"
+            )
+            for table, frame in silver_frames(parsed, keys).items():
+                if any(TABLE_OF_KIND[kind] == table for kind in kinds):
+                    append_once(frame, self.path(f"silver/{table}"), self.query_id, batch_id, ["poll_date"])
+            self._append_new_games(identities, batch_id, now)
+        timer.step("silver")
+        if quarantined:
+            append_once(quarantine_frame(parsed), self.path(L.QUARANTINE), self.query_id, batch_id, ["ingest_date"])
+        if late:
+            log.warning("late_records", batch_id=batch_id, rows=late, hint="kept in bronze: run `gst backfill`")
+        timer.step("quarantine")
+        fault(self.settings, "lake_after_silver", batch_id)
+        self.reporter.record(
+            BatchReport(
+                "lake",
+                batch_id,
+                rows,
+                timer.elapsed,
+                lag_millis=max(0, int((datetime.now(UTC) - newest.replace(tzinfo=UTC)).total_seconds() * 1000)),
+                quarantined=quarantined,
+                late=late,
+                steps=timer.steps,
+            )
+        )
+        fault(self.settings, "lake_before_commit", batch_id)
+
+    def _append_new_games(self, identities: dict[str, GameIdentity], batch_id: int, now: datetime) -> None:
+        rows = new_games(identities, self.known_games, now)
+        if rows is not None:
+            append_once(self.spark.createDataFrame(rows).coalesce(1), self.path(L.GAMES), self.query_id, batch_id)
+            self.known_games.update(rows["game_key"].to_pylist())
+
+
+def new_games(identities: dict[str, GameIdentity], known: set[str], seen_at: datetime) -> pa.Table | None:
+    """silver.games rows for the keys not `known` yet (the table is append-only: a game's row is
+    written when a writer first sees its key), or None."""
+    rows: dict[str, dict] = {}
+    for name, identity in identities.items():
+        if identity.key in known:
+            continue
+        row = rows.setdefault(
+            identity.key,
+            {
+                "game_key": identity.key,
+                "name": identity.name,
+                "steam_app_id": identity.steam_app_id,
+                "is_game": identity.is_game,
+                "aliases": [],
+                "first_seen_at": seen_at,
+                "last_seen_at": seen_at,
+            },
+        )
+        row["aliases"].append(name)
+    return pa.Table.from_pylist(list(rows.values()), schema=L.GAMES_SCHEMA) if rows else None
+
+
+def start_lake_query(
+    spark: SparkSession,
+    settings: Settings,
+    raw: DataFrame,
+    writer: LakeWriter,
+    checkpoint: str,
+    available_now: bool = False,
+    trigger_seconds: float | None = None,
+) -> StreamingQuery:
+    spark.sparkContext.setLocalProperty("spark.scheduler.pool", "lake")
+    stream = (
+        deduplicated(raw, settings.stream_dedup_seconds)
+        .writeStream.queryName("gst_lake")
+        .foreachBatch(writer)
+        .option("checkpointLocation", checkpoint)
+    )
+    if available_now:
+        stream = stream.trigger(availableNow=True)
+    else:
+        stream = stream.trigger(processingTime=f"{trigger_seconds or settings.stream_trigger_seconds} seconds")
+    return stream.start()

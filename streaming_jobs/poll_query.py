@@ -1,0 +1,221 @@
+"""The poll query (latency first): per poll, Spark's state store counts records against the poll's
+manifest (streaming_jobs/poll_state.py), and a poll's per-game totals are emitted once, the moment
+it is complete (or as partial after the grace period).
+
+    raw stream -> parse -> valid, timely records -> groupBy(poll_id)
+      -> applyInPandasWithState(advance_poll, processing-time timeouts) -> foreachBatch(PollWriter)
+
+PollWriter applies the emitted polls to Redis first (one Lua script, refused by Redis if this batch
+was applied already), then appends them to silver.game_poll_totals and silver.polls with Delta's
+idempotent writes (txnAppId = this query's id, txnVersion = batch id). Redis being down never stops
+the lake: the next batch that reaches Redis first replays the latest complete polls from the lake.
+See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import partial
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import structlog
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming import StreamingQuery
+from pyspark.sql.streaming.state import GroupStateTimeout
+
+from gamestream.settings import Settings
+from streaming_jobs import lake as L
+from streaming_jobs.delta_append import append_once
+from streaming_jobs.faults import fault
+from streaming_jobs.live import LiveWriter, PollUpdate
+from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll
+from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer
+from streaming_jobs.transforms import bronze_frame, mark_late, parse_records, poll_date, poll_inputs
+
+log = structlog.get_logger(__name__)
+LIVE_KINDS = tuple(TOTAL_KINDS)
+
+
+def emitted_polls(raw: DataFrame, settings: Settings) -> DataFrame:
+    """The streaming DataFrame of emitted polls (rows of poll_state.OUTPUT_SCHEMA)."""
+    parsed = mark_late(parse_records(bronze_frame(raw, -1, datetime.now(UTC), "poll")), settings.stream_dedup_seconds)
+    return (
+        poll_inputs(parsed)
+        .groupBy("poll_id")
+        .applyInPandasWithState(
+            partial(
+                advance_poll,
+                grace_ms=int(settings.poll_grace_seconds * 1000),
+                tombstone_ms=int(max(settings.stream_dedup_seconds, settings.poll_grace_seconds) * 1000),
+            ),
+            outputStructType=OUTPUT_SCHEMA,
+            stateStructType=STATE_SCHEMA,
+            outputMode="update",
+            timeoutConf=GroupStateTimeout.ProcessingTimeTimeout,
+        )
+    )
+
+
+def emitted_tables(emitted: DataFrame) -> dict[str, DataFrame]:
+    """Emitted polls as the rows of silver.game_poll_totals and silver.polls."""
+    kind = F.col("row_kind")
+    totals = (
+        emitted.where(kind == "total")
+        .select(*L.TOTALS_COLUMNS[1:])
+        .withColumn("poll_date", poll_date(F.col("poll_id"), F.to_date("observed_at")))
+    )
+    polls = (
+        emitted.where(kind == "poll")
+        .withColumn("errors", F.from_json("errors", "ARRAY<STRING>"))
+        .select(*L.POLLS_SCHEMA.names)
+    )
+    return {L.TOTALS: totals, L.POLLS: polls}
+
+
+def to_arrow(frame: DataFrame) -> pa.Table:
+    """A small DataFrame on the driver as Arrow (Spark 3.5, on Glue, has no DataFrame.toArrow)."""
+    if hasattr(frame, "toArrow"):
+        return frame.toArrow()
+    return pa.Table.from_pandas(frame.toPandas(), preserve_index=False)
+
+
+def live_updates(polls: list[dict], totals: pa.Table) -> list[PollUpdate]:
+    """Complete polls of the live kinds, oldest first, with their per-game totals."""
+    by_poll: dict[str, list[dict]] = {}
+    for row in totals.to_pylist():
+        value = row["players"] if row["platform"] == "steam" else row["viewers"]
+        by_poll.setdefault(row["poll_id"], []).append(
+            {
+                "key": row["game_key"],
+                "name": row["game_name"],
+                "value": value or 0,
+                "viewers": row["viewers"] or 0,
+                "channels": row["channels"] or 0,
+                "players": row["players"] or 0,
+            }
+        )
+    live = [p for p in polls if p["status"] == "complete" and p["record_kind"] in LIVE_KINDS and p["scheduled_at"]]
+    return [
+        PollUpdate(
+            platform=p["platform"],
+            poll_id=p["poll_id"],
+            observed_at=_utc(p["scheduled_at"]).isoformat(),
+            observed_ts=_utc(p["scheduled_at"]).timestamp(),
+            # a Twitch head poll reads only the first pages: a game missing from it has not gone offline
+            replace="twitch_head" not in p["poll_id"],
+            games=by_poll.get(p["poll_id"], []),
+        )
+        for p in sorted(live, key=lambda p: p["scheduled_at"])
+    ]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class PollWriter:
+    """The poll query's foreachBatch function."""
+
+    def __init__(self, settings: Settings, spark: SparkSession, reporter: RunReporter, query_id: str, live: LiveWriter):
+        self.settings, self.spark, self.reporter, self.query_id, self.live = settings, spark, reporter, query_id, live
+        self.lake = L.Lake(settings.lake_path)
+        self.redis_stale = True  # unknown after a start: the first batch replays the latest polls
+
+    def __call__(self, emitted: DataFrame, batch_id: int) -> None:
+        timer = StepTimer()
+        emitted = emitted.persist()
+        try:
+            self._write(emitted, batch_id, timer)
+        finally:
+            emitted.unpersist()
+
+    def _write(self, emitted: DataFrame, batch_id: int, timer: StepTimer) -> None:
+        rows = to_arrow(emitted)
+        timer.step("state")
+        kinds = rows["row_kind"]
+        polls = rows.filter(pc.equal(kinds, "poll")).to_pylist()
+        totals = rows.filter(pc.equal(kinds, "total"))
+        redis_state = self._apply_live(polls, totals, batch_id) if polls or self.redis_stale else "nothing"
+        timer.step("redis")
+        fault(self.settings, "poll_after_redis", batch_id)
+        tables = emitted_tables(emitted)
+        if totals.num_rows:
+            append_once(tables[L.TOTALS].coalesce(1), self.lake.path(L.TOTALS), self.query_id, batch_id, ["poll_date"])
+        if polls:
+            append_once(tables[L.POLLS].coalesce(1), self.lake.path(L.POLLS), self.query_id, batch_id)
+        timer.step("lake")
+        fault(self.settings, "poll_after_lake", batch_id)
+        if polls:
+            now = datetime.now(UTC).timestamp()
+            waits = [now - _utc(p["last_seen_at"]).timestamp() for p in polls if p["last_seen_at"] is not None]
+            self.reporter.record(
+                BatchReport(
+                    "poll",
+                    batch_id,
+                    rows.num_rows,
+                    timer.elapsed,
+                    lag_millis=int(max(waits, default=0) * 1000),
+                    polls_complete=sum(p["status"] == "complete" for p in polls),
+                    polls_partial=sum(p["status"] == "partial" for p in polls),
+                    redis=redis_state,
+                    steps=timer.steps,
+                )
+            )
+        fault(self.settings, "poll_before_commit", batch_id)
+
+    def _apply_live(self, polls: list[dict], totals: pa.Table, batch_id: int) -> str:
+        updates = live_updates(polls, totals)
+        if self.redis_stale:
+            updates = self._latest_from_lake() + updates
+        if not updates and not self.redis_stale:
+            return "nothing"
+        applied = self.live.apply(self.query_id, batch_id, updates)
+        if applied is None:
+            self.redis_stale = True
+            return "down"
+        if self.redis_stale:
+            log.info("redis_resynced", batch_id=batch_id, polls=len(updates))
+        self.redis_stale = False
+        return "replayed" if applied == -1 else "applied"
+
+    def _latest_from_lake(self) -> list[PollUpdate]:
+        """Each platform's latest complete poll, from the lake (only after a start or an outage)."""
+        polls = self.lake.read(L.POLLS, "status = 'complete'")
+        if polls is None:
+            return []
+        latest: dict[str, dict] = {}
+        for poll in polls.to_pylist():
+            if poll["record_kind"] not in LIVE_KINDS or poll["scheduled_at"] is None:
+                continue
+            if poll["platform"] not in latest or poll["scheduled_at"] > latest[poll["platform"]]["scheduled_at"]:
+                latest[poll["platform"]] = poll
+        if not latest:
+            return []
+        totals = self.lake.read(L.TOTALS, L.sql_in("poll_id", sorted(p["poll_id"] for p in latest.values())))
+        return live_updates(list(latest.values()), totals if totals is not None else pa.table({}))
+
+
+def start_poll_query(
+    spark: SparkSession,
+    settings: Settings,
+    raw: DataFrame,
+    writer: PollWriter,
+    checkpoint: str,
+    available_now: bool = False,
+    trigger_seconds: float | None = None,
+) -> StreamingQuery:
+    spark.sparkContext.setLocalProperty("spark.scheduler.pool", "poll")
+    stream = (
+        emitted_polls(raw, settings)
+        .writeStream.queryName("gst_polls")
+        .outputMode("update")
+        .foreachBatch(writer)
+        .option("checkpointLocation", checkpoint)
+    )
+    if available_now:
+        stream = stream.trigger(availableNow=True)
+    else:
+        stream = stream.trigger(processingTime=f"{trigger_seconds or settings.poll_trigger_seconds} seconds")
+    return stream.start()

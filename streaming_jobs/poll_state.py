@@ -1,0 +1,288 @@
+"""The poll state machine, as plain pandas: what the poll query keeps per poll in Spark's state store
+(`applyInPandasWithState`), and what a backfill computes per poll in one go (`applyInPandas`).
+
+A poll is one run of one poller (its id ends in the epoch second of its grid slot). Its records are
+spread over every shard; its manifest says how many there are. Per poll the state holds the records
+counted so far (by event-id hash, so a duplicate within the poll counts once), the per-game sums and
+the manifest. The poll is emitted exactly once:
+
+- complete, as soon as the records counted reach the manifest's count;
+- partial, when nothing more arrived for the grace period (coverage scaled by what came).
+
+After that the poll stays as a tombstone until its timeout, so a late duplicate cannot reopen it.
+An emitted poll is a `poll` row (for silver.polls) plus one `total` row per game (for
+silver.game_poll_totals and Redis). See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from streaming_jobs.games import identify
+
+# The state row and the output avoid array types: PySpark's worker cannot read them back in these
+# schemas (KeyError: 'elementType'); event-id hashes travel as int64 bytes, manifest errors as JSON.
+# What the poll query feeds the state function (built by streaming_jobs.poll_query.poll_inputs)
+INPUT_COLUMNS = (
+    "poll_id",
+    "kind",
+    "event_hash",
+    "source",
+    "platform",
+    "game_name",
+    "viewers",
+    "players",
+    "is_mature",
+    "channel",
+    "views",
+    "observed_s",
+    "arrival_s",
+    "manifest",
+)
+TOTAL_KINDS = {"stream_snapshot": "twitch", "video_snapshot": "youtube", "player_count": "steam"}
+STATE_SCHEMA = (
+    "status STRING, received LONG, seen BINARY, games STRING, manifest STRING, "
+    "platform STRING, source STRING, first_seen DOUBLE, last_seen DOUBLE"
+)
+OUTPUT_SCHEMA = (
+    "row_kind STRING, poll_id STRING, platform STRING, source STRING, record_kind STRING, game_key STRING, "
+    "game_name STRING, viewers LONG, channels LONG, players LONG, records LONG, mature_channels LONG, "
+    "observed_at TIMESTAMP, top_channel STRING, top_channel_viewers LONG, views LONG, status STRING, "
+    "coverage DOUBLE, scheduled_at TIMESTAMP, interval_seconds DOUBLE, expected LONG, received LONG, "
+    "started_at TIMESTAMP, finished_at TIMESTAMP, pages LONG, pages_failed LONG, manifest_coverage DOUBLE, "
+    "errors STRING, overran BOOLEAN, first_seen_at TIMESTAMP, last_seen_at TIMESTAMP, closed_at TIMESTAMP"
+)
+OUTPUT_COLUMNS = [part.strip().split(" ")[0] for part in OUTPUT_SCHEMA.split(", ")]
+SUMS = ("viewers", "channels", "players", "records", "mature_channels", "views")
+
+
+@lru_cache(maxsize=100_000)
+def game_identity(name: str) -> tuple[str, str]:
+    """(key, display name) of a platform's spelling of a game; cached per worker process."""
+    found = identify(name)
+    return found.key, found.name
+
+
+@dataclass
+class Poll:
+    """One poll's running state (the state store keeps it as one row, see `to_state`)."""
+
+    status: str = "open"
+    received: int = 0
+    seen: set[int] = field(default_factory=set)
+    games: dict[str, dict[str, Any]] = field(default_factory=dict)
+    manifest: dict[str, Any] | None = None
+    platform: str | None = None
+    source: str | None = None
+    first_seen: float | None = None
+    last_seen: float | None = None
+
+    @classmethod
+    def from_state(cls, row: tuple) -> Poll:
+        status, received, seen, games, manifest, platform, source, first_seen, last_seen = row
+        return cls(
+            status,
+            int(received),
+            set(np.frombuffer(seen, dtype=np.int64).tolist()) if seen is not None else set(),
+            json.loads(games) if games else {},
+            json.loads(manifest) if manifest else None,
+            platform,
+            source,
+            first_seen,
+            last_seen,
+        )
+
+    def to_state(self) -> tuple:
+        return (
+            self.status,
+            self.received,
+            np.array(sorted(self.seen), dtype=np.int64).tobytes(),
+            json.dumps(self.games),
+            json.dumps(self.manifest) if self.manifest is not None else None,
+            self.platform,
+            self.source,
+            self.first_seen,
+            self.last_seen,
+        )
+
+    @property
+    def expected(self) -> int | None:
+        return int(self.manifest["record_count"]) if self.manifest else None
+
+    @property
+    def complete(self) -> bool:
+        return self.expected is not None and self.received >= self.expected
+
+    def add(self, records: pd.DataFrame) -> None:
+        """Count new records (a duplicate event id counts once) and add them to the per-game sums."""
+        if records.empty:
+            return
+        arrival = records["arrival_s"]
+        self.first_seen = min(self.first_seen or float("inf"), float(arrival.min()))
+        self.last_seen = max(self.last_seen or 0.0, float(arrival.max()))
+        manifests = records[records["kind"] == "poll_manifest"]
+        if self.manifest is None and len(manifests):
+            self.manifest = json.loads(manifests["manifest"].iloc[0])
+            self.platform = self.manifest.get("platform") or self.platform
+            self.source = self.manifest.get("source") or self.source
+        counted = records[records["kind"] != "poll_manifest"]
+        counted = counted[~counted["event_hash"].isin(self.seen)].drop_duplicates("event_hash")
+        if counted.empty:
+            return
+        self.seen.update(int(h) for h in counted["event_hash"])
+        self.received += len(counted)
+        self.source = self.source or counted["source"].iloc[0]
+        self.platform = self.platform or counted["platform"].iloc[0]
+        for row in counted[counted["kind"].isin(list(TOTAL_KINDS))].itertuples(index=False):
+            self._add_to_game(row)
+
+    def _add_to_game(self, row: Any) -> None:
+        key, name = game_identity(row.game_name)
+        game = self.games.get(key)
+        if game is None:
+            game = self.games[key] = {
+                "platform": TOTAL_KINDS[row.kind],
+                "game_name": name,
+                "viewers": None,
+                "channels": None,
+                "players": None,
+                "records": 0,
+                "mature_channels": 0,
+                "observed_s": row.observed_s,
+                "top_channel": None,
+                "top_channel_viewers": None,
+                "views": None,
+            }
+        game["records"] += 1
+        game["observed_s"] = min(game["observed_s"], row.observed_s)
+        if row.kind == "player_count":
+            game["players"] = (game["players"] or 0) + int(row.players)
+            return
+        viewers = int(row.viewers)
+        game["viewers"] = (game["viewers"] or 0) + viewers
+        game["channels"] = (game["channels"] or 0) + 1
+        game["mature_channels"] += int(bool(row.is_mature)) if pd.notna(row.is_mature) else 0
+        if game["top_channel_viewers"] is None or viewers > game["top_channel_viewers"]:
+            game["top_channel"], game["top_channel_viewers"] = row.channel, viewers
+        if row.kind == "video_snapshot" and pd.notna(row.views):
+            game["views"] = (game["views"] or 0) + int(row.views)
+
+    def emit(self, poll_id: str, status: str, closed_s: float) -> pd.DataFrame:
+        """The poll's output rows: one `poll` row and one `total` row per game."""
+        manifest = self.manifest or {}
+        coverage = manifest.get("coverage")
+        if status == "partial":
+            share = self.received / self.expected if self.expected else None
+            coverage = None if share is None or coverage is None else round(coverage * share, 4)
+
+        def ts(value: Any) -> pd.Timestamp | None:
+            """UTC, whole microseconds (what Spark's timestamps hold)."""
+            if value is None:
+                return None
+            if isinstance(value, int | float):
+                return pd.Timestamp(round(value * 1_000_000), unit="us", tz="UTC")
+            moment = pd.Timestamp(value)
+            return (moment.tz_convert("UTC") if moment.tzinfo else moment.tz_localize("UTC")).floor("us")
+
+        scheduled = ts(manifest.get("scheduled_at"))
+        poll = {
+            "row_kind": "poll",
+            "poll_id": poll_id,
+            "platform": self.platform,
+            "source": self.source,
+            "record_kind": manifest.get("record_kind"),
+            "status": status,
+            "coverage": coverage,
+            "scheduled_at": scheduled,
+            "interval_seconds": manifest.get("interval_seconds"),
+            "expected": self.expected,
+            "received": self.received,
+            "started_at": ts(manifest.get("started_at")),
+            "finished_at": ts(manifest.get("finished_at")),
+            "pages": manifest.get("pages"),
+            "pages_failed": manifest.get("pages_failed"),
+            "manifest_coverage": manifest.get("coverage"),
+            "errors": json.dumps(manifest["errors"]) if manifest.get("errors") is not None else None,
+            "overran": manifest.get("overran"),
+            "first_seen_at": ts(self.first_seen),
+            "last_seen_at": ts(self.last_seen),
+            "closed_at": ts(closed_s),
+        }
+        rows = [poll]
+        for key, game in sorted(self.games.items()):
+            rows.append(
+                {
+                    "row_kind": "total",
+                    "poll_id": poll_id,
+                    "source": self.source,
+                    "game_key": key,
+                    **{k: v for k, v in game.items() if k != "observed_s"},
+                    "observed_at": ts(game["observed_s"]),
+                    "status": status,
+                    "coverage": coverage,
+                    "scheduled_at": scheduled,
+                    "interval_seconds": manifest.get("interval_seconds"),
+                }
+            )
+        return output_frame(rows)
+
+
+def output_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(list(rows), columns=OUTPUT_COLUMNS)
+    for column in ("viewers", "channels", "players", "records", "mature_channels", "top_channel_viewers", "views"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("expected", "received", "pages", "pages_failed"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def advance_poll(
+    key: tuple,
+    batches: Iterator[pd.DataFrame],
+    state: Any,
+    grace_ms: int,
+    tombstone_ms: int,
+) -> Iterator[pd.DataFrame]:
+    """`applyInPandasWithState` function of the poll query (grouped by poll id, processing-time
+    timeouts): count, emit once when complete or after the grace period, then keep a tombstone."""
+    poll_id = key[0]
+    if state.hasTimedOut:
+        poll = Poll.from_state(state.get)
+        if poll.status == "open":
+            yield poll.emit(poll_id, "partial", closed_s=pd.Timestamp.now("UTC").timestamp())
+            _tombstone(state, poll, tombstone_ms)
+        else:
+            state.remove()
+        return
+    poll = Poll.from_state(state.get) if state.exists else Poll()
+    if poll.status != "open":  # emitted already: a late duplicate (or straggler) cannot reopen it
+        return
+    for batch in batches:
+        poll.add(batch)
+    if poll.complete:
+        yield poll.emit(poll_id, "complete", closed_s=pd.Timestamp.now("UTC").timestamp())
+        _tombstone(state, poll, tombstone_ms)
+        return
+    state.update(poll.to_state())
+    state.setTimeoutDuration(grace_ms)
+
+
+def _tombstone(state: Any, poll: Poll, tombstone_ms: int) -> None:
+    done = Poll(status="emitted", received=poll.received, platform=poll.platform, source=poll.source)
+    state.update(done.to_state())
+    state.setTimeoutDuration(tombstone_ms)
+
+
+def close_poll(key: tuple, records: pd.DataFrame) -> pd.DataFrame:
+    """`applyInPandas` function of a backfill: one poll's records at once, complete when the
+    manifest's count is reached, else partial (a backfill only runs over settled ranges)."""
+    poll = Poll()
+    poll.add(records)
+    return poll.emit(key[0], "complete" if poll.complete else "partial", closed_s=poll.last_seen or 0.0)

@@ -1,0 +1,76 @@
+"""What each micro-batch of the two queries did: a structured log line, Prometheus metrics and the
+status file `gst status` reads (one entry per query, replaced atomically)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from streaming_jobs.metrics import JobMetrics
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class BatchReport:
+    query: str  # "lake" or "poll"
+    batch_id: int
+    input_rows: int
+    duration_s: float
+    lag_millis: int = 0  # lake: age of the newest record read; poll: last record of a poll -> Redis
+    quarantined: int = 0
+    late: int = 0
+    polls_complete: int = 0
+    polls_partial: int = 0
+    redis: str = "nothing"
+    steps: dict[str, float] = field(default_factory=dict)
+    finished_at: str = ""
+
+    @property
+    def rows_per_s(self) -> float:
+        return round(self.input_rows / self.duration_s, 1) if self.duration_s else 0.0
+
+
+class StepTimer:
+    """Seconds spent in each named step of one batch."""
+
+    def __init__(self) -> None:
+        self.started = self._mark = time.perf_counter()
+        self.steps: dict[str, float] = {}
+
+    def step(self, name: str) -> None:
+        now = time.perf_counter()
+        self.steps[name] = round(now - self._mark, 3)
+        self._mark = now
+
+    @property
+    def elapsed(self) -> float:
+        return round(time.perf_counter() - self.started, 3)
+
+
+class RunReporter:
+    """Shared by both queries (their batches run on two threads)."""
+
+    def __init__(self, status_file: Path, metrics: JobMetrics | None = None):
+        self.status_file = status_file
+        self.metrics = metrics or JobMetrics()
+        self._lock = threading.Lock()
+
+    def record(self, report: BatchReport) -> BatchReport:
+        report.finished_at = datetime.now(UTC).isoformat()
+        self.metrics.observe(report)
+        log.info("batch", **asdict(report), rows_per_s=report.rows_per_s)
+        with self._lock:
+            current = json.loads(self.status_file.read_text()) if self.status_file.exists() else {}
+            current[report.query] = {**asdict(report), "rows_per_s": report.rows_per_s}
+            self.status_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.status_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(current))
+            tmp.replace(self.status_file)
+        return report
