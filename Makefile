@@ -8,7 +8,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # PySpark 3.5 and Delta 3.3.0 (what AWS Glue 5.0 runs), only to check the streaming job's shared
-# parts still work there
+# parts still work there. pyarrow 12 and numpy 1 as on Glue 5.0: PySpark 3.5.4's applyInPandasWithState
+# worker breaks on pyarrow 26 (its state offsets arrive as floats).
 VENV35 ?= .venv-spark35
 SPARK35_JARS := .jars/spark35
 # Delta Lake and Spark's Kafka source for the local SparkSession (spark.jars; see streaming_jobs/jars.py)
@@ -60,7 +61,7 @@ demo: install
 $(VENV35)/.installed: | system
 	$(PYTHON) -m venv $(VENV35)
 	$(VENV35)/bin/pip install --quiet --upgrade pip
-	$(VENV35)/bin/pip install --quiet "pyspark==3.5.4" "pydantic~=2.13" "pyarrow>=17,<27" "pandas>=2.2,<3" "numpy<2.5"
+	$(VENV35)/bin/pip install --quiet "pyspark==3.5.4" "pydantic~=2.13" "pyarrow==12.0.1" "pandas==2.2.2" "numpy<2"
 	touch $@
 
 $(SPARK35_JARS)/.installed: streaming_jobs/jvm/glue/pom.xml | system

@@ -45,6 +45,7 @@ def local_spark(
         )
         .config("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only
         .config("spark.driver.host", "127.0.0.1")
+        .config("spark.python.authenticate.socketTimeout", "120s")  # a loaded machine starts workers slowly
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")

@@ -82,7 +82,8 @@ def main() -> None:
         )
         out = []
         query = (
-            emitted.writeStream.foreachBatch(lambda frame, _: out.extend(r.asDict() for r in frame.collect()))
+            emitted.writeStream.outputMode("update")
+            .foreachBatch(lambda frame, _: out.extend(r.asDict() for r in frame.collect()))
             .option("checkpointLocation", f"{scratch}/checkpoint")
             .trigger(once=True)
             .start()
