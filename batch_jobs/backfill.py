@@ -109,7 +109,7 @@ def backfill(
     lake = Lake(settings.lake_path)
     check_settled(lake, settings, end, now)
     run_id = f"backfill-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    job = StreamJob(settings, spark, lake=Lake(lake.root, storage_options=lake.storage_options), live=_NoLive())
+    job = StreamJob(settings, spark, lake=Lake(lake.root, storage_options=lake.storage_options), live=_NoLive())  # type: ignore[arg-type]  # any use raises
     job.attach(run_id)
     batches = bronze_batches(lake, start, end, source)
     records = invalid = 0

@@ -61,7 +61,7 @@ class ContractError(ValueError):
         super().__init__(f"invalid record: field '{field}' = {shown}: {reason}")
 
 
-def derive_event_id(source: str, kind: str, entity_id: str, poll_id: str) -> str:
+def derive_event_id(source: str, kind: str, entity_id: object, poll_id: str) -> str:
     """Same observation (source, kind, entity, poll) -> same id, whatever else it carries."""
     key = "\x1f".join((str(source), str(kind), str(entity_id), str(poll_id)))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
