@@ -146,7 +146,7 @@ def backfill(
 
 
 class _NoLive:
-    """Backfills never write the live state (DESIGN section 7: old data must not look live)."""
+    """Backfills never write the live state (old data must not look live; see docs/operations.md)."""
 
     def __getattr__(self, name: str) -> None:
         raise RuntimeError(f"a backfill does not write Redis (tried LiveWriter.{name})")

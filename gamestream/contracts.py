@@ -1,4 +1,4 @@
-"""Record contracts: the JSON payloads every stage agrees on (DESIGN section 5).
+"""Record contracts: the JSON payloads every stage agrees on (docs/architecture.md, Contracts).
 
 Every record carries ``schema_version``, a deterministic ``event_id``, ``source``, ``kind``,
 ``observed_at`` (UTC) and ``poll_id``, then kind-specific fields. ``event_id`` is a hash of
@@ -109,7 +109,7 @@ class RecordBase(BaseModel):
 
     @property
     def entity_id(self) -> str:
-        """Kinesis partition key: spreads load evenly (DESIGN section 5)."""
+        """Kinesis partition key: spreads load evenly over shards."""
         return str(getattr(self, self.entity_field))
 
     @classmethod

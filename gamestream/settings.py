@@ -1,6 +1,6 @@
 """One settings object for every stage, read from GST_* environment variables and `.env`.
 
-The embedded default and production differ only by these values (DESIGN section 4).
+The embedded default and production differ only by these values (docs/operations.md lists them).
 Platform credentials are SecretStr: their repr, str and JSON dump show only asterisks;
 use :meth:`Settings.describe` to print settings safely.
 """
