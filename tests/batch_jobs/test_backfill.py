@@ -14,8 +14,8 @@ from batch_jobs.backfill import RangeNotSettled, backfill
 from batch_jobs.gold import Warehouse, run_gold
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
-from tests.conftest import put
 from tests.streaming_jobs.test_job import run_job, synthetic_records
+from tests.support.kinesis import put
 
 RUN_COLUMNS = {"ingest_run", "ingest_batch_id", "updated_batch_id", "closed_batch_id", "closed_run"}
 TABLES = [*(f"silver/{t}" for t in (*L.SILVER_TABLES, "poll_manifests")), L.POLLS, L.TOTALS, L.GAMES]

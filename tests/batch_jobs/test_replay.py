@@ -10,9 +10,8 @@ from batch_jobs.replay import replay
 from gamestream.aws import aws_client, ensure_stream
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
-from tests.conftest import put
 from tests.streaming_jobs.test_job import run_job, synthetic_records, table
-from tests.support.kinesis import read_stream
+from tests.support.kinesis import put, read_stream
 
 
 def new_stream(settings):
