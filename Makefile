@@ -73,6 +73,7 @@ $(SPARK35_JARS)/.installed: streaming_jobs/jvm/glue/pom.xml | system
 test: install $(VENV35)/.installed $(SPARK35_JARS)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	cd frontend && npm test
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 

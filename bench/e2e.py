@@ -4,7 +4,7 @@ whole system on the embedded stack, a soak mode, and fault drills.
 - The synthetic market at a realistic load (default scale 0.7: about 100k Twitch stream snapshots
   per poll, plus Steam and YouTube) polled every --poll-seconds into Kinesis (kinesalite) by this process;
   the streaming job (`gst stream`) and the API (`gst api`) run as their own processes.
-- A WebSocket client on /ws/live measures, per poll, freshness (DESIGN section 7: the poll is
+- A WebSocket client on /ws/live measures, per poll, freshness (the poll is
   complete, i.e. its records and manifest are in the stream -> its platform total is received)
   and data age (the poll's observed_at -> received). Target: freshness p95 at most 3 s.
 - --soak-minutes N: every minute, the RSS of every process (the job with its JVM, the API, Redis,

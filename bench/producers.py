@@ -30,7 +30,7 @@ from producers.poll_loop import PollLoop  # noqa: E402
 from producers.sinks.base import Sink, encode  # noqa: E402
 from producers.sinks.kinesis import KinesisSink  # noqa: E402
 from producers.twitch import TwitchPoller  # noqa: E402
-from tests.producers.fixture_server import FixtureServer, PlatformState, make_streams  # noqa: E402
+from tests.support.platforms import FixtureServer, PlatformState, make_streams  # noqa: E402
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""Record contracts: the JSON payloads every stage agrees on (DESIGN section 5).
+"""Record contracts: the JSON payloads every stage agrees on (docs/architecture.md, Contracts).
 
 Every record carries ``schema_version``, a deterministic ``event_id``, ``source``, ``kind``,
 ``observed_at`` (UTC) and ``poll_id``, then kind-specific fields. ``event_id`` is a hash of
@@ -61,7 +61,7 @@ class ContractError(ValueError):
         super().__init__(f"invalid record: field '{field}' = {shown}: {reason}")
 
 
-def derive_event_id(source: str, kind: str, entity_id: str, poll_id: str) -> str:
+def derive_event_id(source: str, kind: str, entity_id: object, poll_id: str) -> str:
     """Same observation (source, kind, entity, poll) -> same id, whatever else it carries."""
     key = "\x1f".join((str(source), str(kind), str(entity_id), str(poll_id)))
     return hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -109,7 +109,7 @@ class RecordBase(BaseModel):
 
     @property
     def entity_id(self) -> str:
-        """Kinesis partition key: spreads load evenly (DESIGN section 5)."""
+        """Kinesis partition key: spreads load evenly over shards."""
         return str(getattr(self, self.entity_field))
 
     @classmethod

@@ -1,6 +1,6 @@
 """One settings object for every stage, read from GST_* environment variables and `.env`.
 
-The embedded default and production differ only by these values (DESIGN section 4).
+The embedded default and production differ only by these values (docs/operations.md lists them).
 Platform credentials are SecretStr: their repr, str and JSON dump show only asterisks;
 use :meth:`Settings.describe` to print settings safely.
 """
@@ -16,7 +16,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Where a test may kill -9 the streaming job: a point in one of its two queries' batches
 FaultPoint = Literal[
-    "lake_after_bronze", "lake_after_silver", "lake_before_commit", "poll_after_redis", "poll_after_lake", "poll_before_commit"
+    "lake_after_bronze",
+    "lake_after_silver",
+    "lake_before_commit",
+    "poll_after_redis",
+    "poll_after_lake",
+    "poll_before_commit",
 ]
 
 WAREHOUSE_SCHEMES = ("duckdb", "postgresql", "redshift")

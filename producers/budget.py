@@ -8,7 +8,7 @@ import math
 import threading
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from gamestream.settings import Settings
 from producers.clock import Clock
@@ -69,7 +69,7 @@ class DailyQuota:
 
     def __init__(self, clock: Clock, limit: int):
         self.clock, self.limit = clock, limit
-        self._day = None
+        self._day: date | None = None
         self.used = 0
         self._lock = threading.Lock()
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import structlog
 
-from gamestream.contracts import ContractError, PlayerCount, ReviewSummary, Source
+from gamestream.contracts import ContractError, PlayerCount, RecordBase, ReviewSummary, Source
 from gamestream.settings import Settings
 from producers.budget import DAY, BudgetExhausted, DailyQuota, SteamPlan, plan_steam
 from producers.catalog import match_steam_app, steam_apps
@@ -48,7 +48,7 @@ class SteamPoller(Poller):
         self._chart: list[int] = []
         self._matched: list[int] = []
         self._chart_at: datetime | None = None
-        self._reviews_day = None
+        self._reviews_day: date | None = None
 
     def budget_used(self) -> str:
         return f"{self.quota.used}/{self.quota.limit} calls today"
@@ -147,7 +147,7 @@ class SteamPoller(Poller):
                 total_reviews=summary.get("total_reviews"),
             )
 
-    def _emit(self, recorder: PollRecorder, kind: type, observed: datetime, **fields: Any) -> None:
+    def _emit(self, recorder: PollRecorder, kind: type[RecordBase], observed: datetime, **fields: Any) -> None:
         try:
             recorder.emit(kind.create(source=self.source, observed_at=observed, poll_id=recorder.poll_id, **fields))
         except ContractError as exc:

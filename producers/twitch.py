@@ -50,7 +50,12 @@ class TwitchPoller(Poller):
     def _headers(self, force_refresh: bool) -> dict[str, str]:
         with self._token_lock:
             now = self.clock.now()
-            if force_refresh or self._token is None or now >= self._token_expires - TOKEN_REFRESH_MARGIN:
+            if (
+                force_refresh
+                or self._token is None
+                or self._token_expires is None
+                or now >= self._token_expires - TOKEN_REFRESH_MARGIN
+            ):
                 body = self.auth.post_form(
                     "/oauth2/token",
                     {

@@ -114,7 +114,7 @@ class YouTubePoller(Poller):
             self.live.pop(min(self.live, key=self.live.__getitem__))
 
     def _emit(self, recorder: PollRecorder, item: dict[str, Any]) -> None:
-        video_id = item.get("id")
+        video_id: str = item.get("id", "")
         live = item.get("liveStreamingDetails") or {}
         if "concurrentViewers" not in live or live.get("actualEndTime"):
             self.live.pop(video_id, None)  # the broadcast ended

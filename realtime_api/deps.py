@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from gamestream.settings import Settings
 from realtime_api.live_feed import LiveFeed
 from realtime_api.store import GoldStore
 
@@ -17,10 +16,6 @@ def get_store(request: Request) -> GoldStore:
 
 def get_feed(request: Request) -> LiveFeed:
     return request.app.state.feed
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 Store = Annotated[GoldStore, Depends(get_store)]

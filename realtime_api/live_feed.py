@@ -96,7 +96,8 @@ def _number(value: Any) -> Any:
 
 class LiveFeed:
     def __init__(self, redis_url: str, queue_size: int = 1000, max_clients: int = 2000):
-        self.client = aioredis.Redis.from_url(
+        # redis-py types every reply as bytes | str | None whatever decode_responses says; this client's are str
+        self.client: Any = aioredis.Redis.from_url(
             redis_url, decode_responses=True, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
         )
         self.queue_size, self.max_clients = queue_size, max_clients

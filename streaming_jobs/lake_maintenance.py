@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import structlog
+from deltalake import DeltaTable
 from deltalake.exceptions import CommitFailedError
 
 from streaming_jobs import lake as L
@@ -39,8 +40,15 @@ class TableReport:
     vacuumed: int
 
 
-def _files(lake: Lake, table: str) -> tuple[int, int, int]:
+def _latest(lake: Lake, table: str) -> DeltaTable:
+    """The table at its newest version (a writer may have committed since it was last opened)."""
     delta = lake.table(table)
+    if delta is None:
+        raise RuntimeError(f"{table} disappeared from the lake during maintenance")
+    return delta
+
+
+def _files(delta: DeltaTable) -> tuple[int, int, int]:
     actions = delta.get_add_actions(flatten=True)
     sizes = actions.column("size_bytes").to_pylist()
     rows = actions.column("num_records").to_pylist()
@@ -72,18 +80,18 @@ def maintain(lake: Lake, retention_hours: float = 168.0, attempts: int = 3) -> l
         delta = lake.table(table)
         if delta is None:
             continue
-        before, _, _ = _files(lake, table)
+        before, _, _ = _files(delta)
         for attempt in range(1, attempts + 1):
             try:
-                lake.table(table).optimize.compact()
+                _latest(lake, table).optimize.compact()
                 break
             except CommitFailedError:
                 log.warning("compaction_conflict", table=table, attempt=attempt)
                 time.sleep(attempt)
-        removed = lake.table(table).vacuum(
+        removed = _latest(lake, table).vacuum(
             retention_hours=int(retention_hours), enforce_retention_duration=False, dry_run=False
         )
-        after, size, rows = _files(lake, table)
+        after, size, rows = _files(_latest(lake, table))
         reports.append(TableReport(table, before, after, size, rows, len(removed)))
         log.info(
             "table_maintained",

@@ -16,6 +16,7 @@ import pytest
 from gamestream.aws import aws_client, ensure_stream
 from gamestream.embedded import EmbeddedStack, embedded_stack
 from gamestream.settings import Settings
+from tests.support.kinesis import put as put  # tests/streaming_jobs imports it from here
 from tests.support.postgres import throwaway_postgres
 
 
@@ -80,19 +81,6 @@ def fresh(stack, tmp_path):
             "data_dir": tmp_path,
         }
     )
-
-
-def put(settings, payloads, keys=None):
-    """Put raw payloads (bytes or str) into the stream, in order, with PutRecords."""
-    kinesis = aws_client(settings, "kinesis")
-    payloads = [p if isinstance(p, bytes) else p.encode() for p in payloads]
-    for start in range(0, len(payloads), 500):
-        chunk = payloads[start : start + 500]
-        ks = keys[start : start + 500] if keys else [str(start + i) for i in range(len(chunk))]
-        response = kinesis.put_records(
-            StreamName=settings.stream_name, Records=[{"Data": d, "PartitionKey": k} for d, k in zip(chunk, ks)]
-        )
-        assert response["FailedRecordCount"] == 0
 
 
 # The longest files, started first: with two pytest workers taking whole files in collection order,

@@ -31,9 +31,9 @@ from producers.twitch import TwitchPoller
 from streaming_jobs.faults import FAULT_POINTS
 from streaming_jobs.games import identify
 from streaming_jobs.lake import Lake
-from tests.producers.fixture_server import FixtureServer, PlatformState, make_streams
 from tests.support.drills import run_stage, stream_env, stream_job_deadline
 from tests.support.kinesis import KinesisFaultProxy, read_stream
+from tests.support.platforms import FixtureServer, PlatformState, make_streams
 from tests.support.streaming import recent_slot
 
 SEED = int(os.environ.get("GST_DRILL_SEED", random.SystemRandom().randrange(1_000_000)))

@@ -12,7 +12,7 @@ export async function getJson<T>(path: string, params: Record<string, string | n
   if (!response.ok) {
     let detail = response.statusText;
     try {
-      const body = await response.json();
+      const body = (await response.json()) as { detail?: unknown };
       detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
     } catch {
       /* not JSON: keep the status text */

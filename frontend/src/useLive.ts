@@ -7,7 +7,7 @@ export function useLive(params: Record<string, string>, onChange?: (change: Chan
   const [status, setStatus] = useState<Status>("connecting");
   const key = JSON.stringify(params);
   useEffect(() => {
-    const connection = new LiveConnection(JSON.parse(key), (message) => {
+    const connection = new LiveConnection(JSON.parse(key) as Record<string, string>, (message) => {
       setState((current) => applyMessage(current, message));
       if (message.type === "change") onChange?.(message);
     }, setStatus);
@@ -20,7 +20,7 @@ export function useLive(params: Record<string, string>, onChange?: (change: Chan
 
 /** Re-render every `ms` milliseconds (for data ages). */
 export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(Date.now);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), ms);
     return () => clearInterval(timer);

@@ -163,5 +163,6 @@ async def _serve(
                     websocket.close(code=TOO_SLOW, reason="client too slow: resume with last_id"), timeout=2
                 )
     for task in done:
-        if not task.cancelled() and task.exception() and not isinstance(task.exception(), (WebSocketDisconnect,)):
-            raise task.exception()
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not isinstance(error, WebSocketDisconnect):
+            raise error

@@ -12,7 +12,7 @@ from batch_jobs.backfill import RangeNotSettled, backfill
 from batch_jobs.gold import Warehouse, run_gold
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
-from tests.conftest import put
+from tests.support.kinesis import put
 from tests.support.streaming import run_job, synthetic_records
 
 # which run wrote a row, and when (wall-clock) it was closed or first seen, differ by design

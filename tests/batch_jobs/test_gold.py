@@ -1,7 +1,7 @@
 """Gold loads on DuckDB and on the machine's PostgreSQL, checked against an independent pandas
-computation of the metric definitions (DESIGN section 6), loaded in one go and incrementally."""
+computation of the metric definitions (docs/architecture.md, Layers), loaded in one go and incrementally."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pyarrow as pa
@@ -13,58 +13,7 @@ from gamestream.settings import Settings
 from streaming_jobs.job import TOTALS_KEY, TOTALS_SCHEMA
 from streaming_jobs.lake import Lake
 from tests.support.postgres import fresh_database
-
-T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
-GAMES = {"dota 2": 900, "fortnite": 400, "minecraft": 120}
-
-
-def totals(minutes, skip=(), partial=()):
-    """Twitch polls every minute (a few missing), Steam every 5; games come and go."""
-    rows = []
-    for k in minutes:
-        if k in skip:
-            continue
-        t = T0 + timedelta(minutes=k)
-        for game, base in GAMES.items():
-            if game == "minecraft" and k % 3 == 0:
-                continue  # absent from this poll: counts as 0 viewers
-            rows.append(
-                dict(
-                    poll_date=t.date(),
-                    poll_id=f"twitch:twitch_head:{int(t.timestamp())}",
-                    platform="twitch",
-                    game_key=game,
-                    game_name=game.title(),
-                    viewers=base + 7 * (k % 11),
-                    channels=3 + k % 4,
-                    players=None,
-                    records=1,
-                    mature_channels=k % 2,
-                    observed_at=t,
-                    status="partial" if k in partial else "complete",
-                    coverage=0.5 if k in partial else 1.0,
-                    scheduled_at=t,
-                    interval_seconds=60.0,
-                    source="twitch",
-                    updated_batch_id=0,
-                )
-            )
-            if k % 5 == 0:
-                rows.append(
-                    dict(
-                        rows[-1],
-                        poll_id=f"steam:steam_players:{int(t.timestamp())}",
-                        platform="steam",
-                        viewers=None,
-                        channels=None,
-                        players=base * 10 + k,
-                        mature_channels=0,
-                        interval_seconds=300.0,
-                        status="complete",
-                        coverage=1.0,
-                    )
-                )
-    return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
+from tests.support.silver import T0, totals
 
 
 def expected_game_buckets(table: pa.Table, bucket_seconds: int) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from sqlglot import exp
 from batch_jobs.gold import SQL, TOTALS_SOURCE, changed_files, copy_manifest, redshift_copy, statements
 from streaming_jobs.job import TOTALS_KEY, TOTALS_SCHEMA
 from streaming_jobs.lake import Lake
-from tests.batch_jobs.test_gold import totals
+from tests.support.silver import totals
 
 REDSHIFT_FILES = [SQL / "ddl" / "redshift.sql", *sorted((SQL / "models").glob("*.sql"))]
 

@@ -10,8 +10,7 @@ from batch_jobs.replay import replay
 from gamestream.aws import aws_client, ensure_stream
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
-from tests.conftest import put
-from tests.support.kinesis import read_stream
+from tests.support.kinesis import put, read_stream
 from tests.support.streaming import run_job, synthetic_records, table
 
 

@@ -1,37 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from gamestream.contracts import RecordBase
 from gamestream.settings import Settings
 from producers.clock import ManualClock
-from producers.sinks.base import Sink
-from tests.producers.fixture_server import FixtureServer, PlatformState
-
-T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-
-
-class ListSink(Sink):
-    """Keeps what it is sent; the poller tests look at records, not at delivery."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[RecordBase] = []
-
-    def send(self, record: RecordBase) -> None:
-        self.records.append(record)
-        self.stats.add(accepted=1, delivered=1)
-
-    def flush(self, timeout: float | None = None) -> bool:
-        return True
-
-    def close(self, timeout: float | None = None) -> None:
-        pass
-
-    def of_kind(self, kind: str) -> list:
-        return [r for r in self.records if r.kind == kind]
+from tests.support.platforms import FixtureServer, PlatformState
+from tests.support.producers import T0, ListSink
 
 
 @pytest.fixture()

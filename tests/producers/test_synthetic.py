@@ -10,7 +10,7 @@ from producers.clock import ManualClock
 from producers.poll_loop import PollLoop
 from producers.run import emit_synthetic_history
 from producers.synthetic import STEAM_LAG, SyntheticMarket, SyntheticPoller
-from tests.producers.conftest import ListSink
+from tests.support.producers import ListSink
 
 DAY0 = datetime(2026, 11, 20, tzinfo=UTC)
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from producers.poll_loop import PollLoop
 from producers.twitch import TwitchPoller
-from tests.producers.fixture_server import make_streams
+from tests.support.platforms import make_streams
 
 
 def head_slot(poller, clock):

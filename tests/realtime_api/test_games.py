@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.realtime_api.conftest import END, GAP, START
+from tests.support.market import END, GAP, START
 
 
 def window_average(expected, platform, game, start, end, column):

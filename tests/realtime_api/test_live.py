@@ -22,7 +22,7 @@ from gamestream.settings import Settings
 from realtime_api.app import create_app
 from realtime_api.server import background_api
 from streaming_jobs.live import CHANGES
-from tests.realtime_api.conftest import END, live_polls
+from tests.support.market import END, live_polls
 
 ORIGIN = "http://127.0.0.1:8000"
 

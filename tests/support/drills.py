@@ -36,8 +36,8 @@ def run_stage(
             timeout=deadline,
         )
     except subprocess.TimeoutExpired as exc:
-        tail = (exc.stderr or b"")[-3000:]
-        tail = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
+        output = exc.stderr or ""
+        tail = (output.decode(errors="replace") if isinstance(output, bytes) else output)[-3000:]
         pytest.fail(
             f"drill stage '{stage}' did not finish within its {deadline:.0f}s deadline; its last log lines:\n{tail}"
         )

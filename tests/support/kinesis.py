@@ -13,6 +13,9 @@ from typing import Any
 
 import httpx
 
+from gamestream.aws import aws_client
+from gamestream.settings import Settings
+
 
 def read_stream(kinesis: Any, stream: str) -> list[dict[str, Any]]:
     """Every record in every shard, oldest first per shard."""
@@ -129,3 +132,16 @@ class KinesisFaultProxy:
             )
         response = {"FailedRecordCount": sum(1 for r in results if "ErrorCode" in r), "Records": results}
         return 200, json.dumps(response).encode(), late
+
+
+def put(settings: Settings, payloads: list[bytes] | list[str], keys: list[str] | None = None) -> None:
+    """Put raw payloads (bytes or str) into the stream, in order, with PutRecords."""
+    kinesis = aws_client(settings, "kinesis")
+    payloads = [p if isinstance(p, bytes) else p.encode() for p in payloads]
+    for start in range(0, len(payloads), 500):
+        chunk = payloads[start : start + 500]
+        ks = keys[start : start + 500] if keys else [str(start + i) for i in range(len(chunk))]
+        response = kinesis.put_records(
+            StreamName=settings.stream_name, Records=[{"Data": d, "PartitionKey": k} for d, k in zip(chunk, ks)]
+        )
+        assert response["FailedRecordCount"] == 0

@@ -14,7 +14,7 @@ def _spin() -> None:
 
 
 @contextmanager
-def busy_cores(count: int | None = None) -> Iterator[list[int]]:
+def busy_cores(count: int | None = None) -> Iterator[list[int | None]]:
     """Keep `count` (default: every) core busy until the block ends; yields the spinners' pids."""
     context = multiprocessing.get_context("spawn")
     spinners = [context.Process(target=_spin, daemon=True) for _ in range(count or os.cpu_count() or 1)]

@@ -17,7 +17,7 @@ export function Chart({ columns, labels, colors, height = 320, testId }: Props) 
                                                   value: (_u: uPlot, v: number | null) => (v === null ? "–" : Math.round(v).toLocaleString()) }))],
       axes: [{}, { size: 70 }],
     };
-    plot.current = new uPlot(options, columns as uPlot.AlignedData, box.current);
+    plot.current = new uPlot(options, columns, box.current);
     const resize = () => plot.current?.setSize({ width: box.current?.clientWidth || 800, height });
     window.addEventListener("resize", resize);
     return () => {
@@ -28,7 +28,7 @@ export function Chart({ columns, labels, colors, height = 320, testId }: Props) 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape, height]);
   useEffect(() => {
-    plot.current?.setData(columns as uPlot.AlignedData);
+    plot.current?.setData(columns);
   }, [columns]);
   return <div ref={box} className="chart" data-testid={testId} />;
 }

@@ -1,5 +1,5 @@
 """A local HTTP server speaking the documented shapes of Steam, Twitch Helix and YouTube Data v3
-(DESIGN section 10), with scripted faults and a request log stamped by the test's clock."""
+with scripted faults and a request log stamped by the test's clock."""
 
 from __future__ import annotations
 

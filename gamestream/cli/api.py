@@ -1,0 +1,20 @@
+"""`gst api`: the REST API, the WebSocket live feed and the dashboard."""
+
+from __future__ import annotations
+
+from gamestream.cli.common import app, console, load_settings
+from gamestream.settings import redact_url
+
+
+@app.command()
+def api() -> None:
+    """Serve the REST API, the WebSocket live feed and the dashboard (GST_API_HOST:GST_API_PORT)."""
+    from realtime_api.app import create_app
+    from realtime_api.server import server
+
+    settings = load_settings()
+    console.print(
+        f"API on http://{settings.api_host}:{settings.api_port}/ (docs at /api/docs), "
+        f"warehouse {settings.warehouse_kind}, Redis {redact_url(settings.redis_url)}"
+    )
+    server(create_app(settings), settings).run()

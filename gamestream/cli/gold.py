@@ -1,0 +1,51 @@
+"""`gst gold`: the warehouse's gold tables."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from gamestream.cli.common import app, console, load_settings, stop_on_sigterm
+
+gold_app = typer.Typer(help="Warehouse gold tables.", no_args_is_help=True)
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("run")
+def gold_run(
+    every: Annotated[
+        float | None,
+        typer.Option(help="Repeat every this many seconds until stopped (a failed load is logged and retried).", min=1),
+    ] = None,
+) -> None:
+    """Load what silver gained since the last load and rebuild only the affected buckets."""
+    from batch_jobs.gold import run_gold
+
+    settings = load_settings()
+    stop_on_sigterm()
+    while True:
+        try:
+            report = run_gold(settings)
+        except ValueError as exc:  # a configuration error: repeating cannot help
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from None
+        except Exception as exc:
+            if every is None:
+                raise
+            console.print(f"[red]gold load failed: {exc}[/red]")
+        else:
+            if report.to_version is None:
+                console.print(f"no silver.game_poll_totals under {settings.lake_path} yet")
+            else:
+                console.print(
+                    f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows "
+                    f"loaded, {report.buckets} buckets rebuilt in {settings.warehouse_kind}"
+                )
+        if every is None:
+            return
+        try:
+            time.sleep(every)
+        except KeyboardInterrupt:
+            return

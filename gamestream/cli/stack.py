@@ -1,0 +1,157 @@
+"""The embedded stack: `gst stack` (its services only) and `gst demo` (the whole system on it)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import ExitStack, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import structlog
+import typer
+
+from gamestream.cli.common import DataDir, Duration, app, console, read_settings, stop_on_sigterm
+
+if TYPE_CHECKING:
+    from gamestream.embedded import EmbeddedStack
+
+HEALTH_LOG_SECONDS = 5.0
+
+
+def _run_embedded(
+    data_dir: Path | None,
+    duration: float | None,
+    title: str,
+    env_file: Path | None = None,
+    with_stages: bool = False,
+    log_file: Path | None = None,
+) -> None:
+    from gamestream.contracts import Source
+    from gamestream.embedded import embedded_stack
+    from gamestream.logs import configure_logging
+
+    settings = read_settings()
+    configure_logging(settings, log_file)
+    stop_on_sigterm()
+    job, url = None, None
+    with embedded_stack(data_dir, settings) as stack, ExitStack() as stages:
+        console.print(f"[bold]{title}[/bold]")
+        for line in stack.started:
+            console.print(f"  • {line}")
+        if with_stages:
+            from batch_jobs.gold import scheduled_gold
+            from producers.run import background_producer
+            from streaming_jobs.run import background_stream
+
+            # entered first, left last: on exit the producer stops, then the job drains the stream
+            job = stages.enter_context(background_stream(stack.settings))
+            console.print(
+                f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
+                f"live metrics in Redis; `gst status` shows its last batch"
+            )
+            stages.enter_context(scheduled_gold(stack.settings, stack.settings.gold_load_seconds))
+            console.print(
+                f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s"
+            )
+            stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
+            console.print(
+                f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
+                f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'"
+            )
+            from gamestream.embedded import free_port, port_is_free
+            from realtime_api.app import create_app
+            from realtime_api.server import background_api
+            from realtime_api.store import GoldStore
+
+            api_settings = stack.settings
+            if not port_is_free(api_settings.api_port):
+                console.print(f"  • port {api_settings.api_port} is taken: the API uses a free one instead")
+                api_settings = api_settings.model_copy(update={"api_port": free_port()})
+            # the API shares this process's DuckDB with the gold loads, so it opens it as they do
+            store = GoldStore(api_settings.warehouse, read_only=api_settings.warehouse_kind != "duckdb")
+            stages.callback(store.close)  # after the API has stopped
+            stages.enter_context(background_api(create_app(api_settings, store), api_settings))
+            url = f"http://{api_settings.api_host}:{api_settings.api_port}"
+            console.print(
+                f"  • dashboard and API: [bold]{url}/[/bold] (API docs {url}/api/docs, live feed "
+                f"ws://{api_settings.api_host}:{api_settings.api_port}/ws/live)"
+            )
+        if env_file:
+            env_file.parent.mkdir(parents=True, exist_ok=True)
+            env_file.write_text("".join(f"{k}={v}\n" for k, v in stack.settings.env().items()))
+            env_file.chmod(0o600)
+            console.print(f"  • settings for other shells written to {env_file} (load with: set -a; . {env_file})")
+        if log_file:
+            console.print(f"  • logs (JSON lines) in {log_file}")
+        console.print("Press Ctrl-C to stop." if duration is None else f"Stopping after {duration:g}s.")
+        sys.stdout.flush()
+        deadline = None if duration is None else time.monotonic() + duration
+        try:
+            if with_stages:
+                _watch(stack, job, url, deadline, show=log_file is not None)
+            else:
+                while deadline is None or time.monotonic() < deadline:
+                    time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        console.print("Stopping…")
+    console.print("Stopped cleanly.")
+
+
+def _watch(stack: EmbeddedStack, job: Any, url: str | None, deadline: float | None, show: bool) -> None:
+    """Until the deadline: the status for a person (when `show`: redrawn in place on a terminal, else
+    printed once at the end), and its figures in the log every HEALTH_LOG_SECONDS for machines."""
+    from rich.live import Live
+
+    from gamestream.cli.live_status import collect, render
+
+    log = structlog.get_logger("gst.demo")
+    next_log = time.monotonic()
+    health = None
+    live = Live(console=console, refresh_per_second=2) if show and console.is_terminal else None
+    try:
+        with live or nullcontext():
+            while deadline is None or time.monotonic() < deadline:
+                health = collect(stack, job, url)
+                if live is not None:
+                    live.update(render(health))
+                if time.monotonic() >= next_log:
+                    log.info("demo_health", **health)
+                    next_log += HEALTH_LOG_SECONDS
+                time.sleep(1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic())))
+    finally:
+        if show and live is None and health is not None:
+            console.print(render(health))
+
+
+@app.command()
+def demo(
+    data_dir: DataDir = None,
+    duration: Duration = None,
+    log_json: Annotated[
+        bool, typer.Option("--log-json", help="JSON logs on the console (for machines) instead of a live status.")
+    ] = False,
+) -> None:
+    """Run the whole system on the embedded stack: no services, no keys."""
+    data_dir = data_dir or read_settings().data_dir
+    _run_embedded(
+        data_dir,
+        duration,
+        "Game Stream Trends demo (embedded stack)",
+        data_dir / "stack.env",
+        with_stages=True,
+        log_file=None if log_json else data_dir / "logs" / "demo.jsonl",
+    )
+
+
+@app.command()
+def stack(
+    data_dir: DataDir = None,
+    duration: Duration = None,
+    env_file: Annotated[
+        Path | None, typer.Option(help="Write GST_* settings pointing at the stack to this file.")
+    ] = None,
+) -> None:
+    """Run only the embedded services (Kinesis, Redis, DuckDB, lake) for stages started by hand."""
+    _run_embedded(data_dir, duration, "Embedded stack", env_file)

@@ -1,0 +1,80 @@
+"""Setting up and looking around: `gst init`, `gst doctor`, `gst settings`, `gst status`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from gamestream.cli.common import app, console, load_settings
+
+
+@app.command()
+def init() -> None:
+    """Create the configured Kinesis stream and lake folders (and the S3 bucket of a lake on S3) if missing."""
+    from gamestream.aws import aws_client, ensure_bucket, ensure_stream
+
+    settings = load_settings()
+    summary = ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+    if settings.lake_path.startswith("s3://"):
+        ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
+    for folder in (settings.lake_path, settings.checkpoint_path):
+        if not folder.startswith("s3://"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+    console.print(
+        f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards), "
+        f"lake {settings.lake_path}"
+    )
+
+
+@app.command()
+def doctor() -> None:
+    """Check Java, free ports and every configured endpoint; say what is missing."""
+    from gamestream.doctor import Status, run_checks
+
+    checks = run_checks(load_settings())
+    table = Table("check", "status", "detail", title="gst doctor")
+    colours = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "red"}
+    for check in checks:
+        table.add_row(check.name, f"[{colours[check.status]}]{check.status}[/]", check.detail)
+    console.print(table)
+    failed = [c.name for c in checks if c.status is Status.FAIL]
+    if failed:
+        console.print(
+            f"[red]Missing: {', '.join(failed)}.[/red] `gst demo` needs Java, Python, Node and the jars and "
+            "packages `make install` fetches: it starts its own services."
+        )
+        raise typer.Exit(1)
+    console.print("[green]Everything the configured system needs is there.[/green]")
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Print the effective settings (secrets shown only as set / not set)."""
+    table = Table("setting", "value")
+    for name, value in load_settings().describe().items():
+        table.add_row(f"GST_{name.upper()}", value)
+    console.print(table)
+
+
+@app.command()
+def status() -> None:
+    """Show the streaming job's last batch and the live state's position."""
+    from streaming_jobs.live import LiveWriter
+
+    settings = load_settings()
+    path = Path(settings.checkpoint_path) / "status.json"
+    if not path.exists():
+        console.print(f"no batch recorded yet ({path} does not exist): is `gst stream` running?")
+        raise typer.Exit(1)
+    reports = json.loads(path.read_text())
+    table = Table("query", "metric", "value", title="streaming job, last batch of each query")
+    for query, report in reports.items():
+        for key, value in report.items():
+            table.add_row(query, key, str(value))
+    live = LiveWriter(settings.redis_url)
+    table.add_row("poll", "redis last applied batch", str(live.last_batch()))
+    live.close()
+    console.print(table)
