@@ -164,20 +164,23 @@ def stack(
 
 @app.command()
 def init() -> None:
-    """Create the configured Kinesis stream and lake folders (and the S3 bucket of a lake on S3) if missing."""
+    """Create the configured Kinesis stream (Kafka topic with GST_SINK=kafka), lake folders and S3 bucket if missing."""
     from gamestream.aws import aws_client, ensure_bucket, ensure_stream
 
     settings = load_settings()
-    summary = ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+    if settings.sink == "kafka":
+        from producers.sinks.kafka import ensure_topic
+
+        stream = f"Kafka topic '{settings.stream_name}' ({ensure_topic(settings)} partitions)"
+    else:
+        summary = ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+        stream = f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards)"
     if settings.lake_path.startswith("s3://"):
         ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
     for folder in (settings.lake_path, settings.checkpoint_path):
         if not folder.startswith("s3://"):
             Path(folder).mkdir(parents=True, exist_ok=True)
-    console.print(
-        f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards), "
-        f"lake {settings.lake_path}"
-    )
+    console.print(f"{stream}, lake {settings.lake_path}")
 
 
 @app.command()
@@ -380,17 +383,25 @@ def replay(
     speed: Annotated[float, typer.Option(help="Play back this many times faster than real time.", min=0.001)] = 60.0,
     as_fast_as_possible: Annotated[bool, typer.Option(help="Ignore the original timing.")] = False,
     stream_name: Annotated[
-        str | None, typer.Option("--stream", help="Target stream (default GST_STREAM_NAME).")
+        str | None, typer.Option("--stream", help="Target stream or topic (default GST_STREAM_NAME).")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="kinesis or kafka (default GST_SINK): where --stream lives.")
     ] = None,
 ) -> None:
-    """Re-publish bronze records into a Kinesis stream in their original order and relative timing."""
+    """Re-publish bronze records into a Kinesis stream or Kafka topic in their original order and timing."""
+    from batch_jobs.replay import UnknownTarget
     from batch_jobs.replay import replay as run_replay
 
     settings = load_settings()
     first, last = _time_range(start, end)
     _stop_on_sigterm()
-    sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name)
-    console.print(f"replayed {sent} records into '{stream_name or settings.stream_name}'")
+    try:
+        sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name, target=target)
+    except UnknownTarget as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"replayed {sent} records into {target or settings.sink} '{stream_name or settings.stream_name}'")
 
 
 @app.command()

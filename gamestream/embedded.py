@@ -227,7 +227,9 @@ def kafka_jars(jars_dir: Path) -> Path:
 @dataclass
 class KafkaBroker:
     """A single-node Kafka broker (controller and broker in one JVM, KRaft). `stop` and `start` keep
-    its ports and its data, as a restarted server would; `data` holds its log, config and log4j files."""
+    its ports and its data, as a restarted server would; `data` holds its log, config and log4j files.
+    The broker dies with the thread that started it (PR_SET_PDEATHSIG), so start it from a thread
+    that outlives it."""
 
     data: Path
     jars: Path

@@ -66,7 +66,10 @@ def ensure_topic(settings: Settings, topic: str | None = None, timeout: float = 
     try:
         while True:
             try:
-                admin = admin or KafkaAdminClient(**client_config(settings), request_timeout_ms=10_000)
+                wait_ms = int(min(10.0, timeout) * 1000)
+                admin = admin or KafkaAdminClient(
+                    **client_config(settings), request_timeout_ms=wait_ms, bootstrap_timeout_ms=wait_ms
+                )
                 admin.create_topics({topic: {"num_partitions": settings.kafka_partitions}}, wait_for_metadata=True)
                 log.info("kafka_topic_created", topic=topic, partitions=settings.kafka_partitions)
             except TopicAlreadyExistsError:
