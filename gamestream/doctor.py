@@ -110,7 +110,7 @@ def check_kafka_jars(settings: Settings) -> Check:
     return Check("kafka jars", Status.OK, f"Apache Kafka {broker} ({len(list(jars.glob('*.jar')))} jars) in {jars}")
 
 
-def check_kafka(settings: Settings) -> Check:
+def check_kafka(settings: Settings, timeout_ms: int = 5_000) -> Check:
     """The configured brokers answer and the topic exists (GST_SINK=kafka only)."""
     from kafka import KafkaAdminClient
 
@@ -118,7 +118,9 @@ def check_kafka(settings: Settings) -> Check:
 
     where = settings.kafka_bootstrap_servers
     try:
-        admin = KafkaAdminClient(**client_config(settings), request_timeout_ms=5_000, bootstrap_timeout_ms=5_000)
+        admin = KafkaAdminClient(
+            **client_config(settings), request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms
+        )
         try:
             (topic,) = admin.describe_topics([settings.stream_name])
             brokers = len(admin.describe_cluster()["brokers"])

@@ -4,10 +4,12 @@ The key is the record's entity id, so Kafka's default partitioner (murmur2) spre
 partitions as Kinesis spreads them across shards, and one entity's records stay in order.
 
 Delivery: the producer is idempotent (acks=all, at most 5 requests in flight, retries with
-backoff until `delivery_timeout_ms`), so the broker drops a retried batch it already has. A record
-that still fails (a broker away longer than the delivery timeout) is sent again by this sink, with
-backoff, until it lands: that resend may duplicate it (same event_id, which silver removes) and is
-counted in `stats.ambiguous_calls`. `delivered` counts only records the broker acknowledged. A poll
+backoff), so a broker that goes away and comes back costs nothing: records wait in the producer's
+buffer, and the broker drops a retried batch it already has. The delivery timeout is a day: a
+shorter one would make kafka-python give batches up (and its idempotent sender, 3.0, then stalls
+instead of starting a new producer id), so an outage is waited out like the Kinesis sink's retries.
+Only a record the broker refuses for good (too large, not authorised) fails: it is logged, counted
+in `failed`, and `flush` then returns False. `delivered` counts only acknowledged records. A poll
 manifest is a barrier: it is sent only when every record before it is acknowledged, and `send`
 returns only when the manifest itself is, so a manifest in the topic means its poll's records are.
 """
@@ -15,8 +17,6 @@ returns only when the manifest itself is, so a manifest in the topic means its p
 from __future__ import annotations
 
 import contextlib
-import queue
-import random
 import threading
 import time
 from typing import Any
@@ -32,6 +32,7 @@ from producers.sinks.base import MAX_RECORD_BYTES, Sink, encode
 log = structlog.get_logger(__name__)
 
 MAX_REQUEST_BYTES = MAX_RECORD_BYTES + 64 * 1024  # one largest record with Kafka's batch overhead
+DAY_MS = 24 * 3600 * 1000
 
 
 def partition_for(key: bytes, partitions: int) -> int:
@@ -94,17 +95,9 @@ def ensure_topic(settings: Settings, topic: str | None = None, timeout: float = 
 
 
 class KafkaSink(Sink):
-    def __init__(
-        self,
-        settings: Settings,
-        producer: Any | None = None,
-        delivery_timeout_ms: int = 120_000,
-        backoff_base: float = 0.2,
-        backoff_max: float = 5.0,
-    ):
+    def __init__(self, settings: Settings, producer: Any | None = None):
         super().__init__()
         self.topic = settings.stream_name
-        self.backoff_base, self.backoff_max = backoff_base, backoff_max
         if producer is None:
             from kafka import KafkaProducer
 
@@ -117,20 +110,17 @@ class KafkaSink(Sink):
                 retry_backoff_ms=100,
                 reconnect_backoff_ms=50,
                 reconnect_backoff_max_ms=2_000,
-                request_timeout_ms=min(30_000, delivery_timeout_ms // 2),
-                delivery_timeout_ms=delivery_timeout_ms,
+                delivery_timeout_ms=DAY_MS,
                 linger_ms=20,
                 batch_size=256 * 1024,
                 max_request_size=MAX_REQUEST_BYTES,
                 allow_auto_create_topics=False,
             )
         self.producer = producer
+        self.failed = 0
         self._pending = 0
         self._idle = threading.Condition()
-        self._closing = threading.Event()
-        self._resend: queue.Queue[tuple[bytes, bytes, int]] = queue.Queue()
-        self._thread = threading.Thread(target=self._resend_loop, name="kafka-resend", daemon=True)
-        self._thread.start()
+        self._closed = False
 
     def send(self, record: RecordBase) -> None:
         if record.kind == "poll_manifest":
@@ -142,49 +132,38 @@ class KafkaSink(Sink):
 
     def send_raw(self, key: bytes, value: bytes) -> None:
         """Send bytes as they are (replay re-publishes bronze records byte for byte)."""
-        if self._closing.is_set():
+        if self._closed:
             raise RuntimeError("sink is closed")
         with self._idle:
             self._pending += 1
         self.stats.add(accepted=1)
-        try:
-            self._produce(key, value, attempt=0)
-        except Exception:  # refused outright (e.g. too large): not accepted, nothing to wait for
-            self.stats.add(accepted=-1)
-            with self._idle:
-                self._pending -= 1
-            raise
-
-    def _produce(self, key: bytes, value: bytes, attempt: int) -> None:
         while True:
             try:
                 future = self.producer.send(self.topic, key=key, value=value)
                 break
             except KafkaTimeoutError:  # buffer full or no metadata (broker away): wait, as Kinesis' full buffer does
                 log.warning("kafka_send_blocked", topic=self.topic, pending=self._pending)
+            except Exception:  # refused outright (e.g. too large): not accepted, nothing to wait for
+                self.stats.add(accepted=-1)
+                self._settle()
+                raise
         future.add_callback(self._acknowledged)
-        future.add_errback(self._failed, key, value, attempt)
+        future.add_errback(self._refused)
 
     def _acknowledged(self, _metadata: Any) -> None:
         self.stats.add(delivered=1)
+        self._settle()
+
+    def _refused(self, exc: BaseException) -> None:
+        log.error("kafka_record_refused", topic=self.topic, error=type(exc).__name__, detail=str(exc)[:300])
+        with self._idle:
+            self.failed += 1
+        self._settle()
+
+    def _settle(self) -> None:
         with self._idle:
             self._pending -= 1
             self._idle.notify_all()
-
-    def _failed(self, key: bytes, value: bytes, attempt: int, exc: BaseException) -> None:
-        """Runs on kafka-python's I/O thread: hand the record to the resend thread, never block here."""
-        log.warning("kafka_delivery_failed", topic=self.topic, error=type(exc).__name__, attempt=attempt + 1)
-        self.stats.add(retried_entries=1, ambiguous_calls=1)
-        self._resend.put((key, value, attempt + 1))
-
-    def _resend_loop(self) -> None:
-        while not self._closing.is_set() or not self._resend.empty():
-            try:
-                key, value, attempt = self._resend.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            time.sleep(random.uniform(0, min(self.backoff_max, self.backoff_base * 2**attempt)))
-            self._produce(key, value, attempt)
 
     def flush(self, timeout: float | None = None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -192,17 +171,20 @@ class KafkaSink(Sink):
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 return False
-            with contextlib.suppress(KafkaTimeoutError):  # still sending: look at what is pending
+            # only hurries the sending on: what is pending is counted here (kafka-python's flush also
+            # raises while it splits a batch the broker found too large)
+            with contextlib.suppress(KafkaError):
                 self.producer.flush(timeout=min(remaining, 1.0) if remaining is not None else 1.0)
             with self._idle:
                 if not self._pending:
-                    return True
+                    return not self.failed
                 self._idle.wait(0.05)
 
     def close(self, timeout: float | None = None) -> None:
         delivered = self.flush(timeout)
-        self._closing.set()
-        self._thread.join(timeout=5)
-        self.producer.close(timeout=5)
+        self._closed = True
+        self.producer.close(timeout=0 if not delivered else 5)
         if not delivered:
-            log.error("sink_closed_with_undelivered_records", topic=self.topic, undelivered=self._pending)
+            log.error(
+                "sink_closed_with_undelivered_records", topic=self.topic, undelivered=self._pending, refused=self.failed
+            )
