@@ -128,7 +128,7 @@ def test_kafka_broker_runs_from_the_data_dir_on_loopback_with_a_capped_heap(kafk
     broker, settings = kafka_stack.kafka, kafka_stack.settings
     assert settings.kafka_bootstrap_servers == f"127.0.0.1:{broker.port}" and broker.port in kafka_stack.ports
     assert (settings.data_dir / "kafka" / "log" / "meta.properties").is_file()  # formatted KRaft storage
-    assert (settings.data_dir / "kafka" / "log" / f"{settings.stream_name}-0").is_dir()  # the topic, on disk
+    assert (settings.data_dir / "kafka" / "log" / "__cluster_metadata-0").is_dir()  # the KRaft metadata log
     assert any(line.startswith("Kafka broker (KRaft") for line in kafka_stack.started)
     command = Path(f"/proc/{broker.pid}/cmdline").read_bytes().split(b"\0")
     assert f"-Xmx{settings.kafka_heap_mb}m".encode() in command and b"kafka.Kafka" in command
