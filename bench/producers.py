@@ -107,7 +107,7 @@ def throughput(records: int, shards: int) -> dict[str, float]:
     print(
         f"kafka sink: same records into {shards} partitions (Kafka broker, KRaft, its own JVM; acks=all, "
         f"idempotent, linger 20 ms): {kafka_rate:,.0f} records/s ({kafka_s:.2f} s); "
-        f"resends {kafka_sink.stats.retried_entries}"
+        f"refused {kafka_sink.failed}"
     )
     print(
         f"baseline serialise-only {encode_rate:,.0f} records/s; ratio kinesis {kinesis_rate / encode_rate:.3f}, "

@@ -324,7 +324,10 @@ class KafkaBroker:
         """SIGTERM (a clean shutdown, as `kafka-server-stop`), or SIGKILL with `kill`."""
         if self.proc is None:
             return
-        self.proc.kill() if kill else self.proc.terminate()
+        if kill:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
         try:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -354,14 +357,19 @@ def embedded_settings(
     base: Settings, data_dir: Path, aws_port: int, redis_url: str, kafka: KafkaBroker | None = None
 ) -> Settings:
     """Settings pointing every stage at the embedded services; everything else kept from base."""
+    # the embedded broker has no authentication: whatever MSK settings base has are not for it
+    broker = (
+        {
+            "kafka_bootstrap_servers": kafka.bootstrap,
+            "kafka_security_protocol": "PLAINTEXT",
+            "kafka_sasl_mechanism": None,
+        }
+        if kafka
+        else {}
+    )
     return base.model_copy(
         update={
-            **(
-                {"kafka_bootstrap_servers": kafka.bootstrap, "kafka_security_protocol": "PLAINTEXT"}
-                | {"kafka_sasl_mechanism": None}
-                if kafka
-                else {}
-            ),
+            **broker,
             "data_dir": data_dir,
             "aws_endpoint_url": f"http://127.0.0.1:{aws_port}",
             "aws_access_key_id": SecretStr(EMBEDDED_AWS_KEY),
