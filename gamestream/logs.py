@@ -13,7 +13,7 @@ from gamestream.settings import Settings
 def configure_logging(settings: Settings) -> None:
     level = getattr(logging, settings.log_level)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
-    for noisy in ("botocore", "urllib3", "py4j", "httpx", "httpcore"):  # httpx logs URLs with keys
+    for noisy in ("botocore", "urllib3", "py4j", "httpx", "httpcore", "kafka"):  # httpx logs URLs with keys
         logging.getLogger(noisy).setLevel(logging.WARNING)
     renderer = structlog.processors.JSONRenderer() if settings.log_json else structlog.dev.ConsoleRenderer()
     structlog.configure(
