@@ -27,7 +27,7 @@ from deltalake import write_deltalake  # noqa: E402
 from batch_jobs.gold import BUCKETS, SQL, TOTALS_SOURCE, Warehouse, _stage_buckets, model, run_gold, statements  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from streaming_jobs import lake as L  # noqa: E402
-from streaming_jobs.job import TOTALS_SCHEMA  # noqa: E402
+from streaming_jobs.lake import TOTALS_SCHEMA  # noqa: E402
 from streaming_jobs.lake import Lake  # noqa: E402
 
 DATA = Path(".gst-bench/gold")
@@ -65,7 +65,6 @@ def totals(games: int, polls: int, seed: int = 7) -> pa.Table:
         "scheduled_at": scheduled,
         "interval_seconds": pa.array(np.full(n, 300.0)),
         "source": pa.array(np.full(n, "twitch")),
-        "updated_batch_id": pa.array(np.zeros(n, np.int64)),
     }
     return pa.table(columns).cast(TOTALS_SCHEMA)
 

@@ -20,7 +20,7 @@ def lake_maintain(
     ] = None,
 ) -> None:
     """Compact small files, vacuum past retention and report table sizes."""
-    from batch_jobs.lake_maintenance import maintain
+    from streaming_jobs.lake_maintenance import maintain
     from streaming_jobs.lake import Lake
 
     settings = load_settings()

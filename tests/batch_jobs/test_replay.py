@@ -11,9 +11,9 @@ from batch_jobs.replay import UnknownTarget, replay
 from gamestream.aws import aws_client, ensure_stream
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
+from tests.support.kafka import read_topic
 from tests.support.kinesis import put, read_stream
 from tests.support.streaming import run_job, synthetic_records, table
-from tests.support.kafka import read_topic
 
 
 def new_stream(settings):

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 from batch_jobs.gold import run_gold
 from gamestream.settings import Settings
 from realtime_api.app import create_app
-from streaming_jobs.job import GAMES_SCHEMA, TOTALS_SCHEMA
-from streaming_jobs.lake import Lake
+from streaming_jobs.lake import GAMES_SCHEMA, TOTALS_SCHEMA, Lake
 from streaming_jobs.live import LiveWriter
 from tests.support.market import END, NAMES, START, fixture_rows, live_polls
 from tests.support.postgres import fresh_database

@@ -66,7 +66,6 @@ def fixture_rows() -> pd.DataFrame:
                         scheduled_at=t,
                         interval_seconds=300.0,
                         source=platform,
-                        updated_batch_id=0,
                     )
                 )
     return pd.DataFrame(rows)

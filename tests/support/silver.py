@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
-from streaming_jobs.job import TOTALS_SCHEMA
+from streaming_jobs.lake import TOTALS_SCHEMA
 
 T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 GAMES = {"dota 2": 900, "fortnite": 400, "minecraft": 120}
@@ -40,7 +40,6 @@ def totals(minutes, skip=(), partial=()):
                     scheduled_at=t,
                     interval_seconds=60.0,
                     source="twitch",
-                    updated_batch_id=0,
                 )
             )
             if k % 5 == 0:
