@@ -27,8 +27,7 @@ from deltalake import write_deltalake  # noqa: E402
 from batch_jobs.gold import BUCKETS, SQL, TOTALS_SOURCE, Warehouse, _stage_buckets, model, run_gold, statements  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from streaming_jobs import lake as L  # noqa: E402
-from streaming_jobs.lake import TOTALS_SCHEMA  # noqa: E402
-from streaming_jobs.lake import Lake  # noqa: E402
+from streaming_jobs.lake import TOTALS_SCHEMA, Lake  # noqa: E402
 
 DATA = Path(".gst-bench/gold")
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -6,6 +6,8 @@ checkpoint (a new query id) starts its own sequence instead of being skipped."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame
 
@@ -21,3 +23,25 @@ def append_once(frame: DataFrame, path: str, app_id: str, version: int, partitio
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
+
+
+@dataclass
+class Append:
+    frame: DataFrame
+    path: str
+    partition_by: Sequence[str] = field(default_factory=tuple)
+
+
+def append_all_once(appends: list[Append], app_id: str, version: int, pool: str) -> None:
+    """Appends to several tables at once (one Spark job each, on threads in the scheduler `pool`):
+    an idempotent append spends most of its time in small jobs and the commit, which overlap well."""
+    if not appends:
+        return
+
+    def run(append: Append) -> None:
+        append.frame.sparkSession.sparkContext.setLocalProperty("spark.scheduler.pool", pool)
+        append_once(append.frame, append.path, app_id, version, append.partition_by)
+
+    with ThreadPoolExecutor(max_workers=min(4, len(appends)), thread_name_prefix=f"delta-{pool}") as threads:
+        for done in [threads.submit(run, a) for a in appends]:
+            done.result()  # the first failure fails the batch; Spark replays it, appends already made are skipped

@@ -26,7 +26,7 @@ from pyspark.sql.streaming import StreamingQuery
 
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
-from streaming_jobs.delta_append import append_once
+from streaming_jobs.delta_append import Append, append_all_once, append_once
 from streaming_jobs.faults import fault
 from streaming_jobs.games import GameIdentity, identify
 from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer
@@ -45,11 +45,11 @@ log = structlog.get_logger(__name__)
 
 
 def deduplicated(raw: DataFrame, dedup_seconds: float) -> DataFrame:
-    """The stream with duplicate event ids dropped within the arrival-time window."""
-    event_id = F.get_json_object(F.col("data").cast("string"), "$.event_id")
-    key = F.coalesce(event_id, F.concat_ws("/", F.col("shard_id"), F.col("sequence_number")))
+    """The stream with repeated records dropped within the arrival-time window. A record repeats
+    when its bytes do (a transport retry or a replay sends the same bytes): a malformed record that
+    borrows a valid one's event id is a different record and reaches quarantine."""
     return (
-        raw.withColumn("dedup_key", key)
+        raw.withColumn("dedup_key", F.sha2(F.col("data"), 256))
         .withWatermark("approximate_arrival_timestamp", f"{int(dedup_seconds)} seconds")
         .dropDuplicatesWithinWatermark(["dedup_key"])
         .drop("dedup_key")
@@ -98,6 +98,8 @@ class LakeWriter:
         timer.step("bronze")
         fault(self.settings, "lake_after_bronze", batch_id)
 
+        appends: list[Append] = []
+        games: pa.Table | None = None
         if kinds:
             names = [r["name"] for r in game_names(parsed).collect()]
             identities = {name: identify(name) for name in names}
@@ -106,14 +108,18 @@ class LakeWriter:
             )
             for table, frame in silver_frames(parsed, keys).items():
                 if any(TABLE_OF_KIND[kind] == table for kind in kinds):
-                    append_once(frame, self.path(f"silver/{table}"), self.query_id, batch_id, ["poll_date"])
-            self._append_new_games(identities, batch_id, now)
-        timer.step("silver")
+                    appends.append(Append(frame, self.path(f"silver/{table}"), ["poll_date"]))
+            games = new_games(identities, self.known_games, now)
+            if games is not None:
+                appends.append(Append(self.spark.createDataFrame(games).coalesce(1), self.path(L.GAMES)))
         if quarantined:
-            append_once(quarantine_frame(parsed), self.path(L.QUARANTINE), self.query_id, batch_id, ["ingest_date"])
+            appends.append(Append(quarantine_frame(parsed), self.path(L.QUARANTINE), ["ingest_date"]))
+        append_all_once(appends, self.query_id, batch_id, "lake")
+        if games is not None:
+            self.known_games.update(games["game_key"].to_pylist())
+        timer.step("silver")
         if late:
             log.warning("late_records", batch_id=batch_id, rows=late, hint="kept in bronze: run `gst backfill`")
-        timer.step("quarantine")
         fault(self.settings, "lake_after_silver", batch_id)
         self.reporter.record(
             BatchReport(
@@ -128,12 +134,6 @@ class LakeWriter:
             )
         )
         fault(self.settings, "lake_before_commit", batch_id)
-
-    def _append_new_games(self, identities: dict[str, GameIdentity], batch_id: int, now: datetime) -> None:
-        rows = new_games(identities, self.known_games, now)
-        if rows is not None:
-            append_once(self.spark.createDataFrame(rows).coalesce(1), self.path(L.GAMES), self.query_id, batch_id)
-            self.known_games.update(rows["game_key"].to_pylist())
 
 
 def new_games(identities: dict[str, GameIdentity], known: set[str], seen_at: datetime) -> pa.Table | None:

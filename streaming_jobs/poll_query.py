@@ -27,7 +27,7 @@ from pyspark.sql.streaming.state import GroupStateTimeout
 
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
-from streaming_jobs.delta_append import append_once
+from streaming_jobs.delta_append import Append, append_all_once
 from streaming_jobs.faults import fault
 from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll
@@ -141,10 +141,12 @@ class PollWriter:
         timer.step("redis")
         fault(self.settings, "poll_after_redis", batch_id)
         tables = emitted_tables(emitted)
+        appends = []
         if totals.num_rows:
-            append_once(tables[L.TOTALS].coalesce(1), self.lake.path(L.TOTALS), self.query_id, batch_id, ["poll_date"])
+            appends.append(Append(tables[L.TOTALS].coalesce(1), self.lake.path(L.TOTALS), ["poll_date"]))
         if polls:
-            append_once(tables[L.POLLS].coalesce(1), self.lake.path(L.POLLS), self.query_id, batch_id)
+            appends.append(Append(tables[L.POLLS].coalesce(1), self.lake.path(L.POLLS)))
+        append_all_once(appends, self.query_id, batch_id, "poll")
         timer.step("lake")
         fault(self.settings, "poll_after_lake", batch_id)
         if polls:

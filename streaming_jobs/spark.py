@@ -43,6 +43,9 @@ def local_spark(
             "spark.sql.streaming.stateStore.providerClass",
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
         )
+        # Delta rebuilds a table's state (e.g. to look up an idempotent write's txn version) with
+        # this many tasks; the default 50 costs seconds per append on two cores
+        .config("spark.databricks.delta.snapshotPartitions", "1")
         .config("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.python.authenticate.socketTimeout", "120s")  # a loaded machine starts workers slowly

@@ -20,8 +20,8 @@ def lake_maintain(
     ] = None,
 ) -> None:
     """Compact small files, vacuum past retention and report table sizes."""
-    from streaming_jobs.lake_maintenance import maintain
     from streaming_jobs.lake import Lake
+    from streaming_jobs.lake_maintenance import maintain
 
     settings = load_settings()
     reports = maintain(

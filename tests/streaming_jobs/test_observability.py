@@ -63,7 +63,13 @@ def test_gst_status_shows_the_last_batch_of_each_query(tmp_path):
 def test_glue_kinesis_columns_map_onto_the_shared_stream_schema(spark):
     arrived = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
     record = StreamSnapshot.create(
-        source="twitch", observed_at=arrived, poll_id="p", stream_id="s", channel_id="c", viewer_count=5
+        source="twitch",
+        observed_at=arrived,
+        poll_id="p",
+        stream_id="s",
+        channel_id="c",
+        channel_name="c",
+        viewer_count=5,
     )
     glue = spark.createDataFrame(
         [("gst", "shardId-0", "4950", "k", arrived, bytearray(record.to_json().encode()), arrived)],

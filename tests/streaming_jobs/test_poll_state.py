@@ -1,0 +1,111 @@
+"""The poll state machine on its own (no Spark): what the poll query's state function emits for a
+poll's records as they arrive batch by batch, and after its timeouts."""
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+
+from streaming_jobs.poll_state import INPUT_COLUMNS, OUTPUT_COLUMNS, advance_poll, close_poll
+
+POLL = "twitch:twitch_head:1795662000"
+T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC).timestamp()
+
+
+class FakeState:
+    """The GroupState calls advance_poll makes, held in memory."""
+
+    def __init__(self):
+        self.row, self.timeout_ms, self.hasTimedOut = None, None, False
+
+    @property
+    def exists(self):
+        return self.row is not None
+
+    @property
+    def get(self):
+        return self.row
+
+    def update(self, row):
+        self.row = row
+
+    def remove(self):
+        self.row = None
+
+    def setTimeoutDuration(self, ms):
+        self.timeout_ms = ms
+
+
+def snap(n, viewers, game="Dota 2", arrival=T0 + 5):
+    return {
+        "poll_id": POLL, "kind": "stream_snapshot", "event_hash": n, "source": "twitch", "platform": "twitch",
+        "game_name": game, "viewers": viewers, "players": None, "is_mature": n % 2 == 0, "channel": f"c{n}",
+        "views": None, "observed_s": T0, "arrival_s": arrival, "manifest": None,
+    }  # fmt: skip
+
+
+def manifest(count, coverage=0.9):
+    body = {
+        "platform": "twitch", "source": "twitch", "record_kind": "stream_snapshot", "record_count": count,
+        "scheduled_at": "2026-11-26T03:00:00Z", "started_at": "2026-11-26T03:00:00Z",
+        "finished_at": "2026-11-26T03:00:05Z", "interval_seconds": 60, "pages": 1, "pages_failed": 0,
+        "coverage": coverage, "errors": ["page 2: 503"], "overran": False,
+    }  # fmt: skip
+    return {**snap(-1, None), "kind": "poll_manifest", "game_name": None, "manifest": json.dumps(body)}
+
+
+def batch(*rows):
+    return pd.DataFrame(list(rows), columns=list(INPUT_COLUMNS))
+
+
+def advance(state, *rows, timed_out=False):
+    state.hasTimedOut = timed_out
+    out = list(
+        advance_poll((POLL,), iter([batch(*rows)] if rows else []), state, grace_ms=60_000, tombstone_ms=900_000)
+    )
+    return pd.concat(out) if out else pd.DataFrame(columns=OUTPUT_COLUMNS)
+
+
+def test_a_poll_is_emitted_once_when_its_records_reach_its_manifest():
+    state = FakeState()
+    assert advance(state, manifest(3), snap(1, 100)).empty
+    assert state.timeout_ms == 60_000  # open: the grace period runs from the last record
+    assert advance(state, snap(1, 100), snap(2, 50, game="Dota 2™")).empty  # the repeat of 1 counts once
+    out = advance(state, snap(3, 7, game="Fortnite"))
+    poll = out[out.row_kind == "poll"].iloc[0]
+    assert (poll.status, poll.expected, poll.received, poll.coverage) == ("complete", 3, 3, 0.9)
+    assert json.loads(poll.errors) == ["page 2: 503"]
+    totals = out[out.row_kind == "total"].set_index("game_key")
+    assert totals.loc["dota 2", "viewers"] == 150 and totals.loc["dota 2", "channels"] == 2
+    assert totals.loc["dota 2", "top_channel"] == "c1" and totals.loc["dota 2", "mature_channels"] == 1
+    assert totals.loc["fortnite", "viewers"] == 7 and set(totals.status) == {"complete"}
+    assert state.timeout_ms == 900_000  # a tombstone now
+    assert advance(state, snap(3, 7, game="Fortnite"), snap(4, 1)).empty  # late records cannot reopen it
+    assert advance(state, timed_out=True).empty and not state.exists  # the tombstone's timeout ends it
+
+
+def test_a_poll_missing_records_is_emitted_partial_after_the_grace_period():
+    state = FakeState()
+    advance(state, manifest(4, coverage=0.8), snap(1, 10))
+    out = advance(state, timed_out=True)
+    poll = out[out.row_kind == "poll"].iloc[0]
+    assert (poll.status, poll.received, poll.expected) == ("partial", 1, 4)
+    assert poll.coverage == pytest.approx(0.8 * 1 / 4)
+    assert out[out.row_kind == "total"].status.tolist() == ["partial"]
+    assert state.exists and state.timeout_ms == 900_000
+
+
+def test_records_without_a_manifest_close_partial_with_unknown_coverage():
+    state = FakeState()
+    advance(state, snap(1, 10), snap(2, 20))
+    out = advance(state, timed_out=True)
+    poll = out[out.row_kind == "poll"].iloc[0]
+    assert poll.status == "partial" and pd.isna(poll.coverage) and pd.isna(poll.expected)
+
+
+def test_a_backfill_closes_a_poll_from_all_its_records_at_once():
+    out = close_poll((POLL,), batch(snap(1, 10), manifest(2), snap(2, 5), snap(2, 5)))
+    poll = out[out.row_kind == "poll"].iloc[0]
+    assert poll.status == "complete" and poll.received == 2
+    assert out[out.row_kind == "total"].viewers.tolist() == [15]
