@@ -338,7 +338,8 @@ class KinesisPartitionedReader(_KinesisOffsets, DataSourceStreamReader):
             and stop[shard["ShardId"]] != positions[shard["ShardId"]].to_json()
         ]
 
-    def read(self, partition: ShardSlice) -> Iterator[pa.RecordBatch]:
+    def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
+        assert isinstance(partition, ShardSlice)  # what partitions() plans
         stop = ShardPosition.from_json(partition.end)
         records, _, _ = self.shards.read(
             partition.shard, ShardPosition.from_json(partition.start), self.max_records, stop.after

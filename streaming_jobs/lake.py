@@ -176,6 +176,8 @@ def last_positions(lake: Lake, stream: str) -> dict[str, str]:
     since = frame.min().isoformat()
     tail = lake.read(BRONZE, f"{where} AND arrival_time >= TIMESTAMP '{since}'", ["shard_id", "sequence_number"])
     positions: dict[str, str] = {}
+    if tail is None:
+        return positions
     for shard, sequence in zip(tail["shard_id"].to_pylist(), tail["sequence_number"].to_pylist()):
         if shard not in positions or int(sequence) > int(positions[shard]):
             positions[shard] = sequence

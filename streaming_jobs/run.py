@@ -136,7 +136,7 @@ class StreamingJob:
     def _caught_up(query: StreamingQuery) -> bool:
         """An available-now query that has read all it will read: only state batches are left."""
         progress = query.lastProgress
-        return bool(progress) and progress["numInputRows"] == 0 and not query.status["isDataAvailable"]
+        return progress is not None and progress["numInputRows"] == 0 and not query.status["isDataAvailable"]
 
     def drain(self, timeout: float = 60.0) -> None:
         """Let both queries finish what the stream holds, so stopping does not interrupt a batch."""
