@@ -119,7 +119,7 @@ def main() -> None:
         )
         lake.awaitTermination()
         lake_s = time.perf_counter() - lake_start
-        status = json.loads(job.reporter.status_file.read_text())["lake"]
+        status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text())["lake"]
         bronze = Lake(settings.lake_path).read("bronze/records", columns=["data"])
         record_bytes = sum(len(d) for d in bronze.column("data").to_pylist()) / max(bronze.num_rows, 1)
         print(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyarrow.fs as pafs
 import structlog
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
@@ -35,14 +36,29 @@ def export_aws_environment(settings: Settings) -> None:
             os.environ[key] = value
 
 
+def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
+    """A checkpoint folder as (filesystem, path): local, or s3:// on AWS Glue."""
+    if "://" in uri:
+        return pafs.FileSystem.from_uri(uri)
+    return pafs.LocalFileSystem(), os.path.abspath(uri)
+
+
 def checkpoint_query_id(checkpoint: str) -> str:
     """The query id Spark keeps in the checkpoint (written first, so the job knows it before batch 0:
     it is the app id of the query's idempotent Delta writes and of its Redis batches)."""
-    metadata = Path(checkpoint) / "metadata"
-    if not metadata.exists():
-        metadata.parent.mkdir(parents=True, exist_ok=True)
-        metadata.write_text(json.dumps({"id": str(uuid.uuid4())}))
-    return json.loads(metadata.read_text().splitlines()[0])["id"]
+    fs, path = _filesystem(checkpoint)
+    metadata = f"{path}/metadata"
+    if fs.get_file_info(metadata).type == pafs.FileType.NotFound:
+        fs.create_dir(path, recursive=True)
+        with fs.open_output_stream(metadata) as out:
+            out.write(json.dumps({"id": str(uuid.uuid4())}).encode())
+    with fs.open_input_stream(metadata) as found:
+        return json.loads(found.read().decode().splitlines()[0])["id"]
+
+
+def checkpoint_has_offsets(checkpoint: str) -> bool:
+    fs, path = _filesystem(checkpoint)
+    return fs.get_file_info(f"{path}/offsets").type != pafs.FileType.NotFound
 
 
 class StreamingJob:
@@ -59,10 +75,11 @@ class StreamingJob:
         project's Kinesis source; AWS Glue passes its own, see streaming_jobs/glue_job.py)."""
         self.settings, self.spark = settings, spark
         self.source = source or (lambda max_records, after: stream_records(spark, settings, max_records, after))
-        root = Path(settings.checkpoint_path)
-        self.reporter = reporter or RunReporter(root / "status.json")
+        root = settings.checkpoint_path.rstrip("/")
+        # the status file is for `gst status` on this machine; on S3 (Glue) the log and metrics remain
+        self.reporter = reporter or RunReporter(None if "://" in root else Path(root) / "status.json")
         self.live = LiveWriter(settings.redis_url)
-        self.lake_checkpoint, self.poll_checkpoint = str(root / "lake"), str(root / "poll")
+        self.lake_checkpoint, self.poll_checkpoint = f"{root}/lake", f"{root}/poll"
         self.lake_writer = LakeWriter(settings, spark, self.reporter, checkpoint_query_id(self.lake_checkpoint))
         self.poll_writer = PollWriter(
             settings, spark, self.reporter, checkpoint_query_id(self.poll_checkpoint), self.live
@@ -125,7 +142,7 @@ class StreamingJob:
     def _start_after(self, checkpoint: str) -> dict[str, str]:
         """A new checkpoint on a lake that already holds this stream starts after what bronze holds
         (a kept checkpoint resumes from its own offsets and ignores this)."""
-        if (Path(checkpoint) / "offsets").exists():
+        if checkpoint_has_offsets(checkpoint):
             return {}
         positions = last_positions(Lake(self.settings.lake_path), self.settings.stream_name)
         if positions:

@@ -57,7 +57,7 @@ class StepTimer:
 class RunReporter:
     """Shared by both queries (their batches run on two threads)."""
 
-    def __init__(self, status_file: Path, metrics: JobMetrics | None = None):
+    def __init__(self, status_file: Path | None, metrics: JobMetrics | None = None):
         self.status_file = status_file
         self.metrics = metrics or JobMetrics()
         self._lock = threading.Lock()
@@ -66,6 +66,8 @@ class RunReporter:
         report.finished_at = datetime.now(UTC).isoformat()
         self.metrics.observe(report)
         log.info("batch", **asdict(report), rows_per_s=report.rows_per_s)
+        if self.status_file is None:
+            return report
         with self._lock:
             current = json.loads(self.status_file.read_text()) if self.status_file.exists() else {}
             current[report.query] = {**asdict(report), "rows_per_s": report.rows_per_s}
