@@ -10,7 +10,6 @@ whose variables are filled from GST_WAREHOUSE_URL for the run (docs/warehouse.md
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -42,9 +41,9 @@ def project_dir() -> Path:
 
 
 def work_dir(settings: Settings) -> Path:
-    """dbt's target and log folders for this warehouse, under the data dir."""
-    key = hashlib.sha256(settings.warehouse.encode()).hexdigest()[:12]
-    folder = settings.data_dir.resolve() / "dbt" / f"{settings.warehouse_kind}-{key}"
+    """dbt's target and log folders for this kind of warehouse, under the data dir (one per kind: the
+    parsed project kept there is reused by the next build)."""
+    folder = settings.data_dir.resolve() / "dbt" / settings.warehouse_kind
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -453,7 +453,8 @@ def gold_run(
         typer.Option(help="Repeat every this many seconds until stopped (a failed load is logged and retried).", min=1),
     ] = None,
 ) -> None:
-    """Load what silver gained since the last load and rebuild only the affected buckets."""
+    """Stage what silver gained since the last load, then `dbt build` gold (only the affected buckets)."""
+    from batch_jobs.dbt import DbtFailed
     from batch_jobs.gold import run_gold
 
     settings = load_settings()
@@ -464,6 +465,10 @@ def gold_run(
         except ValueError as exc:  # a configuration error: repeating cannot help
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from None
+        except DbtFailed as exc:  # names the failing models and tests
+            console.print(f"[red]{exc}[/red]")
+            if every is None:
+                raise typer.Exit(1) from None
         except Exception as exc:
             if every is None:
                 raise

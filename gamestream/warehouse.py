@@ -22,7 +22,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 DRIVERS = {"duckdb": "duckdb", "postgresql": "postgresql+psycopg", "redshift": "redshift+redshift_connector"}
-DEFAULT_PORTS = {"postgresql": 5432, "redshift": 5439}
+# DuckDB lets one process open a file many times only with one configuration; dbt's connections
+# (profiles.yml, config_options) and ours use this one, so a build and the API can share the file
+DUCKDB_CONFIG = {"custom_user_agent": "gamestream"}
 
 
 class WarehouseUnavailable(RuntimeError):
@@ -65,8 +67,15 @@ def _create_engine(url: str, read_only: bool, timeout_seconds: float | None) -> 
     kind = kind_of(url)
     target = sqlalchemy_url(url)
     if kind == "duckdb":
-        args: dict[str, Any] = {"read_only": read_only}
-        return sa.create_engine(target, connect_args=args, poolclass=sa.pool.QueuePool, pool_size=4)
+        import duckdb
+        from duckdb_engine import ConnectionWrapper
+
+        path = target.database or ":memory:"
+
+        def open_file() -> Any:  # the configuration dbt-duckdb opens the file with (profiles.yml)
+            return ConnectionWrapper(duckdb.connect(path, read_only=read_only, config=DUCKDB_CONFIG))
+
+        return sa.create_engine(target, creator=open_file, poolclass=sa.pool.QueuePool, pool_size=4)
     if kind == "postgresql":
         options = []
         if timeout_seconds:
@@ -90,11 +99,13 @@ def _create_engine(url: str, read_only: bool, timeout_seconds: float | None) -> 
     return created
 
 
-def dispose(url: str) -> None:
-    """Close every pooled connection to `url` (a DuckDB file is then free for another process)."""
+def dispose(url: str, read_only: bool = False, timeout_seconds: float | None = None) -> None:
+    """Close the pooled connections of one engine (a DuckDB file no one else holds is then free for
+    another process); the next `engine` call opens anew."""
     with _engines_lock:
-        for key in [k for k in _engines if k[0] == url]:
-            _engines.pop(key).dispose()
+        found = _engines.pop((url, read_only, timeout_seconds), None)
+    if found is not None:
+        found.dispose()
 
 
 def missing_table(error: BaseException) -> bool:
@@ -136,6 +147,7 @@ class Warehouse:
 
     def __init__(self, url: str, read_only: bool = False, timeout_seconds: float | None = None):
         self.url, self.kind = url, kind_of(url)
+        self.mode = (read_only, timeout_seconds)
         self.engine = engine(url, read_only, timeout_seconds)
 
     @contextmanager
@@ -167,5 +179,5 @@ class Warehouse:
         return [r[0] for r in rows]
 
     def close(self) -> None:
-        """Release this process's pooled connections to the warehouse."""
-        dispose(self.url)
+        """Release this engine's pooled connections to the warehouse."""
+        dispose(self.url, *self.mode)

@@ -1,4 +1,9 @@
-{#- The few places where DuckDB, PostgreSQL and Redshift spell things differently. -#}
+{#- The few places where DuckDB, PostgreSQL and Redshift spell things differently. The dialect is the
+    target's, or var `sql_dialect` (the tests render Redshift's spelling through a PostgreSQL target). -#}
+
+{% macro sql_dialect() -%}
+    {{ return(var('sql_dialect', target.type)) }}
+{%- endmacro %}
 
 {#- Seconds since 1970 as a double (PostgreSQL's EXTRACT gives NUMERIC). -#}
 {% macro epoch(ts) -%}
@@ -7,15 +12,11 @@
 
 {#- The UTC instant `seconds` after 1970, as TIMESTAMPTZ. -#}
 {% macro from_epoch(seconds) -%}
-    {{ return(adapter.dispatch('from_epoch')(seconds)) }}
-{%- endmacro %}
-
-{% macro default__from_epoch(seconds) -%}
-    to_timestamp({{ seconds }})
-{%- endmacro %}
-
-{% macro redshift__from_epoch(seconds) -%}
+    {%- if sql_dialect() == 'redshift' -%}
     cast(timestamp 'epoch' + {{ seconds }} * interval '1 second' as timestamptz)
+    {%- else -%}
+    to_timestamp({{ seconds }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The start of the `bucket_seconds`-long bucket holding the instant `seconds` (both epochs). -#}
@@ -31,11 +32,7 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- Redshift's TEXT is VARCHAR(256). -#}
 {% macro text_type() -%}
-    {{ return(adapter.dispatch('text_type')()) }}
+    {{ 'varchar(1024)' if sql_dialect() == 'redshift' else 'text' }}
 {%- endmacro %}
-
-{% macro default__text_type() %}text{% endmacro %}
-
-{#- Redshift's TEXT is VARCHAR(256) -#}
-{% macro redshift__text_type() %}varchar(1024){% endmacro %}
