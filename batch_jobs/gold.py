@@ -7,9 +7,11 @@ state of every row in it (the models replace rows by key, so seeing a row again 
 Three silver tables feed gold: game_poll_totals (the buckets), games (identity, the non-game flag)
 and review_summaries (Steam review score). Each lands in gold_staging, replaced on every load.
 
-The load state (the Delta version each source was loaded at) advances only after `dbt build`
-succeeds, so a failed build is repeated by the next load. It also records a digest of the dbt
-project: a gold built by other SQL is rebuilt from all of silver (`--full-refresh`).
+Two steps (`gst gold stage`, `gst gold build`; `gst gold run` does both, as the Airflow DAG does):
+staging records the Delta versions it staged in gold_staging.pending, and the build makes them the
+load state (gold.load_state) only after `dbt build` succeeds, so a failed build is retried over
+the same rows. The state also records a digest of the dbt project: a gold built by other SQL is
+rebuilt from all of silver (`--full-refresh`).
 
 Warehouses by URL: duckdb:///path (embedded default), postgresql://... and
 redshift://user:password@host:5439/db (the changed files are loaded with COPY from a manifest listing
@@ -47,6 +49,8 @@ log = structlog.get_logger(__name__)
 BUCKETS = {"5m": 300, "1h": 3600, "1d": 86400}
 REVIEWS = "silver/review_summaries"
 STAGING = "gold_staging"
+STATE_COLUMNS = ("source_table", "delta_version", "project", "loaded_at")
+FULL_REFRESH = "(full refresh)"  # a pending row saying the build rebuilds gold from the staged rows
 
 
 def project() -> Traversable:
@@ -195,7 +199,7 @@ class Loader:
 
     def loaded(self, digest: str) -> dict[str, int] | None:
         """Loaded Delta versions per silver table, or None when gold must be built from the start."""
-        if self.warehouse.columns("gold.load_state") != ["source_table", "delta_version", "project", "loaded_at"]:
+        if self.warehouse.columns("gold.load_state") != list(STATE_COLUMNS):
             return None
         rows = self.warehouse.execute("SELECT source_table, delta_version, project FROM gold.load_state")
         if any(project != digest for *_, project in rows):
@@ -203,30 +207,54 @@ class Loader:
             return None
         return {table: version for table, version, _ in rows}
 
-    def reset_state(self) -> None:
-        with self.warehouse.connect() as connection:
-            connection.execute(sa.text("CREATE SCHEMA IF NOT EXISTS gold"))
-            connection.execute(sa.text("DROP TABLE IF EXISTS gold.load_state"))
-            connection.execute(
-                sa.text(
-                    f"CREATE TABLE gold.load_state (source_table {sql_type(pa.string(), self.kind)} NOT NULL, "
-                    f"delta_version BIGINT NOT NULL, project {sql_type(pa.string(), self.kind)} NOT NULL, "
-                    "loaded_at TIMESTAMPTZ NOT NULL)"
-                )
-            )
+    def _state_table(self, name: str) -> str:
+        text = sql_type(pa.string(), self.kind)
+        return (
+            f"CREATE TABLE {name} (source_table {text} NOT NULL, delta_version BIGINT NOT NULL, "
+            f"project {text} NOT NULL, loaded_at TIMESTAMPTZ NOT NULL)"
+        )
 
-    def record(self, versions: dict[str, int], digest: str) -> None:
-        """Advance the load state in one transaction."""
+    def set_pending(self, versions: dict[str, int], digest: str, full: bool) -> None:
+        """Record what the staged rows bring (gold_staging.pending; full: gold is rebuilt from them)."""
+        with self.warehouse.connect() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGING}"))
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {STAGING}.pending"))
+            connection.execute(sa.text(self._state_table(f"{STAGING}.pending")))
+            rows = [{"source_table": t, "delta_version": v, "project": digest} for t, v in versions.items()]
+            if full:
+                rows.append({"source_table": FULL_REFRESH, "delta_version": 0, "project": digest})
+            if rows:
+                connection.execute(
+                    sa.text(f"INSERT INTO {STAGING}.pending VALUES (:source_table, :delta_version, :project, :at)"),
+                    [dict(r, at=datetime.now(UTC)) for r in rows],
+                )
+
+    def pending(self) -> tuple[dict[str, int], str | None, bool]:
+        """Staged versions not yet built, the project digest they were staged for, whether in full."""
+        if not self.warehouse.columns(f"{STAGING}.pending"):
+            return {}, None, False
+        rows = self.warehouse.execute(f"SELECT source_table, delta_version, project FROM {STAGING}.pending")
+        versions = {t: v for t, v, _ in rows if t != FULL_REFRESH}
+        return versions, (rows[0][2] if rows else None), any(t == FULL_REFRESH for t, *_ in rows)
+
+    def advance(self, versions: dict[str, int], digest: str, full: bool) -> None:
+        """After a build: the staged versions become the load state, in one transaction."""
         table = sa.table("load_state", sa.column("source_table"), schema="gold")
         with self.warehouse.connect() as connection:
+            connection.execute(sa.text("CREATE SCHEMA IF NOT EXISTS gold"))
+            if full:
+                connection.execute(sa.text("DROP TABLE IF EXISTS gold.load_state"))
+                connection.execute(sa.text(self._state_table("gold.load_state")))
             connection.execute(sa.delete(table).where(table.c.source_table.in_(list(versions))))
-            connection.execute(
-                sa.text("INSERT INTO gold.load_state VALUES (:source_table, :delta_version, :project, :loaded_at)"),
-                [
-                    {"source_table": t, "delta_version": v, "project": digest, "loaded_at": datetime.now(UTC)}
-                    for t, v in versions.items()
-                ],
-            )
+            if versions:
+                connection.execute(
+                    sa.text("INSERT INTO gold.load_state VALUES (:source_table, :delta_version, :project, :at)"),
+                    [
+                        {"source_table": t, "delta_version": v, "project": digest, "at": datetime.now(UTC)}
+                        for t, v in versions.items()
+                    ],
+                )
+            connection.execute(sa.text(f"DELETE FROM {STAGING}.pending"))
 
     def stage(self, source: SilverSource, changes: Changes | None, lake: Lake) -> int:
         """Replace gold_staging.<source> with the rows of the changed files (none: empty); its row count."""
@@ -354,41 +382,69 @@ def redshift_copy(name: str, source: SilverSource, schema: pa.Schema, manifest_u
     ]
 
 
-def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
-    """One incremental load into the configured warehouse: stage, `dbt build`, advance the state."""
+@dataclass(frozen=True)
+class Staged:
+    from_version: int | None
+    to_version: int | None
+    rows: int
+    buckets: int
+    tables: tuple[str, ...]
+
+
+def stage_gold(settings: Settings, lake: Lake | None = None) -> Staged:
+    """Step 1: stage what silver gained since the load state into gold_staging (every active file when
+    gold is missing or was built by other SQL), and record it as pending."""
     lake = lake or Lake(settings.lake_path)
     digest = project_digest()
     loader = Loader(settings)
     try:
         loaded = loader.loaded(digest)
         full = loaded is None
-        if full:
-            loaded = {}
+        loaded = loaded or {}
         pending = {}
         for source in SOURCES:
             changes = changed_files(lake, source.table, loaded.get(source.table))
             if changes is not None and changes.version != loaded.get(source.table):
                 pending[source] = changes
         since = loaded.get(L.TOTALS)
-        if not pending:
-            return LoadReport(since, since, 0, 0)
         for source in SOURCES:
             loader.stage(source, pending.get(source), lake)
+        loader.set_pending({s.table: c.version for s, c in pending.items()}, digest, full and bool(pending))
         rows, buckets = loader.affected()
     finally:
-        loader.close()  # dbt opens its own connections; a DuckDB file must not be held open twice
+        loader.close()  # dbt opens its own connections
+    totals = pending.get(TOTALS_SOURCE)
+    staged = Staged(since, totals.version if totals else since, rows, buckets, tuple(sorted(s.table for s in pending)))
+    log.info("gold_staged", **staged.__dict__, full_refresh=full and bool(pending))
+    return staged
+
+
+def build_gold(settings: Settings) -> bool:
+    """Step 2: `dbt build` over what is staged, then advance the load state (False: nothing staged)."""
+    loader = Loader(settings)
+    try:
+        versions, digest, full = loader.pending()
+    finally:
+        loader.close()
+    if not versions:
+        return False
+    if digest != project_digest():
+        raise ValueError("gold was staged for another version of the dbt project: run `gst gold stage` again")
     build(settings, full_refresh=full)
     loader = Loader(settings)
     try:
-        if full:
-            loader.reset_state()
-        loader.record({s.table: c.version for s, c in pending.items()}, digest)
+        loader.advance(versions, digest, full)
     finally:
         loader.close()
-    totals = pending.get(TOTALS_SOURCE)
-    report = LoadReport(since, totals.version if totals else since, rows, buckets)
-    log.info("gold_loaded", **report.__dict__, tables=sorted(s.table for s in pending), full_refresh=full)
-    return report
+    log.info("gold_built", tables=sorted(versions), full_refresh=full)
+    return True
+
+
+def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
+    """One incremental load: stage, then build (what `gst gold run` and the Airflow DAG do)."""
+    staged = stage_gold(settings, lake)
+    build_gold(settings)
+    return LoadReport(staged.from_version, staged.to_version, staged.rows, staged.buckets)
 
 
 def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:
