@@ -136,7 +136,8 @@ def invoke(settings: Settings, command: list[str], console: Console | None = Non
             elif name == "NodeFinished":
                 info = event.data.node_info
                 progress.advance(task)
-                log.info("dbt_node", node=info.unique_id, status=info.node_status)
+                quiet = info.resource_type == "test" and info.node_status in ("pass", "success")
+                (log.debug if quiet else log.info)("dbt_node", node=info.unique_id, status=info.node_status)
 
         result = dbtRunner(callbacks=[on_event]).invoke(args)
     if result.exception is not None:
