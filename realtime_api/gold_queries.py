@@ -2,8 +2,8 @@
 
 Table and column names come only from the enums below (never from a request); every value is a
 bound `:name` parameter (SQLAlchemy binds them for each driver). The same text runs on DuckDB,
-PostgreSQL and Redshift. Read shapes that need no request values are views in the dbt project
-(gold.players_vs_viewers, gold.game_latest_hour). Windows end at the platform's latest loaded
+PostgreSQL and Redshift. Read shapes that need no request values live in the dbt project:
+gold.game_windows (the ranking windows), gold.players_vs_viewers and gold.game_latest_hour. Windows end at the platform's latest loaded
 bucket, so history and the demo read alike.
 """
 
@@ -81,35 +81,16 @@ def latest_bucket(store: GoldStore, platform: Platform, bucket: str) -> datetime
     return as_utc(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else None
 
 
-def _window_cte(name: str) -> str:
-    """Per game over one window: time-weighted averages (a bucket weighs its covered seconds; a game
-    absent from a covered bucket counts 0), peaks, hours watched."""
-    averaged = ", ".join(f"SUM(g.{c} * w.weight) / MAX(t.weight) AS {c}" for c in AVERAGED)
-    peaks = ", ".join(f"MAX(g.{c}) AS {c}" for c in PEAKS)
-    return f"""{name}_w AS (
-        SELECT bucket_start, coverage * :bucket_seconds AS weight FROM gold.platform_buckets
-        WHERE platform = :platform AND bucket = :bucket AND bucket_start >= :{name}_start AND bucket_start < :{name}_end),
-    {name}_t AS (SELECT SUM(weight) AS weight FROM {name}_w),
-    {name} AS (
-        SELECT g.game_key, MAX(g.game_name) AS name, MAX(CASE WHEN g.is_game THEN 1 ELSE 0 END) AS is_game,
-               {averaged}, {peaks}, SUM(g.hours_watched) AS hours_watched, MAX(t.weight) AS covered_seconds
-        FROM gold.game_buckets g JOIN {name}_w w ON w.bucket_start = g.bucket_start CROSS JOIN {name}_t t
-        WHERE g.platform = :platform AND g.bucket = :bucket AND g.bucket_start >= :{name}_start
-          AND g.bucket_start < :{name}_end
-        GROUP BY g.game_key)"""
+WINDOW_COLUMNS = ", ".join(("game_key", "name", "is_game", *AVERAGED, *PEAKS, "hours_watched"))
 
 
-def _window_params(platform: Platform, bucket: str, before: datetime, start: datetime, end: datetime) -> dict[str, Any]:
-    """Parameters of the current window [start, end) and the one before it [before, start)."""
-    return {
-        "bucket_seconds": BUCKET_SECONDS[bucket],
-        "platform": platform.value,
-        "bucket": bucket,
-        "cur_start": start,
-        "cur_end": end,
-        "prev_start": before,
-        "prev_end": start,
-    }
+def _window_bounds(store: GoldStore, platform: Platform, bucket: str, span: int) -> tuple[datetime, datetime] | None:
+    """The window ending after the platform's latest bucket of this size: (start, end)."""
+    latest = latest_bucket(store, platform, bucket)
+    if latest is None:
+        return None
+    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
+    return end - timedelta(seconds=span), end
 
 
 def ranking(
@@ -122,25 +103,24 @@ def ranking(
     offset: int,
 ) -> dict[str, Any]:
     """Games ranked by `metric` over the window ending at the latest bucket, with the change vs the
-    window before it (growth only when both windows are covered alike)."""
-    bucket, span = WINDOWS[window]
-    latest = latest_bucket(store, platform, bucket)
-    if latest is None:
+    window before it (growth only when both windows are covered alike). The windows' figures are
+    gold.game_windows (the dbt project computes them at every build)."""
+    bounds = _window_bounds(store, platform, *WINDOWS[window])
+    if bounds is None:
         return {"window_start": None, "window_end": None, "items": [], "total": 0}
-    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
-    start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
+    start, end = bounds
     m = metric.value
-    sql = f"""WITH {_window_cte("cur")}, {_window_cte("prev")}
-        SELECT cur.*, prev.{m} AS previous, cur.{m} - prev.{m} AS change,
-               CASE WHEN prev.{m} > 0 AND ABS(cur.covered_seconds - prev.covered_seconds) <= 0.2 * cur.covered_seconds
-                    THEN (cur.{m} - prev.{m}) / prev.{m} END AS growth,
+    sql = f"""SELECT {WINDOW_COLUMNS}, prev_{m} AS previous, {m} - prev_{m} AS change,
+               CASE WHEN prev_{m} > 0 AND ABS(covered_seconds - prev_covered_seconds) <= 0.2 * covered_seconds
+                    THEN ({m} - prev_{m}) / prev_{m} END AS growth,
                COUNT(*) OVER () AS total_count
-        FROM cur LEFT JOIN prev ON prev.game_key = cur.game_key
-        WHERE cur.is_game = 1 OR :include_non_games
-        ORDER BY cur.{m} DESC NULLS LAST, cur.game_key
+        FROM gold.game_windows
+        WHERE platform = :platform AND time_window = :window AND (is_game = 1 OR :include_non_games)
+        ORDER BY {m} DESC NULLS LAST, game_key
         LIMIT :limit OFFSET :offset"""
     params = {
-        **_window_params(platform, bucket, before, start, end),
+        "platform": platform.value,
+        "window": window.value,
         "include_non_games": include_non_games,
         "limit": limit,
         "offset": offset,
@@ -152,7 +132,7 @@ def ranking(
 
 
 def _game_row(row: dict[str, Any], rank: int) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("total_count", "covered_seconds")}
+    out = {k: v for k, v in row.items() if k != "total_count"}
     out["is_game"] = bool(out.get("is_game"))
     out["rank"] = rank
     return out
@@ -161,25 +141,24 @@ def _game_row(row: dict[str, Any], rank: int) -> dict[str, Any]:
 def movers(
     store: GoldStore, platform: Platform, window: MoverWindow, direction: Direction, include_non_games: bool, limit: int
 ) -> dict[str, Any]:
-    bucket, span = MOVER_WINDOWS[window]
     metric = DEFAULT_METRIC[platform].value
-    latest = latest_bucket(store, platform, bucket)
-    if latest is None:
+    bounds = _window_bounds(store, platform, *MOVER_WINDOWS[window])
+    if bounds is None:
         return {"window_start": None, "window_end": None, "metric": metric, "items": []}
-    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
-    start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
+    start, end = bounds
     order = "DESC" if direction is Direction.risers else "ASC"
-    sql = f"""WITH {_window_cte("cur")}, {_window_cte("prev")}
-        SELECT cur.game_key, cur.name, cur.is_game, cur.{metric} AS current, prev.{metric} AS previous,
-               cur.{metric} - prev.{metric} AS change,
-               CASE WHEN prev.{metric} > 0 THEN (cur.{metric} - prev.{metric}) / prev.{metric} END AS growth
-        FROM cur JOIN prev ON prev.game_key = cur.game_key
-        WHERE (cur.is_game = 1 OR :include_non_games) AND ABS(cur.covered_seconds - prev.covered_seconds) <= 0.2 * cur.covered_seconds
-          AND cur.{metric} IS NOT NULL AND prev.{metric} IS NOT NULL
-        ORDER BY cur.{metric} - prev.{metric} {order}, cur.game_key
+    sql = f"""SELECT game_key, name, is_game, {metric} AS current, prev_{metric} AS previous,
+               {metric} - prev_{metric} AS change,
+               CASE WHEN prev_{metric} > 0 THEN ({metric} - prev_{metric}) / prev_{metric} END AS growth
+        FROM gold.game_windows
+        WHERE platform = :platform AND time_window = :window AND (is_game = 1 OR :include_non_games)
+          AND ABS(covered_seconds - prev_covered_seconds) <= 0.2 * covered_seconds
+          AND {metric} IS NOT NULL AND prev_{metric} IS NOT NULL
+        ORDER BY {metric} - prev_{metric} {order}, game_key
         LIMIT :limit"""
     params = {
-        **_window_params(platform, bucket, before, start, end),
+        "platform": platform.value,
+        "window": window.value,
         "include_non_games": include_non_games,
         "limit": limit,
     }
