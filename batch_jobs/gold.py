@@ -261,20 +261,33 @@ class Loader:
         name = f"{STAGING}.{source.staged_as}"
         with self.warehouse.connect() as connection:
             connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGING}"))
-            connection.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
+            kind = connection.execute(
+                sa.text(
+                    "SELECT table_type FROM information_schema.tables WHERE table_schema = :schema AND table_name = :name"
+                ),
+                {"schema": STAGING, "name": source.staged_as},
+            ).scalar()
+            if kind is not None:  # a view on DuckDB over local files, else a table
+                connection.execute(sa.text(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}"))
             if self.kind == "redshift" and changes is not None and changes.files:
                 self._copy_redshift(connection, name, source, changes, lake)
+                return
+            if (
+                self.kind == "duckdb"
+                and changes is not None
+                and changes.files
+                and all(_local(f.uri) for f in changes.files)
+            ):
+                # a view over exactly the listed Parquet files: DuckDB reads them once, in parallel,
+                # when the models do (no copy in Python, no staging copy)
+                listed = ", ".join(_quoted(_local(f.uri)) for f in changes.files)
+                chosen = ", ".join(f"CAST({f.name} AS {sql_type(f.type, 'duckdb')}) AS {f.name}" for f in source.schema)
+                view = f"SELECT {chosen} FROM read_parquet([{listed}], union_by_name = true)"
+                connection.execute(sa.text(f"CREATE VIEW {name} AS {view}"))
                 return
             columns = ", ".join(f"{f.name} {sql_type(f.type, self.kind)}" for f in source.schema)
             connection.execute(sa.text(f"CREATE TABLE {name} ({columns})"))
             if changes is None or not changes.files:
-                return
-            if self.kind == "duckdb" and all(_local(f.uri) for f in changes.files):
-                # DuckDB reads the listed Parquet files itself, in parallel (no Arrow copy in Python)
-                listed = ", ".join(_quoted(_local(f.uri)) for f in changes.files)
-                chosen = ", ".join(f"CAST({f.name} AS {sql_type(f.type, 'duckdb')})" for f in source.schema)
-                read = f"SELECT {chosen} FROM read_parquet([{listed}], union_by_name = true)"
-                connection.execute(sa.text(f"INSERT INTO {name} {read}"))
                 return
             table = read_files(source, changes)
             if self.kind == "duckdb":  # files on S3: read through pyarrow's filesystem
