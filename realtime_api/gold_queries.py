@@ -3,7 +3,7 @@
 Table and column names come only from the enums below (never from a request); every value is a
 bound `:name` parameter (SQLAlchemy binds them for each driver). The same text runs on DuckDB,
 PostgreSQL and Redshift. Read shapes that need no request values live in the dbt project:
-gold.game_windows (the ranking windows), gold.players_vs_viewers and gold.game_latest_hour. Windows end at the platform's latest loaded
+gold.game_windows (the ranking windows) and gold.players_vs_viewers. Windows end at the platform's latest loaded
 bucket, so history and the demo read alike.
 """
 
@@ -196,7 +196,12 @@ def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
         {"game_key": game_key},
     )
     latest = store.rows(
-        "SELECT * FROM gold.game_latest_hour WHERE game_key = :game_key ORDER BY platform", {"game_key": game_key}
+        """SELECT g.* FROM gold.game_buckets g
+           JOIN (SELECT platform, MAX(bucket_start) AS bucket_start FROM gold.game_buckets
+                 WHERE game_key = :game_key AND bucket = '1h' GROUP BY platform) l
+             ON l.platform = g.platform AND l.bucket_start = g.bucket_start
+           WHERE g.game_key = :game_key AND g.bucket = '1h' ORDER BY g.platform""",
+        {"game_key": game_key},
     )
     if not identity and not latest:
         return None
@@ -260,11 +265,15 @@ def series(
     seconds = BUCKET_SECONDS[bucket]
     first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
     query = sa.text(
-        f"""SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {", ".join("g." + c for c in SERIES_VALUES)},
+        # the game's rows first (one filtered scan), then matched to every polled bucket
+        f"""WITH g AS (
+                SELECT platform, bucket_start, game_key, {", ".join(SERIES_VALUES)} FROM gold.game_buckets
+                WHERE game_key = :game_key AND platform IN :platforms AND bucket = :bucket
+                  AND bucket_start >= :start AND bucket_start < :end)
+            SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {", ".join("g." + c for c in SERIES_VALUES)},
                    g.game_key
             FROM gold.platform_buckets p
-            LEFT JOIN gold.game_buckets g ON g.platform = p.platform AND g.bucket = p.bucket
-                 AND g.bucket_start = p.bucket_start AND g.game_key = :game_key
+            LEFT JOIN g ON g.platform = p.platform AND g.bucket_start = p.bucket_start
             WHERE p.platform IN :platforms AND p.bucket = :bucket AND p.bucket_start >= :start
               AND p.bucket_start < :end
             ORDER BY p.platform, p.bucket_start"""

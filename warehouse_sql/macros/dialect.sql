@@ -37,10 +37,3 @@
     {{ 'varchar(1024)' if sql_dialect() == 'redshift' else 'text' }}
 {%- endmacro %}
 
-{#- DuckDB finds one game's rows among millions through an ART index on game_key (its zone maps
-    only prune by time, the order loads append in); PostgreSQL has its own indexes, Redshift none. -#}
-{% macro duckdb_game_index() -%}
-    {%- if target.type == 'duckdb' -%}
-    create index if not exists game_buckets_by_game on {{ this }} (game_key)
-    {%- endif -%}
-{%- endmacro %}

@@ -17,7 +17,6 @@
              {'columns': ['game_key', 'bucket', 'bucket_start']},
              {'columns': ['platform', 'bucket', 'bucket_start', 'rank']}],
     dist='game_key', sort=['bucket', 'bucket_start', 'platform'],
-    post_hook=["{{ duckdb_game_index() }}"],
 ) }}
 
 {% set span = var('change_span_seconds') %}
