@@ -8,12 +8,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from batch_jobs.gold import Warehouse, run_gold
+from batch_jobs.gold import run_gold
 from gamestream.settings import Settings
-from streaming_jobs.job import TOTALS_KEY, TOTALS_SCHEMA
+from gamestream.warehouse import Warehouse
 from streaming_jobs.lake import Lake
 from tests.support.postgres import fresh_database
-from tests.support.silver import T0, totals
+from tests.support.silver import T0, seed_parity_totals, totals
 
 
 def expected_game_buckets(table: pa.Table, bucket_seconds: int) -> pd.DataFrame:
@@ -47,9 +47,9 @@ def gold(settings, bucket):
     warehouse = Warehouse(settings.warehouse)
     rows = warehouse.execute(
         "SELECT platform, bucket_start, game_key, COALESCE(avg_viewers, avg_players), COALESCE(peak_viewers, peak_players),"
-        " COALESCE(hours_watched, 0), rank, growth, coverage, is_partial FROM gold.game_buckets WHERE bucket = ?"
+        " COALESCE(hours_watched, 0), rank, growth, coverage, is_partial FROM gold.game_buckets WHERE bucket = :bucket"
         " ORDER BY platform, bucket_start, game_key",
-        (bucket,),
+        {"bucket": bucket},
     )
     warehouse.close()
     frame = pd.DataFrame(
@@ -141,9 +141,8 @@ def test_incremental_loads_equal_one_full_load(tmp_path):
     at_once = Settings(
         _env_file=None, lake_root=str(tmp_path / "b"), warehouse_url=f"duckdb:///{tmp_path / 'b.duckdb'}"
     )
-    for batch, part in enumerate(parts):  # written as the streaming job writes them: Delta merges
-        add = {c: f"s.{c}" for c in TOTALS_SCHEMA.names if c not in ("poll_date", "poll_id", "platform", "game_key")}
-        Lake(stepwise.lake_path).upsert("silver/game_poll_totals", part, batch, TOTALS_KEY, add, ["poll_date"])
+    for batch, part in enumerate(parts):  # written as the poll query writes them: one append per batch
+        Lake(stepwise.lake_path).append("silver/game_poll_totals", part, batch, ["poll_date"])
         run_gold(stepwise)
     Lake(at_once.lake_path).append("silver/game_poll_totals", pa.concat_tables(parts), 0, ["poll_date"])
     run_gold(at_once)
@@ -171,49 +170,6 @@ def test_gst_gold_run_reports_the_load(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "Delta version None -> 0" in out.stdout and "rows loaded" in out.stdout
-
-
-def seed_parity_totals(hours: int) -> pa.Table:
-    """Twitch every 5 minutes with a rotating top channel; YouTube with growing video views."""
-    rows = []
-    for k in range(hours * 12):
-        t = T0 + timedelta(minutes=5 * k)
-        for game, base in (("dota 2", 900), ("just chatting", 2000)):
-            rows.append(
-                dict(
-                    poll_date=t.date(),
-                    poll_id=f"twitch:twitch_head:{int(t.timestamp())}",
-                    platform="twitch",
-                    game_key=game,
-                    game_name=game.title(),
-                    viewers=base + 13 * (k % 17) + 40 * (k // 12),
-                    channels=5,
-                    records=5,
-                    mature_channels=1,
-                    observed_at=t,
-                    status="complete",
-                    coverage=1.0,
-                    scheduled_at=t,
-                    interval_seconds=300.0,
-                    source="twitch",
-                    updated_batch_id=0,
-                    top_channel=f"{game}-streamer-{k % 4}",
-                    top_channel_viewers=100 + 10 * ((k * 7) % 13),
-                )
-            )
-        rows.append(
-            dict(
-                rows[-2],
-                poll_id=f"youtube:youtube_live:{int(t.timestamp())}",
-                platform="youtube",
-                source="youtube",
-                viewers=300 + k,
-                views=10_000 + 50 * k,
-                top_channel="yt-channel",
-                top_channel_viewers=150,
-            )
-        )
-    return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
 
 
 def test_seed_parity_columns_top_channel_views_and_four_hour_change(warehouse_settings):

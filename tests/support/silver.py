@@ -58,3 +58,45 @@ def totals(minutes, skip=(), partial=()):
                     )
                 )
     return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
+
+
+def seed_parity_totals(hours: int) -> pa.Table:
+    """Twitch every 5 minutes with a rotating top channel; YouTube with growing video views."""
+    rows = []
+    for k in range(hours * 12):
+        t = T0 + timedelta(minutes=5 * k)
+        for game, base in (("dota 2", 900), ("just chatting", 2000)):
+            rows.append(
+                dict(
+                    poll_date=t.date(),
+                    poll_id=f"twitch:twitch_head:{int(t.timestamp())}",
+                    platform="twitch",
+                    game_key=game,
+                    game_name=game.title(),
+                    viewers=base + 13 * (k % 17) + 40 * (k // 12),
+                    channels=5,
+                    records=5,
+                    mature_channels=1,
+                    observed_at=t,
+                    status="complete",
+                    coverage=1.0,
+                    scheduled_at=t,
+                    interval_seconds=300.0,
+                    source="twitch",
+                    top_channel=f"{game}-streamer-{k % 4}",
+                    top_channel_viewers=100 + 10 * ((k * 7) % 13),
+                )
+            )
+        rows.append(
+            dict(
+                rows[-2],
+                poll_id=f"youtube:youtube_live:{int(t.timestamp())}",
+                platform="youtube",
+                source="youtube",
+                viewers=300 + k,
+                views=10_000 + 50 * k,
+                top_channel="yt-channel",
+                top_channel_viewers=150,
+            )
+        )
+    return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
