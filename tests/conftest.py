@@ -96,6 +96,8 @@ def fresh(stack, tmp_path):
 LONGEST_FIRST = (
     "tests/streaming_jobs/test_fault_drills.py",
     "tests/test_end_to_end.py",
+    "tests/streaming_jobs/test_kafka_drill.py",
+    "tests/streaming_jobs/test_job.py",
     "tests/batch_jobs/test_backfill.py",
     "tests/frontend/test_dashboard.py",
 )
