@@ -362,7 +362,7 @@ def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:
     if since is not None:
         from deltalake import DeltaTable
 
-        known = set(DeltaTable(lake.path(table), version=since, storage_options=lake.storage_options).file_uris())
+        known = set(DeltaTable(lake.path(table), version=since).file_uris())
     found = [DataFile(uri, sizes[_file_name(uri)]) for uri in sorted(set(uris) - known)]
     partitions = set(current.metadata().partition_columns)
     schema = pa.schema(current.schema().to_arrow())

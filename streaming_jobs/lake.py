@@ -97,14 +97,13 @@ GAMES_SCHEMA = pa.schema(
 class Lake:
     root: str
     writer: str = "gst-stream"
-    storage_options: dict[str, str] | None = None
 
     def path(self, table: str) -> str:
         return f"{self.root.rstrip('/')}/{table}"
 
     def table(self, table: str) -> DeltaTable | None:
         try:
-            return DeltaTable(self.path(table), storage_options=self.storage_options)
+            return DeltaTable(self.path(table))  # S3 credentials and region come from the environment
         except TableNotFoundError:
             return None
 
@@ -147,7 +146,6 @@ class Lake:
                 data,
                 mode="append",
                 partition_by=partition_by,
-                storage_options=self.storage_options,
                 commit_properties=self._commit(table, batch_id),
                 schema_mode="merge",
             )
