@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from streaming_jobs.lake import Lake
-from tests.conftest import put
-from tests.support.drills import run_stage, stream_env, stream_job_deadline
+from tests.support.drills import run_stream_job, stream_job_deadline
+from tests.support.kinesis import put
 from tests.support.streaming import synthetic_records
 
 BATCH_RECORDS = 600  # both queries: the drill's polls span several batches of each
@@ -25,14 +25,7 @@ DRILLED_POINTS = ("lake_after_bronze", "lake_after_silver", "poll_after_redis", 
 
 
 def run_stream(stage, settings, cwd, records, **extra):
-    env = stream_env(
-        settings,
-        GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS,
-        GST_POLL_MAX_RECORDS_PER_BATCH=BATCH_RECORDS,
-        GST_LOG_JSON="true",
-        **extra,
-    )
-    return run_stage(stage, ["stream", "--available-now"], env, cwd, stream_job_deadline(records, BATCH_RECORDS))
+    return run_stream_job(stage, settings, cwd, records, BATCH_RECORDS, **extra)
 
 
 def read(settings, table):

@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from gamestream.contracts import PollManifest, StreamSnapshot
-from tests.conftest import put
+from tests.support.kinesis import put
 from tests.support.streaming import expected_totals, recent_slot, run_job, synthetic_records, table
 
 

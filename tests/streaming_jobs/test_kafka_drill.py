@@ -11,7 +11,7 @@ import redis
 
 from gamestream.embedded import free_port, redis_server
 from producers.sinks.kafka import KafkaSink
-from tests.support.drills import run_stage, stream_env, stream_job_deadline
+from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kafka import new_topic
 from tests.support.streaming import expected_totals, synthetic_records, table
 
@@ -19,14 +19,7 @@ BATCH_RECORDS = 600
 
 
 def run_stream(stage, settings, cwd, records, **extra):
-    env = stream_env(
-        settings,
-        GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS,
-        GST_POLL_MAX_RECORDS_PER_BATCH=BATCH_RECORDS,
-        GST_LOG_JSON="true",
-        **extra,
-    )
-    return run_stage(stage, ["stream", "--available-now"], env, cwd, stream_job_deadline(records, BATCH_RECORDS))
+    return run_stream_job(stage, settings, cwd, records, BATCH_RECORDS, **extra)
 
 
 @pytest.mark.timeout(3 * stream_job_deadline(4_000, BATCH_RECORDS) + 300)

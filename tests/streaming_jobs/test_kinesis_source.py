@@ -3,7 +3,7 @@ import json
 import pytest
 
 from gamestream.aws import aws_client, ensure_stream
-from tests.conftest import put
+from tests.support.kinesis import put
 
 
 def read_batches(spark, settings, checkpoint, mode="driver", max_records=1000, **options):

@@ -48,3 +48,16 @@ def stream_env(settings: Any, **extra: object) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
     env.update(settings.env(), **{k: str(v) for k, v in extra.items()})
     return env
+
+
+def run_stream_job(stage: str, settings: Any, cwd: Any, records: int, batch_records: int, **extra: object):
+    """`gst stream --available-now` over `records`, both queries in batches of `batch_records`,
+    logging JSON (so a fault point's log line can be checked), within its deadline."""
+    env = stream_env(
+        settings,
+        GST_STREAM_MAX_RECORDS_PER_BATCH=batch_records,
+        GST_POLL_MAX_RECORDS_PER_BATCH=batch_records,
+        GST_LOG_JSON="true",
+        **extra,
+    )
+    return run_stage(stage, ["stream", "--available-now"], env, cwd, stream_job_deadline(records, batch_records))
