@@ -11,7 +11,7 @@ from producers.synthetic import SyntheticPoller
 from streaming_jobs.games import identify
 from streaming_jobs.lake import Lake
 from streaming_jobs.run import StreamingJob
-from tests.producers.conftest import ListSink
+from tests.support.producers import ListSink
 
 
 def recent_slot(interval: int = 60, polls: int = 3) -> datetime:
