@@ -160,7 +160,8 @@ class Settings(BaseSettings):
     lake_retention_hours: float = Field(168.0, ge=0, description="Vacuum removes unreferenced files older than this.")
     metrics_port: int | None = Field(None, ge=0, le=65535, description="Prometheus metrics port of the streaming job.")
     test_fault_point: FaultPoint | None = Field(
-        None, description="Tests only: kill -9 the streaming job at this point of batch test_fault_batch."
+        None,
+        description="Tests only: kill -9 the streaming job at this point of the first batch numbered test_fault_batch or later.",
     )
     test_fault_batch: int | None = None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow.fs as pafs
 import structlog
+from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
@@ -134,10 +135,15 @@ class StreamingJob:
             poll = self.queries[0]
             if self.available_now and not self.queries[1].isActive and poll.isActive and self._caught_up(poll):
                 poll.stop()
-            if not any(query.isActive for query in self.queries):
+            active = [query for query in self.queries if query.isActive]
+            if not active:
                 return
-            self.spark.streams.awaitAnyTermination(1)
-            self.spark.streams.resetTerminated()
+            # this job's own queries only: the session's awaitAnyTermination would also raise the
+            # error of any other query that ever failed in this SparkSession
+            try:
+                active[0].awaitTermination(1)
+            except StreamingQueryException:
+                continue  # raised above, after the others are stopped
 
     def _start_after(self, checkpoint: str) -> dict[str, str]:
         """A new checkpoint on a lake that already holds this stream starts after what bronze holds

@@ -56,6 +56,9 @@ def local_spark(
         # whole transformation itself, row by row on one thread, instead of running codegen
         .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation")
         .config("spark.driver.memory", driver_memory or settings.spark_driver_memory)
+        # a query stopped mid-batch has its (long) error message matched by recursive regexes on the
+        # stream thread, which overflow the default 1 MB thread stack
+        .config("spark.driver.extraJavaOptions", "-Xss8m")
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
         .getOrCreate()
     )

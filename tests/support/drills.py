@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +29,7 @@ def run_stage(
 ) -> subprocess.CompletedProcess:
     """`gst ARGS` as a subprocess that must end within `deadline` seconds."""
     try:
-        return subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "gamestream", *args],
             env=env,
             cwd=cwd,
@@ -41,6 +43,9 @@ def run_stage(
         pytest.fail(
             f"drill stage '{stage}' did not finish within its {deadline:.0f}s deadline; its last log lines:\n{tail}"
         )
+    # the whole log beside the drill's data: an assertion shows only its tail
+    (Path(cwd) / f"{re.sub(r'[^a-z0-9]+', '-', stage.lower())}.log").write_text(done.stdout + done.stderr)
+    return done
 
 
 def stream_env(settings: Any, **extra: object) -> dict[str, str]:
