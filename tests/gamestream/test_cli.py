@@ -100,29 +100,23 @@ def test_doctor_says_what_is_missing(stack, tmp_path):
     assert "Missing: api port, kinesis, redis." in text
 
 
-def test_init_creates_the_configured_stream(stack, tmp_path):
-    env = {
-        **stack.settings.env(),
-        "GST_STREAM_NAME": "made-by-init",
-        "GST_STREAM_SHARDS": "3",
-        "GST_LAKE_ROOT": str(tmp_path / "lake"),
-    }
+def gst_init(settings, tmp_path, **env):
+    """`gst init` of the stream (or topic) 'made-by-init' and a lake of its own: it succeeds and makes both."""
+    env = {**settings.env(), "GST_STREAM_NAME": "made-by-init", "GST_LAKE_ROOT": str(tmp_path / "lake"), **env}
     out = run_gst("init", env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+    assert (tmp_path / "lake").is_dir()
+    return out
+
+
+def test_init_creates_the_configured_stream(stack, tmp_path):
+    gst_init(stack.settings, tmp_path, GST_STREAM_SHARDS="3")
     shards = aws_client(stack.settings, "kinesis").list_shards(StreamName="made-by-init")["Shards"]
     assert len(shards) == 3
-    assert (tmp_path / "lake").is_dir()
 
 
 def test_init_creates_the_kafka_topic_with_the_kafka_sink(kafka_stack, tmp_path):
-    env = {
-        **kafka_stack.settings.env(),
-        "GST_STREAM_NAME": "made-by-init",
-        "GST_KAFKA_PARTITIONS": "3",
-        "GST_LAKE_ROOT": str(tmp_path / "lake"),
-    }
-    out = run_gst("init", env=env, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
+    out = gst_init(kafka_stack.settings, tmp_path, GST_KAFKA_PARTITIONS="3")
     assert "Kafka topic 'made-by-init' (3 partitions)" in out.stdout
     assert len(read_topic(kafka_stack.settings, "made-by-init")) == 0  # there, and empty
 
