@@ -1,10 +1,7 @@
 """The one repeat loop of gold loads (`load_gold_every`): `gst gold run --every` runs it in the
 foreground, `gst demo` in a thread (`scheduled_gold`). The loads are stand-ins: no lake, no dbt."""
 
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -17,6 +14,7 @@ from batch_jobs.dbt import DbtFailed
 from batch_jobs.gold import LoadReport, load_gold_every, scheduled_gold
 from gamestream.cli import app
 from gamestream.settings import Settings
+from tests.support.cli import start_gst
 
 REPORT = LoadReport(from_version=None, to_version=3, rows=12, buckets=4)
 
@@ -124,21 +122,8 @@ def test_gst_gold_run_every_exits_2_at_once_on_a_configuration_error(monkeypatch
 
 
 def test_gst_gold_run_every_stops_on_sigterm(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(
-        GST_LAKE_ROOT=str(tmp_path / "lake"),
-        GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}",
-        PYTHONUNBUFFERED="1",
-        COLUMNS="200",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gamestream", "gold", "run", "--every", "3600"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = {"GST_LAKE_ROOT": str(tmp_path / "lake"), "GST_WAREHOUSE_URL": f"duckdb:///{tmp_path / 'w.duckdb'}"}
+    proc = start_gst("gold", "run", "--every", "3600", env=env, cwd=tmp_path)
     watchdog = threading.Timer(60, proc.kill)  # a silent process fails the test rather than hanging it
     watchdog.start()
     try:

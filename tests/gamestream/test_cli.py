@@ -1,30 +1,14 @@
 """The `gst` command line, run as a user runs it: a real process with GST_* settings."""
 
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 
 from gamestream.aws import aws_client
 from gamestream.embedded import free_port, port_is_free
+from tests.support.cli import run_gst, start_gst
 from tests.support.kafka import read_topic
-
-GST = [sys.executable, "-m", "gamestream"]
-
-
-def run_gst(*args, env=None, cwd=None, timeout=120):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    return subprocess.run(
-        [*GST, *args],
-        capture_output=True,
-        text=True,
-        env={**base, "COLUMNS": "250", **(env or {})},
-        cwd=cwd,
-        timeout=timeout,
-    )
 
 
 def test_help_lists_only_working_commands():
@@ -55,14 +39,7 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
 
 def test_stack_stops_cleanly_on_sigterm_and_writes_env_file(tmp_path):
     env_file = tmp_path / "stack.env"
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    proc = subprocess.Popen(
-        [*GST, "stack", "--data-dir", str(tmp_path / "d"), "--env-file", str(env_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=base,
-    )
+    proc = start_gst("stack", "--data-dir", str(tmp_path / "d"), "--env-file", str(env_file))
     deadline = time.monotonic() + 60
     while not env_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -173,15 +150,12 @@ def test_produce_says_which_credentials_are_missing(tmp_path):
 
 def test_api_serves_until_sigterm(stack, tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(
-        GST_API_PORT=str(port),
-        GST_REDIS_URL=stack.settings.redis_url,
-        GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}",
-    )
-    proc = subprocess.Popen(
-        [*GST, "api"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
-    )
+    env = {
+        "GST_API_PORT": str(port),
+        "GST_REDIS_URL": stack.settings.redis_url,
+        "GST_WAREHOUSE_URL": f"duckdb:///{tmp_path / 'w.duckdb'}",
+    }
+    proc = start_gst("api", env=env, cwd=tmp_path)
     import httpx
 
     deadline, health = time.monotonic() + 60, None

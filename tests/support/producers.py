@@ -4,10 +4,7 @@ and the SIGTERM check every real sink passes."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -17,6 +14,7 @@ from pathlib import Path
 from gamestream.contracts import PlayerCount, PollManifest, RecordBase, parse_record
 from gamestream.settings import Settings
 from producers.sinks.base import Sink
+from tests.support.cli import start_gst
 
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
@@ -35,16 +33,13 @@ def assert_sigterm_flushes_everything(
     """SIGTERM `gst produce --source synthetic` (at `scale`, polling every second) in the middle of a poll,
     once `delivered()` (the encoded records in the sink's stream or topic) shows its first records: it exits
     0, every record it counted as sent is delivered, each once, and every poll ends with its manifest."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(settings.env(), GST_SYNTHETIC_POLL_SECONDS="1", GST_SYNTHETIC_SCALE=str(scale), GST_LOG_JSON="true")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gamestream", "produce", "--source", "synthetic"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=cwd,
-    )
+    env = {
+        **settings.env(),
+        "GST_SYNTHETIC_POLL_SECONDS": "1",
+        "GST_SYNTHETIC_SCALE": str(scale),
+        "GST_LOG_JSON": "true",
+    }
+    proc = start_gst("produce", "--source", "synthetic", env=env, cwd=cwd)
     deadline = time.monotonic() + start_seconds
     while time.monotonic() < deadline and proc.poll() is None and not delivered():
         time.sleep(0.2)
