@@ -90,9 +90,9 @@ def _exclusive(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def invoke(settings: Settings, command: list[str], console: Console | None = None) -> list[Any]:
+def invoke(settings: Settings, command: list[str]) -> None:
     """Run one dbt command (e.g. ["build"], ["run", "--full-refresh"]) against the settings' warehouse
-    with progress; its node results, or DbtFailed naming what failed."""
+    with progress; DbtFailed names what failed."""
     from dbt.cli.main import dbtRunner
 
     folder = work_dir(settings)
@@ -112,7 +112,7 @@ def invoke(settings: Settings, command: list[str], console: Console | None = Non
         "--no-use-colors",
         "--quiet",
     ]
-    console = console or Console(stderr=True)
+    console = Console(stderr=True)
     with (
         _exclusive(folder),
         _environment(profile_env(settings.warehouse)),
@@ -147,9 +147,8 @@ def invoke(settings: Settings, command: list[str], console: Console | None = Non
     if failed or not result.success:
         named = "; ".join(f"{r.node.resource_type} {r.node.name}: {(r.message or '').strip()}" for r in failed)
         raise DbtFailed(f"dbt {command[0]} failed: {named or 'see ' + str(folder / 'logs' / 'dbt.log')}")
-    return nodes
 
 
-def build(settings: Settings, full_refresh: bool = False, console: Console | None = None) -> list[Any]:
+def build(settings: Settings, full_refresh: bool = False) -> None:
     """`dbt build`: every model in dependency order, each followed by its tests."""
-    return invoke(settings, ["build", *(["--full-refresh"] if full_refresh else [])], console)
+    invoke(settings, ["build", *(["--full-refresh"] if full_refresh else [])])

@@ -24,9 +24,11 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Any
@@ -475,16 +477,35 @@ def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
     return LoadReport(staged.from_version, staged.to_version, staged.rows, staged.buckets)
 
 
+def load_gold_every(
+    settings: Settings,
+    every: float,
+    stop: threading.Event,
+    at_once: bool = True,
+    on_load: Callable[[LoadReport], object] | None = None,
+) -> None:
+    """Run `run_gold` every `every` seconds until `stop` is set (`gst gold run --every` in the foreground,
+    `gst demo` in a thread): the first load at once, or after `every` seconds unless `at_once`. A failed
+    load is logged and the next one retries it; a configuration error (ValueError) ends the loop, since
+    repeating cannot help. `on_load` gets the report of each load that succeeds."""
+    if not at_once and stop.wait(every):
+        return
+    while True:
+        try:
+            report = run_gold(settings)
+        except ValueError:  # ends the loop (in a thread: its trace is printed)
+            raise
+        except DbtFailed as exc:  # names the failing models and tests: no trace needed
+            log.error("gold_load_failed", error=str(exc))
+        except Exception:
+            log.exception("gold_load_failed")
+        else:
+            if on_load is not None:
+                on_load(report)
+        if stop.wait(every):
+            return
+
+
 def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:
-    """Load gold every `every` seconds in a thread (for `gst demo`); a failed load is logged and retried."""
-
-    def loop(stop: threading.Event) -> None:
-        while not stop.wait(every):
-            try:
-                run_gold(settings)
-            except DbtFailed as exc:  # the next run retries; the demo goes on
-                log.error("gold_load_failed", error=str(exc))
-            except Exception:
-                log.exception("gold_load_failed")
-
-    return background(loop, "gold-loads")
+    """Load gold every `every` seconds in a thread (for `gst demo`), as `load_gold_every` does."""
+    return background(partial(load_gold_every, settings, every, at_once=False), "gold-loads")

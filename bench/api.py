@@ -16,11 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,6 +30,7 @@ import duckdb  # noqa: E402
 import httpx  # noqa: E402
 
 from batch_jobs.gold import run_gold  # noqa: E402
+from bench.common import gst_api, percentile  # noqa: E402
 from gamestream.embedded import free_port, redis_server  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from streaming_jobs.lake import Lake  # noqa: E402
@@ -111,9 +110,13 @@ def seed_totals():
     return pa.Table.from_pylist([row], schema=TOTALS_SCHEMA)
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+def twitch_poll(poll_id: str, at: datetime, values: list[tuple[float, int]]) -> PollUpdate:
+    """A closed Twitch poll for the live state: games 0, 1, ... with these (value, viewers)."""
+    games = [
+        {"key": f"game {g}", "name": f"Game {g}", "value": value, "viewers": viewers, "channels": 1, "players": 0}
+        for g, (value, viewers) in enumerate(values)
+    ]
+    return PollUpdate("twitch", poll_id, at.isoformat(), at.timestamp(), True, games)
 
 
 def rest(games: int, days: int, requests: int) -> None:
@@ -132,45 +135,10 @@ def rest(games: int, days: int, requests: int) -> None:
             redis_url=f"redis://127.0.0.1:{redis_port}/0",
         )
         LiveWriter(settings.redis_url).apply(
-            "bench",
-            0,
-            [
-                PollUpdate(
-                    "twitch",
-                    "p",
-                    END.isoformat(),
-                    END.timestamp(),
-                    True,
-                    [
-                        {
-                            "key": f"game {g}",
-                            "name": f"Game {g}",
-                            "value": 1000 - g,
-                            "viewers": 1000 - g,
-                            "channels": 1,
-                            "players": 0,
-                        }
-                        for g in range(200)
-                    ],
-                )
-            ],
+            "bench", 0, [twitch_poll("p", END, [(1000 - g, 1000 - g) for g in range(200)])]
         )
-        api = subprocess.Popen(
-            [sys.executable, "-m", "gamestream", "api"],
-            env={**os.environ, **settings.env()},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{settings.api_port}"
+        with gst_api(settings.env(), settings.api_port, ready="/readyz") as base:
             client = httpx.Client(base_url=base, timeout=30)
-            for _ in range(300):
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
             rng = random.Random(7)
 
             def game() -> str:
@@ -222,9 +190,6 @@ def rest(games: int, days: int, requests: int) -> None:
             slowest = max(timings, key=lambda name: percentile(timings[name], 0.95))
             print(f"slowest endpoint by p95: {slowest} (target: every endpoint's p95 <= 25 ms)")
             print(f"rest_p95_max_ms={percentile(timings[slowest], 0.95):.1f}")
-        finally:
-            api.terminate()
-            api.wait(30)
 
 
 async def fan_out(clients: int, polls: int, every: float) -> None:
@@ -240,78 +205,48 @@ async def fan_out(clients: int, polls: int, every: float) -> None:
             api_ws_max_clients=clients + 10,
         )
         writer = LiveWriter(settings.redis_url)
-        api = subprocess.Popen(
-            [sys.executable, "-m", "gamestream", "api"],
-            env={**os.environ, **settings.env()},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            url = f"ws://127.0.0.1:{settings.api_port}/ws/live?platforms=twitch&limit=10"
-            for _ in range(300):
-                try:
-                    httpx.get(f"http://127.0.0.1:{settings.api_port}/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.2)
-            sockets = []
-            for _ in range(clients):
-                ws = await connect(url, origin="http://127.0.0.1:8000", max_queue=None, ping_interval=None)
-                await ws.recv()  # the snapshot
-                sockets.append(ws)
-            published: dict[int, float] = {}
-            latencies: list[float] = []
-            expected = polls * 5
+            with gst_api(settings.env(), settings.api_port) as base:
+                url = base.replace("http://", "ws://") + "/ws/live?platforms=twitch&limit=10"
+                sockets = []
+                for _ in range(clients):
+                    ws = await connect(url, origin="http://127.0.0.1:8000", max_queue=None, ping_interval=None)
+                    await ws.recv()  # the snapshot
+                    sockets.append(ws)
+                published: dict[int, float] = {}
+                latencies: list[float] = []
+                expected = polls * 5
 
-            async def listen(ws) -> int:
-                got = 0
-                while got < expected:
-                    message = json.loads(await ws.recv())
-                    if message["type"] != "change":
-                        continue
-                    batch = int(message["id"].split("-")[0]) - 1
-                    latencies.append((time.time() - published[batch]) * 1000)
-                    got += 1
-                return got
+                async def listen(ws) -> int:
+                    got = 0
+                    while got < expected:
+                        message = json.loads(await ws.recv())
+                        if message["type"] != "change":
+                            continue
+                        batch = int(message["id"].split("-")[0]) - 1
+                        latencies.append((time.time() - published[batch]) * 1000)
+                        got += 1
+                    return got
 
-            listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
-            for batch in range(1, polls + 1):
-                t = END + timedelta(minutes=batch)
-                poll = PollUpdate(
-                    "twitch",
-                    f"p{batch}",
-                    t.isoformat(),
-                    t.timestamp(),
-                    True,
-                    [
-                        {
-                            "key": f"game {g}",
-                            "name": f"Game {g}",
-                            "value": 1000 + batch * g,
-                            "viewers": 1000,
-                            "channels": 1,
-                            "players": 0,
-                        }
-                        for g in range(4)
-                    ],
+                listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
+                for batch in range(1, polls + 1):
+                    t = END + timedelta(minutes=batch)
+                    poll = twitch_poll(f"p{batch}", t, [(1000 + batch * g, 1000) for g in range(4)])
+                    published[batch] = time.time()
+                    await asyncio.to_thread(writer.apply, "bench", batch, [poll])
+                    await asyncio.sleep(every)
+                received = await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
+                print(
+                    f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
+                    f"{sum(received):,} messages received (expected {clients * expected:,})"
                 )
-                published[batch] = time.time()
-                await asyncio.to_thread(writer.apply, "bench", batch, [poll])
-                await asyncio.sleep(every)
-            received = await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
-            print(
-                f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
-                f"{sum(received):,} messages received (expected {clients * expected:,})"
-            )
-            print(
-                f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
-                f"max {max(latencies):.1f} ms (target p95 <= 250 ms)"
-            )
-            for ws in sockets:
-                await ws.close()
+                print(
+                    f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+                    f"max {max(latencies):.1f} ms (target p95 <= 250 ms)"
+                )
+                for ws in sockets:
+                    await ws.close()
         finally:
-            api.terminate()
-            api.wait(30)
             writer.close()
 
 

@@ -86,6 +86,16 @@ def _die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def _wait_for_redis(url: str, timeout: float = 10.0) -> None:
     client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
     deadline = time.monotonic() + timeout
@@ -129,12 +139,7 @@ def redis_server(port: int, workdir: Path) -> Iterator[int]:
         _wait_for_redis(f"redis://127.0.0.1:{port}/0")
         yield proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 @contextmanager
@@ -200,12 +205,7 @@ def kinesalite_server(port: int, store: Path) -> Iterator[int]:
         _wait_for_port(port, proc, "kinesalite", log)
         yield proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 KAFKA_CONFIG = Path(__file__).resolve().parent / "kafka"
@@ -326,13 +326,9 @@ class KafkaBroker:
             return
         if kill:
             self.proc.kill()
-        else:
-            self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
             self.proc.wait()
+        else:
+            _stop(self.proc, timeout=30)
         self.proc = None
 
 

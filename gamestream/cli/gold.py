@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from typing import Annotated
 
 import typer
@@ -22,38 +22,34 @@ def gold_run(
 ) -> None:
     """Stage what silver gained since the last load, then `dbt build` gold (only the affected buckets)."""
     from batch_jobs.dbt import DbtFailed
-    from batch_jobs.gold import run_gold
+    from batch_jobs.gold import LoadReport, load_gold_every, run_gold
 
     settings = load_settings()
     stop_on_sigterm()
-    while True:
-        try:
-            report = run_gold(settings)
-        except ValueError as exc:  # a configuration error: repeating cannot help
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from None
-        except DbtFailed as exc:  # names the failing models and tests
-            console.print(f"[red]{exc}[/red]")
-            if every is None:
-                raise typer.Exit(1) from None
-        except Exception as exc:
-            if every is None:
-                raise
-            console.print(f"[red]gold load failed: {exc}[/red]")
+
+    def say(report: LoadReport) -> None:
+        if report.to_version is None:
+            console.print(f"no silver.game_poll_totals under {settings.lake_path} yet")
         else:
-            if report.to_version is None:
-                console.print(f"no silver.game_poll_totals under {settings.lake_path} yet")
-            else:
-                console.print(
-                    f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows "
-                    f"loaded, {report.buckets} buckets rebuilt in {settings.warehouse_kind}"
-                )
+            console.print(
+                f"gold: Delta version {report.from_version} -> {report.to_version}, {report.rows} rows "
+                f"loaded, {report.buckets} buckets rebuilt in {settings.warehouse_kind}"
+            )
+
+    try:
         if every is None:
-            return
-        try:
-            time.sleep(every)
-        except KeyboardInterrupt:
-            return
+            say(run_gold(settings))
+        else:  # until Ctrl-C or SIGTERM
+            load_gold_every(settings, every, threading.Event(), on_load=say)
+    except ValueError as exc:  # a configuration error: repeating cannot help
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except DbtFailed as exc:  # names the failing models and tests (only without --every: it retries)
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        if every is None:
+            raise
 
 
 @gold_app.command("stage")

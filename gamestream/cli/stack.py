@@ -112,13 +112,15 @@ def _watch(stack: EmbeddedStack, job: Any, url: str | None, deadline: float | No
     live = Live(console=console, refresh_per_second=2) if show and console.is_terminal else None
     try:
         with live or nullcontext():
-            while deadline is None or time.monotonic() < deadline:
+            while True:  # at least once: a busy machine may pass a short deadline before the first look
                 health = collect(stack, job, url)
                 if live is not None:
                     live.update(render(health))
                 if time.monotonic() >= next_log:
                     log.info("demo_health", **health)
                     next_log += HEALTH_LOG_SECONDS
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
                 time.sleep(1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic())))
     finally:
         if show and live is None and health is not None:

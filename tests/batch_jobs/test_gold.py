@@ -12,6 +12,7 @@ from batch_jobs.gold import run_gold
 from gamestream.settings import Settings
 from gamestream.warehouse import Warehouse
 from streaming_jobs.lake import Lake
+from tests.support.cli import run_gst
 from tests.support.postgres import fresh_database
 from tests.support.silver import T0, seed_parity_totals, totals
 
@@ -151,23 +152,9 @@ def test_incremental_loads_equal_one_full_load(tmp_path):
 
 
 def test_gst_gold_run_reports_the_load(tmp_path):
-    import os
-    import subprocess
-    import sys
-
     Lake(str(tmp_path / "lake")).append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(
-        GST_LAKE_ROOT=str(tmp_path / "lake"), GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}", COLUMNS="200"
-    )
-    out = subprocess.run(
-        [sys.executable, "-m", "gamestream", "gold", "run"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = {"GST_LAKE_ROOT": str(tmp_path / "lake"), "GST_WAREHOUSE_URL": f"duckdb:///{tmp_path / 'w.duckdb'}"}
+    out = run_gst("gold", "run", env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "Delta version None -> 0" in out.stdout and "rows loaded" in out.stdout
 

@@ -1,30 +1,14 @@
 """The `gst` command line, run as a user runs it: a real process with GST_* settings."""
 
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 
 from gamestream.aws import aws_client
 from gamestream.embedded import free_port, port_is_free
+from tests.support.cli import run_gst, start_gst
 from tests.support.kafka import read_topic
-
-GST = [sys.executable, "-m", "gamestream"]
-
-
-def run_gst(*args, env=None, cwd=None, timeout=120):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    return subprocess.run(
-        [*GST, *args],
-        capture_output=True,
-        text=True,
-        env={**base, "COLUMNS": "250", **(env or {})},
-        cwd=cwd,
-        timeout=timeout,
-    )
 
 
 def test_help_lists_only_working_commands():
@@ -55,14 +39,7 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
 
 def test_stack_stops_cleanly_on_sigterm_and_writes_env_file(tmp_path):
     env_file = tmp_path / "stack.env"
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    proc = subprocess.Popen(
-        [*GST, "stack", "--data-dir", str(tmp_path / "d"), "--env-file", str(env_file)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=base,
-    )
+    proc = start_gst("stack", "--data-dir", str(tmp_path / "d"), "--env-file", str(env_file))
     deadline = time.monotonic() + 60
     while not env_file.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -100,29 +77,23 @@ def test_doctor_says_what_is_missing(stack, tmp_path):
     assert "Missing: api port, kinesis, redis." in text
 
 
-def test_init_creates_the_configured_stream(stack, tmp_path):
-    env = {
-        **stack.settings.env(),
-        "GST_STREAM_NAME": "made-by-init",
-        "GST_STREAM_SHARDS": "3",
-        "GST_LAKE_ROOT": str(tmp_path / "lake"),
-    }
+def gst_init(settings, tmp_path, **env):
+    """`gst init` of the stream (or topic) 'made-by-init' and a lake of its own: it succeeds and makes both."""
+    env = {**settings.env(), "GST_STREAM_NAME": "made-by-init", "GST_LAKE_ROOT": str(tmp_path / "lake"), **env}
     out = run_gst("init", env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
+    assert (tmp_path / "lake").is_dir()
+    return out
+
+
+def test_init_creates_the_configured_stream(stack, tmp_path):
+    gst_init(stack.settings, tmp_path, GST_STREAM_SHARDS="3")
     shards = aws_client(stack.settings, "kinesis").list_shards(StreamName="made-by-init")["Shards"]
     assert len(shards) == 3
-    assert (tmp_path / "lake").is_dir()
 
 
 def test_init_creates_the_kafka_topic_with_the_kafka_sink(kafka_stack, tmp_path):
-    env = {
-        **kafka_stack.settings.env(),
-        "GST_STREAM_NAME": "made-by-init",
-        "GST_KAFKA_PARTITIONS": "3",
-        "GST_LAKE_ROOT": str(tmp_path / "lake"),
-    }
-    out = run_gst("init", env=env, cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
+    out = gst_init(kafka_stack.settings, tmp_path, GST_KAFKA_PARTITIONS="3")
     assert "Kafka topic 'made-by-init' (3 partitions)" in out.stdout
     assert len(read_topic(kafka_stack.settings, "made-by-init")) == 0  # there, and empty
 
@@ -179,15 +150,12 @@ def test_produce_says_which_credentials_are_missing(tmp_path):
 
 def test_api_serves_until_sigterm(stack, tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(
-        GST_API_PORT=str(port),
-        GST_REDIS_URL=stack.settings.redis_url,
-        GST_WAREHOUSE_URL=f"duckdb:///{tmp_path / 'w.duckdb'}",
-    )
-    proc = subprocess.Popen(
-        [*GST, "api"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
-    )
+    env = {
+        "GST_API_PORT": str(port),
+        "GST_REDIS_URL": stack.settings.redis_url,
+        "GST_WAREHOUSE_URL": f"duckdb:///{tmp_path / 'w.duckdb'}",
+    }
+    proc = start_gst("api", env=env, cwd=tmp_path)
     import httpx
 
     deadline, health = time.monotonic() + 60, None

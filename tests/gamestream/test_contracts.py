@@ -36,6 +36,22 @@ def snapshot(**overrides):
     return StreamSnapshot.create(**{**fields, **overrides})
 
 
+def manifest(**overrides):
+    fields = dict(
+        source="twitch",
+        observed_at=T0,
+        poll_id=POLL,
+        platform="twitch",
+        record_kind="stream_snapshot",
+        record_count=3,
+        scheduled_at=T0,
+        started_at=T0,
+        finished_at=T0 + timedelta(seconds=4),
+        interval_seconds=60,
+    )
+    return PollManifest.create(**{**fields, **overrides})
+
+
 def test_valid_record_round_trips_through_json():
     record = snapshot()
     again = parse_record(record.to_json())
@@ -106,21 +122,7 @@ def test_parse_rejects_unknown_version_kind_garbage_and_tampered_ids():
 
 
 def test_every_kind_round_trips():
-    manifest = PollManifest.create(
-        source="twitch",
-        observed_at=T0,
-        poll_id=POLL,
-        platform="twitch",
-        record_kind="stream_snapshot",
-        record_count=3,
-        scheduled_at=T0,
-        started_at=T0,
-        finished_at=T0 + timedelta(seconds=4),
-        interval_seconds=60,
-        pages=1,
-        coverage=0.5,
-        errors=["page 2: HTTP 503"],
-    )
+    closed = manifest(pages=1, coverage=0.5, errors=["page 2: HTTP 503"])
     video = VideoSnapshot.create(
         source="youtube",
         observed_at=T0,
@@ -130,24 +132,13 @@ def test_every_kind_round_trips():
         tags=["minecraft"],
         concurrent_viewers=7,
     )
-    for record in (manifest, video, snapshot()):
+    for record in (closed, video, snapshot()):
         assert parse_record(record.to_json()) == record
     assert video.game_name == "unattributed"
-    assert manifest.entity_id == POLL
+    assert closed.entity_id == POLL
 
 
 def test_manifest_rejects_finish_before_start():
     with pytest.raises(ContractError, match="before started_at") as info:
-        PollManifest.create(
-            source="steam",
-            observed_at=T0,
-            poll_id=POLL,
-            platform="steam",
-            record_kind="player_count",
-            record_count=0,
-            scheduled_at=T0,
-            started_at=T0,
-            finished_at=T0 - timedelta(seconds=1),
-            interval_seconds=60,
-        )
+        manifest(finished_at=T0 - timedelta(seconds=1))
     assert info.value.field == "finished_at"

@@ -1,33 +1,19 @@
 """The Kafka sink against a real broker (the Kafka stack's, one per test process)."""
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from collections import defaultdict
 
 import pytest
 from pydantic import ValidationError
 
-from gamestream.contracts import PlayerCount, Source, parse_record
+from gamestream.contracts import Source, parse_record
 from gamestream.settings import Settings
 from producers.clock import ManualClock
 from producers.poll_loop import Poller, PollLoop, PollSession
 from producers.sinks import make_sink
 from producers.sinks.kafka import KafkaSink, client_config, ensure_topic, partition_for
 from tests.support.kafka import new_topic, read_topic
-
-T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-
-
-def player_counts(count, poll="p1"):
-    return [
-        PlayerCount.create(source="steam", observed_at=T0, poll_id=poll, app_id=i + 1, player_count=i)
-        for i in range(count)
-    ]
+from tests.support.producers import T0, assert_sigterm_flushes_everything, player_counts
 
 
 def test_records_arrive_keyed_by_entity_in_their_partition_with_exact_counts(kafka_stack):
@@ -129,36 +115,10 @@ def test_a_record_the_broker_refuses_is_counted_and_flush_says_so(kafka_stack):
 
 
 def test_sigterm_flushes_everything_the_producer_accepted(kafka_stack, tmp_path):
-    """SIGTERM in the middle of `gst produce`: every record the producer counted as sent is in the
-    topic, each once, and every poll ends with its manifest."""
     settings = new_topic(kafka_stack.settings)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(settings.env(), GST_SYNTHETIC_POLL_SECONDS="1", GST_SYNTHETIC_SCALE="0.05", GST_LOG_JSON="true")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gamestream", "produce", "--source", "synthetic"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=tmp_path,
+    assert_sigterm_flushes_everything(
+        settings, tmp_path, lambda: [r.value for r in read_topic(settings)], scale=0.05, start_seconds=90
     )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline and proc.poll() is None and not read_topic(settings):
-        time.sleep(0.2)
-    assert proc.poll() is None, proc.communicate()[1][-2000:]
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 0, stderr[-2000:]
-    stopped = [json.loads(line) for line in stderr.splitlines() if '"producer_stopped"' in line]
-    assert stopped and stopped[0]["delivered"] == stopped[0]["records_sent"] > 0
-    found = [parse_record(r.value) for r in read_topic(settings)]
-    assert len(found) == stopped[0]["records_sent"]
-    assert len({r.event_id for r in found}) == len(found)
-    manifests = {r.poll_id: r for r in found if r.kind == "poll_manifest"}
-    assert {r.poll_id for r in found} == set(manifests)
-    counts = Counter(r.poll_id for r in found if r.kind != "poll_manifest")
-    assert {poll: m.record_count for poll, m in manifests.items()} == {poll: counts[poll] for poll in manifests}
 
 
 def test_msk_authentication_settings_reach_the_client_and_incomplete_ones_are_refused():

@@ -1,33 +1,20 @@
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from gamestream.aws import aws_client, ensure_stream
-from gamestream.contracts import PlayerCount, VideoSnapshot, parse_record
+from gamestream.contracts import VideoSnapshot, parse_record
 from producers.sinks import make_sink
 from producers.sinks.base import encode
 from producers.sinks.kafka import partition_for
 from producers.sinks.kinesis import MAX_BATCH_BYTES, MAX_BATCH_RECORDS, KinesisSink
 from tests.support.kinesis import KinesisFaultProxy, read_stream
 from tests.support.load import busy_cores
-
-T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
-
-
-def records(count, poll="p1"):
-    return [
-        PlayerCount.create(source="steam", observed_at=T0, poll_id=poll, app_id=i + 1, player_count=i)
-        for i in range(count)
-    ]
+from tests.support.producers import T0, assert_sigterm_flushes_everything, player_counts
 
 
 @pytest.fixture()
@@ -57,7 +44,7 @@ def event_ids(settings):
 
 
 def test_failed_entries_are_retried_until_every_record_is_in_the_stream(stream):
-    sent = records(1800)
+    sent = player_counts(1800)
     # the late answer comes after 10 s, the client gives up after 5 s: only that call is ambiguous, even when busy
     with KinesisFaultProxy(stream.aws_endpoint_url, fail_every=4, timeout_calls=(2,), late_by=10) as proxy:
         sink = proxied_sink(stream, proxy, read_timeout=5)
@@ -76,7 +63,7 @@ def test_failed_entries_are_retried_until_every_record_is_in_the_stream(stream):
 
 
 def test_no_fault_means_no_duplicate(stream):
-    sent = records(700)
+    sent = player_counts(700)
     with KinesisFaultProxy(stream.aws_endpoint_url, fail_every=3) as proxy:
         sink = proxied_sink(stream, proxy, read_timeout=30)  # no late answer here: a busy machine is not a fault
         for record in sent:
@@ -111,11 +98,11 @@ def test_batches_stay_under_five_mebibytes(stream):
     assert len(event_ids(stream)) == 30
 
 
-def test_a_full_buffer_blocks_the_producer_until_the_stream_takes_records(stream):
+def test_a_full_buffer_blocks_the_producer_until_the_stream_takes_player_counts(stream):
     with KinesisFaultProxy(stream.aws_endpoint_url) as proxy:
         proxy.paused.set()
         sink = proxied_sink(stream, proxy, read_timeout=30, buffer_records=100)
-        sent = records(1000)
+        sent = player_counts(1000)
         thread = threading.Thread(target=lambda: [sink.send(r) for r in sent])
         thread.start()
         time.sleep(1.0)
@@ -142,7 +129,7 @@ def test_records_larger_than_a_kinesis_record_are_refused_clearly():
 
 
 def test_kafka_serialises_and_partitions_by_entity_id():
-    record = records(1)[0]
+    record = player_counts(1)[0]
     key, value = encode(record)
     assert key == b"1"
     assert parse_record(value) == record
@@ -156,39 +143,13 @@ def test_kinesis_is_the_default_sink(stack):
 
 
 def test_sigterm_flushes_everything_the_producer_accepted(stream, tmp_path):
-    """With both cores busy, SIGTERM lands in the middle of a poll: the poll still ends with its
-    manifest, every record the producer counted as sent is delivered, and each is in the stream once."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(stream.env(), GST_SYNTHETIC_POLL_SECONDS="1", GST_SYNTHETIC_SCALE="0.2", GST_LOG_JSON="true")
+    """With both cores busy, SIGTERM lands in the middle of a poll."""
     kinesis = aws_client(stream, "kinesis")
     with busy_cores():
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gamestream", "produce", "--source", "synthetic"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=tmp_path,
+        assert_sigterm_flushes_everything(
+            stream,
+            tmp_path,
+            lambda: [r["Data"] for r in read_stream(kinesis, stream.stream_name)],
+            scale=0.2,
+            start_seconds=120,
         )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None and not read_stream(kinesis, stream.stream_name):
-            time.sleep(0.2)
-        assert proc.poll() is None, proc.communicate()[1][-2000:]
-        time.sleep(1.5)
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 0, stderr[-2000:]
-    stopped = [json.loads(line) for line in stderr.splitlines() if '"producer_stopped"' in line]
-    assert stopped and stopped[0]["delivered"] == stopped[0]["records_sent"] > 0
-    found = [parse_record(r["Data"]) for r in read_stream(kinesis, stream.stream_name)]
-    assert len(found) == stopped[0]["records_sent"]
-    assert len({r.event_id for r in found}) == len(found)  # exactly once: no record twice
-    manifests = {r.poll_id: r for r in found if r.kind == "poll_manifest"}
-    assert {r.poll_id for r in found} == set(manifests)  # no poll was left without its manifest
-    for manifest in manifests.values():
-        assert manifest.record_count == sum(
-            1 for r in found if r.poll_id == manifest.poll_id and r.kind != "poll_manifest"
-        )
-    assert timedelta(0) <= max(m.finished_at for m in manifests.values()) - min(
-        m.started_at for m in manifests.values()
-    )

@@ -15,6 +15,7 @@ import httpx
 
 from gamestream.aws import aws_client
 from gamestream.settings import Settings
+from tests.support.http import ServedInThread
 
 
 def read_stream(kinesis: Any, stream: str) -> list[dict[str, Any]]:
@@ -33,7 +34,7 @@ def read_stream(kinesis: Any, stream: str) -> list[dict[str, Any]]:
     return out
 
 
-class KinesisFaultProxy:
+class KinesisFaultProxy(ServedInThread):
     """Forwards to the emulator; fails every `fail_every`-th PutRecords entry once with
     ProvisionedThroughputExceededException (the entry is not forwarded), and lets the calls listed
     in `timeout_calls` land but answers them too late, so the client times out (ambiguous)."""
@@ -72,18 +73,7 @@ class KinesisFaultProxy:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> KinesisFaultProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def _forward(self, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
         response = httpx.post(self.upstream, content=body, headers=headers, timeout=30)

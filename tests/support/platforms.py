@@ -4,7 +4,6 @@ with scripted faults and a request log stamped by the test's clock."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from producers.clock import ManualClock
+from tests.support.http import ServedInThread
 
 TWITCH_POINTS = 800
 
@@ -209,27 +209,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
     def __init__(self, state: PlatformState, timeout_sleep: float):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state, self.timeout_sleep = state, timeout_sleep
 
 
-class FixtureServer:
+class FixtureServer(ServedInThread):
     def __init__(self, state: PlatformState, timeout_sleep: float = 1.0):
         self.state = state
-        self._server = _Server(state, timeout_sleep)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FixtureServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_Server(state, timeout_sleep))
 
 
 def make_streams(count: int, games: int = 5) -> list[dict[str, Any]]:

@@ -12,6 +12,23 @@ T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 GAMES = {"dota 2": 900, "fortnite": 400, "minecraft": 120}
 
 
+def twitch_total(t: datetime, game: str, **values: object) -> dict[str, object]:
+    """A complete Twitch poll total (the head sweep at `t`) of `game`, with `values` on top."""
+    return {
+        "poll_date": t.date(),
+        "poll_id": f"twitch:twitch_head:{int(t.timestamp())}",
+        "platform": "twitch",
+        "source": "twitch",
+        "game_key": game,
+        "game_name": game.title(),
+        "observed_at": t,
+        "scheduled_at": t,
+        "status": "complete",
+        "coverage": 1.0,
+        **values,
+    }
+
+
 def totals(minutes, skip=(), partial=()):
     """Twitch polls every minute (a few missing), Steam every 5; games come and go."""
     rows = []
@@ -23,23 +40,17 @@ def totals(minutes, skip=(), partial=()):
             if game == "minecraft" and k % 3 == 0:
                 continue  # absent from this poll: counts as 0 viewers
             rows.append(
-                dict(
-                    poll_date=t.date(),
-                    poll_id=f"twitch:twitch_head:{int(t.timestamp())}",
-                    platform="twitch",
-                    game_key=game,
-                    game_name=game.title(),
+                twitch_total(
+                    t,
+                    game,
                     viewers=base + 7 * (k % 11),
                     channels=3 + k % 4,
                     players=None,
                     records=1,
                     mature_channels=k % 2,
-                    observed_at=t,
                     status="partial" if k in partial else "complete",
                     coverage=0.5 if k in partial else 1.0,
-                    scheduled_at=t,
                     interval_seconds=60.0,
-                    source="twitch",
                 )
             )
             if k % 5 == 0:
@@ -67,22 +78,14 @@ def seed_parity_totals(hours: int) -> pa.Table:
         t = T0 + timedelta(minutes=5 * k)
         for game, base in (("dota 2", 900), ("just chatting", 2000)):
             rows.append(
-                dict(
-                    poll_date=t.date(),
-                    poll_id=f"twitch:twitch_head:{int(t.timestamp())}",
-                    platform="twitch",
-                    game_key=game,
-                    game_name=game.title(),
+                twitch_total(
+                    t,
+                    game,
                     viewers=base + 13 * (k % 17) + 40 * (k // 12),
                     channels=5,
                     records=5,
                     mature_channels=1,
-                    observed_at=t,
-                    status="complete",
-                    coverage=1.0,
-                    scheduled_at=t,
                     interval_seconds=300.0,
-                    source="twitch",
                     top_channel=f"{game}-streamer-{k % 4}",
                     top_channel_viewers=100 + 10 * ((k * 7) % 13),
                 )
