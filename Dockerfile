@@ -1,7 +1,7 @@
 # One image for every gst stage; the command picks the stage (see docker-compose.yml).
-# Stage 1 builds the dashboard; `gst api` serves frontend/dist at /.
+# Stage 1 builds the dashboard into realtime_api/dashboard (package data); `gst api` serves it at /.
 FROM node:20-bookworm-slim AS dashboard
-WORKDIR /frontend
+WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY frontend ./
@@ -24,8 +24,9 @@ COPY streaming_jobs streaming_jobs
 COPY batch_jobs batch_jobs
 COPY realtime_api realtime_api
 COPY warehouse_sql warehouse_sql
-COPY --from=dashboard /frontend/dist frontend/dist
-# editable: the code reads warehouse_sql/ and frontend/dist/ beside its packages
+COPY --from=dashboard /src/realtime_api/dashboard realtime_api/dashboard
+# editable: Spark's jars default to .jars/ beside the packages (the dbt project and the dashboard
+# are package data)
 RUN pip install --no-cache-dir -e .
 COPY --from=jars /jars .jars/spark
 RUN python -m streaming_jobs.jars prune .jars/spark

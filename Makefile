@@ -24,8 +24,9 @@ PYTEST_ARGS ?=
 # The embedded Kinesis (kinesalite, pinned in its package-lock.json)
 KINESALITE := gamestream/kinesalite/node_modules/.package-lock.json
 
-# The dashboard's built assets (gst api serves them at /); rebuilt when its sources change
-DASHBOARD := frontend/dist/index.html
+# The dashboard's built assets, package data of realtime_api (gst api serves them at /, a wheel carries
+# them); rebuilt when its sources change
+DASHBOARD := realtime_api/dashboard/index.html
 DASHBOARD_SOURCES := frontend/package.json frontend/package-lock.json frontend/index.html frontend/vite.config.ts \
 	frontend/tsconfig.json $(shell find frontend/src -type f 2>/dev/null)
 
@@ -86,5 +87,5 @@ test: install $(VENV35)/.installed $(SPARK35_JARS)/.installed
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules frontend/dist gamestream/kinesalite/node_modules \
+	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules realtime_api/dashboard gamestream/kinesalite/node_modules \
 		test-artifacts

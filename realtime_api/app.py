@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from html import escape
+from importlib.resources import files
 from pathlib import Path
 
 import structlog
@@ -25,16 +27,23 @@ from realtime_api.routes import games, health, live, movers, overview
 from realtime_api.store import GoldStore, WarehouseUnavailable
 
 log = structlog.get_logger(__name__)
-DASHBOARD = Path(__file__).resolve().parents[1] / "frontend" / "dist"
+# The dashboard's built files: package data of realtime_api, written by `npm run build` in frontend/
+# (`make install` runs it) and carried by the wheel. A folder on disk: StaticFiles serves files.
+DASHBOARD = Path(str(files("realtime_api") / "dashboard"))
+BUILD_DASHBOARD = "cd frontend && npm ci && npm run build"  # in a checkout; `make install` runs it
 
 
 def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Path | None = DASHBOARD) -> FastAPI:
-    """`store` may be shared with a gold loader in the same process (the demo's DuckDB)."""
+    """`store` may be shared with a gold loader in the same process (the demo's DuckDB). Without a
+    built dashboard (or with dashboard=None) the API still starts and / says how to build it."""
+    served = dashboard is not None and (dashboard / "index.html").is_file()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.feed.start()
-        log.info("api_started", warehouse=settings.warehouse_kind, dashboard=bool(dashboard and dashboard.is_dir()))
+        log.info("api_started", warehouse=settings.warehouse_kind, dashboard=served)
+        if dashboard is not None and not served:
+            log.warning("dashboard_not_built", folder=str(dashboard), build=BUILD_DASHBOARD)
         try:
             yield
         finally:
@@ -72,14 +81,16 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
 
     for module in (health, overview, games, movers, live):
         app.include_router(module.router)
-    if dashboard is not None and (dashboard / "index.html").is_file():
+    if served:
         app.mount("/", StaticFiles(directory=dashboard, html=True), name="dashboard")
     else:
 
         @app.get("/", include_in_schema=False)
         def index() -> HTMLResponse:
             return HTMLResponse(
-                "<h1>Game Stream Trends API</h1><p>The dashboard is not built here. "
+                "<h1>Game Stream Trends API</h1><p>The dashboard is not built here. In a checkout, "
+                f"<code>make install</code> or <code>{escape(BUILD_DASHBOARD)}</code> builds it into the "
+                "package (realtime_api/dashboard/); then restart <code>gst api</code>. "
                 "API docs: <a href='/api/docs'>/api/docs</a></p>"
             )
 

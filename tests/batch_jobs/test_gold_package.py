@@ -1,6 +1,7 @@
 """The package as a deployment gets it: a wheel built with `pip wheel`, installed non-editable into a
-fresh venv, carries the dbt project, finds it with importlib.resources and runs `gst gold run` and
-`gst api` from a folder outside the repository, writing nothing into the installed project.
+fresh venv, carries the dbt project and the built dashboard, finds them with importlib.resources and
+runs `gst gold run` and `gst api` (the dashboard at /) from a folder outside the repository, writing
+nothing into the installed project.
 
 The wheel is built once per run into a wheelhouse; the fresh venv takes the project's dependencies
 from this interpreter's site-packages (a .pth line) instead of installing them again, so the check
@@ -9,6 +10,7 @@ stays within seconds while the code under test is only the wheel's."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,7 +31,10 @@ PACKAGES = ("gamestream", "producers", "streaming_jobs", "batch_jobs", "realtime
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory) -> Path:
-    """The project's wheel, built from a copy of its sources (a build leaves build/ behind)."""
+    """The project's wheel, built from a copy of its sources (a build leaves build/ behind), with the
+    dashboard `make install` built into realtime_api/dashboard."""
+    if not (REPO / "realtime_api" / "dashboard" / "index.html").is_file():
+        pytest.fail("realtime_api/dashboard is not built: `make install` builds it (cd frontend && npm run build)")
     source, house = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheelhouse")
     for name in PACKAGES:
         shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
@@ -92,7 +97,8 @@ def test_an_installed_wheel_builds_gold_and_serves_it(installed, tmp_path):
         [
             installed / "python",
             "-c",
-            "import importlib.resources as r, batch_jobs.dbt as d; print(r.files('warehouse_sql')); print(d.project_dir())",
+            "import importlib.resources as r, batch_jobs.dbt as d, realtime_api.app as a;"
+            "print(r.files('warehouse_sql')); print(d.project_dir()); print(a.DASHBOARD)",
         ],
         capture_output=True,
         text=True,
@@ -101,8 +107,9 @@ def test_an_installed_wheel_builds_gold_and_serves_it(installed, tmp_path):
         timeout=60,
     )
     assert where.returncode == 0, where.stderr
-    packaged, found = (Path(line) for line in where.stdout.split())
+    packaged, found, dashboard = (Path(line) for line in where.stdout.split())
     assert packaged == found and installed.parent in packaged.parents  # the wheel's copy, not the repository's
+    assert installed.parent in dashboard.parents and (dashboard / "index.html").is_file()
     assert {"dbt_project.yml", "profiles.yml", "models/game_buckets.sql", "macros/tests/in_range.sql"} <= files_under(
         packaged
     )
@@ -142,6 +149,13 @@ def test_an_installed_wheel_builds_gold_and_serves_it(installed, tmp_path):
         assert answer is not None, api.stdout.read() if api.poll() is not None else "gst api never answered"
         assert answer.status_code == 200, answer.text
         assert [g["game_key"] for g in answer.json()["items"]] == ["just chatting", "dota 2"]  # by viewers
+
+        index = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert index.status_code == 200 and index.text == (dashboard / "index.html").read_text()
+        script = re.search(r'src="/(assets/[^"]+\.js)"', index.text)
+        assert script is not None, index.text
+        asset = httpx.get(f"http://127.0.0.1:{port}/{script[1]}", timeout=5)
+        assert asset.status_code == 200 and asset.content == (dashboard / script[1]).read_bytes()
     finally:
         api.terminate()
         api.wait(timeout=30)

@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from gamestream.embedded import free_port
+from realtime_api.app import DASHBOARD
 from tests.support.postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
-DIST = ROOT / "frontend" / "dist"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
@@ -47,8 +47,8 @@ def start_api(env: dict[str, str], port: int) -> subprocess.Popen:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, postgres_url):
-    if not (DIST / "index.html").is_file():
-        pytest.fail("frontend/dist is not built: `make test` builds it (cd frontend && npm ci && npm run build)")
+    if not (DASHBOARD / "index.html").is_file():
+        pytest.fail(f"{DASHBOARD} is not built: `make test` builds it (cd frontend && npm ci && npm run build)")
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package (scripts/system-packages.sh)")
     warehouse = fresh_database(postgres_url, "gst_dashboard")

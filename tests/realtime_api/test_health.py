@@ -74,3 +74,10 @@ def test_the_dashboard_is_served_at_the_root_when_built(tmp_path, gold_settings)
     with TestClient(create_app(gold_settings, dashboard=tmp_path)) as app:
         assert "dashboard" in app.get("/").text
         assert app.get("/api/docs").status_code == 200
+
+
+def test_without_a_built_dashboard_the_root_says_how_to_build_it(tmp_path, gold_settings):
+    with TestClient(create_app(gold_settings, dashboard=tmp_path / "dashboard")) as app:
+        root = app.get("/")
+        assert root.status_code == 200 and "not built" in root.text and "npm run build" in root.text
+        assert app.get("/readyz").status_code == 200
