@@ -29,7 +29,7 @@ from streaming_jobs import lake as L
 from streaming_jobs.delta_append import Append, append_all_once, append_once
 from streaming_jobs.faults import fault
 from streaming_jobs.games import GameIdentity, identify
-from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer
+from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer, batch_errors
 from streaming_jobs.transforms import (
     TABLE_OF_KIND,
     bronze_frame,
@@ -75,7 +75,8 @@ class LakeWriter:
             parse_records(bronze_frame(raw, batch_id, now, self.query_id)), self.settings.stream_dedup_seconds
         ).persist()
         try:
-            self._write(parsed, batch_id, now, timer)
+            with batch_errors("lake", batch_id):
+                self._write(parsed, batch_id, now, timer)
         finally:
             parsed.unpersist()
 

@@ -31,7 +31,7 @@ from streaming_jobs.delta_append import Append, append_all_once
 from streaming_jobs.faults import fault
 from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll
-from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer
+from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer, batch_errors
 from streaming_jobs.transforms import bronze_frame, mark_late, parse_records, poll_date, poll_inputs
 
 log = structlog.get_logger(__name__)
@@ -127,7 +127,8 @@ class PollWriter:
         timer = StepTimer()
         emitted = emitted.persist()
         try:
-            self._write(emitted, batch_id, timer)
+            with batch_errors("poll", batch_id):
+                self._write(emitted, batch_id, timer)
         finally:
             emitted.unpersist()
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
+from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
 
 from streaming_jobs.metrics import JobMetrics
 
@@ -76,3 +79,25 @@ class RunReporter:
             tmp.write_text(json.dumps(current))
             tmp.replace(self.status_file)
         return report
+
+
+class BatchFailed(RuntimeError):
+    """A micro-batch's failure in one line (its whole trace is in the log)."""
+
+
+@contextmanager
+def batch_errors(query: str, batch_id: int) -> Iterator[None]:
+    """Re-raises a Java error of a foreachBatch function as a one-line BatchFailed, after logging it
+    whole. Spark tests a foreachBatch error's message with a backtracking regex (is it an
+    interruption?), which overflows the stack of the query's thread on a multi-page Java trace: the
+    query then dies with a StackOverflowError instead of stopping or failing cleanly."""
+    try:
+        yield
+    except Py4JJavaError as exc:
+        java = exc.java_exception
+        summary = str(java.toString())
+        if "SPARK_JOB_CANCELLED" in summary:  # the query is being stopped: nothing to tell
+            log.info("batch_cancelled", query=query, batch_id=batch_id)
+        else:
+            log.error("batch_failed", query=query, batch_id=batch_id, error=str(exc))
+        raise BatchFailed(f"{query} batch {batch_id}: {summary}") from None
