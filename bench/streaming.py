@@ -110,7 +110,6 @@ def main() -> None:
         job = StreamingJob(settings, spark)
         lake_start = time.perf_counter()
         lake = start_lake_query(
-            spark,
             settings,
             stream_records(spark, settings, settings.stream_max_records_per_batch),
             job.lake_writer,

@@ -29,6 +29,7 @@ from streaming_jobs import lake as L
 from streaming_jobs.delta_append import Append, append_all_once, append_once
 from streaming_jobs.faults import fault
 from streaming_jobs.games import GameIdentity, identify
+from streaming_jobs.queries import start_foreach_batch
 from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer, batch_errors
 from streaming_jobs.transforms import (
     TABLE_OF_KIND,
@@ -74,11 +75,11 @@ class LakeWriter:
         parsed = mark_late(
             parse_records(bronze_frame(raw, batch_id, now, self.query_id)), self.settings.stream_dedup_seconds
         ).persist()
-        try:
-            with batch_errors("lake", batch_id):
+        with batch_errors("lake", batch_id):  # unpersist too: a stopping query fails it
+            try:
                 self._write(parsed, batch_id, now, timer)
-        finally:
-            parsed.unpersist()
+            finally:
+                parsed.unpersist()
 
     def _write(self, parsed: DataFrame, batch_id: int, now: datetime, timer: StepTimer) -> None:
         counts = (
@@ -161,7 +162,6 @@ def new_games(identities: dict[str, GameIdentity], known: set[str], seen_at: dat
 
 
 def start_lake_query(
-    spark: SparkSession,
     settings: Settings,
     raw: DataFrame,
     writer: LakeWriter,
@@ -169,15 +169,6 @@ def start_lake_query(
     available_now: bool = False,
     trigger_seconds: float | None = None,
 ) -> StreamingQuery:
-    spark.sparkContext.setLocalProperty("spark.scheduler.pool", "lake")
-    stream = (
-        deduplicated(raw, settings.stream_dedup_seconds)
-        .writeStream.queryName("gst_lake")
-        .foreachBatch(writer)
-        .option("checkpointLocation", checkpoint)
-    )
-    if available_now:
-        stream = stream.trigger(availableNow=True)
-    else:
-        stream = stream.trigger(processingTime=f"{trigger_seconds or settings.stream_trigger_seconds} seconds")
-    return stream.start()
+    trigger = None if available_now else trigger_seconds or settings.stream_trigger_seconds
+    frame = deduplicated(raw, settings.stream_dedup_seconds)
+    return start_foreach_batch(frame, "gst_lake", "lake", writer, checkpoint, trigger)

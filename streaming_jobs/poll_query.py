@@ -31,6 +31,7 @@ from streaming_jobs.delta_append import Append, append_all_once
 from streaming_jobs.faults import fault
 from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll
+from streaming_jobs.queries import start_foreach_batch
 from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer, batch_errors
 from streaming_jobs.transforms import bronze_frame, mark_late, parse_records, poll_date, poll_inputs
 
@@ -126,11 +127,11 @@ class PollWriter:
     def __call__(self, emitted: DataFrame, batch_id: int) -> None:
         timer = StepTimer()
         emitted = emitted.persist()
-        try:
-            with batch_errors("poll", batch_id):
+        with batch_errors("poll", batch_id):  # unpersist too: a stopping query fails it
+            try:
                 self._write(emitted, batch_id, timer)
-        finally:
-            emitted.unpersist()
+            finally:
+                emitted.unpersist()
 
     def _write(self, emitted: DataFrame, batch_id: int, timer: StepTimer) -> None:
         rows = to_arrow(emitted)
@@ -201,7 +202,6 @@ class PollWriter:
 
 
 def start_poll_query(
-    spark: SparkSession,
     settings: Settings,
     raw: DataFrame,
     writer: PollWriter,
@@ -209,16 +209,5 @@ def start_poll_query(
     available_now: bool = False,
     trigger_seconds: float | None = None,
 ) -> StreamingQuery:
-    spark.sparkContext.setLocalProperty("spark.scheduler.pool", "poll")
-    stream = (
-        emitted_polls(raw, settings)
-        .writeStream.queryName("gst_polls")
-        .outputMode("update")
-        .foreachBatch(writer)
-        .option("checkpointLocation", checkpoint)
-    )
-    if available_now:
-        stream = stream.trigger(availableNow=True)
-    else:
-        stream = stream.trigger(processingTime=f"{trigger_seconds or settings.poll_trigger_seconds} seconds")
-    return stream.start()
+    trigger = None if available_now else trigger_seconds or settings.poll_trigger_seconds
+    return start_foreach_batch(emitted_polls(raw, settings), "gst_polls", "poll", writer, checkpoint, trigger, "update")

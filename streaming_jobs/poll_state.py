@@ -60,6 +60,7 @@ OUTPUT_SCHEMA = (
     "errors STRING, overran BOOLEAN, first_seen_at TIMESTAMP, last_seen_at TIMESTAMP, closed_at TIMESTAMP"
 )
 OUTPUT_COLUMNS = [part.strip().split(" ")[0] for part in OUTPUT_SCHEMA.split(", ")]
+OUTPUT_TYPES = dict(part.strip().split(" ") for part in OUTPUT_SCHEMA.split(", "))
 SUMS = ("viewers", "channels", "players", "records", "mature_channels", "views")
 
 
@@ -235,11 +236,19 @@ class Poll:
 
 
 def output_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """The rows as a frame typed as OUTPUT_SCHEMA: a column holding no value would otherwise be
+    float NaN, which PySpark 4.2 cannot convert to text or timestamps."""
     frame = pd.DataFrame(list(rows), columns=OUTPUT_COLUMNS)
-    for column in ("viewers", "channels", "players", "records", "mature_channels", "top_channel_viewers", "views"):
-        frame[column] = frame[column].astype("Int64")
-    for column in ("expected", "received", "pages", "pages_failed"):
-        frame[column] = frame[column].astype("Int64")
+    for column, kind in OUTPUT_TYPES.items():
+        values = frame[column]
+        if kind == "LONG":
+            frame[column] = values.astype("Int64")
+        elif kind == "DOUBLE":
+            frame[column] = values.astype("float64")
+        elif kind == "TIMESTAMP":
+            frame[column] = pd.to_datetime(values, utc=True)
+        else:  # STRING, BOOLEAN
+            frame[column] = values.astype(object).where(values.notna(), None)
     return frame
 
 

@@ -94,7 +94,6 @@ class StreamingJob:
         self.available_now = available_now
         self.queries = [
             start_poll_query(
-                self.spark,
                 settings,
                 self.source(settings.poll_max_records_per_batch, self._start_after(self.poll_checkpoint)),
                 self.poll_writer,
@@ -102,7 +101,6 @@ class StreamingJob:
                 available_now,
             ),
             start_lake_query(
-                self.spark,
                 settings,
                 self.source(settings.stream_max_records_per_batch, self._start_after(self.lake_checkpoint)),
                 self.lake_writer,

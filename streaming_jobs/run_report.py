@@ -94,10 +94,9 @@ def batch_errors(query: str, batch_id: int) -> Iterator[None]:
     try:
         yield
     except Py4JJavaError as exc:
-        java = exc.java_exception
-        summary = str(java.toString())
-        if "SPARK_JOB_CANCELLED" in summary:  # the query is being stopped: nothing to tell
+        trace = str(exc)
+        if "SPARK_JOB_CANCELLED" in trace:  # the query is being stopped: nothing to tell
             log.info("batch_cancelled", query=query, batch_id=batch_id)
-        else:
-            log.error("batch_failed", query=query, batch_id=batch_id, error=str(exc))
-        raise BatchFailed(f"{query} batch {batch_id}: {summary}") from None
+            raise BatchFailed(f"{query} batch {batch_id} cancelled: the query is stopping") from None
+        log.error("batch_failed", query=query, batch_id=batch_id, error=trace)
+        raise BatchFailed(f"{query} batch {batch_id}: {exc.java_exception.toString()}") from None

@@ -15,7 +15,7 @@ from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kafka import new_topic
 from tests.support.streaming import expected_totals, synthetic_records, table
 
-BATCH_RECORDS = 600
+BATCH_RECORDS = 1500  # ~3,600 records: three batches of each query
 
 
 def run_stream(stage, settings, cwd, records, **extra):

@@ -7,13 +7,14 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+import pytest
 from prometheus_client import generate_latest
 
 from gamestream.contracts import StreamSnapshot
 from streaming_jobs.glue_job import from_glue_kinesis
 from streaming_jobs.kinesis_source import SCHEMA
 from streaming_jobs.metrics import JobMetrics
-from streaming_jobs.run_report import BatchReport, RunReporter
+from streaming_jobs.run_report import BatchFailed, BatchReport, RunReporter, batch_errors
 from streaming_jobs.transforms import bronze_frame, parse_records
 
 
@@ -81,3 +82,13 @@ def test_glue_kinesis_columns_map_onto_the_shared_stream_schema(spark):
     parsed = parse_records(bronze_frame(adapted, 0, arrived, "glue")).collect()
     assert len(parsed) == 1 and parsed[0]["quarantine_reason"] is None
     assert parsed[0]["event_id"] == record.event_id and parsed[0]["arrival_time"] == arrived.replace(tzinfo=None)
+
+
+def test_a_failed_batch_is_raised_in_one_line(spark):
+    """Spark matches a foreachBatch error's message with a backtracking regex: a Java trace of
+    pages overflows the query thread's stack, so the writers re-raise a one-line error."""
+    java_error = r'^lake batch 7: java.lang.NumberFormatException: .*"boom"'
+    # a Java error that py4j raises as is (Spark converts its own errors to short Python ones)
+    with pytest.raises(BatchFailed, match=java_error) as failed, batch_errors("lake", 7):
+        spark.sparkContext._jvm.java.lang.Integer.parseInt("boom")
+    assert "\n" not in str(failed.value) and failed.value.__suppress_context__

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from streaming_jobs.poll_state import INPUT_COLUMNS, OUTPUT_COLUMNS, advance_poll, close_poll
+from streaming_jobs.poll_state import INPUT_COLUMNS, OUTPUT_COLUMNS, OUTPUT_SCHEMA, advance_poll, close_poll
 
 POLL = "twitch:twitch_head:1795662000"
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC).timestamp()
@@ -109,3 +109,22 @@ def test_a_backfill_closes_a_poll_from_all_its_records_at_once():
     poll = out[out.row_kind == "poll"].iloc[0]
     assert poll.status == "complete" and poll.received == 2
     assert out[out.row_kind == "total"].viewers.tolist() == [15]
+
+
+def test_a_poll_without_text_values_converts_as_pyspark_does():
+    """A Steam poll has no top channel: its column must still be text for PySpark's conversion of
+    an applyInPandas result (a float NaN column made the backfill fail). Uses PySpark's own converter."""
+    from pyspark.sql import types as T
+    from pyspark.sql.conversion import PandasToArrowConversion
+
+    players = {**snap(1, None), "kind": "player_count", "platform": "steam", "source": "steam", "players": 700}
+    out = close_poll(("steam:steam_players:1",), batch({**players, "poll_id": "steam:steam_players:1"}))
+    assert out.top_channel.isna().all()
+    spark_type = {"STRING": T.StringType(), "LONG": T.LongType(), "DOUBLE": T.DoubleType()}
+    spark_type.update(TIMESTAMP=T.TimestampType(), BOOLEAN=T.BooleanType())
+    fields = [T.StructField(n, spark_type[t]) for n, t in (part.split(" ") for part in OUTPUT_SCHEMA.split(", "))]
+    schema = T.StructType([T.StructField("_0", T.StructType(fields))])  # as the grouped-map worker wraps it
+    converted = PandasToArrowConversion.convert(
+        [out], schema, timezone="UTC", arrow_cast=True, assign_cols_by_name=True
+    )
+    assert converted.num_rows == len(out) and converted.column(0).field("top_channel").null_count == len(out)
