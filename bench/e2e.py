@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -257,13 +259,28 @@ def run(args: argparse.Namespace) -> int:
             loop.call_soon_threadsafe(stop_watch.set)
             watcher.join(10)
             for process in (api, job):
-                process.terminate()
-                process.wait(60)
+                stop_process(process)
         report(producer, received, time.time() - started, args, settings)
         if failed:
             print(f"SOAK FAILED: {failed}")
             return 1
     return 0
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 120.0) -> None:
+    """SIGTERM; then SIGKILL to it and its children (the job's JVM and Python workers) if it has not
+    exited within `timeout` (a job in the middle of a batch on a loaded machine can take minutes)."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        print(
+            f"  pid {process.pid} ({' '.join(map(str, process.args[-2:]))}) ignored SIGTERM for {timeout:.0f} s: killed"
+        )
+        for pid in [*children(process.pid), process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
 
 
 def soak_verdict(samples: list[dict[str, float]], warmup: int, max_mb_per_hour: float) -> str | None:
