@@ -2,17 +2,20 @@
 whole system on the embedded stack, a soak mode, and fault drills.
 
 - The synthetic market at a realistic load (default scale 0.7: about 100k Twitch stream snapshots
-  per poll, plus Steam and YouTube) polled every --poll-seconds into Kinesis (kinesalite) by this process;
-  the streaming job (`gst stream`) and the API (`gst api`) run as their own processes.
+  per poll, plus Steam and YouTube) polled every --poll-seconds by this process into the stream:
+  Kinesis (kinesalite) by default, or with --sink kafka the embedded Kafka broker (GST_SINK=kafka for
+  every stage; the topic gets --shards partitions). Either way the producer is paced at 1,000
+  records/s per shard or partition, as real Kinesis allows. The streaming job (`gst stream`) and
+  the API (`gst api`) run as their own processes.
 - A WebSocket client on /ws/live measures, per poll, freshness (the poll is
   complete, i.e. its records and manifest are in the stream -> its platform total is received)
   and data age (the poll's observed_at -> received). Target: freshness p95 at most 3 s.
 - --soak-minutes N: every minute, the RSS of every process (the job with its JVM, the API, Redis,
-  this process, which runs the producer; kinesalite is its own process) and the job's lag; fails when a process grows faster than --max-mb-per-hour after
+  this process, which runs the producer; kinesalite and the Kafka broker are their own processes) and the job's lag; fails when a process grows faster than --max-mb-per-hour after
   --warmup-minutes, or when the lag rises at every one of the last three samples.
 - --drills N: runs the end-to-end fault drill (tests/test_end_to_end.py) N times with new seeds.
 
-Run: .venv/bin/python bench/e2e.py [--scale 0.7] [--minutes 4] [--poll-seconds 60] [--shards 4]
+Run: .venv/bin/python bench/e2e.py [--sink kinesis|kafka] [--scale 0.7] [--minutes 4] [--poll-seconds 60] [--shards 4]
      .venv/bin/python bench/e2e.py --scale 0.05 --poll-seconds 10 --soak-minutes 30
      .venv/bin/python bench/e2e.py --drills 10
 """
@@ -21,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,7 +46,8 @@ from gamestream.embedded import embedded_stack, free_port  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from producers.clock import SystemClock, slot_floor  # noqa: E402
 from producers.poll_loop import PollLoop  # noqa: E402
-from producers.sinks.kinesis import KinesisSink  # noqa: E402
+from producers.sinks import make_sink  # noqa: E402
+from producers.sinks.base import Sink  # noqa: E402
 from producers.synthetic import SyntheticPoller  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,15 +81,22 @@ def children(pid: int) -> list[int]:
     return direct + [g for c in direct for g in children(c)]
 
 
-class MeasuredSink(KinesisSink):
-    """The Kinesis sink, counting payload bytes for the record size figure, and paced at
-    `per_shard` records/s per shard, as real Kinesis allows (1,000/s per shard)."""
+def lanes(settings: Settings) -> int:
+    """The stream's shards (Kinesis) or partitions (Kafka)."""
+    return settings.kafka_partitions if settings.sink == "kafka" else settings.stream_shards
 
-    payload_bytes = 0
 
-    def __init__(self, settings: Settings, per_shard: float = 1000.0):
-        super().__init__(settings)
-        self.interval = 1.0 / (per_shard * settings.stream_shards)
+class MeasuredSink(Sink):
+    """The project's sink for the settings' transport (make_sink: Kinesis or Kafka), counting payload
+    bytes for the record size figure, and paced at `per_lane` records/s per shard or partition, as
+    real Kinesis allows (1,000/s per shard); Kafka gets the same pace, so the runs compare."""
+
+    def __init__(self, settings: Settings, per_lane: float = 1000.0):
+        super().__init__()
+        self.inner = make_sink(settings)
+        self.stats = self.inner.stats
+        self.payload_bytes = 0
+        self.interval = 1.0 / (per_lane * lanes(settings))
         self.next_send = time.monotonic()
 
     def send(self, record) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +104,13 @@ class MeasuredSink(KinesisSink):
         self.next_send = max(self.next_send + self.interval, time.monotonic() - 1.0)  # a 1 s burst at most
         if (wait := self.next_send - time.monotonic()) > 0:
             time.sleep(wait)
-        super().send(record)
+        self.inner.send(record)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        return self.inner.flush(timeout)
+
+    def close(self, timeout: float | None = None) -> None:
+        self.inner.close(timeout)
 
 
 class Producer(threading.Thread):
@@ -155,7 +174,9 @@ def run(args: argparse.Namespace) -> int:
     shutil.rmtree(DATA, ignore_errors=True)
     base = Settings(
         _env_file=None,
+        sink=args.sink,
         stream_shards=args.shards,
+        kafka_partitions=args.shards,
         synthetic_scale=args.scale,
         synthetic_poll_seconds=args.poll_seconds,
         poll_grace_seconds=max(30.0, args.poll_seconds),
@@ -220,6 +241,7 @@ def run(args: argparse.Namespace) -> int:
                     "api": rss_mb(api.pid),
                     "redis": rss_mb(stack.redis_pid or 0),
                     "kinesalite": rss_mb(stack.kinesis_pid or 0),
+                    **({"kafka": rss_mb(stack.kafka.pid or 0)} if stack.kafka else {}),
                     "producer": rss_mb(os.getpid(), with_children=False),
                     "lag_ms": float(status.get("lake", {}).get("lag_millis", 0)),
                     "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received}),
@@ -237,8 +259,7 @@ def run(args: argparse.Namespace) -> int:
             loop.call_soon_threadsafe(stop_watch.set)
             watcher.join(10)
             for process in (api, job):
-                process.terminate()
-                process.wait(60)
+                stop_process(process)
         report(producer, received, time.time() - started, args, settings)
         if failed:
             print(f"SOAK FAILED: {failed}")
@@ -246,10 +267,28 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 120.0) -> None:
+    """SIGTERM; then SIGKILL to it and its children (the job's JVM and Python workers) if it has not
+    exited within `timeout` (a job in the middle of a batch on a loaded machine can take minutes)."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        print(
+            f"  pid {process.pid} ({' '.join(map(str, process.args[-2:]))}) ignored SIGTERM for {timeout:.0f} s: killed"
+        )
+        for pid in [*children(process.pid), process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+
+
 def soak_verdict(samples: list[dict[str, float]], warmup: int, max_mb_per_hour: float) -> str | None:
     steady = [s for s in samples if s["minute"] > warmup]
     if len(steady) >= 3:
-        for name in ("job", "api", "redis", "kinesalite", "producer"):
+        for name in ("job", "api", "redis", "kinesalite", "kafka", "producer"):
+            if name not in steady[0]:
+                continue
             first, last = steady[0], steady[-1]
             rate = (last[name] - first[name]) / max(1, last["minute"] - first["minute"]) * 60
             if rate > max_mb_per_hour:
@@ -281,7 +320,8 @@ def report(
     per_poll = statistics.mean(producer.per_poll) if producer.per_poll else 0
     print(
         f"scale {args.scale:g}: {per_poll:,.0f} records per poll slot (every {args.poll_seconds:g} s), "
-        f"{producer.bytes / max(1, producer.records):.0f} B per record, {settings.stream_shards} shards, "
+        f"{producer.bytes / max(1, producer.records):.0f} B per record, {settings.sink} with {lanes(settings)} "
+        f"{'partitions' if settings.sink == 'kafka' else 'shards'}, "
         f"{len(producer.per_poll)} slots, {producer.records:,} records in "
         f"{duration:.0f} s = {producer.records / duration:,.0f} records/s"
     )
@@ -298,7 +338,7 @@ def report(
     for line in stages["lines"]:
         print(line)
     print(
-        f"freshness_p95_s={percentile(freshness, 0.95) if freshness else float('nan'):.2f} "
+        f"sink={settings.sink} freshness_p95_s={percentile(freshness, 0.95) if freshness else float('nan'):.2f} "
         f"data_age_p95_s={percentile(age, 0.95) if age else float('nan'):.2f} "
         f"polls_shown={len(freshness)} polls_missing={len(missing)} "
         f"records_per_poll={per_poll:.0f} poll_batch_p95_s={stages['poll_p95']:.2f} "
@@ -356,10 +396,11 @@ def drills(count: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--sink", choices=("kinesis", "kafka"), default="kinesis")
     parser.add_argument("--scale", type=float, default=0.7)
     parser.add_argument("--minutes", type=float, default=4)
     parser.add_argument("--poll-seconds", type=float, default=60)
-    parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--shards", type=int, default=4, help="shards, or with --sink kafka partitions")
     parser.add_argument("--soak-minutes", type=float, default=0)
     parser.add_argument("--warmup-minutes", type=int, default=5)
     parser.add_argument("--max-mb-per-hour", type=float, default=100)
