@@ -56,9 +56,15 @@ def streamed(spark, fresh, tmp_path):
     )
     records = synthetic_records(settings, polls=3)
     dropped = next(r for r in records if r.kind == "stream_snapshot")
-    last_poll = max(r.observed_at for r in records)
-    first = [r for r in records if r is not dropped and r.observed_at < last_poll - timedelta(seconds=30)]
-    second = [r for r in records if r is not dropped and r not in first]
+
+    def slot(record) -> int:  # poll ids end with their slot
+        return int(record.poll_id.rsplit(":", 1)[1])
+
+    # whole polls per run: a poll whose manifest came in the first run and its records only in the
+    # second would rightly close partial, empty, when its grace period ran out in between
+    last_slot = max(slot(r) for r in records)
+    first = [r for r in records if r is not dropped and slot(r) < last_slot]
+    second = [r for r in records if r is not dropped and slot(r) == last_slot]
     start = datetime.now(UTC) - timedelta(minutes=1)
     put(settings, [r.to_json() for r in first], keys=[r.entity_id for r in first])
     run_job(spark, settings)
