@@ -170,7 +170,9 @@ class Poll:
         game["viewers"] = (game["viewers"] or 0) + viewers
         game["channels"] = (game["channels"] or 0) + 1
         game["mature_channels"] += int(bool(row.is_mature)) if pd.notna(row.is_mature) else 0
-        if game["top_channel_viewers"] is None or viewers > game["top_channel_viewers"]:
+        top = game["top_channel_viewers"]
+        # ties go to the first channel name, so the stream and a backfill (other orders) agree
+        if top is None or viewers > top or (viewers == top and str(row.channel) < str(game["top_channel"])):
             game["top_channel"], game["top_channel_viewers"] = row.channel, viewers
         if row.kind == "video_snapshot" and pd.notna(row.views):
             game["views"] = (game["views"] or 0) + int(row.views)

@@ -128,3 +128,9 @@ def test_a_poll_without_text_values_converts_as_pyspark_does():
         [out], schema, timezone="UTC", arrow_cast=True, assign_cols_by_name=True
     )
     assert converted.num_rows == len(out) and converted.column(0).field("top_channel").null_count == len(out)
+
+
+def test_the_top_channel_does_not_depend_on_arrival_order():
+    rows = [snap(1, 50), snap(2, 50), snap(3, 20), manifest(3)]
+    tops = {close_poll((POLL,), batch(*order)).top_channel.dropna().tolist()[0] for order in (rows, rows[::-1])}
+    assert tops == {"c1"}
