@@ -1,4 +1,4 @@
-"""Live metrics in Redis (DESIGN section 7), written once per micro-batch by one Lua script:
+"""Live metrics in Redis (docs/architecture.md), written once per micro-batch by one Lua script:
 
 - `gst:live:{platform}`          sorted set: game key -> its latest complete-poll value
                                  (viewers on Twitch/YouTube, players on Steam)

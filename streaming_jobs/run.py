@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -159,14 +158,6 @@ class StreamingJob:
         progress = query.lastProgress
         return progress is not None and progress["numInputRows"] == 0 and not query.status["isDataAvailable"]
 
-    def drain(self, timeout: float = 60.0) -> None:
-        """Let both queries finish what the stream holds, so stopping does not interrupt a batch."""
-        waiters = [threading.Thread(target=q.processAllAvailable, daemon=True) for q in self.queries if q.isActive]
-        for waiter in waiters:
-            waiter.start()
-        for waiter in waiters:
-            waiter.join(timeout)
-
     def stop(self) -> None:
         if self.maintenance is not None:
             self.maintenance.stop()
@@ -185,7 +176,6 @@ def background_stream(settings: Settings) -> Iterator[StreamingJob]:
     job = StreamingJob(settings, spark).start()
     try:
         yield job
-    finally:
-        job.drain()
+    finally:  # at once, even mid-batch: the checkpoints replay an interrupted batch exactly once
         job.stop()
         spark.stop()
