@@ -1,9 +1,9 @@
 # The two commands a newcomer needs: `make demo` and `make test`. On a fresh Debian machine each
 # installs what is missing, once: Debian packages (scripts/system-packages.sh: Java 17, Redis,
 # PostgreSQL, Chromium, Node, Maven; as root with apt-get, else it prints the command to run), the
-# Python packages into .venv, Spark's JVM libraries from Maven Central into .jars/spark, kinesalite
-# (the embedded Kinesis) and the dashboard. No server needs to be running: the demo and the tests
-# start their own.
+# Python packages into .venv, Spark's and Kafka's JVM libraries from Maven Central into .jars/spark
+# and .jars/kafka, kinesalite (the embedded Kinesis) and the dashboard. No server needs to be
+# running: the demo and the tests start their own.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -11,6 +11,8 @@ BIN := $(VENV)/bin
 VENV35 ?= .venv-spark35
 # Delta Lake and Spark's Kafka source for the local SparkSession (spark.jars; see streaming_jobs/jars.py)
 SPARK_JARS := .jars/spark
+# Apache Kafka (KRaft) for the embedded broker with GST_SINK=kafka (gamestream/kafka/pom.xml)
+KAFKA_JARS := .jars/kafka
 # Two pytest workers (one SparkSession, stack and PostgreSQL each; whole files per worker, the longest
 # first): one file's waits (JVM start-up, drill subprocesses) overlap another's work
 PYTEST_WORKERS ?= 2
@@ -42,7 +44,13 @@ $(SPARK_JARS)/.installed: streaming_jobs/jvm/pom.xml $(BIN)/.installed | system
 	$(BIN)/python -m streaming_jobs.jars prune $(SPARK_JARS)
 	touch $@
 
-jars: $(SPARK_JARS)/.installed
+$(KAFKA_JARS)/.installed: gamestream/kafka/pom.xml | system
+	rm -rf $(KAFKA_JARS)
+	mvn --batch-mode --quiet -f gamestream/kafka/pom.xml dependency:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory=$(abspath $(KAFKA_JARS))
+	touch $@
+
+jars: $(SPARK_JARS)/.installed $(KAFKA_JARS)/.installed
 
 $(KINESALITE): gamestream/kinesalite/package.json gamestream/kinesalite/package-lock.json | system
 	cd gamestream/kinesalite && npm ci --no-audit --no-fund --loglevel=error
@@ -50,7 +58,7 @@ $(KINESALITE): gamestream/kinesalite/package.json gamestream/kinesalite/package-
 $(DASHBOARD): $(DASHBOARD_SOURCES) | system
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
-install: $(BIN)/.installed $(SPARK_JARS)/.installed $(KINESALITE) $(DASHBOARD)
+install: $(BIN)/.installed $(SPARK_JARS)/.installed $(KAFKA_JARS)/.installed $(KINESALITE) $(DASHBOARD)
 
 demo: install
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/gst demo

@@ -1,11 +1,12 @@
-"""Replay: re-publish bronze records into a Kinesis stream, byte for byte, in their original order
-(arrival time, then shard and sequence number) and relative timing, sped up by a factor or as fast
-as the stream takes them.
+"""Replay: re-publish bronze records into a Kinesis stream or a Kafka topic (GST_SINK, or the
+`target` argument), byte for byte with their partition keys, in their original order (arrival time,
+then shard and sequence number) and relative timing, sped up by a factor or as fast as the stream
+takes them.
 
 Replayed records keep their event ids, so silver drops them as duplicates when they reach the
 lake that already holds them, and the live state never goes back in time: Redis refuses an
-observation older than the one it shows (streaming_jobs/live.py). Replay into another stream to
-rebuild elsewhere.
+observation older than the one it shows (streaming_jobs/live.py). Replay into another stream (or
+topic, created if missing) to rebuild elsewhere.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow as pa
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gamestream.settings import Settings
+from producers.sinks.kafka import KafkaSink, ensure_topic
 from producers.sinks.kinesis import KinesisSink
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake, sql_in
@@ -52,6 +54,13 @@ def bronze_between(lake: Lake, start: datetime, end: datetime) -> pa.Table:
     return rows.take(order)
 
 
+TARGETS = ("kinesis", "kafka")
+
+
+class UnknownTarget(ValueError):
+    """The replay target is neither kinesis nor kafka."""
+
+
 def replay(
     settings: Settings,
     start: datetime,
@@ -59,13 +68,22 @@ def replay(
     speed: float | None = None,
     stream: str | None = None,
     show_progress: bool = True,
+    target: str | None = None,
 ) -> int:
-    """Re-publish [start, end) of bronze; `speed` 60 plays an hour in a minute, None as fast as possible."""
+    """Re-publish [start, end) of bronze into `stream` (default GST_STREAM_NAME) on `target` (kinesis or
+    kafka, default GST_SINK); `speed` 60 plays an hour in a minute, None as fast as possible."""
+    target = target or settings.sink
+    if target not in TARGETS:
+        raise UnknownTarget(f"unknown replay target {target!r}: choose one of {', '.join(TARGETS)}")
+    into = settings.model_copy(update={"stream_name": stream or settings.stream_name})
     rows = bronze_between(Lake(settings.lake_path), start, end)
-    target = settings.model_copy(update={"stream_name": stream or settings.stream_name})
-    sink = KinesisSink(target)
+    if target == "kafka":
+        ensure_topic(into)
+        sink = KafkaSink(into)
+    else:
+        sink = KinesisSink(into)
     columns = (
-        TextColumn(f"replay into {target.stream_name}"),
+        TextColumn(f"replay into {target} '{into.stream_name}'"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

@@ -98,6 +98,49 @@ def check_kinesalite() -> Check:
     )
 
 
+def check_kafka_jars(settings: Settings) -> Check:
+    """The embedded broker's jars: needed with GST_SINK=kafka (a warning otherwise)."""
+    from gamestream.embedded import KafkaMissing, kafka_jars
+
+    try:
+        jars = kafka_jars(settings.kafka_jars_path)
+    except KafkaMissing as exc:
+        return Check("kafka jars", Status.FAIL if settings.sink == "kafka" else Status.WARN, str(exc))
+    broker = next(jars.glob("kafka_2.13-*.jar")).stem.removeprefix("kafka_2.13-")
+    return Check("kafka jars", Status.OK, f"Apache Kafka {broker} ({len(list(jars.glob('*.jar')))} jars) in {jars}")
+
+
+def check_kafka(settings: Settings, timeout_ms: int = 5_000) -> Check:
+    """The configured brokers answer and the topic exists (GST_SINK=kafka only)."""
+    from kafka import KafkaAdminClient
+
+    from producers.sinks.kafka import client_config
+
+    where = settings.kafka_bootstrap_servers
+    try:
+        admin = KafkaAdminClient(
+            **client_config(settings), request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms
+        )
+        try:
+            (topic,) = admin.describe_topics([settings.stream_name])
+            brokers = len(admin.describe_cluster()["brokers"])
+        finally:
+            admin.close()
+    except Exception as exc:  # every failure is reported, in words
+        return Check("kafka", Status.FAIL, f"cannot reach Kafka at {where}: {type(exc).__name__}: {str(exc)[:160]}")
+    if topic.get("error_code") or not topic.get("partitions"):
+        return Check(
+            "kafka",
+            Status.FAIL,
+            f"Kafka at {where} answers but topic '{settings.stream_name}' does not exist; run `gst init`.",
+        )
+    return Check(
+        "kafka",
+        Status.OK,
+        f"topic '{settings.stream_name}' with {len(topic['partitions'])} partitions on {brokers} broker(s) at {where}",
+    )
+
+
 def check_api_port(settings: Settings) -> Check:
     if port_is_free(settings.api_port, settings.api_host):
         return Check("api port", Status.OK, f"{settings.api_host}:{settings.api_port} is free")
@@ -237,9 +280,10 @@ def run_checks(settings: Settings) -> list[Check]:
         check_spark_jars(settings),
         *check_system_packages(),
         check_kinesalite(),
+        check_kafka_jars(settings),
         check_dashboard(),
         check_api_port(settings),
-        check_kinesis(settings),
+        check_kafka(settings) if settings.sink == "kafka" else check_kinesis(settings),
         check_redis(settings),
         check_warehouse(settings),
         check_lake(settings),

@@ -3,7 +3,9 @@
 It starts, on free loopback ports, kinesalite as the Kinesis API (a Node process, its records in a
 LevelDB store under the data directory) and a private Redis (the `redis-server` binary when
 installed, else fakeredis's TCP server), makes a DuckDB warehouse file and a lake folder under the
-data directory, creates the stream, and hands back Settings that point every stage at them.
+data directory, creates the stream, and hands back Settings that point every stage at them. With
+GST_SINK=kafka it also starts a single-node Apache Kafka broker (KRaft, a JVM process, its log
+under the data directory) and creates the topic (docs/kafka.md).
 Leaving the context (normally, by exception, Ctrl-C or SIGTERM turned into SystemExit) stops
 everything and frees the ports; the child processes also die with this one, even by kill -9.
 
@@ -13,7 +15,9 @@ everything and frees the ports; the child processes also die with this one, even
 
 from __future__ import annotations
 
+import base64
 import ctypes
+import os
 import shutil
 import signal
 import socket
@@ -25,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from string import Template
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -68,10 +73,11 @@ class EmbeddedStack:
     started: list[str] = field(default_factory=list)
     redis_pid: int | None = None
     kinesis_pid: int | None = None
+    kafka: KafkaBroker | None = None
 
     @property
     def ports(self) -> list[int]:
-        return [self.aws_port, self.redis_port]
+        return [self.aws_port, self.redis_port] + ([self.kafka.port] if self.kafka else [])
 
 
 def _die_with_parent() -> None:
@@ -155,17 +161,19 @@ class KinesaliteMissing(RuntimeError):
     """Node or kinesalite's packages are not installed; the message says how to install them."""
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, what: str, log: Path, timeout: float = 30.0) -> None:
+def _wait_for_port(
+    port: int, proc: subprocess.Popen, what: str, log: Path, timeout: float = 30.0, host: str = "127.0.0.1"
+) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with code {proc.returncode}: {log.read_text()[-1000:]}")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            socket.create_connection((host, port), timeout=0.5).close()
             return
         except OSError:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f}s") from None
+                raise RuntimeError(f"{what} did not listen on {host}:{port} within {timeout:.0f}s") from None
             time.sleep(0.05)
 
 
@@ -200,10 +208,168 @@ def kinesalite_server(port: int, store: Path) -> Iterator[int]:
             proc.wait()
 
 
-def embedded_settings(base: Settings, data_dir: Path, aws_port: int, redis_url: str) -> Settings:
+KAFKA_CONFIG = Path(__file__).resolve().parent / "kafka"
+
+
+class KafkaMissing(RuntimeError):
+    """Java or the broker's jars are not installed; the message says how to install them."""
+
+
+def kafka_jars(jars_dir: Path) -> Path:
+    """The folder of the broker's jars, checked: `make install` fills it from Maven Central."""
+    if not shutil.which("java"):
+        raise KafkaMissing("the embedded Kafka broker needs Java 17 or newer: `make install` installs it")
+    if not any(jars_dir.glob("kafka_2.13-*.jar")):
+        raise KafkaMissing(f"the embedded Kafka broker's jars are missing in {jars_dir}: run `make install`")
+    return jars_dir
+
+
+@dataclass
+class KafkaBroker:
+    """A single-node Kafka broker (controller and broker in one JVM, KRaft). `stop` and `start` keep
+    its ports and its data, as a restarted server would; `data` holds its log, config and log4j files.
+    The broker dies with the thread that started it (PR_SET_PDEATHSIG), so start it from a thread
+    that outlives it."""
+
+    data: Path
+    jars: Path
+    host: str = "127.0.0.1"
+    heap_mb: int = 512
+    partitions: int = 2
+    port: int = 0
+    controller_port: int = 0
+    proc: subprocess.Popen | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.data, self.jars = self.data.resolve(), self.jars.resolve()  # the JVM runs in `data`
+        self.port = self.port or free_port(self.host)
+        self.controller_port = self.controller_port or free_port()
+
+    @property
+    def bootstrap(self) -> str:
+        advertised = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"{advertised}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def _java(self, main: str, *args: str) -> list[str]:
+        return [
+            shutil.which("java") or "java",
+            f"-Xmx{self.heap_mb}m",
+            f"-Xms{min(self.heap_mb, 128)}m",
+            # quick start over peak speed (half the start-up on a busy machine): C1 only, one GC thread;
+            # the broker still takes records far faster than the Python producers send them
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+UseSerialGC",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={KAFKA_CONFIG / 'log4j2.xml'}",
+            f"-Dkafka.logs.dir={self.data / 'logs'}",
+            "-cp",
+            str(self.jars / "*"),
+            main,
+            *args,
+        ]
+
+    def _write_config(self) -> Path:
+        advertised = self.bootstrap.rsplit(":", 1)[0]
+        text = Template((KAFKA_CONFIG / "server.properties").read_text()).substitute(
+            host=self.host,
+            advertised_host=advertised,
+            port=self.port,
+            controller_port=self.controller_port,
+            log_dir=self.data / "log",
+            partitions=self.partitions,
+        )
+        config = self.data / "server.properties"
+        config.write_text(text)
+        return config
+
+    def _format(self, config: Path) -> None:
+        """Format the log folder once for a single-voter KRaft quorum; a formatted one is kept."""
+        if (self.data / "log" / "meta.properties").is_file():
+            return
+        cluster_id = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()  # as Kafka's Uuid prints
+        done = subprocess.run(
+            self._java("kafka.tools.StorageTool", "format", "--cluster-id", cluster_id, "--config", str(config)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"formatting Kafka's storage failed: {(done.stderr or done.stdout)[-1000:]}")
+
+    def start(self, timeout: float = 90.0) -> None:
+        (self.data / "logs").mkdir(parents=True, exist_ok=True)
+        config = self._write_config()
+        self._format(config)
+        out = self.data / "logs" / "kafka.out"
+        with out.open("ab") as stream:
+            self.proc = subprocess.Popen(
+                self._java("kafka.Kafka", str(config)),
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                cwd=self.data,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+        try:
+            _wait_for_port(self.port, self.proc, "Kafka", out, timeout, host=self.bootstrap.rsplit(":", 1)[0])
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, kill: bool = False) -> None:
+        """SIGTERM (a clean shutdown, as `kafka-server-stop`), or SIGKILL with `kill`."""
+        if self.proc is None:
+            return
+        if kill:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+@contextmanager
+def kafka_server(settings: Settings, data: Path) -> Iterator[KafkaBroker]:
+    """The embedded broker under `data`, listening on GST_KAFKA_HOST (loopback by default)."""
+    broker = KafkaBroker(
+        data=data,
+        jars=kafka_jars(settings.kafka_jars_path),
+        host=settings.kafka_host,
+        heap_mb=settings.kafka_heap_mb,
+        partitions=settings.kafka_partitions,
+    )
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def embedded_settings(
+    base: Settings, data_dir: Path, aws_port: int, redis_url: str, kafka: KafkaBroker | None = None
+) -> Settings:
     """Settings pointing every stage at the embedded services; everything else kept from base."""
+    # the embedded broker has no authentication: whatever MSK settings base has are not for it
+    broker = (
+        {
+            "kafka_bootstrap_servers": kafka.bootstrap,
+            "kafka_security_protocol": "PLAINTEXT",
+            "kafka_sasl_mechanism": None,
+        }
+        if kafka
+        else {}
+    )
     return base.model_copy(
         update={
+            **broker,
             "data_dir": data_dir,
             "aws_endpoint_url": f"http://127.0.0.1:{aws_port}",
             "aws_access_key_id": SecretStr(EMBEDDED_AWS_KEY),
@@ -230,6 +396,8 @@ def embedded_stack(
     data_dir.mkdir(parents=True, exist_ok=True)
     if redis_backend == "auto":
         redis_backend = "redis-server" if shutil.which("redis-server") else "fakeredis"
+    if base.sink == "kafka":
+        kafka_jars(base.kafka_jars_path)  # say what is missing before starting anything
 
     with ExitStack() as stack:
         aws_port = free_port()
@@ -248,12 +416,19 @@ def embedded_stack(
             else:
                 stack.enter_context(_fake_redis_server(redis_port))
 
-        settings = embedded_settings(base, data_dir, aws_port, redis_url)
+        kafka = None
+        if base.sink == "kafka":
+            kafka = stack.enter_context(kafka_server(base, data_dir / "kafka"))
+        settings = embedded_settings(base, data_dir, aws_port, redis_url, kafka)
         Path(settings.lake_path).mkdir(parents=True, exist_ok=True)
         Path(settings.checkpoint_path).mkdir(parents=True, exist_ok=True)
         if settings.warehouse_kind == "duckdb":
             duckdb.connect(settings.warehouse.removeprefix("duckdb:///")).close()
         ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+        if kafka:
+            from producers.sinks.kafka import ensure_topic
+
+            partitions = ensure_topic(settings)
 
         running = EmbeddedStack(
             settings=settings,
@@ -262,6 +437,7 @@ def embedded_stack(
             redis_backend=redis_backend,
             redis_pid=redis_pid,
             kinesis_pid=kinesis_pid,
+            kafka=kafka,
             started=[
                 f"Kinesis API (kinesalite) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
                 f"({settings.stream_shards} shards), records stored in {data_dir / 'kinesis'}",
@@ -273,11 +449,18 @@ def embedded_stack(
                 f"Spark checkpoints at {settings.checkpoint_path}",
             ],
         )
+        if kafka:
+            running.started.insert(
+                1,
+                f"Kafka broker (KRaft, pid {kafka.pid}) at {kafka.bootstrap}: topic '{settings.stream_name}' "
+                f"({partitions} partitions), log in {kafka.data / 'log'}; producers write here (GST_SINK=kafka)",
+            )
         log.info(
             "embedded_stack_started",
             aws_port=aws_port,
             redis_port=redis_port,
             redis=redis_backend,
+            kafka=kafka.bootstrap if kafka else None,
             data_dir=str(data_dir),
         )
         try:

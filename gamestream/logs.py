@@ -19,7 +19,7 @@ def configure_logging(settings: Settings, log_file: Path | None = None) -> None:
     """Logs to stderr as the settings say; with `log_file`, every line (the standard library's too) goes
     there as JSON instead."""
     level = getattr(logging, settings.log_level)
-    for noisy in ("botocore", "urllib3", "py4j", "httpx", "httpcore"):  # httpx logs URLs with keys
+    for noisy in ("botocore", "urllib3", "py4j", "httpx", "httpcore", "kafka"):  # httpx logs URLs with keys
         logging.getLogger(noisy).setLevel(logging.WARNING)
     renderer: Any
     if log_file is None:

@@ -28,7 +28,28 @@ class Settings(BaseSettings):
     stream_name: str = Field("gst-snapshots", min_length=1, max_length=128, pattern=r"^[a-zA-Z0-9_.-]+$")
     stream_shards: int = Field(2, ge=1, le=500)
     sink: Literal["kinesis", "kafka"] = "kinesis"
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="host:port[,host:port...] of the Kafka brokers (the embedded stack sets its own)."
+    )
+    kafka_partitions: int = Field(
+        2, ge=1, le=1000, description="Partitions of the topic the stack or `gst init` creates."
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="PLAINTEXT for the embedded broker; SSL or SASL_SSL for Amazon MSK (docs/kafka.md)."
+    )
+    kafka_sasl_mechanism: Literal["AWS_MSK_IAM", "SCRAM-SHA-512"] | None = Field(
+        None,
+        description="SASL_SSL only: MSK IAM auth (AWS credential chain) or SCRAM with the username/password below.",
+    )
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_host: str = Field(
+        "127.0.0.1", description="Interface the embedded broker listens on (loopback; 0.0.0.0 exposes it)."
+    )
+    kafka_heap_mb: int = Field(512, ge=128, le=32768, description="The embedded broker's JVM heap cap (-Xmx).")
+    kafka_jars_dir: Path | None = Field(
+        None, description="The embedded broker's jars. Default: .jars/kafka in the project, filled by `make`."
+    )
 
     # AWS (endpoint unset = real AWS; set for kinesalite or LocalStack)
     aws_region: str = "us-east-1"
@@ -159,6 +180,14 @@ class Settings(BaseSettings):
             raise ValueError("twitch_sweep_seconds must be at least twitch_poll_seconds")
         return self
 
+    @model_validator(mode="after")
+    def _kafka_auth_is_complete(self) -> Settings:
+        if (self.kafka_sasl_mechanism is None) != (self.kafka_security_protocol != "SASL_SSL"):
+            raise ValueError("kafka_sasl_mechanism is needed with kafka_security_protocol SASL_SSL, and only there")
+        if self.kafka_sasl_mechanism == "SCRAM-SHA-512" and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError("SCRAM-SHA-512 needs kafka_sasl_username and kafka_sasl_password")
+        return self
+
     def __repr_args__(self) -> Any:
         """repr/str show URLs without their passwords (SecretStr already hides itself)."""
         for name, value in super().__repr_args__():
@@ -171,6 +200,10 @@ class Settings(BaseSettings):
     @property
     def spark_jars_path(self) -> Path:
         return self.spark_jars_dir or Path(__file__).resolve().parents[1] / ".jars" / "spark"
+
+    @property
+    def kafka_jars_path(self) -> Path:
+        return self.kafka_jars_dir or Path(__file__).resolve().parents[1] / ".jars" / "kafka"
 
     @property
     def checkpoint_path(self) -> str:

@@ -1,4 +1,5 @@
-"""Shared fixtures: one embedded stack, one PostgreSQL server and one SparkSession per test session.
+"""Shared fixtures: one embedded stack, one PostgreSQL server and one SparkSession per test session
+(and, for the tests that need it, one stack with a Kafka broker).
 
 Nothing is expected to run on the machine: the stack starts its own Kinesis API and Redis, and
 `postgres_url` its own PostgreSQL. GST_TEST_REDIS_URL / GST_TEST_POSTGRES_URL point the suite at
@@ -29,6 +30,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
         redis_backend="external" if external else "auto",
         redis_url=external,
     ) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def kafka_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
+    """An embedded stack with GST_SINK=kafka: its own broker, one per test process, started on first use."""
+    with embedded_stack(tmp_path_factory.mktemp("gst-kafka"), Settings(_env_file=None, sink="kafka")) as running:
         yield running
 
 

@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import yaml
@@ -15,7 +16,7 @@ SERVICES = COMPOSE["services"]
 
 
 def test_the_stack_has_every_part_the_design_names():
-    assert {"kinesis", "redis", "postgres", "producers", "streaming", "api", "nginx"} <= set(SERVICES)
+    assert {"kinesis", "kafka", "redis", "postgres", "producers", "streaming", "api", "nginx"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -39,6 +40,7 @@ def test_published_ports_are_well_formed_and_unique():
             published.append(int(match.group(1)))
     assert len(published) == len(set(published))
     assert SERVICES["kinesis"]["ports"] == ["127.0.0.1:4567:4567"]  # an unauthenticated Kinesis stays on loopback
+    assert SERVICES["kafka"]["ports"] == ["127.0.0.1:9094:9094"]  # so does an unauthenticated Kafka
     assert 8000 in published and 8080 in published
 
 
@@ -53,6 +55,7 @@ def test_every_gst_variable_is_a_setting():
     for name in app_services:
         env = SERVICES[name]["environment"]
         assert env["GST_AWS_ENDPOINT_URL"] == "http://kinesis:4567", name
+        assert env["GST_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092", name
         assert env["GST_REDIS_URL"].startswith("redis://redis:"), name
         assert env["GST_WAREHOUSE_URL"].startswith("postgresql://"), name
 
@@ -63,3 +66,29 @@ def test_gst_commands_exist(name):
     registered = {c.name or c.callback.__name__ for c in app.registered_commands}
     registered |= {g.name for g in app.registered_groups}
     assert command in registered
+
+
+def test_kafka_is_a_single_kraft_node_of_the_embedded_version_reachable_as_configured():
+    kafka = SERVICES["kafka"]
+    env = kafka["environment"]
+    pom = ElementTree.parse(ROOT / "gamestream/kafka/pom.xml").getroot()
+    version = pom.find("m:properties/m:kafka.version", {"m": "http://maven.apache.org/POM/4.0.0"}).text
+    assert kafka["image"] == f"apache/kafka:{version}"  # the same broker as `gst demo` with GST_SINK=kafka
+    assert set(env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    assert not any(k.startswith("KAFKA_ZOOKEEPER") for k in env)
+    node, voter = env["KAFKA_CONTROLLER_QUORUM_VOTERS"].split("@")
+    assert node == env["KAFKA_NODE_ID"] and voter == "kafka:9093"
+    listeners = dict(entry.split("://") for entry in env["KAFKA_LISTENERS"].split(","))
+    advertised = dict(entry.split("://") for entry in env["KAFKA_ADVERTISED_LISTENERS"].split(","))
+    protocols = dict(entry.split(":") for entry in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(","))
+    assert set(listeners) == set(protocols) and set(advertised) <= set(listeners)
+    assert (
+        env["KAFKA_CONTROLLER_LISTENER_NAMES"] in listeners and env["KAFKA_CONTROLLER_LISTENER_NAMES"] not in advertised
+    )
+    # what the app containers use, and what the host uses through the published port
+    assert "kafka:9092" in advertised.values()
+    assert "127.0.0.1:9094" in advertised.values()
+    assert kafka["volumes"][0].split(":")[1] == env["KAFKA_LOG_DIRS"]
+    init = SERVICES["init"]["depends_on"]
+    assert init["kafka"]["condition"] == "service_healthy"  # `gst init` creates the topic when GST_SINK=kafka
+    assert SERVICES["init"]["environment"]["GST_SINK"] == "${GST_SINK:-kinesis}"

@@ -16,17 +16,25 @@ def replay(
     speed: Annotated[float, typer.Option(help="Play back this many times faster than real time.", min=0.001)] = 60.0,
     as_fast_as_possible: Annotated[bool, typer.Option(help="Ignore the original timing.")] = False,
     stream_name: Annotated[
-        str | None, typer.Option("--stream", help="Target stream (default GST_STREAM_NAME).")
+        str | None, typer.Option("--stream", help="Target stream or topic (default GST_STREAM_NAME).")
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="kinesis or kafka (default GST_SINK): where --stream lives.")
     ] = None,
 ) -> None:
-    """Re-publish bronze records into a Kinesis stream in their original order and relative timing."""
+    """Re-publish bronze records into a Kinesis stream or Kafka topic in their original order and timing."""
+    from batch_jobs.replay import UnknownTarget
     from batch_jobs.replay import replay as run_replay
 
     settings = load_settings()
     first, last = time_range(start, end)
     stop_on_sigterm()
-    sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name)
-    console.print(f"replayed {sent} records into '{stream_name or settings.stream_name}'")
+    try:
+        sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name, target=target)
+    except UnknownTarget as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"replayed {sent} records into {target or settings.sink} '{stream_name or settings.stream_name}'")
 
 
 @app.command()

@@ -13,20 +13,23 @@ from gamestream.cli.common import app, console, load_settings
 
 @app.command()
 def init() -> None:
-    """Create the configured Kinesis stream and lake folders (and the S3 bucket of a lake on S3) if missing."""
+    """Create the configured Kinesis stream (Kafka topic with GST_SINK=kafka), lake folders and S3 bucket if missing."""
     from gamestream.aws import aws_client, ensure_bucket, ensure_stream
 
     settings = load_settings()
-    summary = ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+    if settings.sink == "kafka":
+        from producers.sinks.kafka import ensure_topic
+
+        stream = f"Kafka topic '{settings.stream_name}' ({ensure_topic(settings)} partitions)"
+    else:
+        summary = ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
+        stream = f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards)"
     if settings.lake_path.startswith("s3://"):
         ensure_bucket(aws_client(settings, "s3"), settings.s3_bucket)
     for folder in (settings.lake_path, settings.checkpoint_path):
         if not folder.startswith("s3://"):
             Path(folder).mkdir(parents=True, exist_ok=True)
-    console.print(
-        f"stream '{settings.stream_name}' {summary['StreamStatus']} ({summary['OpenShardCount']} shards), "
-        f"lake {settings.lake_path}"
-    )
+    console.print(f"{stream}, lake {settings.lake_path}")
 
 
 @app.command()

@@ -10,6 +10,7 @@ import time
 
 from gamestream.aws import aws_client
 from gamestream.embedded import free_port, port_is_free
+from tests.support.kafka import read_topic
 
 GST = [sys.executable, "-m", "gamestream"]
 
@@ -111,6 +112,25 @@ def test_init_creates_the_configured_stream(stack, tmp_path):
     shards = aws_client(stack.settings, "kinesis").list_shards(StreamName="made-by-init")["Shards"]
     assert len(shards) == 3
     assert (tmp_path / "lake").is_dir()
+
+
+def test_init_creates_the_kafka_topic_with_the_kafka_sink(kafka_stack, tmp_path):
+    env = {
+        **kafka_stack.settings.env(),
+        "GST_STREAM_NAME": "made-by-init",
+        "GST_KAFKA_PARTITIONS": "3",
+        "GST_LAKE_ROOT": str(tmp_path / "lake"),
+    }
+    out = run_gst("init", env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "Kafka topic 'made-by-init' (3 partitions)" in out.stdout
+    assert len(read_topic(kafka_stack.settings, "made-by-init")) == 0  # there, and empty
+
+
+def test_replay_names_an_unknown_target(tmp_path):
+    out = run_gst("replay", "--from", "2026-11-26T08:00", "--to", "2026-11-26T09:00", "--target", "sqs", cwd=tmp_path)
+    assert out.returncode == 2
+    assert "unknown replay target 'sqs': choose one of kinesis, kafka" in out.stdout
 
 
 def test_settings_hides_secrets_and_bad_settings_are_named(tmp_path):

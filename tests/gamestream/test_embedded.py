@@ -1,13 +1,14 @@
 import os
 import socket
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
 import redis
 
 from gamestream.aws import aws_client
-from gamestream.embedded import embedded_stack, port_is_free
+from gamestream.embedded import KafkaMissing, embedded_stack, port_is_free
 from gamestream.settings import Settings
 
 
@@ -121,3 +122,31 @@ def test_stack_stops_when_the_body_raises(tmp_path):
     assert all(port_is_free(p) for p in ports)
     assert pid not in _children_named("redis-server")
     assert kinesis not in _children_named("node")
+
+
+def test_kafka_broker_runs_from_the_data_dir_on_loopback_with_a_capped_heap(kafka_stack):
+    broker, settings = kafka_stack.kafka, kafka_stack.settings
+    assert settings.kafka_bootstrap_servers == f"127.0.0.1:{broker.port}" and broker.port in kafka_stack.ports
+    assert (settings.data_dir / "kafka" / "log" / "meta.properties").is_file()  # formatted KRaft storage
+    assert (settings.data_dir / "kafka" / "log" / "__cluster_metadata-0").is_dir()  # the KRaft metadata log
+    assert any(line.startswith("Kafka broker (KRaft") for line in kafka_stack.started)
+    command = Path(f"/proc/{broker.pid}/cmdline").read_bytes().split(b"\0")
+    assert f"-Xmx{settings.kafka_heap_mb}m".encode() in command and b"kafka.Kafka" in command
+    assert broker.pid in _children_named("java")
+    config = (settings.data_dir / "kafka" / "server.properties").read_text()
+    assert f"listeners=PLAINTEXT://127.0.0.1:{broker.port},CONTROLLER://127.0.0.1:{broker.controller_port}" in config
+    outside = _non_loopback_address()
+    if outside is None:
+        pytest.skip("this machine has no non-loopback IPv4 address to try")
+    for port in (broker.port, broker.controller_port):
+        with pytest.raises(OSError):
+            socket.create_connection((outside, port), timeout=1)
+
+
+def test_kafka_broker_is_named_missing_with_how_to_install_it(tmp_path):
+    settings = Settings(_env_file=None, sink="kafka", kafka_jars_dir=tmp_path / "no-jars")
+    with (
+        pytest.raises(KafkaMissing, match=r"jars are missing in .*no-jars: run `make install`"),
+        embedded_stack(tmp_path / "data", settings),
+    ):
+        pass
