@@ -1,94 +1,130 @@
-"""Gold loads: what silver gained since the last loaded Delta version goes into the warehouse, and
-only the buckets it touches are rebuilt with the SQL models in warehouse_sql/models/, in one
-transaction per run (re-running a load changes nothing).
+"""Gold loads: stage what silver gained since the last loaded Delta version, then `dbt build` the gold
+dbt project (warehouse_sql, docs/warehouse.md) in this process.
 
 "What it gained" is read from the files the Delta log lists as active now and not at the last
-loaded version: the silver jobs rewrite rows by merging, so a rewritten file carries the new state
-of every row in it, and removed files are never read. Closed polls only (complete or partial); open
-polls wait for a later load. Three silver tables feed gold: game_poll_totals (the buckets),
-games (identity, the non-game flag) and review_summaries (Steam review score).
+loaded version: removed files are never read, and a file rewritten by a merge carries the current
+state of every row in it (the models replace rows by key, so seeing a row again changes nothing).
+Three silver tables feed gold: game_poll_totals (the buckets), games (identity, the non-game flag)
+and review_summaries (Steam review score). Each lands in gold_staging, replaced on every load.
 
-Warehouses by URL: duckdb:///path (embedded default), postgresql://... (psycopg 3) and
-redshift://user:password@host:5439/db (redshift-connector; the changed files are loaded with COPY
-from a manifest listing exactly those files, then merged by the same SQL).
+Two steps (`gst gold stage`, `gst gold build`; `gst gold run` does both, as the Airflow DAG does):
+staging records the Delta versions it staged in gold_staging.pending, and the build makes them the
+load state (gold.load_state) only after `dbt build` succeeds, so a failed build is retried over
+the same rows. The state also records a digest of the dbt project: a gold built by other SQL is
+rebuilt from all of silver (`--full-refresh`).
+
+Warehouses by URL: duckdb:///path (embedded default), postgresql://... and
+redshift://user:password@host:5439/db (the changed files are loaded with COPY from a manifest listing
+exactly those files).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import sqlalchemy as sa
 import structlog
 
+from batch_jobs.dbt import DbtFailed, build
 from gamestream.background import background
 from gamestream.settings import Settings
+from gamestream.warehouse import Warehouse
 from streaming_jobs import lake as L
+from streaming_jobs.job import GAMES_SCHEMA, TOTALS_SCHEMA
 from streaming_jobs.lake import Lake, plain
 
 log = structlog.get_logger(__name__)
-SQL = Path(__file__).resolve().parents[1] / "warehouse_sql"
 BUCKETS = {"5m": 300, "1h": 3600, "1d": 86400}
 REVIEWS = "silver/review_summaries"
+STAGING = "gold_staging"
+STATE_COLUMNS = ("source_table", "delta_version", "project", "loaded_at")
+FULL_REFRESH = "(full refresh)"  # a pending row saying the build rebuilds gold from the staged rows
+
+
+def project() -> Traversable:
+    """The packaged dbt project directory."""
+    return files("warehouse_sql")
 
 
 @dataclass(frozen=True)
 class SilverSource:
-    """A silver table gold loads, the columns it stages, and the temp table they land in."""
+    """A silver table gold loads and the staging table (with the columns and types) it lands in."""
 
     table: str
     staged_as: str
-    columns: tuple[str, ...]
+    schema: pa.Schema
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.schema.names)
 
 
 TOTALS_SOURCE = SilverSource(
     L.TOTALS,
-    "incoming",
-    (
-        "platform",
-        "source",
-        "game_key",
-        "game_name",
-        "poll_id",
-        "scheduled_at",
-        "interval_seconds",
-        "viewers",
-        "channels",
-        "players",
-        "mature_channels",
-        "coverage",
-        "status",
-        "top_channel",
-        "top_channel_viewers",
-        "views",
+    "game_poll_totals",
+    pa.schema(
+        [
+            TOTALS_SCHEMA.field(c)
+            for c in (
+                "platform",
+                "source",
+                "game_key",
+                "game_name",
+                "poll_id",
+                "scheduled_at",
+                "interval_seconds",
+                "viewers",
+                "channels",
+                "players",
+                "mature_channels",
+                "coverage",
+                "status",
+                "top_channel",
+                "top_channel_viewers",
+                "views",
+            )
+        ]
     ),
 )
 GAMES_SOURCE = SilverSource(
-    L.GAMES, "incoming_games", ("game_key", "name", "steam_app_id", "is_game", "first_seen_at", "last_seen_at")
+    L.GAMES,
+    "games",
+    pa.schema(
+        [
+            GAMES_SCHEMA.field(c)
+            for c in ("game_key", "name", "steam_app_id", "is_game", "first_seen_at", "last_seen_at")
+        ]
+    ),
 )
 REVIEWS_SOURCE = SilverSource(
     REVIEWS,
-    "incoming_reviews",
-    (
-        "event_id",
-        "app_id",
-        "review_score",
-        "review_score_desc",
-        "total_positive",
-        "total_negative",
-        "total_reviews",
-        "observed_at",
+    "review_summaries",
+    pa.schema(
+        [
+            ("event_id", pa.string()),
+            ("app_id", pa.int64()),
+            ("review_score", pa.int64()),
+            ("review_score_desc", pa.string()),
+            ("total_positive", pa.int64()),
+            ("total_negative", pa.int64()),
+            ("total_reviews", pa.int64()),
+            ("observed_at", pa.timestamp("us", tz="UTC")),
+        ]
     ),
 )
-SOURCES = (GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE)  # games first: the buckets read is_game
+SOURCES = (GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -112,7 +148,7 @@ class LoadReport:
     buckets: int
 
 
-ARROW_SQL = {
+SQL_TYPES = {
     "duckdb": {"string": "TEXT", "double": "DOUBLE"},
     "postgresql": {"string": "TEXT", "double": "DOUBLE PRECISION"},
     "redshift": {"string": "VARCHAR(65535)", "double": "DOUBLE PRECISION"},
@@ -121,11 +157,11 @@ ARROW_SQL = {
 
 def sql_type(kind: pa.DataType, dialect: str) -> str:
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
-        return ARROW_SQL[dialect]["string"]
+        return SQL_TYPES[dialect]["string"]
     if pa.types.is_integer(kind):
         return "BIGINT"
     if pa.types.is_floating(kind):
-        return ARROW_SQL[dialect]["double"]
+        return SQL_TYPES[dialect]["double"]
     if pa.types.is_boolean(kind):
         return "BOOLEAN"
     if pa.types.is_timestamp(kind):
@@ -137,153 +173,177 @@ def sql_type(kind: pa.DataType, dialect: str) -> str:
     raise TypeError(f"no {dialect} column type for {kind}")
 
 
-class Warehouse:
-    """A connection to DuckDB, PostgreSQL or Redshift with the few operations the loads need."""
+def project_digest() -> str:
+    """A digest of the dbt project's SQL and YAML: gold built by other SQL is rebuilt."""
+    digest = hashlib.sha256()
 
-    def __init__(self, url: str, settings: Settings | None = None):
-        self.kind = url.split(":", 1)[0]
+    def walk(folder: Traversable, prefix: str) -> None:
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.is_dir():
+                walk(item, f"{prefix}{item.name}/")
+            elif item.name.endswith((".sql", ".yml")):
+                digest.update(f"{prefix}{item.name}\0".encode())
+                digest.update(item.read_bytes())
+
+    walk(project(), "")
+    return digest.hexdigest()[:16]
+
+
+class Loader:
+    """Stages silver's new rows in gold_staging and keeps the load state."""
+
+    def __init__(self, settings: Settings):
         self.settings = settings
-        if self.kind == "duckdb":
-            import duckdb
+        self.warehouse = Warehouse(settings.warehouse)
+        self.kind = self.warehouse.kind
 
-            path = url.removeprefix("duckdb:///")
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.conn: Any = duckdb.connect(path)
-        elif self.kind == "postgresql":
-            import psycopg
+    def loaded(self, digest: str) -> dict[str, int] | None:
+        """Loaded Delta versions per silver table, or None when gold must be built from the start."""
+        if self.warehouse.columns("gold.load_state") != list(STATE_COLUMNS):
+            return None
+        rows = self.warehouse.execute("SELECT source_table, delta_version, project FROM gold.load_state")
+        if any(project != digest for *_, project in rows):
+            log.warning("gold_project_changed_rebuilding")
+            return None
+        return {table: version for table, version, _ in rows}
 
-            self.conn = psycopg.connect(url, autocommit=True)
-        elif self.kind == "redshift":
-            import redshift_connector
-
-            parts = urlsplit(url)
-            self.conn = redshift_connector.connect(
-                host=parts.hostname,
-                port=parts.port or 5439,
-                database=parts.path.lstrip("/") or "dev",
-                user=unquote(parts.username or ""),
-                password=unquote(parts.password or ""),
-            )
-            self.conn.autocommit = True
-        else:
-            raise ValueError(
-                f"gold loads support duckdb://, postgresql:// and redshift:// warehouses, not {self.kind}://"
-            )
-
-    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
-        if self.kind == "duckdb":
-            result = self.conn.execute(sql, params) if params else self.conn.execute(sql)
-            return result.fetchall() if result.description else []
-        cursor = self.conn.cursor()
-        try:
-            cursor.execute(sql.replace("?", "%s") if params else sql, params or None)
-            return list(cursor.fetchall()) if cursor.description else []
-        finally:
-            cursor.close()
-
-    def script(self, sql: str) -> None:
-        for statement in statements(sql):
-            self.execute(statement)
-
-    def columns(self, table: str) -> list[str]:
-        schema, name = table.split(".")
-        rows = self.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?"
-            " ORDER BY ordinal_position",
-            (schema, name),
+    def _state_table(self, name: str) -> str:
+        text = sql_type(pa.string(), self.kind)
+        return (
+            f"CREATE TABLE {name} (source_table {text} NOT NULL, delta_version BIGINT NOT NULL, "
+            f"project {text} NOT NULL, loaded_at TIMESTAMPTZ NOT NULL)"
         )
-        return [r[0] for r in rows]
 
-    def stage(self, name: str, table: pa.Table) -> None:
-        """A temporary table holding `table`'s rows for this connection."""
-        self.execute(f"DROP TABLE IF EXISTS {name}")
-        if self.kind == "duckdb":
-            self.conn.register(f"{name}_arrow", table)
-            self.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
-            self.conn.unregister(f"{name}_arrow")
-            return
-        columns = ", ".join(f"{f.name} {sql_type(f.type, self.kind)}" for f in table.schema)
-        self.execute(f"CREATE TEMP TABLE {name} ({columns})")
-        if self.kind == "redshift":  # small tables only (the buckets to rebuild); files go by COPY
-            cursor = self.conn.cursor()
-            marks = ", ".join(["%s"] * table.num_columns)
-            cursor.executemany(f"INSERT INTO {name} VALUES ({marks})", [tuple(r.values()) for r in table.to_pylist()])
-            cursor.close()
-            return
-        with self.conn.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN") as copy:
-            for row in table.to_pylist():
-                copy.write_row(list(row.values()))
-        self.analyze(name)  # temp tables get no statistics otherwise
+    def set_pending(self, versions: dict[str, int], digest: str, full: bool) -> None:
+        """Record what the staged rows bring (gold_staging.pending; full: gold is rebuilt from them)."""
+        with self.warehouse.connect() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGING}"))
+            connection.execute(sa.text(f"DROP TABLE IF EXISTS {STAGING}.pending"))
+            connection.execute(sa.text(self._state_table(f"{STAGING}.pending")))
+            rows = [{"source_table": t, "delta_version": v, "project": digest} for t, v in versions.items()]
+            if full:
+                rows.append({"source_table": FULL_REFRESH, "delta_version": 0, "project": digest})
+            if rows:
+                connection.execute(
+                    sa.text(f"INSERT INTO {STAGING}.pending VALUES (:source_table, :delta_version, :project, :at)"),
+                    [dict(r, at=datetime.now(UTC)) for r in rows],
+                )
 
-    def stage_files(self, name: str, source: SilverSource, changes: Changes, lake: Lake) -> None:
-        """Stage the rows of `changes.files` as temp table `name` with `source.columns`."""
-        if self.kind == "redshift":
-            role = self.settings.redshift_iam_role if self.settings else None
-            if not role:
-                raise ValueError("Redshift loads need GST_REDSHIFT_IAM_ROLE: the role COPY assumes to read the lake")
-            manifest = write_manifest(lake, changes.files, self.settings)
-            for statement in redshift_copy(name, source, changes.schema, manifest, role):
-                self.execute(statement)
-            return
-        schema = pa.schema([changes.schema.field(c) for c in source.columns])
-        schema = pa.schema([f.with_type(pa.string()) if pa.types.is_string_view(f.type) else f for f in schema])
-        # files written by merges hold Arrow view types; one plain schema for all
-        tables = [
-            plain(pq.read_table(f.uri, columns=list(source.columns))).select(list(source.columns)).cast(schema)
-            for f in changes.files
-        ]
-        self.stage(name, pa.concat_tables(tables) if tables else schema.empty_table())
+    def pending(self) -> tuple[dict[str, int], str | None, bool]:
+        """Staged versions not yet built, the project digest they were staged for, whether in full."""
+        if not self.warehouse.columns(f"{STAGING}.pending"):
+            return {}, None, False
+        rows = self.warehouse.execute(f"SELECT source_table, delta_version, project FROM {STAGING}.pending")
+        versions = {t: v for t, v, _ in rows if t != FULL_REFRESH}
+        return versions, (rows[0][2] if rows else None), any(t == FULL_REFRESH for t, *_ in rows)
 
-    def analyze(self, table: str) -> None:
-        """Fresh planner statistics where rows just changed in bulk (PostgreSQL plans badly without)."""
-        if self.kind == "postgresql":
-            self.execute(f"ANALYZE {table}")
+    def advance(self, versions: dict[str, int], digest: str, full: bool) -> None:
+        """After a build: the staged versions become the load state, in one transaction."""
+        table = sa.table("load_state", sa.column("source_table"), schema="gold")
+        with self.warehouse.connect() as connection:
+            connection.execute(sa.text("CREATE SCHEMA IF NOT EXISTS gold"))
+            if full:
+                connection.execute(sa.text("DROP TABLE IF EXISTS gold.load_state"))
+                connection.execute(sa.text(self._state_table("gold.load_state")))
+            connection.execute(sa.delete(table).where(table.c.source_table.in_(list(versions))))
+            if versions:
+                connection.execute(
+                    sa.text("INSERT INTO gold.load_state VALUES (:source_table, :delta_version, :project, :at)"),
+                    [
+                        {"source_table": t, "delta_version": v, "project": digest, "at": datetime.now(UTC)}
+                        for t, v in versions.items()
+                    ],
+                )
+            connection.execute(sa.text(f"DELETE FROM {STAGING}.pending"))
 
-    def transaction(self) -> Any:
-        return _Transaction(self)
+    def stage(self, source: SilverSource, changes: Changes | None, lake: Lake) -> None:
+        """Replace gold_staging.<source> with the rows of the changed files (none: empty)."""
+        name = f"{STAGING}.{source.staged_as}"
+        with self.warehouse.connect() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGING}"))
+            kind = connection.execute(
+                sa.text(
+                    "SELECT table_type FROM information_schema.tables WHERE table_schema = :schema AND table_name = :name"
+                ),
+                {"schema": STAGING, "name": source.staged_as},
+            ).scalar()
+            if kind is not None:  # a view on DuckDB over local files, else a table
+                connection.execute(sa.text(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {name}"))
+            if self.kind == "redshift" and changes is not None and changes.files:
+                self._copy_redshift(connection, name, source, changes, lake)
+                return
+            if (
+                self.kind == "duckdb"
+                and changes is not None
+                and changes.files
+                and all(_local(f.uri) for f in changes.files)
+            ):
+                # a view over exactly the listed Parquet files: DuckDB reads them once, in parallel,
+                # when the models do (no copy in Python, no staging copy)
+                listed = ", ".join(_quoted(_local(f.uri)) for f in changes.files)
+                chosen = ", ".join(f"CAST({f.name} AS {sql_type(f.type, 'duckdb')}) AS {f.name}" for f in source.schema)
+                view = f"SELECT {chosen} FROM read_parquet([{listed}], union_by_name = true)"
+                connection.execute(sa.text(f"CREATE VIEW {name} AS {view}"))
+                return
+            columns = ", ".join(f"{f.name} {sql_type(f.type, self.kind)}" for f in source.schema)
+            connection.execute(sa.text(f"CREATE TABLE {name} ({columns})"))
+            if changes is None or not changes.files:
+                return
+            table = read_files(source, changes)
+            if self.kind == "duckdb":  # files on S3: read through pyarrow's filesystem
+                raw = connection.connection.dbapi_connection
+                raw.register("staged_arrow", table)
+                raw.execute(f"INSERT INTO {name} SELECT * FROM staged_arrow")
+                raw.unregister("staged_arrow")
+            elif self.kind == "postgresql":
+                with connection.connection.dbapi_connection.cursor() as cursor:
+                    with cursor.copy(f"COPY {name} FROM STDIN") as copy:
+                        for row in table.to_pylist():
+                            copy.write_row(list(row.values()))
+                    cursor.execute(f"ANALYZE {name}")
+
+    def _copy_redshift(self, connection: Any, name: str, source: SilverSource, changes: Changes, lake: Lake) -> None:
+        role = self.settings.redshift_iam_role
+        if not role:
+            raise ValueError("Redshift loads need GST_REDSHIFT_IAM_ROLE: the role COPY assumes to read the lake")
+        manifest = write_manifest(lake, changes.files, self.settings)
+        for statement in redshift_copy(name, source, changes.schema, manifest, role):
+            connection.execute(sa.text(statement))
+
+    def affected(self) -> tuple[int, int]:
+        """Closed rows staged, and the buckets they touch (their own, for every bucket size)."""
+        rows, *_ = self.warehouse.execute(
+            f"SELECT COUNT(*) FROM {STAGING}.game_poll_totals WHERE status IN ('complete', 'partial')"
+        )[0]
+        times = self.warehouse.execute(
+            f"SELECT DISTINCT platform, EXTRACT(EPOCH FROM scheduled_at) FROM {STAGING}.game_poll_totals"
+            " WHERE status IN ('complete', 'partial')"
+        )
+        buckets = {(p, b, int(e) // s) for b, s in BUCKETS.items() for p, e in times}
+        return int(rows), len(buckets)
 
     def close(self) -> None:
-        self.conn.close()
+        self.warehouse.close()
 
 
-class _Transaction:
-    def __init__(self, warehouse: Warehouse):
-        self.warehouse = warehouse
-
-    def __enter__(self) -> None:
-        self.warehouse.execute("BEGIN")
-
-    def __exit__(self, kind: object, *exc: object) -> None:
-        self.warehouse.execute("ROLLBACK" if kind else "COMMIT")
+def _local(uri: str) -> str | None:
+    """The filesystem path of a local file URI (None for object stores)."""
+    if uri.startswith("file://"):
+        return unquote(uri.removeprefix("file://"))
+    return uri if "://" not in uri else None
 
 
-def statements(sql: str) -> list[str]:
-    """The statements of a SQL file: `--` comments dropped, split on `;` (our SQL has neither in literals)."""
-    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-    return [s.strip() for s in code.split(";") if s.strip()]
+def _quoted(path: str | None) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
-def model(name: str) -> str:
-    return (SQL / "models" / f"{name}.sql").read_text()
-
-
-def ensure_schema(warehouse: Warehouse) -> None:
-    """Create gold; a gold whose tables lack this version's columns is dropped and rebuilt from silver
-    (gold is derived, and load_state goes with it, so the next load starts from the beginning)."""
-    ddl = (SQL / "ddl" / f"{warehouse.kind}.sql").read_text()
-    existing = warehouse.columns("gold.game_buckets")
-    if existing and existing != _declared_columns(ddl, "game_buckets"):
-        log.warning("gold_schema_changed_rebuilding")
-        warehouse.execute("DROP VIEW IF EXISTS gold.players_vs_viewers")
-        for table in ("game_buckets", "platform_buckets", "poll_totals", "games", "game_reviews", "load_state"):
-            warehouse.execute(f"DROP TABLE IF EXISTS gold.{table}")
-    warehouse.script(ddl)
-    warehouse.execute(model("players_vs_viewers"))
-
-
-def _declared_columns(ddl: str, table: str) -> list[str]:
-    body = ddl.split(f"CREATE TABLE IF NOT EXISTS gold.{table} (", 1)[1].split("PRIMARY KEY", 1)[0]
-    return [part.split()[0] for part in body.replace("\n", " ").split(",") if part.strip()]
+def read_files(source: SilverSource, changes: Changes) -> pa.Table:
+    """The source's columns from the changed files, in the staging schema."""
+    tables = [
+        plain(pq.read_table(f.uri, columns=list(source.columns))).select(list(source.columns)).cast(source.schema)
+        for f in changes.files
+    ]
+    return pa.concat_tables(tables) if tables else source.schema.empty_table()
 
 
 def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:
@@ -303,26 +363,26 @@ def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:
         from deltalake import DeltaTable
 
         known = set(DeltaTable(lake.path(table), version=since, storage_options=lake.storage_options).file_uris())
-    files = [DataFile(uri, sizes[_file_name(uri)]) for uri in sorted(set(uris) - known)]
+    found = [DataFile(uri, sizes[_file_name(uri)]) for uri in sorted(set(uris) - known)]
     partitions = set(current.metadata().partition_columns)
     schema = pa.schema(current.schema().to_arrow())
     schema = pa.schema([f for f in schema if f.name not in partitions])
-    return Changes(files, current.version(), schema)
+    return Changes(found, current.version(), schema)
 
 
 def _file_name(path: str) -> str:
     return unquote(path).rsplit("/", 1)[-1]
 
 
-def copy_manifest(files: list[DataFile]) -> dict:
-    """A Redshift COPY manifest naming exactly `files` (Parquet manifests need each file's length)."""
-    return {"entries": [{"url": f.uri, "mandatory": True, "meta": {"content_length": f.size}} for f in files]}
+def copy_manifest(found: list[DataFile]) -> dict:
+    """A Redshift COPY manifest naming exactly `found` (Parquet manifests need each file's length)."""
+    return {"entries": [{"url": f.uri, "mandatory": True, "meta": {"content_length": f.size}} for f in found]}
 
 
-def write_manifest(lake: Lake, files: list[DataFile], settings: Settings | None) -> str:
+def write_manifest(lake: Lake, found: list[DataFile], settings: Settings | None) -> str:
     """Write the manifest next to the lake (S3: Redshift reads it there) and return its URL."""
     key = f"_gold_manifests/{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.json"
-    body = json.dumps(copy_manifest(files), indent=1)
+    body = json.dumps(copy_manifest(found), indent=1)
     root = lake.root.rstrip("/")
     if not root.startswith("s3://"):
         raise ValueError(f"Redshift COPY reads from S3; the lake is at {root}")
@@ -336,143 +396,83 @@ def write_manifest(lake: Lake, files: list[DataFile], settings: Settings | None)
 
 def redshift_copy(name: str, source: SilverSource, schema: pa.Schema, manifest_url: str, role: str) -> list[str]:
     """The statements that stage a silver table's changed files on Redshift: COPY every file column
-    (Parquet columns map by position) into a temp table, then keep the columns gold uses."""
+    (Parquet columns map by position) into a table, then keep the columns gold uses."""
     columns = ", ".join(f'"{f.name}" {sql_type(f.type, "redshift")}' for f in schema)
-    keep = ", ".join(f'"{c}"' for c in source.columns)
+    keep = ", ".join(f'CAST("{f.name}" AS {sql_type(f.type, "redshift")}) AS "{f.name}"' for f in source.schema)
     role_literal = role.replace("'", "''")
     return [
         f"DROP TABLE IF EXISTS {name}_files",
         f"DROP TABLE IF EXISTS {name}",
-        f"CREATE TEMP TABLE {name}_files ({columns})",
+        f"CREATE TABLE {name}_files ({columns})",
         f"COPY {name}_files FROM '{manifest_url}' IAM_ROLE '{role_literal}' FORMAT AS PARQUET MANIFEST",
-        f"CREATE TEMP TABLE {name} AS SELECT {keep} FROM {name}_files",
+        f"CREATE TABLE {name} AS SELECT {keep} FROM {name}_files",
+        f"DROP TABLE {name}_files",
     ]
 
 
-def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
-    """One incremental load into the configured warehouse."""
+@dataclass(frozen=True)
+class Staged:
+    from_version: int | None
+    to_version: int | None
+    rows: int
+    buckets: int
+    tables: tuple[str, ...]
+
+
+def stage_gold(settings: Settings, lake: Lake | None = None) -> Staged:
+    """Step 1: stage what silver gained since the load state into gold_staging (every active file when
+    gold is missing or was built by other SQL), and record it as pending."""
     lake = lake or Lake(settings.lake_path)
-    warehouse = Warehouse(settings.warehouse, settings)
+    digest = project_digest()
+    loader = Loader(settings)
     try:
-        ensure_schema(warehouse)
-        loaded = dict(warehouse.execute("SELECT source_table, delta_version FROM gold.load_state"))
+        loaded = loader.loaded(digest)
+        full = loaded is None
+        loaded = loaded or {}
         pending = {}
         for source in SOURCES:
             changes = changed_files(lake, source.table, loaded.get(source.table))
             if changes is not None and changes.version != loaded.get(source.table):
                 pending[source] = changes
         since = loaded.get(L.TOTALS)
-        if not pending:
-            return LoadReport(since, since, 0, 0)
-        rows = buckets = 0
-        with warehouse.transaction():
-            for source, changes in pending.items():
-                if changes.files:
-                    warehouse.stage_files(source.staged_as, source, changes, lake)
-                    if source is TOTALS_SOURCE:
-                        rows, buckets = _load_totals(warehouse)
-                    else:
-                        warehouse.script(model("games" if source is GAMES_SOURCE else "game_reviews"))
-                warehouse.execute("DELETE FROM gold.load_state WHERE source_table = ?", (source.table,))
-                warehouse.execute(
-                    "INSERT INTO gold.load_state VALUES (?, ?, ?)", (source.table, changes.version, datetime.now(UTC))
-                )
-        totals = pending.get(TOTALS_SOURCE)
-        report = LoadReport(since, totals.version if totals else since, rows, buckets)
-        log.info("gold_loaded", **report.__dict__, tables=sorted(s.table for s in pending))
-        return report
+        for source in SOURCES:
+            loader.stage(source, pending.get(source), lake)
+        loader.set_pending({s.table: c.version for s, c in pending.items()}, digest, full and bool(pending))
+        rows, buckets = loader.affected()
     finally:
-        warehouse.close()
+        loader.close()  # dbt opens its own connections
+    totals = pending.get(TOTALS_SOURCE)
+    staged = Staged(since, totals.version if totals else since, rows, buckets, tuple(sorted(s.table for s in pending)))
+    log.info("gold_staged", **staged.__dict__, full_refresh=full and bool(pending))
+    return staged
 
 
-def _load_totals(warehouse: Warehouse) -> tuple[int, int]:
-    """Replace the staged polls' rows in gold.poll_totals and rebuild the buckets they touch."""
-    columns = ", ".join(TOTALS_SOURCE.columns)
-    warehouse.execute("DELETE FROM incoming WHERE status NOT IN ('complete', 'partial')")
-    rows = warehouse.execute("SELECT COUNT(*) FROM incoming")[0][0]
-    warehouse.execute("""DELETE FROM gold.poll_totals WHERE EXISTS (SELECT 1 FROM incoming i WHERE
-                         i.platform = gold.poll_totals.platform AND i.poll_id = gold.poll_totals.poll_id
-                         AND i.game_key = gold.poll_totals.game_key)""")
-    warehouse.execute(f"INSERT INTO gold.poll_totals ({columns}) SELECT {columns} FROM incoming")
-    warehouse.analyze("gold.poll_totals")
-    times = warehouse.execute("SELECT DISTINCT platform, EXTRACT(EPOCH FROM scheduled_at) FROM incoming")
-    affected = set()
-    for bucket, seconds in BUCKETS.items():
-        for platform, epoch in times:
-            start = int(epoch) // seconds * seconds
-            for neighbour in (start - seconds, start, start + seconds):  # weights and growth reach one bucket out
-                affected.add((platform, bucket, seconds, neighbour))
-    _stage_buckets(warehouse, affected)
-    for table in ("game_buckets", "platform_buckets"):
-        warehouse.execute(f"""DELETE FROM gold.{table} WHERE EXISTS (SELECT 1 FROM affected a WHERE
-                              a.platform = gold.{table}.platform AND a.bucket = gold.{table}.bucket
-                              AND a.bucket_start = gold.{table}.bucket_start)""")
-        warehouse.execute(model(table))
-    warehouse.analyze("gold.game_buckets")
-    warehouse.script(model("game_buckets_growth"))
-    return rows, len(affected)
+def build_gold(settings: Settings) -> bool:
+    """Step 2: `dbt build` over what is staged, then advance the load state (False: nothing staged)."""
+    loader = Loader(settings)
+    try:
+        versions, digest, full = loader.pending()
+    finally:
+        loader.close()
+    if not versions:
+        return False
+    if digest != project_digest():
+        raise ValueError("gold was staged for another version of the dbt project: run `gst gold stage` again")
+    build(settings, full_refresh=full)
+    loader = Loader(settings)
+    try:
+        loader.advance(versions, digest, full)
+    finally:
+        loader.close()
+    log.info("gold_built", tables=sorted(versions), full_refresh=full)
+    return True
 
 
-def _stage_buckets(warehouse: Warehouse, affected: set[tuple[str, str, int, int]]) -> None:
-    """Stage what the models join on, precomputed so every join is a plain equality or range:
-    `affected` (buckets with their neighbours' starts), `load_window` (the span their polls and the
-    polls right after them lie in) and `latest` (how far each platform's polls reach)."""
-
-    def at(epoch: int) -> datetime:
-        return datetime.fromtimestamp(epoch, UTC)
-
-    stamp = pa.timestamp("us", tz="UTC")
-    warehouse.stage(
-        "affected",
-        pa.Table.from_pylist(
-            [
-                {
-                    "platform": p,
-                    "bucket": b,
-                    "bucket_seconds": s,
-                    "bucket_start": at(t),
-                    "start_epoch": t,
-                    "previous_start": at(t - s),
-                    "four_hours_before": at(t - 14400),
-                    "four_hours_after": at(t + 14400),
-                }
-                for p, b, s, t in sorted(affected)
-            ],
-            schema=pa.schema(
-                [
-                    ("platform", pa.string()),
-                    ("bucket", pa.string()),
-                    ("bucket_seconds", pa.int64()),
-                    ("bucket_start", stamp),
-                    ("start_epoch", pa.int64()),
-                    ("previous_start", stamp),
-                    ("four_hours_before", stamp),
-                    ("four_hours_after", stamp),
-                ]
-            ),
-        ),
-    )
-    first = min(t for *_, t in affected)
-    last = max(t + s for _, _, s, t in affected) + 86400  # the poll after the last bucket, if it is near
-    warehouse.stage(
-        "load_window",
-        pa.table({"window_start": pa.array([at(first)], stamp), "window_end": pa.array([at(last)], stamp)}),
-    )
-    reach = []
-    for platform in sorted({p for p, *_ in affected}):
-        newest = warehouse.execute("SELECT MAX(scheduled_at) FROM gold.poll_totals WHERE platform = ?", (platform,))[0][
-            0
-        ]
-        if newest is not None:
-            interval = warehouse.execute(
-                "SELECT MAX(interval_seconds) FROM gold.poll_totals WHERE platform = ? AND scheduled_at = ?",
-                (platform, newest),
-            )[0][0]
-            reach.append({"platform": platform, "covered_until": newest.timestamp() + float(interval)})
-    warehouse.stage(
-        "latest",
-        pa.Table.from_pylist(reach, schema=pa.schema([("platform", pa.string()), ("covered_until", pa.float64())])),
-    )
+def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
+    """One incremental load: stage, then build (what `gst gold run` and the Airflow DAG do)."""
+    staged = stage_gold(settings, lake)
+    build_gold(settings)
+    return LoadReport(staged.from_version, staged.to_version, staged.rows, staged.buckets)
 
 
 def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:
@@ -482,7 +482,9 @@ def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextMa
         while not stop.wait(every):
             try:
                 run_gold(settings)
-            except Exception:  # the next run retries; the demo goes on
+            except DbtFailed as exc:  # the next run retries; the demo goes on
+                log.error("gold_load_failed", error=str(exc))
+            except Exception:
                 log.exception("gold_load_failed")
 
     return background(loop, "gold-loads")

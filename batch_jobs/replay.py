@@ -77,6 +77,7 @@ def replay(
         raise UnknownTarget(f"unknown replay target {target!r}: choose one of {', '.join(TARGETS)}")
     into = settings.model_copy(update={"stream_name": stream or settings.stream_name})
     rows = bronze_between(Lake(settings.lake_path), start, end)
+    sink: KafkaSink | KinesisSink
     if target == "kafka":
         ensure_topic(into)
         sink = KafkaSink(into)

@@ -3,7 +3,7 @@
 1. REST latency: 30 days of gold for 5,000 Twitch games (+1,000 Steam games) in the embedded
    DuckDB warehouse (5-minute, hourly and daily buckets, inserted in time order as the loads do),
    served by `gst api`'s app over real HTTP; p50/p95/max per endpoint over a request mix.
-   Target: p95 at most 50 ms.
+   Target: every endpoint's p95 at most 25 ms; the run ends with `rest_p95_max_ms=` (the slowest one).
 2. WebSocket fan-out: N clients (default 1,000) on /ws/live of a separate `gst api` process; the
    streaming job's own Redis script publishes polls; latency = receipt - publish, per message.
    Target: p95 at most 250 ms.
@@ -31,9 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb  # noqa: E402
 import httpx  # noqa: E402
 
-from batch_jobs.gold import SQL, statements  # noqa: E402
+from batch_jobs.gold import run_gold  # noqa: E402
 from gamestream.embedded import free_port, redis_server  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
+from streaming_jobs.lake import Lake  # noqa: E402
 from streaming_jobs.live import LiveWriter, PollUpdate  # noqa: E402
 
 DATA = Path(".gst-bench/api").resolve()
@@ -41,10 +42,17 @@ END = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def build_gold(path: Path, games: int, days: int) -> None:
-    conn = duckdb.connect(str(path))
-    for statement in statements((SQL / "ddl" / "duckdb.sql").read_text()):
-        conn.execute(statement)
-    conn.execute((SQL / "models" / "players_vs_viewers.sql").read_text())
+    """Gold's tables and views as `gst gold run` creates them (from one staged poll), then filled
+    with synthetic buckets."""
+    settings = Settings(
+        _env_file=None, lake_root=str(DATA / "lake"), data_dir=DATA / "data", warehouse_url=f"duckdb:///{path}"
+    )
+    shutil.rmtree(DATA / "lake", ignore_errors=True)
+    Lake(settings.lake_path).append("silver/game_poll_totals", seed_totals(), 0, ["poll_date"])
+    run_gold(settings)
+    conn = duckdb.connect(str(path), config={"custom_user_agent": "gamestream"})
+    for table in ("game_buckets", "platform_buckets", "poll_totals", "games"):
+        conn.execute(f"DELETE FROM gold.{table}")
     conn.execute(f"""INSERT INTO gold.games SELECT 'game ' || g, 'Game ' || g, CASE WHEN g < 1000 THEN 100000 + g END,
                      g % 97 <> 5, TIMESTAMPTZ '{(END - timedelta(days=days)).isoformat()}', TIMESTAMPTZ '{END.isoformat()}'
                      FROM range({games}) r(g)""")
@@ -71,13 +79,36 @@ def build_gold(path: Path, games: int, days: int) -> None:
                 conn.execute(f"""
                     INSERT INTO gold.platform_buckets
                     SELECT '{platform}', '{bucket}', to_timestamp({first} + t * {seconds}), 1e6, 1200000, 1e6 * {seconds} / 3600.0,
-                           {count}, {max(1, seconds // 300)}, 1.0, FALSE FROM range({per_day}) s(t)""")
+                           {count}, {max(1, seconds // 300)}, 1.0, FALSE, {seconds} FROM range({per_day}) s(t)""")
     rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
     conn.close()
     print(
         f"gold: {rows:,} game_buckets rows ({games:,} Twitch + {min(1000, games):,} Steam games, {days} days, "
         f"5m/1h/1d), {path.stat().st_size / 2**30:.2f} GiB"
     )
+
+
+def seed_totals():
+    """One closed Twitch poll: enough for the first build to create every gold table and view."""
+    import pyarrow as pa
+
+    from streaming_jobs.job import TOTALS_SCHEMA
+
+    row = {name: None for name in TOTALS_SCHEMA.names}
+    row.update(
+        poll_date=END.date(),
+        poll_id="twitch:seed:0",
+        platform="twitch",
+        game_key="game 0",
+        game_name="Game 0",
+        viewers=1,
+        status="complete",
+        coverage=1.0,
+        scheduled_at=END,
+        interval_seconds=300.0,
+        source="twitch",
+    )
+    return pa.Table.from_pylist([row], schema=TOTALS_SCHEMA)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -187,9 +218,10 @@ def rest(games: int, days: int, requests: int) -> None:
                     f"  {name:24s} n={len(values):4d}  p50 {statistics.median(values):6.1f} ms  "
                     f"p95 {percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms"
                 )
-            print(
-                f"  all: p50 {statistics.median(every):.1f} ms, p95 {percentile(every, 0.95):.1f} ms (target <= 50 ms)"
-            )
+            print(f"  all: p50 {statistics.median(every):.1f} ms, p95 {percentile(every, 0.95):.1f} ms")
+            slowest = max(timings, key=lambda name: percentile(timings[name], 0.95))
+            print(f"slowest endpoint by p95: {slowest} (target: every endpoint's p95 <= 25 ms)")
+            print(f"rest_p95_max_ms={percentile(timings[slowest], 0.95):.1f}")
         finally:
             api.terminate()
             api.wait(30)

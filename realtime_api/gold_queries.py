@@ -1,8 +1,10 @@
 """The API's SQL over gold, with the names it may use.
 
 Table and column names come only from the enums below (never from a request); every value is a
-bound `?` parameter. The same text runs on DuckDB, PostgreSQL and Redshift. Windows end at the
-platform's latest loaded bucket, so history and the demo read alike.
+bound `:name` parameter (SQLAlchemy binds them for each driver). The same text runs on DuckDB,
+PostgreSQL and Redshift. Read shapes that need no request values live in the dbt project:
+gold.game_windows (the ranking windows) and gold.players_vs_viewers. Windows end at the platform's latest loaded
+bucket, so history and the demo read alike.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+
+import sqlalchemy as sa
 
 from gamestream.contracts import Platform
 from realtime_api.store import GoldStore, as_utc
@@ -71,31 +75,22 @@ MAX_POINTS = 5000
 
 def latest_bucket(store: GoldStore, platform: Platform, bucket: str) -> datetime | None:
     rows = store.rows(
-        "SELECT MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = ? AND bucket = ?",
-        (platform.value, bucket),
+        "SELECT MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = :platform AND bucket = :bucket",
+        {"platform": platform.value, "bucket": bucket},
     )
     return as_utc(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else None
 
 
-def _window_cte(name: str) -> str:
-    """Per game over one window: time-weighted averages (a bucket weighs its covered seconds; a game
-    absent from a covered bucket counts 0), peaks, hours watched."""
-    averaged = ", ".join(f"SUM(g.{c} * w.weight) / MAX(t.weight) AS {c}" for c in AVERAGED)
-    peaks = ", ".join(f"MAX(g.{c}) AS {c}" for c in PEAKS)
-    return f"""{name}_w AS (
-        SELECT bucket_start, coverage * ? AS weight FROM gold.platform_buckets
-        WHERE platform = ? AND bucket = ? AND bucket_start >= ? AND bucket_start < ?),
-    {name}_t AS (SELECT SUM(weight) AS weight FROM {name}_w),
-    {name} AS (
-        SELECT g.game_key, MAX(g.game_name) AS name, MAX(CASE WHEN g.is_game THEN 1 ELSE 0 END) AS is_game,
-               {averaged}, {peaks}, SUM(g.hours_watched) AS hours_watched, MAX(t.weight) AS covered_seconds
-        FROM gold.game_buckets g JOIN {name}_w w ON w.bucket_start = g.bucket_start CROSS JOIN {name}_t t
-        WHERE g.platform = ? AND g.bucket = ? AND g.bucket_start >= ? AND g.bucket_start < ?
-        GROUP BY g.game_key)"""
+WINDOW_COLUMNS = ", ".join(("game_key", "name", "is_game", *AVERAGED, *PEAKS, "hours_watched"))
 
 
-def _window_params(platform: Platform, bucket: str, start: datetime, end: datetime) -> list[Any]:
-    return [BUCKET_SECONDS[bucket], platform.value, bucket, start, end, platform.value, bucket, start, end]
+def _window_bounds(store: GoldStore, platform: Platform, bucket: str, span: int) -> tuple[datetime, datetime] | None:
+    """The window ending after the platform's latest bucket of this size: (start, end)."""
+    latest = latest_bucket(store, platform, bucket)
+    if latest is None:
+        return None
+    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
+    return end - timedelta(seconds=span), end
 
 
 def ranking(
@@ -108,30 +103,28 @@ def ranking(
     offset: int,
 ) -> dict[str, Any]:
     """Games ranked by `metric` over the window ending at the latest bucket, with the change vs the
-    window before it (growth only when both windows are covered alike)."""
-    bucket, span = WINDOWS[window]
-    latest = latest_bucket(store, platform, bucket)
-    if latest is None:
+    window before it (growth only when both windows are covered alike). The windows' figures are
+    gold.game_windows (the dbt project computes them at every build)."""
+    bounds = _window_bounds(store, platform, *WINDOWS[window])
+    if bounds is None:
         return {"window_start": None, "window_end": None, "items": [], "total": 0}
-    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
-    start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
+    start, end = bounds
     m = metric.value
-    sql = f"""WITH {_window_cte("cur")}, {_window_cte("prev")}
-        SELECT cur.*, prev.{m} AS previous, cur.{m} - prev.{m} AS change,
-               CASE WHEN prev.{m} > 0 AND ABS(cur.covered_seconds - prev.covered_seconds) <= 0.2 * cur.covered_seconds
-                    THEN (cur.{m} - prev.{m}) / prev.{m} END AS growth,
+    sql = f"""SELECT {WINDOW_COLUMNS}, prev_{m} AS previous, {m} - prev_{m} AS change,
+               CASE WHEN prev_{m} > 0 AND ABS(covered_seconds - prev_covered_seconds) <= 0.2 * covered_seconds
+                    THEN ({m} - prev_{m}) / prev_{m} END AS growth,
                COUNT(*) OVER () AS total_count
-        FROM cur LEFT JOIN prev ON prev.game_key = cur.game_key
-        WHERE cur.is_game = 1 OR ?
-        ORDER BY cur.{m} DESC NULLS LAST, cur.game_key
-        LIMIT ? OFFSET ?"""
-    params = [
-        *_window_params(platform, bucket, start, end),
-        *_window_params(platform, bucket, before, start),
-        include_non_games,
-        limit,
-        offset,
-    ]
+        FROM gold.game_windows
+        WHERE platform = :platform AND time_window = :window AND (is_game = 1 OR :include_non_games)
+        ORDER BY {m} DESC NULLS LAST, game_key
+        LIMIT :limit OFFSET :offset"""
+    params = {
+        "platform": platform.value,
+        "window": window.value,
+        "include_non_games": include_non_games,
+        "limit": limit,
+        "offset": offset,
+    }
     rows = store.rows(sql, params)
     total = int(rows[0]["total_count"]) if rows else 0
     items = [_game_row(r, offset + i + 1) for i, r in enumerate(rows)]
@@ -139,7 +132,7 @@ def ranking(
 
 
 def _game_row(row: dict[str, Any], rank: int) -> dict[str, Any]:
-    out = {k: v for k, v in row.items() if k not in ("total_count", "covered_seconds")}
+    out = {k: v for k, v in row.items() if k != "total_count"}
     out["is_game"] = bool(out.get("is_game"))
     out["rank"] = rank
     return out
@@ -148,29 +141,27 @@ def _game_row(row: dict[str, Any], rank: int) -> dict[str, Any]:
 def movers(
     store: GoldStore, platform: Platform, window: MoverWindow, direction: Direction, include_non_games: bool, limit: int
 ) -> dict[str, Any]:
-    bucket, span = MOVER_WINDOWS[window]
     metric = DEFAULT_METRIC[platform].value
-    latest = latest_bucket(store, platform, bucket)
-    if latest is None:
+    bounds = _window_bounds(store, platform, *MOVER_WINDOWS[window])
+    if bounds is None:
         return {"window_start": None, "window_end": None, "metric": metric, "items": []}
-    end = latest + timedelta(seconds=BUCKET_SECONDS[bucket])
-    start, before = end - timedelta(seconds=span), end - timedelta(seconds=2 * span)
+    start, end = bounds
     order = "DESC" if direction is Direction.risers else "ASC"
-    sql = f"""WITH {_window_cte("cur")}, {_window_cte("prev")}
-        SELECT cur.game_key, cur.name, cur.is_game, cur.{metric} AS current, prev.{metric} AS previous,
-               cur.{metric} - prev.{metric} AS change,
-               CASE WHEN prev.{metric} > 0 THEN (cur.{metric} - prev.{metric}) / prev.{metric} END AS growth
-        FROM cur JOIN prev ON prev.game_key = cur.game_key
-        WHERE (cur.is_game = 1 OR ?) AND ABS(cur.covered_seconds - prev.covered_seconds) <= 0.2 * cur.covered_seconds
-          AND cur.{metric} IS NOT NULL AND prev.{metric} IS NOT NULL
-        ORDER BY cur.{metric} - prev.{metric} {order}, cur.game_key
-        LIMIT ?"""
-    params = [
-        *_window_params(platform, bucket, start, end),
-        *_window_params(platform, bucket, before, start),
-        include_non_games,
-        limit,
-    ]
+    sql = f"""SELECT game_key, name, is_game, {metric} AS current, prev_{metric} AS previous,
+               {metric} - prev_{metric} AS change,
+               CASE WHEN prev_{metric} > 0 THEN ({metric} - prev_{metric}) / prev_{metric} END AS growth
+        FROM gold.game_windows
+        WHERE platform = :platform AND time_window = :window AND (is_game = 1 OR :include_non_games)
+          AND ABS(covered_seconds - prev_covered_seconds) <= 0.2 * covered_seconds
+          AND {metric} IS NOT NULL AND prev_{metric} IS NOT NULL
+        ORDER BY {metric} - prev_{metric} {order}, game_key
+        LIMIT :limit"""
+    params = {
+        "platform": platform.value,
+        "window": window.value,
+        "include_non_games": include_non_games,
+        "limit": limit,
+    }
     rows = store.rows(sql, params)
     items = [dict(r, is_game=bool(r["is_game"])) for r in rows]
     keep = (lambda r: r["change"] > 0) if direction is Direction.risers else (lambda r: r["change"] < 0)
@@ -181,10 +172,19 @@ def search(store: GoldStore, q: str, include_non_games: bool, limit: int, offset
     pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = store.rows(
         """SELECT game_key, name, steam_app_id, is_game, COUNT(*) OVER () AS total_count FROM gold.games
-           WHERE (LOWER(name) LIKE ? ESCAPE '\\' OR game_key LIKE ? ESCAPE '\\') AND (is_game OR ?)
-           ORDER BY CASE WHEN LOWER(name) = ? THEN 0 WHEN LOWER(name) LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END, name
-           LIMIT ? OFFSET ?""",
-        (pattern, pattern, include_non_games, q.lower(), pattern[1:], limit, offset),
+           WHERE (LOWER(name) LIKE :pattern ESCAPE '\\' OR game_key LIKE :pattern ESCAPE '\\')
+             AND (is_game OR :include_non_games)
+           ORDER BY CASE WHEN LOWER(name) = :exact THEN 0 WHEN LOWER(name) LIKE :prefix ESCAPE '\\' THEN 1 ELSE 2 END,
+                    name
+           LIMIT :limit OFFSET :offset""",
+        {
+            "pattern": pattern,
+            "include_non_games": include_non_games,
+            "exact": q.lower(),
+            "prefix": pattern[1:],
+            "limit": limit,
+            "offset": offset,
+        },
     )
     total = int(rows[0]["total_count"]) if rows else 0
     return {"items": [{k: v for k, v in r.items() if k != "total_count"} for r in rows], "total": total}
@@ -192,15 +192,16 @@ def search(store: GoldStore, q: str, include_non_games: bool, limit: int, offset
 
 def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
     identity = store.rows(
-        "SELECT game_key, name, steam_app_id, is_game FROM gold.games WHERE game_key = ?", (game_key,)
+        "SELECT game_key, name, steam_app_id, is_game FROM gold.games WHERE game_key = :game_key",
+        {"game_key": game_key},
     )
     latest = store.rows(
         """SELECT g.* FROM gold.game_buckets g
            JOIN (SELECT platform, MAX(bucket_start) AS bucket_start FROM gold.game_buckets
-                 WHERE game_key = ? AND bucket = '1h' GROUP BY platform) l
+                 WHERE game_key = :game_key AND bucket = '1h' GROUP BY platform) l
              ON l.platform = g.platform AND l.bucket_start = g.bucket_start
-           WHERE g.game_key = ? AND g.bucket = '1h' ORDER BY g.platform""",
-        (game_key, game_key),
+           WHERE g.game_key = :game_key AND g.bucket = '1h' ORDER BY g.platform""",
+        {"game_key": game_key},
     )
     if not identity and not latest:
         return None
@@ -218,8 +219,8 @@ def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
     if found.get("steam_app_id") is not None:
         rows = store.rows(
             """SELECT review_score, review_score_desc, total_positive, total_negative, total_reviews,
-                                    positive_ratio, observed_at FROM gold.game_reviews WHERE app_id = ?""",
-            (found["steam_app_id"],),
+                                    positive_ratio, observed_at FROM gold.game_reviews WHERE app_id = :app_id""",
+            {"app_id": found["steam_app_id"]},
         )
         reviews = rows[0] if rows else None
     return {
@@ -263,16 +264,23 @@ def series(
     polled (0 when the game was absent), and explicit gaps (nulls, coverage 0) where it was not."""
     seconds = BUCKET_SECONDS[bucket]
     first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
-    marks = ", ".join("?" for _ in platforms)
-    rows = store.rows(
-        f"""SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {", ".join("g." + c for c in SERIES_VALUES)},
+    query = sa.text(
+        # the game's rows first (one filtered scan), then matched to every polled bucket
+        f"""WITH g AS (
+                SELECT platform, bucket_start, game_key, {", ".join(SERIES_VALUES)} FROM gold.game_buckets
+                WHERE game_key = :game_key AND platform IN :platforms AND bucket = :bucket
+                  AND bucket_start >= :start AND bucket_start < :end)
+            SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {", ".join("g." + c for c in SERIES_VALUES)},
                    g.game_key
             FROM gold.platform_buckets p
-            LEFT JOIN gold.game_buckets g ON g.platform = p.platform AND g.bucket = p.bucket
-                 AND g.bucket_start = p.bucket_start AND g.game_key = ?
-            WHERE p.platform IN ({marks}) AND p.bucket = ? AND p.bucket_start >= ? AND p.bucket_start < ?
-            ORDER BY p.platform, p.bucket_start""",
-        (game_key, *[p.value for p in platforms], bucket, first, end),
+            LEFT JOIN g ON g.platform = p.platform AND g.bucket_start = p.bucket_start
+            WHERE p.platform IN :platforms AND p.bucket = :bucket AND p.bucket_start >= :start
+              AND p.bucket_start < :end
+            ORDER BY p.platform, p.bucket_start"""
+    ).bindparams(sa.bindparam("platforms", expanding=True))
+    rows = store.rows(
+        query,
+        {"game_key": game_key, "platforms": [p.value for p in platforms], "bucket": bucket, "start": first, "end": end},
     )
     found: dict[str, dict[datetime, dict]] = {p.value: {} for p in platforms}
     for row in rows:
@@ -316,9 +324,10 @@ def players_vs_viewers(store: GoldStore, game_key: str, start: datetime, end: da
     return store.rows(
         """SELECT bucket_start, avg_players, peak_players, twitch_avg_viewers, twitch_peak_viewers, youtube_avg_viewers,
                   viewers_per_player, steam_coverage, twitch_coverage
-           FROM gold.players_vs_viewers WHERE game_key = ? AND bucket = ? AND bucket_start >= ? AND bucket_start < ?
+           FROM gold.players_vs_viewers
+           WHERE game_key = :game_key AND bucket = :bucket AND bucket_start >= :start AND bucket_start < :end
            ORDER BY bucket_start""",
-        (game_key, bucket, start, end),
+        {"game_key": game_key, "bucket": bucket, "start": start, "end": end},
     )
 
 
@@ -335,8 +344,9 @@ def platform_summary(store: GoldStore, platform: Platform, include_non_games: bo
         return {"bucket_start": None, "total": None, "games": []}
     total = store.rows(
         """SELECT avg_total, peak_total, hours_watched, games, coverage, is_partial
-                          FROM gold.platform_buckets WHERE platform = ? AND bucket = '1h' AND bucket_start = ?""",
-        (platform.value, latest),
+                          FROM gold.platform_buckets
+                          WHERE platform = :platform AND bucket = '1h' AND bucket_start = :latest""",
+        {"platform": platform.value, "latest": latest},
     )
     games = store.rows(
         """SELECT g.game_key, g.game_name AS name, g.is_game, COALESCE(g.avg_viewers, g.avg_players) AS value,
@@ -345,9 +355,10 @@ def platform_summary(store: GoldStore, platform: Platform, include_non_games: bo
            FROM gold.game_buckets g
            LEFT JOIN gold.games gm ON gm.game_key = g.game_key
            LEFT JOIN gold.game_reviews r ON r.app_id = gm.steam_app_id
-           WHERE g.platform = ? AND g.bucket = '1h' AND g.bucket_start = ? AND (g.is_game OR ?)
-           ORDER BY COALESCE(g.avg_viewers, g.avg_players) DESC NULLS LAST, g.game_key LIMIT ?""",
-        (platform.value, latest, include_non_games, limit),
+           WHERE g.platform = :platform AND g.bucket = '1h' AND g.bucket_start = :latest
+             AND (g.is_game OR :include_non_games)
+           ORDER BY COALESCE(g.avg_viewers, g.avg_players) DESC NULLS LAST, g.game_key LIMIT :limit""",
+        {"platform": platform.value, "latest": latest, "include_non_games": include_non_games, "limit": limit},
     )
     return {
         "bucket_start": latest,

@@ -1,9 +1,12 @@
 """Airflow DAGs for production: incremental gold loads every 15 minutes and daily lake upkeep.
 
 Each task runs the same `gst` command a person would (settings from the worker's GST_* environment,
-e.g. GST_LAKE_ROOT=s3://..., GST_WAREHOUSE_URL=redshift://..., GST_REDSHIFT_IAM_ROLE=...). Loads
-are idempotent and follow Delta versions, so a retried or late run only loads what is still new;
-one run at a time keeps two loads from rebuilding the same buckets at once.
+e.g. GST_LAKE_ROOT=s3://..., GST_WAREHOUSE_URL=redshift://..., GST_REDSHIFT_IAM_ROLE=...). A gold
+load is the two steps of `gst gold run`: stage what silver gained (by Delta version), then
+`dbt build` the gold project that ships inside the package; a failed build is retried over the same
+staged rows, and the load state advances only when it succeeds. Loads follow Delta versions, so a
+retried or late run only loads what is still new; one run at a time keeps two loads from rebuilding
+the same buckets at once.
 
 Deploy: copy this file into the Airflow dags folder of an environment where this package is
 installed (`pip install game-stream-trends`).
@@ -34,9 +37,11 @@ with DAG(
     max_active_runs=1,
     default_args=DEFAULTS,
     tags=["gamestream", "gold"],
-    doc_md="Loads what silver gained since the last loaded Delta version into the gold warehouse.",
+    doc_md="Stages what silver gained since the last loaded Delta version, then builds gold with dbt.",
 ) as gold:
-    BashOperator(task_id="gold_run", bash_command="gst gold run")
+    stage = BashOperator(task_id="gold_stage", bash_command="gst gold stage")
+    build = BashOperator(task_id="gold_build", bash_command="gst gold build")
+    stage >> build
 
 with DAG(
     dag_id="gst_lake_maintenance",

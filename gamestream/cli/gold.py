@@ -20,7 +20,8 @@ def gold_run(
         typer.Option(help="Repeat every this many seconds until stopped (a failed load is logged and retried).", min=1),
     ] = None,
 ) -> None:
-    """Load what silver gained since the last load and rebuild only the affected buckets."""
+    """Stage what silver gained since the last load, then `dbt build` gold (only the affected buckets)."""
+    from batch_jobs.dbt import DbtFailed
     from batch_jobs.gold import run_gold
 
     settings = load_settings()
@@ -31,6 +32,10 @@ def gold_run(
         except ValueError as exc:  # a configuration error: repeating cannot help
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(2) from None
+        except DbtFailed as exc:  # names the failing models and tests
+            console.print(f"[red]{exc}[/red]")
+            if every is None:
+                raise typer.Exit(1) from None
         except Exception as exc:
             if every is None:
                 raise
@@ -49,3 +54,31 @@ def gold_run(
             time.sleep(every)
         except KeyboardInterrupt:
             return
+
+
+@gold_app.command("stage")
+def gold_stage() -> None:
+    """Step 1 of `gst gold run`: stage what silver gained since the last build in gold_staging."""
+    from batch_jobs.gold import stage_gold
+
+    settings = load_settings()
+    staged = stage_gold(settings)
+    console.print(
+        f"staged: Delta version {staged.from_version} -> {staged.to_version}, {staged.rows} rows, "
+        f"{len(staged.tables)} silver tables changed"
+    )
+
+
+@gold_app.command("build")
+def gold_build() -> None:
+    """Step 2 of `gst gold run`: `dbt build` gold over what is staged, then advance the load state."""
+    from batch_jobs.dbt import DbtFailed
+    from batch_jobs.gold import build_gold
+
+    settings = load_settings()
+    try:
+        built = build_gold(settings)
+    except (DbtFailed, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"gold built in {settings.warehouse_kind}" if built else "nothing staged: gold is up to date")

@@ -63,7 +63,7 @@ def ensure_topic(settings: Settings, topic: str | None = None, timeout: float = 
 
     topic = topic or settings.stream_name
     deadline = time.monotonic() + timeout
-    admin = None
+    admin: Any = None
     try:
         while True:
             try:

@@ -8,8 +8,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from batch_jobs.gold import Warehouse, run_gold
+from batch_jobs.gold import run_gold
 from gamestream.settings import Settings
+from gamestream.warehouse import Warehouse
 from streaming_jobs.job import TOTALS_KEY, TOTALS_SCHEMA
 from streaming_jobs.lake import Lake
 from tests.support.postgres import fresh_database
@@ -47,9 +48,9 @@ def gold(settings, bucket):
     warehouse = Warehouse(settings.warehouse)
     rows = warehouse.execute(
         "SELECT platform, bucket_start, game_key, COALESCE(avg_viewers, avg_players), COALESCE(peak_viewers, peak_players),"
-        " COALESCE(hours_watched, 0), rank, growth, coverage, is_partial FROM gold.game_buckets WHERE bucket = ?"
+        " COALESCE(hours_watched, 0), rank, growth, coverage, is_partial FROM gold.game_buckets WHERE bucket = :bucket"
         " ORDER BY platform, bucket_start, game_key",
-        (bucket,),
+        {"bucket": bucket},
     )
     warehouse.close()
     frame = pd.DataFrame(

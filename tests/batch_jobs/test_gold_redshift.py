@@ -1,39 +1,68 @@
-"""Redshift cannot be reached from here: its SQL must parse in sqlglot's Redshift dialect, and the
-COPY manifest must list exactly the files the Delta log holds as active (copying the table's prefix
-would also count files that merges and compaction removed)."""
+"""Redshift cannot be reached from here. Its SQL is checked by compiling the dbt project with
+Redshift's spelling (var sql_dialect) through the PostgreSQL target, first build and incremental,
+and parsing every compiled model in sqlglot's Redshift dialect; the Redshift-only configuration
+(dist and sort keys) is checked in the parsed project. The COPY manifest must list exactly the files
+the Delta log holds as active (copying the table's prefix would also count files that merges and
+compaction removed)."""
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
-import pytest
 import sqlglot
 from sqlglot import exp
 
-from batch_jobs.gold import SQL, TOTALS_SOURCE, changed_files, copy_manifest, redshift_copy, statements
+from batch_jobs.dbt import invoke, work_dir
+from batch_jobs.gold import TOTALS_SOURCE, changed_files, copy_manifest, redshift_copy, run_gold
+from gamestream.settings import Settings
 from streaming_jobs.job import TOTALS_KEY, TOTALS_SCHEMA
 from streaming_jobs.lake import Lake
+from tests.support.postgres import fresh_database
 from tests.support.silver import totals
 
-REDSHIFT_FILES = [SQL / "ddl" / "redshift.sql", *sorted((SQL / "models").glob("*.sql"))]
+
+def compiled_as_redshift(settings: Settings) -> dict[str, str]:
+    invoke(settings, ["compile", "--vars", "{sql_dialect: redshift}"])
+    folder = work_dir(settings) / "target" / "compiled" / "gamestream" / "models"
+    return {p.stem: p.read_text() for p in folder.rglob("*.sql") if "schema.yml" not in p.parts}
 
 
-@pytest.mark.parametrize("path", REDSHIFT_FILES, ids=lambda p: p.name)
-def test_redshift_sql_parses_in_the_redshift_dialect(path: Path):
-    text = path.read_text()
-    assert "generate_series" not in text.lower()  # Redshift runs it on the leader node only
-    for statement in statements(text):
-        tree = sqlglot.parse_one(statement, read="redshift")
-        assert tree is not None and not isinstance(tree, exp.Command), (
-            f"not understood as Redshift SQL: {statement[:80]}"
-        )
+def assert_redshift(models: dict[str, str]) -> None:
+    assert {"game_buckets", "platform_buckets", "poll_totals", "polls", "games", "game_reviews"} <= set(models)
+    for name, sql in models.items():
+        assert "generate_series" not in sql.lower(), name  # Redshift runs it on the leader node only
+        assert "to_timestamp(" not in sql.lower(), name  # Redshift's to_timestamp parses text
+        tree = sqlglot.parse_one(sql, read="redshift")
+        assert tree is not None and not isinstance(tree, exp.Command), f"{name}: not understood as Redshift SQL"
 
 
-def test_redshift_ddl_distributes_and_sorts_and_has_no_indexes():
-    trees = [sqlglot.parse_one(s, read="redshift") for s in statements((SQL / "ddl" / "redshift.sql").read_text())]
-    tables = {t.this.this.name: t.sql("redshift") for t in trees if isinstance(t, exp.Create) and t.kind == "TABLE"}
-    assert set(tables) == {"poll_totals", "game_buckets", "platform_buckets", "games", "game_reviews", "load_state"}
-    assert "DISTKEY(game_key)" in tables["game_buckets"].replace(" ", "") and "SORTKEY" in tables["game_buckets"]
-    assert not any(isinstance(t, exp.Create) and t.kind == "INDEX" for t in trees)
+def test_gold_models_compile_to_redshift_sql_first_and_incrementally(tmp_path, postgres_url):
+    settings = Settings(
+        _env_file=None,
+        lake_root=str(tmp_path / "lake"),
+        data_dir=tmp_path / "data",
+        warehouse_url=fresh_database(postgres_url, "gst_gold_redshift"),
+    )
+    Lake(settings.lake_path).append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
+    first = compiled_as_redshift(settings)
+    assert_redshift(first)
+    assert "cast(timestamp 'epoch'" in first["game_buckets"]
+    run_gold(settings)
+    Lake(settings.lake_path).append("silver/game_poll_totals", totals(range(10, 20)), 1, ["poll_date"])
+    incremental = compiled_as_redshift(settings)
+    assert_redshift(incremental)
+    assert "exists (select 1 from affected" in incremental["game_buckets"]
+    assert "exists (select 1 from affected" not in first["game_buckets"]
+
+
+def test_redshift_tables_are_distributed_and_sorted(tmp_path):
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}")
+    invoke(settings, ["parse"])
+    manifest = json.loads((work_dir(settings) / "target" / "manifest.json").read_text())
+    config = {n["name"]: n["config"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert config["game_buckets"]["dist"] == "game_key" and config["game_buckets"]["sort"][0] == "bucket"
+    assert config["poll_totals"]["sort"] == ["platform", "scheduled_at"]
+    assert config["platform_buckets"]["dist"] == "all" and config["games"]["dist"] == "all"
 
 
 def test_copy_manifest_lists_exactly_the_active_files(tmp_path):
@@ -66,12 +95,17 @@ def test_copy_manifest_lists_exactly_the_active_files(tmp_path):
 def test_redshift_copy_statements_stage_every_file_column_then_keep_gold_columns():
     schema = pa.schema([f for f in TOTALS_SCHEMA if f.name != "poll_date"])  # partition columns are not in files
     sql = redshift_copy(
-        "incoming", TOTALS_SOURCE, schema, "s3://lake/_gold_manifests/m.json", "arn:aws:iam::1:role/copy"
+        "gold_staging.game_poll_totals",
+        TOTALS_SOURCE,
+        schema,
+        "s3://lake/_gold_manifests/m.json",
+        "arn:aws:iam::1:role/copy",
     )
     trees = [sqlglot.parse_one(s, read="redshift") for s in sql]
     copy = next(t for t in trees if isinstance(t, exp.Copy))
     assert "MANIFEST" in copy.sql("redshift") and "PARQUET" in copy.sql("redshift")
-    staged = next(t for t in trees if isinstance(t, exp.Create) and t.this.this.name == "incoming_files")
+    created = {t.find(exp.Table).sql("redshift"): t for t in trees if isinstance(t, exp.Create)}
+    staged = next(t for name, t in created.items() if name.endswith("game_poll_totals_files"))
     assert [c.name for c in staged.find_all(exp.ColumnDef)] == schema.names
-    kept = next(t for t in trees if isinstance(t, exp.Create) and t.this.name == "incoming")
-    assert [c.name for c in kept.expression.selects] == list(TOTALS_SOURCE.columns)
+    kept = next(t for name, t in created.items() if name.endswith(".game_poll_totals"))
+    assert [c.alias_or_name for c in kept.expression.selects] == list(TOTALS_SOURCE.columns)

@@ -1,63 +1,116 @@
--- gold.game_buckets: per platform x game x bucket (5m, 1h, 1d), rebuilt for the buckets in `affected`.
--- A poll counts for the smaller of the gap to the platform's next poll and its nominal interval;
--- a game absent from a poll counts as 0 for it; coverage = covered seconds / bucket seconds.
--- The top channel is the one with the most viewers in any single poll of the bucket; views is the
--- highest summed view count of a game's live YouTube videos in the bucket.
--- Staged by the loader: `affected` (the buckets, with start_epoch), `load_window` (the time span the
--- affected buckets and their next polls lie in) and `latest` (each platform's covered_until).
-INSERT INTO gold.game_buckets (platform, bucket, bucket_start, game_key, game_name, is_game, avg_viewers, peak_viewers,
-    hours_watched, avg_channels, peak_channels, avg_viewer_ratio, avg_players, peak_players, mature_share, top_channel,
-    top_channel_viewers, views, samples, coverage, is_partial, rank)
-WITH polls AS (
-    SELECT platform, poll_id, scheduled_at, interval_seconds, coverage,
-           LEAST(COALESCE(EXTRACT(EPOCH FROM LEAD(scheduled_at) OVER (PARTITION BY platform ORDER BY scheduled_at))
-                          - EXTRACT(EPOCH FROM scheduled_at), interval_seconds), interval_seconds) AS weight
-    FROM (SELECT DISTINCT t.platform, t.poll_id, t.scheduled_at, t.interval_seconds, t.coverage
-          FROM gold.poll_totals t, load_window w
-          WHERE t.scheduled_at >= w.window_start AND t.scheduled_at < w.window_end) p
+-- gold.game_buckets: per platform, game and bucket (5m, 1h, 1d).
+--   avg_*: time-weighted averages over the bucket's polls (a poll weighs the seconds it stands for;
+--          a game absent from a poll counts 0 there); peak_*: the highest single poll;
+--   hours_watched = avg_viewers x the hours the platform was observed in the bucket;
+--   coverage: as platform_buckets'; top_channel: the channel with the most viewers in any one poll;
+--   views: the highest summed view count of the game's live YouTube videos;
+--   rank: by average within the platform's bucket; growth, change, views_change: against the
+--   previous bucket of the same size (growth only when both are covered alike, coverage within 0.2);
+--   change_4h: against the bucket 4 hours earlier, for buckets shorter than that.
+-- Incremental loads rebuild whole buckets (affected_buckets), so games gone from a bucket go too.
+-- depends_on: {{ ref('affected_buckets') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'bucket', 'bucket_start'],
+    indexes=[{'columns': ['platform', 'bucket', 'bucket_start', 'game_key'], 'unique': True},
+             {'columns': ['game_key', 'bucket', 'bucket_start']},
+             {'columns': ['platform', 'bucket', 'bucket_start', 'rank']}],
+    dist='game_key', sort=['bucket', 'bucket_start', 'platform'],
+) }}
+
+{% set span = var('change_span_seconds') %}
+with
+{%- if is_incremental() %}
+affected as (select * from {{ ref('affected_buckets') }}),
+needed as (  -- the affected buckets and those their changes are measured against
+    select platform, bucket, bucket_seconds, start_epoch from affected
+    union
+    select platform, bucket, bucket_seconds, start_epoch - bucket_seconds from affected
+    union
+    select platform, bucket, bucket_seconds, start_epoch - {{ span }} from affected where bucket_seconds < {{ span }}
 ),
-sizes AS (SELECT DISTINCT bucket, bucket_seconds FROM affected),
-bucketed AS (
-    SELECT a.bucket, a.bucket_start, a.bucket_seconds, p.platform, p.poll_id, p.weight, p.coverage
-    FROM polls p
-    CROSS JOIN sizes s
-    JOIN affected a ON a.platform = p.platform AND a.bucket = s.bucket
-     AND a.start_epoch = FLOOR(EXTRACT(EPOCH FROM p.scheduled_at) / s.bucket_seconds) * s.bucket_seconds
+{%- endif %}
+{{ bucketed_polls(ref('polls'), 'needed' if is_incremental() else none) }},
+bucket_weights as (
+    select platform, bucket, start_epoch, max(bucket_seconds) as bucket_seconds, sum(weight) as weight,
+           count(*) as samples, sum(weight * coalesce(coverage, 1.0)) as covered
+    from bucketed
+    group by platform, bucket, start_epoch
 ),
-bucket_weights AS (
-    SELECT platform, bucket, bucket_start, MAX(bucket_seconds) AS bucket_seconds, SUM(weight) AS weight,
-           COUNT(*) AS samples, SUM(weight * COALESCE(coverage, 1.0)) AS covered
-    FROM bucketed GROUP BY platform, bucket, bucket_start
-),
-game_polls AS (
-    SELECT b.platform, b.bucket, b.bucket_start, b.weight, t.game_key, t.game_name, t.viewers, t.channels, t.players,
+game_polls as (
+    select b.platform, b.bucket, b.start_epoch, b.weight, t.game_key, t.game_name, t.viewers, t.channels, t.players,
            t.mature_channels, t.views, t.top_channel_viewers,
-           FIRST_VALUE(t.top_channel) OVER (PARTITION BY b.platform, b.bucket, b.bucket_start, t.game_key
-                                            ORDER BY t.top_channel_viewers DESC NULLS LAST, t.top_channel
-                                            ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS top_channel
-    FROM bucketed b JOIN gold.poll_totals t ON t.platform = b.platform AND t.poll_id = b.poll_id
+           first_value(t.top_channel) over (partition by b.platform, b.bucket, b.start_epoch, t.game_key
+                                            order by t.top_channel_viewers desc nulls last, t.top_channel
+                                            rows between unbounded preceding and unbounded following) as top_channel
+    from bucketed b
+    join {{ ref('poll_totals') }} t on t.platform = b.platform and t.poll_id = b.poll_id
 ),
-game_values AS (
-    SELECT platform, bucket, bucket_start, game_key, MAX(game_name) AS game_name,
-           SUM(viewers * weight) AS viewer_seconds, MAX(viewers) AS peak_viewers,
-           SUM(channels * weight) AS channel_seconds, MAX(channels) AS peak_channels,
-           SUM(players * weight) AS player_seconds, MAX(players) AS peak_players,
-           SUM(mature_channels * weight) AS mature_seconds, MAX(views) AS views,
-           MAX(top_channel) AS top_channel, MAX(top_channel_viewers) AS top_channel_viewers
-    FROM game_polls GROUP BY platform, bucket, bucket_start, game_key
+game_values as (
+    select platform, bucket, start_epoch, game_key, max(game_name) as game_name,
+           sum(viewers * weight) as viewer_seconds, max(viewers) as peak_viewers,
+           sum(channels * weight) as channel_seconds, max(channels) as peak_channels,
+           sum(players * weight) as player_seconds, max(players) as peak_players,
+           sum(mature_channels * weight) as mature_seconds, max(views) as views,
+           max(top_channel) as top_channel, max(top_channel_viewers) as top_channel_viewers
+    from game_polls
+    group by platform, bucket, start_epoch, game_key
+),
+base as (
+    select g.platform, g.bucket, w.bucket_seconds, g.start_epoch, g.game_key,
+           coalesce(gm.name, g.game_name) as game_name, coalesce(gm.is_game, true) as is_game,
+           g.viewer_seconds / w.weight as avg_viewers, g.peak_viewers, g.viewer_seconds / 3600.0 as hours_watched,
+           g.channel_seconds / w.weight as avg_channels, g.peak_channels,
+           case when g.channel_seconds > 0 then g.viewer_seconds / g.channel_seconds end as avg_viewer_ratio,
+           g.player_seconds / w.weight as avg_players, g.peak_players,
+           case when g.channel_seconds > 0 then g.mature_seconds / g.channel_seconds end as mature_share,
+           g.top_channel, g.top_channel_viewers, g.views, w.samples,
+           least(w.covered / w.bucket_seconds, 1.0) as coverage,
+           g.start_epoch + w.bucket_seconds > r.covered_until as is_partial,
+           rank() over (partition by g.platform, g.bucket, g.start_epoch
+                        order by coalesce(g.viewer_seconds, g.player_seconds) desc nulls last) as rank
+    from game_values g
+    join bucket_weights w on w.platform = g.platform and w.bucket = g.bucket and w.start_epoch = g.start_epoch
+    join reach r on r.platform = g.platform
+    left join {{ ref('games') }} gm on gm.game_key = g.game_key
 )
-SELECT g.platform, g.bucket, g.bucket_start, g.game_key, COALESCE(gm.name, g.game_name), COALESCE(gm.is_game, TRUE),
-       g.viewer_seconds / w.weight, g.peak_viewers, g.viewer_seconds / 3600.0,
-       g.channel_seconds / w.weight, g.peak_channels,
-       CASE WHEN g.channel_seconds > 0 THEN g.viewer_seconds / g.channel_seconds END,
-       g.player_seconds / w.weight, g.peak_players,
-       CASE WHEN g.channel_seconds > 0 THEN g.mature_seconds / g.channel_seconds END,
-       g.top_channel, g.top_channel_viewers, g.views,
-       w.samples, LEAST(w.covered / w.bucket_seconds, 1.0),
-       EXTRACT(EPOCH FROM w.bucket_start) + w.bucket_seconds > l.covered_until,
-       RANK() OVER (PARTITION BY g.platform, g.bucket, g.bucket_start
-                    ORDER BY COALESCE(g.viewer_seconds, g.player_seconds) DESC)
-FROM game_values g
-JOIN bucket_weights w ON w.platform = g.platform AND w.bucket = g.bucket AND w.bucket_start = g.bucket_start
-JOIN latest l ON l.platform = g.platform
-LEFT JOIN gold.games gm ON gm.game_key = g.game_key
+{%- if is_incremental() %},
+relabelled as (  -- buckets not rebuilt that hold a game whose name or category this load changed
+    select distinct b.platform, b.bucket, b.bucket_start
+    from {{ this }} b
+    join {{ ref('games') }} gm on gm.game_key = b.game_key
+    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
+      and (b.is_game <> gm.is_game or b.game_name <> coalesce(gm.name, b.game_name))
+      and not exists (select 1 from affected a where a.platform = b.platform and a.bucket = b.bucket
+                      and {{ from_epoch('a.start_epoch') }} = b.bucket_start)
+)
+{%- endif %}
+select c.platform, c.bucket, {{ from_epoch('c.start_epoch') }} as bucket_start, c.game_key, c.game_name, c.is_game,
+       c.avg_viewers, c.peak_viewers, c.hours_watched, c.avg_channels, c.peak_channels, c.avg_viewer_ratio,
+       c.avg_players, c.peak_players, c.mature_share, c.top_channel, c.top_channel_viewers, c.views, c.samples,
+       c.coverage, c.is_partial, c.rank,
+       case when coalesce(p.avg_viewers, p.avg_players) > 0 and abs(c.coverage - p.coverage) <= 0.2
+            then (coalesce(c.avg_viewers, c.avg_players) - coalesce(p.avg_viewers, p.avg_players))
+                 / coalesce(p.avg_viewers, p.avg_players)
+       end as growth,
+       coalesce(c.avg_viewers, c.avg_players) - coalesce(p.avg_viewers, p.avg_players) as change,
+       coalesce(c.avg_viewers, c.avg_players) - coalesce(f.avg_viewers, f.avg_players) as change_4h,
+       c.views - p.views as views_change
+from base c
+left join base p on p.platform = c.platform and p.bucket = c.bucket and p.game_key = c.game_key
+                and p.start_epoch = c.start_epoch - c.bucket_seconds
+left join base f on f.platform = c.platform and f.bucket = c.bucket and f.game_key = c.game_key
+                and f.start_epoch = c.start_epoch - {{ span }} and c.bucket_seconds < {{ span }}
+{%- if is_incremental() %}
+where exists (select 1 from affected a where a.platform = c.platform and a.bucket = c.bucket
+              and a.start_epoch = c.start_epoch)
+union all
+select b.platform, b.bucket, b.bucket_start, b.game_key, coalesce(gm.name, b.game_name), coalesce(gm.is_game, b.is_game),
+       b.avg_viewers, b.peak_viewers, b.hours_watched, b.avg_channels, b.peak_channels, b.avg_viewer_ratio,
+       b.avg_players, b.peak_players, b.mature_share, b.top_channel, b.top_channel_viewers, b.views, b.samples,
+       b.coverage, b.is_partial, b.rank, b.growth, b.change, b.change_4h, b.views_change
+from {{ this }} b
+join relabelled r on r.platform = b.platform and r.bucket = b.bucket and r.bucket_start = b.bucket_start
+left join {{ ref('games') }} gm on gm.game_key = b.game_key
+{%- endif %}

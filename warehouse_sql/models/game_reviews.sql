@@ -1,21 +1,22 @@
--- gold.game_reviews: the latest Steam review summary per app (the seed's review score and positive
--- ratio), from silver.review_summaries rows staged as `incoming_reviews`; an older summary never
--- replaces a newer one.
-CREATE TEMP TABLE latest_reviews AS
-SELECT app_id, review_score, review_score_desc, total_positive, total_negative, total_reviews, observed_at
-FROM (SELECT r.*, ROW_NUMBER() OVER (PARTITION BY app_id ORDER BY observed_at DESC, event_id) AS position
-      FROM incoming_reviews r) ranked
-WHERE position = 1;
+-- gold.game_reviews: the latest Steam review summary per app, with the positive ratio; an older
+-- summary never replaces a newer one.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='app_id',
+    indexes=[{'columns': ['app_id'], 'unique': True}],
+    dist='all',
+) }}
 
-DELETE FROM gold.game_reviews
-WHERE app_id IN (SELECT l.app_id FROM latest_reviews l JOIN gold.game_reviews g ON g.app_id = l.app_id
-                 WHERE l.observed_at >= g.observed_at);
-
-INSERT INTO gold.game_reviews (app_id, review_score, review_score_desc, total_positive, total_negative, total_reviews,
-                               positive_ratio, observed_at)
-SELECT app_id, review_score, review_score_desc, total_positive, total_negative, total_reviews,
-       CASE WHEN total_reviews > 0 THEN CAST(total_positive AS DOUBLE PRECISION) / total_reviews END, observed_at
-FROM latest_reviews l
-WHERE NOT EXISTS (SELECT 1 FROM gold.game_reviews g WHERE g.app_id = l.app_id);
-
-DROP TABLE latest_reviews
+with ranked as (
+    select r.*, row_number() over (partition by app_id order by observed_at desc, event_id) as position
+    from {{ source('silver', 'review_summaries') }} r
+)
+select app_id, review_score, review_score_desc, total_positive, total_negative, total_reviews,
+       case when total_reviews > 0 then cast(total_positive as double precision) / total_reviews end as positive_ratio,
+       observed_at
+from ranked l
+where position = 1
+{%- if is_incremental() %}
+  and not exists (select 1 from {{ this }} g where g.app_id = l.app_id and g.observed_at > l.observed_at)
+{%- endif %}

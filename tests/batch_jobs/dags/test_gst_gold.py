@@ -28,10 +28,16 @@ def test_dags_schedule_the_gold_load_and_lake_upkeep_one_run_at_a_time():
     )
 
 
+def test_the_gold_load_stages_then_builds():
+    tree = ast.parse(DAG_FILE.read_text())
+    shifts = [n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.RShift)]
+    assert [(s.left.id, s.right.id) for s in shifts] == [("stage", "build")]
+
+
 def test_every_task_runs_a_real_gst_command():
     tree = ast.parse(DAG_FILE.read_text())
     commands = [ast.literal_eval(keywords(c)["bash_command"]) for c in calls(tree, "BashOperator")]
-    assert commands == ["gst gold run", "gst lake maintain"]
+    assert commands == ["gst gold stage", "gst gold build", "gst lake maintain"]
     for command in commands:
         args = command.split()[1:]
         out = subprocess.run(

@@ -1,0 +1,155 @@
+"""The gold dbt project run in this process with dbt's programmatic runner (dbtRunner).
+
+dbt Core keeps global state (flags, adapters, the invocation context) and is not safe to run twice
+at once, so every invocation holds a process-wide lock, and a file lock on its target folder keeps
+two processes from sharing one. The packaged project is read-only: dbt's target and log folders live
+under the data dir, one pair per warehouse. The connection comes from profiles.yml in the project,
+whose variables are filled from GST_WAREHOUSE_URL for the run (docs/warehouse.md).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import structlog
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from gamestream.settings import Settings
+
+log = structlog.get_logger(__name__)
+_LOCK = threading.Lock()
+TARGETS = {"duckdb": "duckdb", "postgresql": "postgres", "redshift": "redshift"}
+FAILED = {"error", "fail", "runtime error"}
+
+
+class DbtFailed(RuntimeError):
+    """A dbt invocation failed; the message names the failing models and tests."""
+
+
+def project_dir() -> Path:
+    """The packaged dbt project (a directory of the installed `warehouse_sql` package)."""
+    return Path(str(files("warehouse_sql")))
+
+
+def work_dir(settings: Settings) -> Path:
+    """dbt's target and log folders for this kind of warehouse, under the data dir (one per kind: the
+    parsed project kept there is reused by the next build)."""
+    folder = settings.data_dir.resolve() / "dbt" / settings.warehouse_kind
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def profile_env(url: str) -> dict[str, str]:
+    """The variables profiles.yml reads, for one warehouse URL (the password under dbt's secret prefix)."""
+    parts = urlsplit(url)
+    kind = parts.scheme
+    if kind == "duckdb":
+        return {"GST_DBT_TARGET": "duckdb", "GST_DBT_DUCKDB_PATH": url.removeprefix("duckdb:///")}
+    if kind not in TARGETS:
+        raise ValueError(f"gold builds support duckdb://, postgresql:// and redshift:// warehouses, not {kind}://")
+    return {
+        "GST_DBT_TARGET": TARGETS[kind],
+        "GST_DBT_HOST": parts.hostname or "",
+        "GST_DBT_PORT": str(parts.port or (5432 if kind == "postgresql" else 5439)),
+        "GST_DBT_USER": unquote(parts.username or ""),
+        "DBT_ENV_SECRET_GST_PASSWORD": unquote(parts.password or ""),
+        "GST_DBT_DATABASE": parts.path.lstrip("/") or ("postgres" if kind == "postgresql" else "dev"),
+    }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    with _LOCK, (folder / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def invoke(settings: Settings, command: list[str], console: Console | None = None) -> list[Any]:
+    """Run one dbt command (e.g. ["build"], ["run", "--full-refresh"]) against the settings' warehouse
+    with progress; its node results, or DbtFailed naming what failed."""
+    from dbt.cli.main import dbtRunner
+
+    folder = work_dir(settings)
+    project = str(project_dir())
+    args = [
+        *command,
+        "--project-dir",
+        project,
+        "--profiles-dir",
+        project,
+        "--target-path",
+        str(folder / "target"),
+        "--log-path",
+        str(folder / "logs"),
+        "--no-send-anonymous-usage-stats",
+        "--no-version-check",
+        "--no-use-colors",
+        "--quiet",
+    ]
+    console = console or Console(stderr=True)
+    with (
+        _exclusive(folder),
+        _environment(profile_env(settings.warehouse)),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("dbt {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task(command[0], total=None)
+
+        def on_event(event: Any) -> None:
+            name = event.info.name
+            if name == "ConcurrencyLine":
+                progress.update(task, total=event.data.node_count)
+            elif name == "NodeStart":
+                progress.update(task, description=f"{command[0]}: {event.data.node_info.node_name}")
+            elif name == "NodeFinished":
+                info = event.data.node_info
+                progress.advance(task)
+                quiet = info.resource_type == "test" and info.node_status in ("pass", "success")
+                (log.debug if quiet else log.info)("dbt_node", node=info.unique_id, status=info.node_status)
+
+        result = dbtRunner(callbacks=[on_event]).invoke(args)
+    if result.exception is not None:
+        raise DbtFailed(f"dbt {command[0]} failed: {result.exception}") from result.exception
+    nodes = list(getattr(result.result, "results", None) or [])
+    failed = [r for r in nodes if str(r.status) in FAILED]
+    if failed or not result.success:
+        named = "; ".join(f"{r.node.resource_type} {r.node.name}: {(r.message or '').strip()}" for r in failed)
+        raise DbtFailed(f"dbt {command[0]} failed: {named or 'see ' + str(folder / 'logs' / 'dbt.log')}")
+    return nodes
+
+
+def build(settings: Settings, full_refresh: bool = False, console: Console | None = None) -> list[Any]:
+    """`dbt build`: every model in dependency order, each followed by its tests."""
+    return invoke(settings, ["build", *(["--full-refresh"] if full_refresh else [])], console)

@@ -1,0 +1,116 @@
+"""The dbt side of gold loads: one invocation at a time in a process, a failing data test named in
+the error with the load state left where it was, whole buckets replaced, and a DuckDB file shared
+in one process by the API's connections and a build (the demo runs both)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from batch_jobs.dbt import DbtFailed, build, work_dir
+from batch_jobs.gold import build_gold, run_gold, stage_gold
+from gamestream.settings import Settings
+from gamestream.warehouse import Warehouse
+from realtime_api.store import GoldStore
+from streaming_jobs.lake import Lake
+from tests.batch_jobs.test_gold import totals
+
+
+def settings_in(folder) -> Settings:
+    return Settings(
+        _env_file=None,
+        lake_root=str(folder / "lake"),
+        data_dir=folder / "data",
+        warehouse_url=f"duckdb:///{folder / 'w.duckdb'}",
+    )
+
+
+def loaded_version(settings: Settings) -> int | None:
+    rows = Warehouse(settings.warehouse).execute(
+        "SELECT delta_version FROM gold.load_state WHERE source_table = 'silver/game_poll_totals'"
+    )
+    Warehouse(settings.warehouse).close()
+    return rows[0][0] if rows else None
+
+
+def test_builds_in_one_process_run_one_at_a_time(tmp_path):
+    runs = [settings_in(tmp_path / name) for name in ("a", "b")]
+    for settings in runs:
+        Lake(settings.lake_path).append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
+        stage_gold(settings)
+    errors: list[BaseException] = []
+
+    def go(settings: Settings) -> None:
+        try:
+            build(settings, full_refresh=True)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go, args=(s,)) for s in runs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not errors
+    spans = []
+    for settings in runs:
+        meta = json.loads((work_dir(settings) / "target" / "run_results.json").read_text())
+        end = datetime.fromisoformat(meta["metadata"]["generated_at"].replace("Z", "+00:00"))
+        spans.append((end - timedelta(seconds=meta["elapsed_time"]), end))
+    first, second = sorted(spans)
+    assert first[1] <= second[0]  # the second build began after the first ended
+
+
+def test_a_failing_data_test_is_named_and_the_load_state_stays(tmp_path):
+    settings = settings_in(tmp_path)
+    lake = Lake(settings.lake_path)
+    lake.append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
+    run_gold(settings)
+    bad = totals(range(10, 12))
+    bad = bad.set_column(bad.schema.get_field_index("coverage"), "coverage", pa.array([1.5] * bad.num_rows))
+    lake.append("silver/game_poll_totals", bad, 1, ["poll_date"])
+    with pytest.raises(DbtFailed, match=r"test in_range_poll_totals_coverage.*Got \d+ results"):
+        run_gold(settings)
+    assert loaded_version(settings) == 0  # the next load stages version 1 again
+    assert stage_gold(settings).from_version == 0
+
+
+def test_a_rebuilt_bucket_loses_the_games_that_left_it(tmp_path):
+    settings = settings_in(tmp_path)
+    lake = Lake(settings.lake_path)
+    lake.append("silver/game_poll_totals", totals(range(0, 3)), 0, ["poll_date"])  # minutes 0-2 of a 5m bucket
+    run_gold(settings)
+    warehouse = Warehouse(settings.warehouse)
+    query = "SELECT DISTINCT game_key FROM gold.game_buckets WHERE platform = 'twitch' AND bucket = '5m' ORDER BY 1"
+    assert [r[0] for r in warehouse.execute(query)] == ["dota 2", "fortnite", "minecraft"]
+    # minecraft's rows leave poll_totals (as if re-keyed); the bucket is rebuilt by the next poll in it
+    warehouse.execute("DELETE FROM gold.poll_totals WHERE game_key = 'minecraft'")
+    warehouse.close()
+    later = totals(range(3, 4))
+    lake.append("silver/game_poll_totals", later.filter(pc.not_equal(later["game_key"], "minecraft")), 1, ["poll_date"])
+    run_gold(settings)
+    assert [r[0] for r in warehouse.execute(query)] == ["dota 2", "fortnite"]
+    warehouse.close()
+
+
+def test_the_api_and_a_build_share_a_duckdb_file_in_one_process(tmp_path):
+    settings = settings_in(tmp_path)
+    lake = Lake(settings.lake_path)
+    lake.append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
+    run_gold(settings)
+    store = GoldStore(settings.warehouse, read_only=False)  # as `gst demo` opens it
+    try:
+        count = "SELECT COUNT(*) AS n FROM gold.poll_totals"
+        before = store.rows(count)[0]["n"]
+        with store.warehouse.connect():  # a connection held open across the build
+            lake.append("silver/game_poll_totals", totals(range(10, 20)), 1, ["poll_date"])
+            stage_gold(settings)
+            assert build_gold(settings)
+        assert store.rows(count)[0]["n"] == before + totals(range(10, 20)).num_rows
+    finally:
+        store.close()

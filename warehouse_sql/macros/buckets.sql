@@ -1,0 +1,40 @@
+{#- Polls weighed and put in buckets, shared by game_buckets and platform_buckets.
+
+    A poll counts for the smaller of the gap to the platform's next poll and its nominal interval.
+    `needed` names a CTE of (platform, bucket, bucket_seconds, start_epoch) to build, or none for
+    every bucket; the polls read then span those buckets plus a day after (for the next poll). -#}
+{% macro bucketed_polls(polls, needed=none) %}
+{%- if needed %}
+bounds as (
+    select platform, min(start_epoch) as first_epoch, max(start_epoch + bucket_seconds) + 86400 as last_epoch
+    from {{ needed }} group by platform
+),
+{%- endif %}
+weighed as (
+    select p.platform, p.poll_id, p.coverage, p.total, p.games, {{ epoch('p.scheduled_at') }} as at_epoch,
+           least(coalesce({{ epoch('lead(p.scheduled_at) over (partition by p.platform order by p.scheduled_at)') }}
+                          - {{ epoch('p.scheduled_at') }}, p.interval_seconds), p.interval_seconds) as weight
+    from {{ polls }} p
+    {%- if needed %}
+    join bounds b on b.platform = p.platform
+     and p.scheduled_at >= {{ from_epoch('b.first_epoch') }} and p.scheduled_at < {{ from_epoch('b.last_epoch') }}
+    {%- endif %}
+),
+bucketed as (
+    select w.platform, w.poll_id, w.coverage, w.total, w.games, w.weight, s.bucket, s.bucket_seconds,
+           {{ bucket_floor('w.at_epoch', 's.bucket_seconds') }} as start_epoch
+    from weighed w cross join ({{ bucket_sizes() }}) s
+    {%- if needed %}
+    where exists (select 1 from {{ needed }} n where n.platform = w.platform and n.bucket = s.bucket
+                  and n.start_epoch = {{ bucket_floor('w.at_epoch', 's.bucket_seconds') }})
+    {%- endif %}
+),
+reach as (  -- how far each platform's polls reach: its newest poll's time plus that poll's interval
+    select platform, max({{ epoch('scheduled_at') }} + interval_seconds) as covered_until
+    from (select platform, scheduled_at, interval_seconds,
+                 rank() over (partition by platform order by scheduled_at desc) as newest
+          from {{ polls }}) r
+    where newest = 1
+    group by platform
+)
+{% endmacro %}
