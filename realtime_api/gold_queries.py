@@ -337,7 +337,7 @@ def non_games(store: GoldStore) -> set[str]:
 
 
 def platform_summary(store: GoldStore, platform: Platform, include_non_games: bool, limit: int = 10) -> dict[str, Any]:
-    """The seed's home page per platform, from gold: the latest hourly bucket's total and top games
+    """The home page's summary per platform, from gold: the latest hourly bucket's total and top games
     with their change and growth vs the hour before and their change over 4 hours."""
     latest = latest_bucket(store, platform, "1h")
     if latest is None:

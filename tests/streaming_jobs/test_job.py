@@ -49,7 +49,7 @@ def test_bronze_and_silver_hold_exactly_what_was_sent_and_totals_match_pandas(sp
     twitch = merged[merged.platform == "twitch"]
     assert (twitch.channels_want == twitch.channels_got).all()
     seed = expected.merge(totals, on=["platform", "poll_id", "game_key"], suffixes=("_want", "_got"))
-    watched = seed[seed.platform != "steam"]  # the top channel's viewers (the seed's "top streamer"), video views
+    watched = seed[seed.platform != "steam"]  # the top channel's viewers ("top streamer" on the dashboard), video views
     assert (watched.top_channel_viewers_want == watched.top_channel_viewers_got).all()
     assert watched.top_channel.notna().all() and seed[seed.platform == "steam"].top_channel.isna().all()
     youtube = seed[seed.platform == "youtube"]
