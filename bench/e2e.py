@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
+from bench.common import percentile  # noqa: E402
 from gamestream.embedded import embedded_stack, free_port  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from producers.clock import SystemClock, slot_floor  # noqa: E402
@@ -53,11 +54,6 @@ from producers.synthetic import SyntheticPoller  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".gst-bench" / "e2e"
 FED = ("stream_snapshot", "player_count", "video_snapshot")  # the polls whose totals reach the live state
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def rss_mb(pid: int, with_children: bool = True) -> float:

@@ -59,8 +59,8 @@ OUTPUT_SCHEMA = (
     "started_at TIMESTAMP, finished_at TIMESTAMP, pages LONG, pages_failed LONG, manifest_coverage DOUBLE, "
     "errors STRING, overran BOOLEAN, first_seen_at TIMESTAMP, last_seen_at TIMESTAMP, closed_at TIMESTAMP"
 )
-OUTPUT_COLUMNS = [part.strip().split(" ")[0] for part in OUTPUT_SCHEMA.split(", ")]
 OUTPUT_TYPES = dict(part.strip().split(" ") for part in OUTPUT_SCHEMA.split(", "))
+OUTPUT_COLUMNS = list(OUTPUT_TYPES)
 SUMS = ("viewers", "channels", "players", "records", "mature_channels", "views")
 
 
