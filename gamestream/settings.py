@@ -154,6 +154,9 @@ class Settings(BaseSettings):
         "3g", pattern=r"^\d+[mg]$", description="JVM heap of the local SparkSession (the streaming job's memory cap)."
     )
     gold_load_seconds: float = Field(60.0, gt=0, description="How often `gst demo` loads gold.")
+    demo_history_days: float = Field(
+        30.0, ge=0, le=400, description="Days of synthetic history `gst demo` writes on its first start (0: none)."
+    )
     lake_maintain_seconds: float = Field(
         600.0, ge=0, description="How often `gst stream` compacts and vacuums the lake (0: never)."
     )

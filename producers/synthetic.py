@@ -24,7 +24,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -69,6 +69,7 @@ class CategoryModel:
 class SyntheticMarket:
     def __init__(self, seed: int, scale: float):
         self.seed, self.scale = seed, scale
+        self._rosters: dict[int, ChannelRoster] = {}
 
     @cached_property
     def models(self) -> list[CategoryModel]:
@@ -95,47 +96,145 @@ class SyntheticMarket:
             )
         return models
 
-    def _cycle(self, model: CategoryModel, when: datetime) -> float:
+    @cached_property
+    def _region_weights(self) -> np.ndarray:
+        return np.array([model.region_weights for model in self.models])
+
+    def _cycles(self, when: datetime) -> np.ndarray:
+        """Every category's daily-cycle factor at a moment (its regions' local-time swings, mixed)."""
         hour = when.hour + when.minute / 60 + when.second / 3600
         factors = [
             1 + DAILY_AMPLITUDE * math.cos(2 * math.pi * ((hour + offset) % 24 - PEAK_LOCAL_HOUR) / 24)
             for _, offset, _ in REGIONS
         ]
-        return float(np.dot(model.region_weights, factors))
+        return self._region_weights @ np.array(factors)
 
     def _events(self, model: CategoryModel, when: datetime) -> float:
         epoch = when.timestamp()
         factor = 1.0
         day = int(epoch // DAY_SECONDS)
         for d in (day - 2, day - 1, day):  # spikes of the last days still decaying
-            h = _stable_int(self.seed, "spike", model.index, d)
-            if (h % 10_000) / 10_000 < SPIKE_DAILY_PROBABILITY:
-                start = d * DAY_SECONDS + (h >> 16) % DAY_SECONDS
-                if epoch >= start:
-                    size = 0.5 + 1.5 * ((h >> 40) % 1000) / 1000
-                    factor *= 1 + size * math.exp(-(epoch - start) / (SPIKE_DECAY_HOURS * 3600))
+            spike = self._spike(model.index, d)
+            if spike is not None and epoch >= spike[0]:
+                factor *= 1 + spike[1] * math.exp(-(epoch - spike[0]) / (SPIKE_DECAY_HOURS * 3600))
         if model.launch_offset_days is not None:
             period = LAUNCH_PERIOD_DAYS * DAY_SECONDS
             since = (epoch % period) - model.launch_offset_days * DAY_SECONDS
             factor *= 0.15 if since < 0 else 1 + 3 * math.exp(-since / (2 * DAY_SECONDS))
         return factor
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - one market per process; the cache keeps history generation fast
+    def _spike(self, index: int, day: int) -> tuple[float, float] | None:
+        """(start epoch, size) of a category's update spike on a day, if it has one."""
+        h = _stable_int(self.seed, "spike", index, day)
+        if (h % 10_000) / 10_000 >= SPIKE_DAILY_PROBABILITY:
+            return None
+        return float(day * DAY_SECONDS + (h >> 16) % DAY_SECONDS), 0.5 + 1.5 * ((h >> 40) % 1000) / 1000
+
     def viewers(self, model: CategoryModel, when: datetime) -> float:
         """Expected total viewers of a category at a moment (before per-poll noise)."""
-        return model.category.avg_viewers * self.scale * self._cycle(model, when) * self._events(model, when)
+        cycle = float(self._cycles(when)[model.index])
+        return model.category.avg_viewers * self.scale * cycle * self._events(model, when)
 
-    def channels(self, model: CategoryModel, when: datetime) -> int:
-        swing = 1 + 0.5 * (self._cycle(model, when) * self._events(model, when) ** 0.5 - 1)
-        return int(min(len(model.popularity), max(1, round(model.category.avg_channels * self.scale * swing))))
+    @cached_property
+    def _averages(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per category: the month's average viewers and channels, and its most channels."""
+        cats = [model.category for model in self.models]
+        return (
+            np.array([c.avg_viewers for c in cats], dtype=float),
+            np.array([c.avg_channels for c in cats], dtype=float),
+            np.array([len(model.popularity) for model in self.models]),
+        )
 
-    def streams(self, model: CategoryModel, when: datetime, slot_index: int) -> list[tuple[int, int]]:
-        """(channel index, viewers) of the live channels of a category at a slot."""
-        live = self.channels(model, when)
-        noise = np.random.default_rng([self.seed, 2, model.index, slot_index])
-        total = self.viewers(model, when) * float(noise.lognormal(0.0, 0.04))
-        weights = model.popularity[:live] * noise.lognormal(0.0, 0.1, size=live)
-        counts = np.floor(total * weights / weights.sum() + noise.random(live)).astype(np.int64)
-        return list(enumerate(counts.tolist()))
+    def twitch_viewers(self, slot: datetime, slot_index: int) -> list[np.ndarray]:
+        """Per category (model order), the viewers of each live channel (roster order) at a slot;
+        computed for all categories at once, as one poll needs them."""
+        avg_viewers, avg_channels, max_channels = self._averages
+        cycles = self._cycles(slot)
+        events = np.array([self._events(model, slot) for model in self.models])
+        swing = 1 + 0.5 * (cycles * np.sqrt(events) - 1)
+        live = np.minimum(max_channels, np.maximum(1, np.round(avg_channels * self.scale * swing))).astype(np.int64)
+        noise = np.random.default_rng([self.seed, 2, slot_index])
+        totals = avg_viewers * self.scale * cycles * events * noise.lognormal(0.0, 0.04, size=len(live))
+        popularity = np.concatenate([model.popularity[:n] for model, n in zip(self.models, live.tolist(), strict=True)])
+        weights = popularity * noise.lognormal(0.0, 0.1, size=len(popularity))
+        starts = np.concatenate([[0], np.cumsum(live)[:-1]])
+        shares = weights / np.repeat(np.add.reduceat(weights, starts), live)
+        counts = np.floor(np.repeat(totals, live) * shares + noise.random(len(popularity))).astype(np.int64)
+        return np.split(counts, np.cumsum(live)[:-1])
+
+    def channel_roster(self, model: CategoryModel) -> ChannelRoster:
+        """The category's channels (stable identities); computed once per category."""
+        roster = self._rosters.get(model.index)
+        if roster is None:
+            prefix = model.category.name[:12].lower().replace(" ", "_")
+            ids = [str(_stable_int(self.seed, "channel", model.index, c) % 10**9) for c in range(len(model.popularity))]
+            roster = self._rosters[model.index] = ChannelRoster(
+                names=[f"{prefix}_{c}" for c in range(len(ids))],
+                ids=ids,
+                languages=[REGIONS[_stable_int(i) % len(REGIONS)][2] for i in ids],
+                mature=np.array([_stable_int(i, "mature") % 5 == 0 for i in ids]),
+            )
+        return roster
+
+    def steam_players(self, slot: datetime, slot_index: int) -> list[tuple[CategoryModel, int]]:
+        """Each Steam app's concurrent players at a slot (the first category naming an app has it)."""
+        noise = np.random.default_rng([self.seed, 3, slot_index])
+        found: list[tuple[CategoryModel, int]] = []
+        emitted: set[int] = set()
+        when = slot - STEAM_LAG
+        cycles = self._cycles(when)
+        for model in self.models:
+            if model.category.steam_app_id is None or model.category.steam_app_id in emitted:
+                continue
+            emitted.add(model.category.steam_app_id)
+            viewers = model.category.avg_viewers * self.scale * float(cycles[model.index]) * self._events(model, when)
+            players = viewers * model.steam_ratio * float(noise.lognormal(0, 0.02))
+            found.append((model, int(players)))
+        return found
+
+    def youtube_videos(self, model: CategoryModel, twitch_viewers: int, slot: datetime) -> list[Video]:
+        """A game's live YouTube broadcasts at a slot: a seeded share of its Twitch audience."""
+        if not model.category.is_game or twitch_viewers == 0:
+            return []
+        audience = twitch_viewers * model.youtube_share
+        count = 1 + _stable_int(self.seed, "yt", model.index) % 3
+        started = datetime.fromtimestamp(int(slot.timestamp() // DAY_SECONDS) * DAY_SECONDS, UTC)
+        minutes = (slot - started).total_seconds() / 60
+        videos = []
+        for v in range(count):
+            share = audience / (2**v) / sum(1 / 2**k for k in range(count))
+            videos.append(
+                Video(
+                    video_id=f"yt{_stable_int(self.seed, 'video', model.index, v, slot.date()) % 10**10:010d}",
+                    channel_id=f"UC{model.index:04d}{v}",
+                    channel_title=f"{model.category.name} live {v + 1}",
+                    viewers=int(share),
+                    views=int(share * (1 + minutes / 10)),
+                    started_at=started,
+                )
+            )
+        return videos
+
+
+@dataclass(frozen=True)
+class ChannelRoster:
+    """A category's Twitch channels, by index: what stays the same from poll to poll."""
+
+    names: list[str]
+    ids: list[str]
+    languages: list[str]
+    mature: np.ndarray
+
+
+@dataclass(frozen=True)
+class Video:
+    video_id: str
+    channel_id: str
+    channel_title: str
+    viewers: int
+    views: int
+    started_at: datetime
 
 
 class SyntheticPoller(Poller):
@@ -154,14 +253,12 @@ class SyntheticPoller(Poller):
         observed = slot + timedelta(seconds=min(1.0, self.interval / 10))
         models = self.market.models
         twitch = session.open("twitch", "stream_snapshot", "twitch_streams", planned_pages=1)
+        day = int(slot.timestamp() // DAY_SECONDS)
         totals = []
-        for model in models:
-            day = int(slot.timestamp() // DAY_SECONDS)
-            total = 0
-            for channel, viewers in self.market.streams(model, slot, slot_index):
-                total += viewers
-                channel_id = str(_stable_int(self.market.seed, "channel", model.index, channel) % 10**9)
-                language = REGIONS[_stable_int(channel_id) % len(REGIONS)][2]
+        for model, viewers in zip(models, self.market.twitch_viewers(slot, slot_index), strict=True):
+            roster = self.market.channel_roster(model)
+            for channel, count in enumerate(viewers.tolist()):
+                channel_id = roster.ids[channel]
                 twitch.emit(
                     StreamSnapshot.create(
                         source=self.source,
@@ -170,17 +267,17 @@ class SyntheticPoller(Poller):
                         platform="twitch",
                         stream_id=str(_stable_int(self.market.seed, "stream", channel_id, day) % 10**11),
                         channel_id=channel_id,
-                        channel_name=f"{model.category.name[:12].lower().replace(' ', '_')}_{channel}",
+                        channel_name=roster.names[channel],
                         game_id=model.game_id,
                         game_name=model.category.name,
-                        viewer_count=viewers,
+                        viewer_count=count,
                         started_at=datetime.fromtimestamp(day * DAY_SECONDS, UTC),
-                        language=language,
-                        is_mature=(_stable_int(channel_id, "mature") % 5 == 0),
+                        language=roster.languages[channel],
+                        is_mature=bool(roster.mature[channel]),
                         title=f"{model.category.name} with chat",
                     )
                 )
-            totals.append((total, model))
+            totals.append((int(viewers.sum()), model))
         twitch.page_ok()
 
         top = session.open("twitch", "category_snapshot", "twitch_top_games", planned_pages=1)
@@ -199,13 +296,7 @@ class SyntheticPoller(Poller):
         top.page_ok()
 
         steam = session.open("steam", "player_count", "steam_players", planned_pages=1)
-        noise = np.random.default_rng([self.market.seed, 3, slot_index])
-        emitted: set[int] = set()
-        for model in models:
-            if model.category.steam_app_id is None or model.category.steam_app_id in emitted:
-                continue
-            emitted.add(model.category.steam_app_id)
-            players = self.market.viewers(model, slot - STEAM_LAG) * model.steam_ratio * float(noise.lognormal(0, 0.02))
+        for model, players in self.market.steam_players(slot, slot_index):
             steam.emit(
                 PlayerCount.create(
                     source=self.source,
@@ -213,36 +304,28 @@ class SyntheticPoller(Poller):
                     poll_id=steam.poll_id,
                     app_id=model.category.steam_app_id,
                     app_name=model.category.name,
-                    player_count=int(players),
+                    player_count=players,
                 )
             )
         steam.page_ok()
 
         youtube = session.open("youtube", "video_snapshot", "youtube_videos", planned_pages=1)
         for total, model in totals:
-            if not model.category.is_game or total == 0:
-                continue
-            audience = total * model.youtube_share
-            videos = 1 + _stable_int(self.market.seed, "yt", model.index) % 3
-            for v in range(videos):
-                share = audience / (2**v) / sum(1 / 2**k for k in range(videos))
-                video_id = f"yt{_stable_int(self.market.seed, 'video', model.index, v, slot.date()) % 10**10:010d}"
-                started = datetime.fromtimestamp(int(slot.timestamp() // DAY_SECONDS) * DAY_SECONDS, UTC)
-                minutes = (slot - started).total_seconds() / 60
+            for video in self.market.youtube_videos(model, total, slot):
                 youtube.emit(
                     VideoSnapshot.create(
                         source=self.source,
                         observed_at=observed,
                         poll_id=youtube.poll_id,
-                        video_id=video_id,
-                        channel_id=f"UC{model.index:04d}{v}",
-                        channel_title=f"{model.category.name} live {v + 1}",
+                        video_id=video.video_id,
+                        channel_id=video.channel_id,
+                        channel_title=video.channel_title,
                         title=f"{model.category.name} live",
                         tags=[model.category.name, "gaming"],
                         game_name=model.category.name,
-                        concurrent_viewers=int(share),
-                        view_count=int(share * (1 + minutes / 10)),
-                        actual_start_time=started,
+                        concurrent_viewers=video.viewers,
+                        view_count=video.views,
+                        actual_start_time=video.started_at,
                     )
                 )
         youtube.page_ok()
