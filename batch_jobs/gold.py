@@ -506,6 +506,7 @@ def load_gold_every(
             return
 
 
-def scheduled_gold(settings: Settings, every: float = 60.0) -> AbstractContextManager[None]:
-    """Load gold every `every` seconds in a thread (for `gst demo`), as `load_gold_every` does."""
-    return background(partial(load_gold_every, settings, every, at_once=False), "gold-loads")
+def scheduled_gold(settings: Settings, every: float = 60.0, at_once: bool = False) -> AbstractContextManager[None]:
+    """Load gold every `every` seconds in a thread (for `gst demo`), as `load_gold_every` does; the first
+    load at once when there is something to load already (the demo's history), else after `every`."""
+    return background(partial(load_gold_every, settings, every, at_once=at_once), "gold-loads")

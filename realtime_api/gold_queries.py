@@ -365,3 +365,16 @@ def platform_summary(store: GoldStore, platform: Platform, include_non_games: bo
         "total": total[0] if total else None,
         "games": [dict(g, is_game=bool(g["is_game"])) for g in games],
     }
+
+
+def recent_totals(store: GoldStore, platform: Platform, span: timedelta) -> list[dict[str, Any]]:
+    """The platform's total per 5-minute bucket over the `span` that ends with its latest bucket (the
+    home page's last-hour chart, which the live feed's totals then extend)."""
+    latest = latest_bucket(store, platform, "5m")
+    if latest is None:
+        return []
+    return store.rows(
+        """SELECT bucket_start, avg_total, peak_total, coverage FROM gold.platform_buckets
+           WHERE platform = :platform AND bucket = '5m' AND bucket_start > :since ORDER BY bucket_start""",
+        {"platform": platform.value, "since": latest - span},
+    )

@@ -81,6 +81,16 @@ class RunReporter:
         return report
 
 
+# what a micro-batch stopped by its query's stop() fails with: its jobs cancelled, or its thread
+# interrupted (e.g. while unpersisting)
+INTERRUPTIONS = (
+    "SPARK_JOB_CANCELLED",
+    "java.lang.InterruptedException",
+    "java.io.InterruptedIOException",
+    "java.nio.channels.ClosedByInterruptException",
+)
+
+
 class BatchFailed(RuntimeError):
     """A micro-batch's failure in one line (its whole trace is in the log)."""
 
@@ -95,8 +105,13 @@ def batch_errors(query: str, batch_id: int) -> Iterator[None]:
         yield
     except Py4JJavaError as exc:
         trace = str(exc)
-        if "SPARK_JOB_CANCELLED" in trace:  # the query is being stopped: nothing to tell
+        if any(mark in trace for mark in INTERRUPTIONS):  # the query is being stopped: nothing to tell
             log.info("batch_cancelled", query=query, batch_id=batch_id)
-            raise BatchFailed(f"{query} batch {batch_id} cancelled: the query is stopping") from None
+            # worded as Spark recognises an interruption by stop() (StreamExecution.PROXY_ERROR), so the
+            # query ends cleanly instead of failing
+            raise BatchFailed(
+                f"py4j.protocol.Py4JJavaError: An error occurred while calling {query} batch {batch_id}\n"
+                ": java.io.InterruptedIOException: the query is stopping"
+            ) from None
         log.error("batch_failed", query=query, batch_id=batch_id, error=trace)
         raise BatchFailed(f"{query} batch {batch_id}: {exc.java_exception.toString()}") from None

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appendLive, filterRankings, sortRankings, summarise, toColumns, type Point } from "./series";
+import { appendLive, filterRankings, recentColumns, sortRankings, summarise, toColumns, type Point } from "./series";
 
 const points: Point[] = [
   { bucket_start: "2026-11-26T00:00:00Z", gap: false, avg_viewers: 10, peak_viewers: 12, hours_watched: 0.8 },
@@ -36,5 +36,24 @@ describe("series", () => {
     expect(filterRankings(items, "DOTA", false).map((i) => i.game_key)).toEqual(["dota 2"]);
     expect(sortRankings(items, "avg_viewers", true).map((i) => i.game_key)).toEqual(["just chatting", "fortnite", "dota 2"]);
     expect(sortRankings(items, "name", false).map((i) => i.game_key)).toEqual(["dota 2", "fortnite", "just chatting"]);
+  });
+});
+
+describe("recent totals", () => {
+  const gold = [
+    { bucket_start: "2026-11-26T00:00:00Z", avg_total: 100 },
+    { bucket_start: "2026-11-26T00:55:00Z", avg_total: 160 },
+  ];
+  const t0 = Date.parse("2026-11-26T00:00:00Z") / 1000;
+  it("draws gold's buckets, then only the live totals after gold's last bucket, within the span", () => {
+    const live: [number, number][] = [[t0 + 3000, 150], [t0 + 3600, 170], [t0 + 3605, 171]];
+    const [xs, ys] = recentColumns(gold, live, t0 + 3610);
+    expect(xs).toEqual([t0 + 3300, t0 + 3600, t0 + 3605]);
+    expect(ys).toEqual([160, 170, 171]);
+  });
+  it("shows the live totals alone when gold has nothing yet", () => {
+    const [xs, ys] = recentColumns([], [[t0, 5]], t0 + 10);
+    expect(xs).toEqual([t0]);
+    expect(ys).toEqual([5]);
   });
 });

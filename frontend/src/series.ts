@@ -26,6 +26,21 @@ export function appendLive(columns: Columns, t: number, index: number, value: nu
   return [[...xs, t], ...ys.map((column, i) => [...column, i === index - 1 ? value : null])];
 }
 
+export type Total = { bucket_start: string; avg_total: number | null };
+
+/** A platform's last `span` seconds before `now`: gold's 5-minute totals, then the live totals that
+ * came after gold's last bucket (one line; x in epoch seconds). */
+export function recentColumns(gold: Total[], live: [number, number][], now: number, span = 3600): Columns {
+  const since = now - span;
+  const points: [number, number | null][] = gold
+    .map((p): [number, number | null] => [Date.parse(p.bucket_start) / 1000, toNumber(p.avg_total)])
+    .filter(([t]) => t >= since);
+  const goldEnd = gold.length ? Date.parse(gold[gold.length - 1].bucket_start) / 1000 + 300 : -Infinity;
+  for (const [t, v] of live) if (t >= goldEnd && t >= since) points.push([t, v]);
+  points.sort((a, b) => a[0] - b[0]);
+  return [points.map(([t]) => t), points.map(([, v]) => v)];
+}
+
 export type Summary = { peak: number | null; average: number | null; hoursWatched: number | null };
 
 /** Peak and average over the non-gap points, and the hours watched they add up to. */

@@ -40,17 +40,27 @@ def _run_embedded(
         for line in stack.started:
             console.print(f"  • {line}")
         if with_stages:
+            from batch_jobs.demo_history import write_history
             from batch_jobs.gold import scheduled_gold
             from producers.run import background_producer
             from streaming_jobs.run import background_stream
 
+            history = write_history(stack.settings, show_progress=log_file is not None)
+            if history.skipped:
+                console.print(f"  • history: none written ({history.skipped})")
+            else:
+                console.print(
+                    f"  • history: {stack.settings.demo_history_days:g} days of the synthetic market "
+                    f"({history.polls} polls, {history.totals} game totals) written to silver; gold loads it now"
+                )
             # entered first, left last: on exit the producer stops, then the job drains the stream
             job = stages.enter_context(background_stream(stack.settings))
             console.print(
                 f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
                 f"live metrics in Redis; `gst status` shows its last batch"
             )
-            stages.enter_context(scheduled_gold(stack.settings, stack.settings.gold_load_seconds))
+            every = stack.settings.gold_load_seconds
+            stages.enter_context(scheduled_gold(stack.settings, every, at_once=not history.skipped))
             console.print(
                 f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s"
             )

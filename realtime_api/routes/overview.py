@@ -1,7 +1,9 @@
-"""Overview per platform: live totals and top games now (Redis) beside the latest hour (gold)."""
+"""Overview per platform: live totals and top games now (Redis) beside the latest hour and the last
+hour's 5-minute totals (gold)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -12,6 +14,7 @@ from realtime_api.deps import Feed, Store
 from realtime_api.gold_queries import Platform
 
 router = APIRouter(prefix="/api", tags=["overview"])
+RECENT = timedelta(hours=1)  # the span of each platform's recent totals (5-minute gold buckets)
 NonGames = Annotated[bool, Query(description="Include non-game categories (Just Chatting, Music, ...).")]
 
 
@@ -20,10 +23,16 @@ async def _overview(
 ) -> dict[str, Any]:
     live = await feed.snapshot([platform.value], limit * 3)
     hour = await run_in_threadpool(Q.platform_summary, store, platform, include_non_games, limit)
+    recent = await run_in_threadpool(Q.recent_totals, store, platform, RECENT)
     hidden = set() if include_non_games else non_games
     now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
     games = [g for g in now.get("games", []) if g["game"] not in hidden][:limit]
-    return {"platform": platform, "live": {**now, "games": games, "position": live["position"]}, "last_hour": hour}
+    return {
+        "platform": platform,
+        "live": {**now, "games": games, "position": live["position"]},
+        "last_hour": hour,
+        "recent": recent,
+    }
 
 
 @router.get("/overview", summary="Every platform's live totals, top 10 now and the latest hour")

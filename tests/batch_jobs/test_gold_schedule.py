@@ -92,6 +92,16 @@ def test_the_demo_schedule_waits_before_its_first_load_and_stops_promptly(monkey
     assert loads.calls == 0  # the demo's first load comes after `every`: the streaming job has written by then
 
 
+def test_the_demo_loads_its_history_at_once(monkeypatch, settings):
+    loads = Loads()
+    monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
+    with scheduled_gold(settings, every=3600, at_once=True):
+        deadline = time.monotonic() + 5
+        while loads.calls == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert loads.calls == 1
+
+
 def gst_gold_run(monkeypatch, settings, loads, *args):
     monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
     monkeypatch.setattr(gamestream.cli.gold, "load_settings", lambda: settings)

@@ -55,7 +55,7 @@ def demo(tmp_path_factory, postgres_url):
     data = tmp_path_factory.mktemp("demo")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(GST_API_PORT=str(port), GST_GOLD_LOAD_SECONDS="5", GST_POLL_GRACE_SECONDS="10",
+    env.update(GST_API_PORT=str(port), GST_GOLD_LOAD_SECONDS="5", GST_POLL_GRACE_SECONDS="10", GST_DEMO_HISTORY_DAYS="2",
                GST_WAREHOUSE_URL=warehouse,
                PYSPARK_PYTHON=sys.executable)
     proc = subprocess.Popen([sys.executable, "-m", "gamestream", "demo", "--data-dir", str(data)], env=env, cwd=data,
@@ -65,10 +65,8 @@ def demo(tmp_path_factory, postgres_url):
         wait_for(lambda: httpx.get(f"{base_url}/api/live/twitch", timeout=2).json()["games"], 180, "live Twitch data")
         wait_for(lambda: httpx.get(f"{base_url}/api/games/top", params={"window": "now"}, timeout=5).json()["items"],
                  180, "gold loaded")
-        # a game's identity (is it a game at all?) reaches gold with the lake query's first batch,
-        # which may come after the first poll totals: until then Just Chatting ranks as a game
-        wait_for(lambda: httpx.get(f"{base_url}/api/games/just%20chatting", timeout=5).json()["is_game"] is False,
-                 180, "gold knowing Just Chatting is not a game")
+        # the demo's history brings the games' identities with it: Just Chatting is known not to be a game
+        assert httpx.get(f"{base_url}/api/games/just%20chatting", timeout=5).json()["is_game"] is False
         stack_env = dict(line.split("=", 1) for line in (data / "stack.env").read_text().splitlines())
         yield base_url, {**env, **stack_env}
     finally:
@@ -126,6 +124,9 @@ def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, pa
     page.wait_for_function(  # Just Chatting has the most viewers, and is not a game: left out
         "() => { const t = document.querySelector('[data-testid=card-twitch] tbody').innerText;"
         " return t.length > 0 && !t.includes('Just Chatting'); }", timeout=10_000)
+    for platform in ("steam", "twitch", "youtube"):  # the last hour: the history's 5-minute totals, then live ones
+        page.wait_for_selector(f"[data-testid=recent-{platform}] canvas")
+        assert int(page.locator(f"[data-testid=recent-{platform}]").get_attribute("data-points")) >= 6
     before = page.locator("[data-testid=card-twitch] tbody").inner_text()
     page.wait_for_function("(before) => document.querySelector('[data-testid=card-twitch] tbody').innerText !== before",
                            arg=before, timeout=60_000)  # the synthetic producer polls every 5 s
@@ -166,6 +167,8 @@ def test_game_page_charts_players_and_viewers_with_stats(demo, page):
     page.wait_for_function("document.querySelector('[data-testid=stats-steam] dd').textContent !== '–'",
                            timeout=30_000)
     assert number(page.locator("[data-testid=stats-steam] dd").first.inner_text()) > 0
+    gaps = re.fullmatch(r"(\d+) of (\d+) buckets", page.locator("[data-testid=stats-steam] dd").nth(2).inner_text())
+    assert gaps and int(gaps[2]) >= 280 and int(gaps[1]) <= 3  # a day of history at 5 minutes: no empty chart
     page.get_by_role("button", name="1h").click()
     page.wait_for_selector("text=buckets: 1h")
     screenshot(page, "game")

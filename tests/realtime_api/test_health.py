@@ -1,10 +1,13 @@
 """Health, readiness, metrics, CORS, and the documented 503 when the warehouse or Redis is down."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 
 from gamestream.settings import Settings
 from realtime_api.app import create_app
+from tests.support.market import END, GAMES, START
 
 DOWN_WAREHOUSE = "postgresql://postgres@127.0.0.1:1/none"
 DOWN_REDIS = "redis://127.0.0.1:1/0"
@@ -67,6 +70,16 @@ def test_overview_combines_live_and_the_latest_hour(client):
     assert hour["games"][0]["game_key"] == "dota 2" and hour["games"][0]["change_4h"] is not None
     steam = platforms["steam"]["last_hour"]["games"]
     assert {g["game_key"]: g["review_score"] for g in steam}["dota 2"] == 8
+
+    # the last hour of 5-minute totals gold has, one poll per bucket in the fixture
+    recent = twitch["recent"]
+    assert len(recent) == 12 and recent[-1]["bucket_start"].startswith(
+        (END - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    )
+    for point in recent:
+        k = int((datetime.fromisoformat(point["bucket_start"]) - START).total_seconds() // 300)
+        total = sum(int(v(k)) for key, v in GAMES["twitch"].items() if not (key == "minecraft" and k % 24 == 5))
+        assert point["avg_total"] == pytest.approx(total) and point["coverage"] == pytest.approx(1.0)
 
 
 def test_the_dashboard_is_served_at_the_root_when_built(tmp_path, gold_settings):

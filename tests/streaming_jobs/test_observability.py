@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -92,3 +93,17 @@ def test_a_failed_batch_is_raised_in_one_line(spark):
     with pytest.raises(BatchFailed, match=java_error) as failed, batch_errors("lake", 7):
         spark.sparkContext._jvm.java.io.FileInputStream("/nonexistent/boom")
     assert "\n" not in str(failed.value) and failed.value.__suppress_context__
+
+
+def test_an_interrupted_batch_is_raised_as_spark_recognises_a_stop(spark):
+    """A batch interrupted by its query's stop() must fail with a message Spark's PROXY_ERROR pattern
+    (StreamExecution) matches, or the stopped query ends with an error instead of cleanly."""
+    proxy_error = re.compile(
+        r"py4j.protocol.Py4JJavaError: An error occurred while calling.+(\r\n|\r|\n): java.io.InterruptedIOException"
+    )
+    jvm = spark.sparkContext._jvm
+    with pytest.raises(BatchFailed) as failed, batch_errors("poll", 3):
+        jvm.java.lang.Thread.currentThread().interrupt()
+        jvm.java.lang.Thread.sleep(1000)  # an interrupted thread's sleep throws InterruptedException
+    assert proxy_error.search(str(failed.value)) and "poll batch 3" in str(failed.value)
+    assert not jvm.java.lang.Thread.currentThread().isInterrupted()

@@ -30,5 +30,5 @@ export function Chart({ columns, labels, colors, height = 320, testId }: Props) 
   useEffect(() => {
     plot.current?.setData(columns);
   }, [columns]);
-  return <div ref={box} className="chart" data-testid={testId} />;
+  return <div ref={box} className="chart" data-testid={testId} data-points={columns[0].length} />;
 }

@@ -1,18 +1,36 @@
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { getJson, PLATFORMS, PLATFORM_LABEL, type Platform } from "../api";
+import { Chart } from "../components/Chart";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { Problem } from "../components/Loading";
 import { age, compact, percent, signed } from "../format";
+import type { Change } from "../live";
+import { recentColumns, type Total } from "../series";
 import { useLive, useNow } from "../useLive";
 
 type HourGame = { game_key: string; growth: number | null };
-type Overview = { platforms: { platform: Platform; last_hour: { games: HourGame[] } }[]; non_games: string[] };
+type Overview = {
+  platforms: { platform: Platform; last_hour: { games: HourGame[] }; recent: Total[] }[];
+  non_games: string[];
+};
+const COLORS: Record<Platform, string> = { steam: "#1b9e77", twitch: "#7b3fe4", youtube: "#e0302b" };
+const HOUR = 3600;
 type Mover = { game_key: string; name: string; change: number; growth: number | null };
 type Movers = { items: Mover[] };
 
-/** Each platform's live total and top 10 (WebSocket), growth from the latest gold hour, and movers. */
+/** Each platform's live total, its last hour (gold's 5-minute totals extended by the live ones) and
+ * top 10 (WebSocket), growth from the latest gold hour, and movers. */
 export function Home() {
-  const [live, status] = useLive({ limit: "60" });
+  const [totals, setTotals] = useState<Record<string, [number, number][]>>({});
+  const onChange = useCallback((change: Change) => {
+    if (change.game !== "*") return;
+    const t = Date.parse(change.observed_at) / 1000;
+    setTotals((current) => ({
+      ...current,
+      [change.platform]: [...(current[change.platform] ?? []).filter(([x]) => x > t - HOUR && x !== t), [t, change.value]],
+    }));
+  }, []);
+  const [live, status] = useLive({ limit: "60" }, onChange);
   const now = useNow();
   const [overview, setOverview] = useState<Overview | null>(null);
   const [movers, setMovers] = useState<Record<string, Mover[]>>({});
@@ -48,6 +66,11 @@ export function Home() {
               <h2><a href={`#/platform/${platform}`}>{PLATFORM_LABEL[platform]}</a></h2>
               <p className="total" data-testid={`total-${platform}`}>{compact(state?.total)}</p>
               <p className="age" data-testid={`age-${platform}`}>data age {age(state?.observed_at, now)}</p>
+              <Chart
+                columns={recentColumns(overview?.platforms.find((p) => p.platform === platform)?.recent ?? [],
+                                       totals[platform] ?? [], now / 1000)}
+                labels={[PLATFORM_LABEL[platform]]} colors={[COLORS[platform]]} height={140} testId={`recent-${platform}`}
+              />
               <table>
                 <thead><tr><th>#</th><th>game</th><th>now</th><th>change</th><th>growth 1h</th></tr></thead>
                 <tbody>
