@@ -3,13 +3,22 @@ import { PLATFORMS, PLATFORM_LABEL, type Platform } from "./api";
 import { Home } from "./pages/Home";
 import { PlatformPage } from "./pages/PlatformPage";
 import { GamePage } from "./pages/GamePage";
+import { MonthsPage } from "./pages/MonthsPage";
 
-type Route = { page: "home" } | { page: "platform"; platform: Platform } | { page: "game"; key: string };
+type Route =
+  | { page: "home" }
+  | { page: "platform"; platform: Platform }
+  | { page: "months"; platform: Platform; month: string | null }
+  | { page: "game"; key: string };
 
-/** Hash routes, so `gst api` can serve the built files from / without rewrite rules. */
+/** Hash routes, so `gst api` can serve the built files from / without rewrite rules. A game's route
+ * is its slug (a key or name works too). */
 export function parseRoute(hash: string): Route {
-  const [, kind, arg] = hash.replace(/^#/, "").split("/");
-  if (kind === "platform" && (PLATFORMS as readonly string[]).includes(arg)) return { page: "platform", platform: arg as Platform };
+  const [, kind, arg, sub, month] = hash.replace(/^#/, "").split("/");
+  if (kind === "platform" && (PLATFORMS as readonly string[]).includes(arg)) {
+    if (sub === "months") return { page: "months", platform: arg as Platform, month: /^\d{4}-\d{2}$/.test(month ?? "") ? month : null };
+    return { page: "platform", platform: arg as Platform };
+  }
   if (kind === "game" && arg) return { page: "game", key: decodeURIComponent(arg) };
   return { page: "home" };
 }
@@ -27,7 +36,8 @@ export function App() {
         <a className="brand" href="#/">Game Stream Trends</a>
         <nav>
           {PLATFORMS.map((p) => (
-            <a key={p} href={`#/platform/${p}`} className={route.page === "platform" && route.platform === p ? "active" : ""}>
+            <a key={p} href={`#/platform/${p}`}
+               className={(route.page === "platform" || route.page === "months") && route.platform === p ? "active" : ""}>
               {PLATFORM_LABEL[p]}
             </a>
           ))}
@@ -36,6 +46,7 @@ export function App() {
       <main>
         {route.page === "home" && <Home />}
         {route.page === "platform" && <PlatformPage platform={route.platform} />}
+        {route.page === "months" && <MonthsPage platform={route.platform} month={route.month} />}
         {route.page === "game" && <GamePage gameKey={route.key} />}
       </main>
     </>

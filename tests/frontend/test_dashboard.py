@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -38,9 +39,24 @@ def wait_for(check, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
+def wait_for_demo(check, timeout: float, what: str, data: Path):
+    """wait_for, and on a timeout the demo's last log events (what it was doing) in the message."""
+    try:
+        return wait_for(check, timeout, what)
+    except AssertionError as exc:
+        log = data / "logs" / "demo.jsonl"
+        lines = log.read_text().splitlines() if log.exists() else []
+        events = [line[:400] for line in lines if '"demo_health"' not in line][-25:]
+        raise AssertionError(f"{exc}; the demo's last events:\n" + "\n".join(events)) from None
+
+
 def start_api(env: dict[str, str], port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "gamestream", "api"], env={**env, "GST_API_PORT": str(port)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gamestream", "api"],
+        env={**env, "GST_API_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200, 60, "the API")
     return proc
 
@@ -50,21 +66,39 @@ def demo(tmp_path_factory, postgres_url):
     if not (DASHBOARD / "index.html").is_file():
         pytest.fail(f"{DASHBOARD} is not built: `make test` builds it (cd frontend && npm ci && npm run build)")
     if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package (scripts/system-packages.sh)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs Debian's chromium package (scripts/system-packages.sh)"
+        )
     warehouse = fresh_database(postgres_url, "gst_dashboard")
     data = tmp_path_factory.mktemp("demo")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(GST_API_PORT=str(port), GST_GOLD_LOAD_SECONDS="5", GST_POLL_GRACE_SECONDS="10", GST_DEMO_HISTORY_DAYS="2",
-               GST_WAREHOUSE_URL=warehouse,
-               PYSPARK_PYTHON=sys.executable)
-    proc = subprocess.Popen([sys.executable, "-m", "gamestream", "demo", "--data-dir", str(data)], env=env, cwd=data,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env.update(
+        GST_API_PORT=str(port),
+        GST_GOLD_LOAD_SECONDS="5",
+        GST_POLL_GRACE_SECONDS="10",
+        GST_DEMO_HISTORY_DAYS="0.5",
+        GST_WAREHOUSE_URL=warehouse,
+        PYSPARK_PYTHON=sys.executable,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gamestream", "demo", "--data-dir", str(data)],
+        env=env,
+        cwd=data,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: httpx.get(f"{base_url}/api/live/twitch", timeout=2).json()["games"], 180, "live Twitch data")
-        wait_for(lambda: httpx.get(f"{base_url}/api/games/top", params={"window": "now"}, timeout=5).json()["items"],
-                 180, "gold loaded")
+        wait_for_demo(
+            lambda: httpx.get(f"{base_url}/api/live/twitch", timeout=2).json()["games"], 180, "live Twitch data", data
+        )
+        wait_for_demo(
+            lambda: httpx.get(f"{base_url}/api/games/top", params={"window": "now"}, timeout=5).json()["items"],
+            180,
+            "gold loaded",
+            data,
+        )
         # the demo's history brings the games' identities with it: Just Chatting is known not to be a game
         assert httpx.get(f"{base_url}/api/games/just%20chatting", timeout=5).json()["is_game"] is False
         stack_env = dict(line.split("=", 1) for line in (data / "stack.env").read_text().splitlines())
@@ -116,20 +150,26 @@ def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, pa
     page.wait_for_selector("[data-testid=live-status]:has-text('live')", timeout=30_000)
     for platform in ("steam", "twitch", "youtube"):
         card = page.locator(f"[data-testid=card-{platform}]")
-        page.wait_for_function(f"document.querySelector('[data-testid=total-{platform}]').textContent !== '–'",
-                               timeout=60_000)
+        page.wait_for_function(
+            f"document.querySelector('[data-testid=total-{platform}]').textContent !== '–'", timeout=60_000
+        )
         assert number(card.locator(f"[data-testid=total-{platform}]").inner_text()) > 0
         assert card.locator("tbody tr").count() >= 5
         assert "data age" in card.locator(f"[data-testid=age-{platform}]").inner_text()
     page.wait_for_function(  # Just Chatting has the most viewers, and is not a game: left out
         "() => { const t = document.querySelector('[data-testid=card-twitch] tbody').innerText;"
-        " return t.length > 0 && !t.includes('Just Chatting'); }", timeout=10_000)
+        " return t.length > 0 && !t.includes('Just Chatting'); }",
+        timeout=10_000,
+    )
     for platform in ("steam", "twitch", "youtube"):  # the last hour: the history's 5-minute totals, then live ones
         page.wait_for_selector(f"[data-testid=recent-{platform}] canvas")
         assert int(page.locator(f"[data-testid=recent-{platform}]").get_attribute("data-points")) >= 6
     before = page.locator("[data-testid=card-twitch] tbody").inner_text()
-    page.wait_for_function("(before) => document.querySelector('[data-testid=card-twitch] tbody').innerText !== before",
-                           arg=before, timeout=60_000)  # the synthetic producer polls every 5 s
+    page.wait_for_function(
+        "(before) => document.querySelector('[data-testid=card-twitch] tbody').innerText !== before",
+        arg=before,
+        timeout=60_000,
+    )  # the synthetic producer polls every 5 s
     screenshot(page, "home")
     assert page.console_errors == []
 
@@ -144,8 +184,9 @@ def test_platform_page_ranks_sorts_searches_and_hides_non_games(demo, page):
     page.locator("[data-testid=non-games]").check()
     page.wait_for_function("document.querySelector('[data-testid=rankings]').innerText.includes('Just Chatting')")
     page.locator("[data-testid=search]").fill(names[1][:5])
-    page.wait_for_function("(n) => [...document.querySelectorAll('[data-testid=rankings] tbody tr')].length < n",
-                           arg=len(names))
+    page.wait_for_function(
+        "(n) => [...document.querySelectorAll('[data-testid=rankings] tbody tr')].length < n", arg=len(names)
+    )
     assert all(names[1][:5].lower() in t.lower() for t in rows.locator("td:nth-child(2)").all_inner_texts())
     page.locator("[data-testid=search]").fill("")
     page.locator("th", has_text="peak viewers").click()
@@ -154,21 +195,58 @@ def test_platform_page_ranks_sorts_searches_and_hides_non_games(demo, page):
     page.locator("[data-testid=window-now]").click()
     rows.first.wait_for()
     screenshot(page, "platform-twitch")
+    today = datetime.now(UTC).date().isoformat()  # any from/to: today, as whole UTC days
+    page.locator("[data-testid=range-from]").fill(today)
+    page.locator("[data-testid=range-to]").fill(today)
+    page.locator("[data-testid=range-apply]").click()
+    page.wait_for_selector(f"[data-testid=window-span]:has-text('{today}T00:00:00')", timeout=15_000)
+    rows.first.wait_for()
+    assert rows.count() >= 10
+    screenshot(page, "platform-twitch-range")
+    assert page.console_errors == []
+
+
+def test_months_page_ranks_the_months_games_like_the_statistics_sites(demo, page):
+    base_url, _ = demo
+    month = datetime.now(UTC).strftime("%Y-%m")
+    expected = httpx.get(f"{base_url}/api/platforms/twitch/months/{month}").json()["items"]
+    page.goto(f"{base_url}/#/platform/twitch")
+    page.locator("[data-testid=months-link]").click()
+    rows = page.locator("[data-testid=month-table] tbody tr")
+    rows.first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid=month-title]").inner_text() == datetime.now(UTC).strftime("%B %Y")
+    names = rows.locator("td:nth-child(2)").all_inner_texts()
+    assert names[:5] == [item["name"] for item in expected[:5]] and "Just Chatting" not in names
+    headers = page.locator("[data-testid=month-table] th").all_inner_texts()
+    assert headers[:6] == ["#", "game", "avg viewers", "gain", "% gain", "peak viewers"]
+    assert number(rows.first.locator("td:nth-child(3)").inner_text()) > 0
+    assert page.locator("[data-testid=platform-months] tbody tr").count() >= 1
+    screenshot(page, "months-twitch")
+    rows.first.locator("a").click()  # a game's page, at its slug, with its own months
+    page.wait_for_url(re.compile(r".*#/game/[a-z0-9-]+$"), timeout=15_000)
+    page.wait_for_selector("[data-testid=game-months-twitch] tbody tr", timeout=30_000)
+    newest = page.locator("[data-testid=game-months-twitch] tbody tr").first.locator("td").first.inner_text()
+    assert newest.startswith(datetime.now(UTC).strftime("%B %Y"))
     assert page.console_errors == []
 
 
 def test_game_page_charts_players_and_viewers_with_stats(demo, page):
     base_url, _ = demo
     top = httpx.get(f"{base_url}/api/games/top", params={"platform": "steam", "window": "now"}).json()["items"][0]
-    page.goto(f"{base_url}/#/game/{top['game_key']}")
+    slug = httpx.get(f"{base_url}/api/games/{top['game_key']}").json()["slug"]
+    page.goto(f"{base_url}/#/game/{top['name'].upper()}")  # as someone might type it: the page moves to the slug
+    page.wait_for_url(f"**/#/game/{slug}", timeout=15_000)
     page.wait_for_selector("[data-testid=game-chart] canvas", timeout=30_000)
-    page.wait_for_function("(name) => document.querySelector('[data-testid=game-name]').textContent === name",
-                           arg=top["name"], timeout=15_000)
-    page.wait_for_function("document.querySelector('[data-testid=stats-steam] dd').textContent !== '–'",
-                           timeout=30_000)
+    page.wait_for_function(
+        "(name) => document.querySelector('[data-testid=game-name]').textContent === name",
+        arg=top["name"],
+        timeout=15_000,
+    )
+    page.wait_for_function("document.querySelector('[data-testid=stats-steam] dd').textContent !== '–'", timeout=30_000)
     assert number(page.locator("[data-testid=stats-steam] dd").first.inner_text()) > 0
     gaps = re.fullmatch(r"(\d+) of (\d+) buckets", page.locator("[data-testid=stats-steam] dd").nth(2).inner_text())
-    assert gaps and int(gaps[2]) >= 280 and int(gaps[1]) <= 3  # a day of history at 5 minutes: no empty chart
+    # the demo's 12 hours of history (5-minute polls) fill the day's chart from its middle on
+    assert gaps and int(gaps[2]) >= 280 and int(gaps[1]) <= int(gaps[2]) // 2 + 3
     page.get_by_role("button", name="1h").click()
     page.wait_for_selector("text=buckets: 1h")
     screenshot(page, "game")

@@ -3,16 +3,19 @@ import { getJson, PLATFORM_LABEL, PLATFORMS, type Platform } from "../api";
 import { Chart } from "../components/Chart";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { Problem } from "../components/Loading";
+import { RangePicker } from "../components/RangePicker";
 import { compact } from "../format";
 import type { Change } from "../live";
+import { monthCell, monthColumns, monthName, type MonthRow } from "../months";
 import { appendLive, summarise, type Columns, type Point } from "../series";
 import { useLive } from "../useLive";
 
-type Game = { game_key: string; name: string; is_game: boolean; steam_app_id: number | null;
+type Game = { game_key: string; slug: string | null; name: string; is_game: boolean; steam_app_id: number | null;
   reviews: { review_score: number; positive_ratio: number | null; review_score_desc: string } | null };
 type Series = { resolution: string; series: Partial<Record<Platform, Point[]>> };
+type Months = { months: Partial<Record<Platform, (MonthRow & { month: string; rank: number | null; is_partial: boolean })[]>> };
 const RANGES: Record<string, number> = { "24h": 1, "7d": 7, "30d": 30 };
-const RESOLUTIONS = ["auto", "5m", "1h", "1d"];
+const RESOLUTIONS = ["auto", "5m", "1h", "1d", "1mo"];
 const COLORS: Record<Platform, string> = { steam: "#1b9e77", twitch: "#7b3fe4", youtube: "#e0302b" };
 const VALUE: Record<Platform, [string, string, string | undefined]> = {
   steam: ["avg_players", "peak_players", undefined],
@@ -36,32 +39,46 @@ function columnsOf(series: Series | null): Columns {
   return [sorted, ...ys];
 }
 
-/** Players vs viewers over time, with range and resolution, gaps as gaps, and the live tail. */
+/** Players vs viewers over time, with range (trailing or any from/to) and resolution, gaps as gaps,
+ * the live tail, and the game's months per platform. The page lives at the game's slug; a key or a
+ * name in the address is replaced by it. */
 export function GamePage({ gameKey }: { gameKey: string }) {
-  const [range, setRange] = useState("24h");
+  const [range, setRange] = useState<string | { from: string; to: string }>("24h");
   const [resolution, setResolution] = useState("auto");
   const [game, setGame] = useState<Game | null>(null);
   const [series, setSeries] = useState<Series | null>(null);
+  const [months, setMonths] = useState<Months | null>(null);
   const [columns, setColumns] = useState<Columns>([[]]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    getJson<Game>(`/api/games/${encodeURIComponent(gameKey)}`).then(setGame)
+    getJson<Game>(`/api/games/${encodeURIComponent(gameKey)}`)
+      .then((g) => {
+        setGame(g);
+        if (g.slug && g.slug !== gameKey) window.history.replaceState(null, "", `#/game/${encodeURIComponent(g.slug)}`);
+      })
       .catch((e: Error) => setError(`Game unavailable: ${e.message}`));
   }, [gameKey]);
+  const key = game?.game_key;
   useEffect(() => {
-    const to = new Date();
-    const from = new Date(to.getTime() - RANGES[range] * 86_400_000);
-    getJson<Series>(`/api/games/${encodeURIComponent(gameKey)}/series`, { from: from.toISOString(), to: to.toISOString(), resolution })
+    if (!key) return;
+    const to = typeof range === "string" ? new Date().toISOString() : range.to;
+    const from = typeof range === "string" ? new Date(Date.parse(to) - RANGES[range] * 86_400_000).toISOString() : range.from;
+    getJson<Series>(`/api/games/${encodeURIComponent(key)}/series`, { from, to, resolution })
       .then((s) => { setSeries(s); setColumns(columnsOf(s)); setError(null); })
       .catch((e: Error) => setError(`Series unavailable: ${e.message}`));
-  }, [gameKey, range, resolution]);
+  }, [key, range, resolution]);
+  useEffect(() => {
+    if (!key) return;
+    getJson<Months>(`/api/games/${encodeURIComponent(key)}/months`, { limit: 24 }).then(setMonths)
+      .catch((e: Error) => setError(`Months unavailable: ${e.message}`));
+  }, [key]);
   const onChange = useCallback((change: Change) => {
     const index = PLATFORMS.indexOf(change.platform as Platform) + 1;
-    if (index > 0 && change.game === gameKey) {
+    if (index > 0 && change.game === key) {
       setColumns((current) => appendLive(current, Date.parse(change.observed_at) / 1000, index, change.value));
     }
-  }, [gameKey]);
-  const [, status] = useLive({ games: gameKey }, onChange);
+  }, [key]);
+  const [, status] = useLive({ games: key ?? gameKey }, onChange);
   return (
     <section>
       <div className="heading">
@@ -77,6 +94,7 @@ export function GamePage({ gameKey }: { gameKey: string }) {
         <span role="group" aria-label="range">
           {Object.keys(RANGES).map((r) => <button key={r} className={r === range ? "active" : ""} onClick={() => setRange(r)}>{r}</button>)}
         </span>
+        <RangePicker active={typeof range !== "string"} onApply={(from, to) => setRange({ from, to })} />
         <span role="group" aria-label="resolution">
           {RESOLUTIONS.map((r) => <button key={r} className={r === resolution ? "active" : ""} onClick={() => setResolution(r)}>{r}</button>)}
         </span>
@@ -102,6 +120,23 @@ export function GamePage({ gameKey }: { gameKey: string }) {
           );
         })}
       </div>
+      {PLATFORMS.filter((platform) => (months?.months[platform] ?? []).length).map((platform) => (
+        <article key={platform} className="card months" data-testid={`game-months-${platform}`}>
+          <h2>{PLATFORM_LABEL[platform]} by month</h2>
+          <table>
+            <thead><tr><th>month</th>{monthColumns(platform).map(([field, label]) => <th key={field}>{label}</th>)}<th>rank</th></tr></thead>
+            <tbody>
+              {(months?.months[platform] ?? []).map((row) => (
+                <tr key={row.month}>
+                  <td><a href={`#/platform/${platform}/months/${row.month}`}>{monthName(row.month)}</a>{row.is_partial ? " (so far)" : ""}</td>
+                  {monthColumns(platform).map(([field]) => <td key={field}>{monthCell(field, row)}</td>)}
+                  <td>{row.rank ?? "–"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </article>
+      ))}
     </section>
   );
 }

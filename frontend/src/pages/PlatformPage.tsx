@@ -1,24 +1,28 @@
 import { useEffect, useMemo, useState } from "react";
 import { getJson, PLATFORM_LABEL, type Platform } from "../api";
 import { Problem } from "../components/Loading";
+import { RangePicker } from "../components/RangePicker";
 import { compact, percent, signed } from "../format";
 import { filterRankings, sortRankings, type Ranked } from "../series";
 
-type Row = Ranked & { rank: number; avg_viewers: number | null; peak_viewers: number | null; hours_watched: number | null;
+type Row = Ranked & { rank: number; slug?: string | null; avg_viewers: number | null; peak_viewers: number | null; hours_watched: number | null;
   avg_players: number | null; peak_players: number | null; avg_channels: number | null; change: number | null; growth: number | null };
-type Top = { items: Row[]; total: number; window_end: string | null };
+type Top = { items: Row[]; total: number; window_start: string | null; window_end: string | null };
 const WINDOWS = ["now", "24h", "7d", "30d"] as const;
+type Choice = (typeof WINDOWS)[number] | { from: string; to: string };
 
-/** Rankings for one platform over a window: sortable, searchable, non-game categories optional. */
+/** Rankings for one platform over a window or any from/to: sortable, searchable, non-game categories
+ * optional. */
 export function PlatformPage({ platform }: { platform: Platform }) {
-  const [window, setWindow] = useState<(typeof WINDOWS)[number]>("24h");
+  const [window, setWindow] = useState<Choice>("24h");
   const [showNonGames, setShowNonGames] = useState(false);
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<{ field: string; descending: boolean }>({ field: "rank", descending: false });
   const [top, setTop] = useState<Top | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    getJson<Top>("/api/games/top", { platform, window, include_non_games: true, limit: 100 })
+    const span = typeof window === "string" ? { window } : window;
+    getJson<Top>("/api/games/top", { platform, ...span, include_non_games: true, limit: 100 })
       .then((t) => { setTop(t); setError(null); })
       .catch((e: Error) => setError(`Rankings unavailable: ${e.message}`));
   }, [platform, window]);
@@ -38,13 +42,17 @@ export function PlatformPage({ platform }: { platform: Platform }) {
   };
   return (
     <section>
-      <div className="heading"><h1>{PLATFORM_LABEL[platform]}</h1></div>
+      <div className="heading">
+        <h1>{PLATFORM_LABEL[platform]}</h1>
+        <a href={`#/platform/${platform}/months`} data-testid="months-link">by month</a>
+      </div>
       <div className="controls">
         <span role="group" aria-label="window">
           {WINDOWS.map((w) => (
             <button key={w} className={w === window ? "active" : ""} onClick={() => setWindow(w)} data-testid={`window-${w}`}>{w}</button>
           ))}
         </span>
+        <RangePicker active={typeof window !== "string"} onApply={(from, to) => setWindow({ from, to })} />
         <input placeholder="search games" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search" />
         <label><input type="checkbox" checked={showNonGames} onChange={(e) => setShowNonGames(e.target.checked)} data-testid="non-games" /> show non-game categories</label>
       </div>
@@ -61,12 +69,13 @@ export function PlatformPage({ platform }: { platform: Platform }) {
           {rows.map((row) => (
             <tr key={row.game_key}>
               {columns.map(([field]) => (
-                <td key={field}>{field === "name" ? <a href={`#/game/${encodeURIComponent(row.game_key)}`}>{row.name}</a> : show(field, row)}</td>
+                <td key={field}>{field === "name" ? <a href={`#/game/${encodeURIComponent(row.slug ?? row.game_key)}`}>{row.name}</a> : show(field, row)}</td>
               ))}
             </tr>
           ))}
         </tbody>
       </table>
+      {top?.window_start && <p className="muted" data-testid="window-span">{top.window_start} – {top.window_end}</p>}
       {top && !rows.length && <p className="empty">no games in this window yet</p>}
     </section>
   );
