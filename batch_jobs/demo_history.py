@@ -240,7 +240,7 @@ def write_history(settings: Settings, end: datetime | None = None, show_progress
         TextColumn("demo history"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("polls"),
+        TextColumn("poll slots"),
         TimeRemainingColumn(),
     )
     days = sorted(by_day.items())

@@ -1,7 +1,8 @@
 """Realtime API benchmarks (prints figures; not a test).
 
 1. REST latency: 30 days of gold for 5,000 Twitch games (+1,000 Steam games) in the embedded
-   DuckDB warehouse (5-minute, hourly and daily buckets, inserted in time order as the loads do),
+   DuckDB warehouse (5-minute, hourly and daily buckets, inserted in time order as the loads do, and
+   the calendar months rolled up from the days),
    served by `gst api`'s app over real HTTP; p50/p95/max per endpoint over a request mix.
    Target: every endpoint's p95 at most 25 ms; the run ends with `rest_p95_max_ms=` (the slowest one).
 2. WebSocket fan-out: N clients (default 1,000) on /ws/live of a separate `gst api` process; the
@@ -50,10 +51,11 @@ def build_gold(path: Path, games: int, days: int) -> None:
     Lake(settings.lake_path).append("silver/game_poll_totals", seed_totals(), 0, ["poll_date"])
     run_gold(settings)
     conn = duckdb.connect(str(path), config={"custom_user_agent": "gamestream"})
-    for table in ("game_buckets", "platform_buckets", "poll_totals", "games"):
+    for table in ("game_buckets", "platform_buckets", "game_months", "platform_months", "poll_totals", "games"):
         conn.execute(f"DELETE FROM gold.{table}")
     conn.execute(f"""INSERT INTO gold.games SELECT 'game ' || g, 'Game ' || g, CASE WHEN g < 1000 THEN 100000 + g END,
-                     g % 97 <> 5, TIMESTAMPTZ '{(END - timedelta(days=days)).isoformat()}', TIMESTAMPTZ '{END.isoformat()}'
+                     g % 97 <> 5, TIMESTAMPTZ '{(END - timedelta(days=days)).isoformat()}', TIMESTAMPTZ '{END.isoformat()}',
+                     'game-' || g
                      FROM range({games}) r(g)""")
     start = int((END - timedelta(days=days)).timestamp())
     for platform, count in (("twitch", games), ("steam", min(1000, games))):
@@ -79,6 +81,22 @@ def build_gold(path: Path, games: int, days: int) -> None:
                     INSERT INTO gold.platform_buckets
                     SELECT '{platform}', '{bucket}', to_timestamp({first} + t * {seconds}), 1e6, 1200000, 1e6 * {seconds} / 3600.0,
                            {count}, {max(1, seconds // 300)}, 1.0, FALSE, {seconds} FROM range({per_day}) s(t)""")
+    month = "(date_trunc('month', bucket_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+    conn.execute(f"""
+        INSERT INTO gold.platform_months (platform, month_start, month_end, avg_total, peak_total, hours_watched, games,
+            samples, observed_seconds, covered_seconds, coverage, is_partial)
+        SELECT platform, {month}, ({month} AT TIME ZONE 'UTC' + INTERVAL 1 MONTH) AT TIME ZONE 'UTC', AVG(avg_total),
+               MAX(peak_total), SUM(hours_watched), MAX(games), SUM(samples), SUM(observed_seconds),
+               SUM(coverage * 86400), SUM(coverage * 86400) / (31 * 86400), FALSE
+        FROM gold.platform_buckets WHERE bucket = '1d' GROUP BY ALL ORDER BY 2, 1""")
+    conn.execute(f"""
+        INSERT INTO gold.game_months (platform, month_start, game_key, game_name, is_game, avg_viewers, peak_viewers,
+            hours_watched, avg_channels, peak_channels, avg_viewer_ratio, avg_players, peak_players, coverage, is_partial,
+            rank, gain, growth)
+        SELECT platform, {month}, game_key, MAX(game_name), BOOL_AND(is_game), AVG(avg_viewers), MAX(peak_viewers),
+               SUM(hours_watched), AVG(avg_channels), MAX(peak_channels), AVG(avg_viewers) / AVG(avg_channels),
+               AVG(avg_players), MAX(peak_players), 1.0, FALSE, MIN(rank), 1.0, 0.01
+        FROM gold.game_buckets WHERE bucket = '1d' GROUP BY platform, {month}, game_key ORDER BY 2, 1, 3""")
     rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
     conn.close()
     print(
@@ -165,6 +183,26 @@ def rest(games: int, days: int, requests: int) -> None:
                     {"window": "24h", "direction": rng.choice(["risers", "fallers"])},
                 ),
                 "overview": lambda: ("/api/platforms/twitch/overview", {}),
+                "game by slug": lambda: (f"/api/games/{game().replace(' ', '-')}", {}),
+                "top range 7d (1d)": lambda: (
+                    "/api/games/top",
+                    {"from": (END - timedelta(days=7)).date().isoformat(), "to": END.date().isoformat()},
+                ),
+                "top range month": lambda: ("/api/games/top", {"from": "2026-10-01", "to": "2026-11-01"}),
+                "movers range 48h (1h)": lambda: (
+                    "/api/movers",
+                    {"from": (END - timedelta(hours=48)).isoformat(), "to": END.isoformat()},
+                ),
+                "month table": lambda: (
+                    f"/api/platforms/{rng.choice(['twitch', 'steam'])}/months/2026-11",
+                    {"offset": rng.choice([0, 0, 50])},
+                ),
+                "platform months": lambda: ("/api/platforms/twitch/months", {}),
+                "game months": lambda: (f"/api/games/{game()}/months", {}),
+                "series 2 months (1mo)": lambda: (
+                    f"/api/games/{game()}/series",
+                    {"from": "2026-10-01", "to": "2026-12-01", "resolution": "1mo"},
+                ),
             }
             for make in mix.values():  # warm up each query shape once
                 path, params = make()

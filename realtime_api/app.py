@@ -21,9 +21,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from gamestream.settings import Settings
+from realtime_api.deps import UnknownGame, unknown_game
 from realtime_api.live_feed import LiveFeed, RedisUnavailable
 from realtime_api.metrics import ApiMetrics, MetricsMiddleware
-from realtime_api.routes import games, health, live, movers, overview
+from realtime_api.routes import games, health, live, months, movers, overview
 from realtime_api.store import GoldStore, WarehouseUnavailable
 
 log = structlog.get_logger(__name__)
@@ -79,7 +80,8 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     async def redis_down(_: Request, exc: RedisUnavailable) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
 
-    for module in (health, overview, games, movers, live):
+    app.add_exception_handler(UnknownGame, unknown_game)
+    for module in (health, overview, months, games, movers, live):
         app.include_router(module.router)
     if served:
         app.mount("/", StaticFiles(directory=dashboard, html=True), name="dashboard")

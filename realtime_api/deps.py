@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
 
 from realtime_api.live_feed import LiveFeed
 from realtime_api.store import GoldStore
@@ -25,3 +26,23 @@ Feed = Annotated[LiveFeed, Depends(get_feed)]
 def invalid(parameter: str, message: str, where: str = "query") -> HTTPException:
     """A 422 shaped like FastAPI's own validation errors, naming the parameter."""
     return HTTPException(status_code=422, detail=[{"loc": [where, parameter], "msg": message, "type": "value_error"}])
+
+
+class UnknownGame(Exception):
+    """A game path that names no game; answered 404 with the closest games as suggestions."""
+
+    def __init__(self, text: str, suggestions: list[dict[str, Any]]):
+        super().__init__(f"no game with key, slug or name {text!r}")
+        self.suggestions = suggestions
+
+
+async def unknown_game(_: Request, exc: Exception) -> JSONResponse:
+    suggestions = exc.suggestions if isinstance(exc, UnknownGame) else []
+    return JSONResponse({"detail": str(exc), "suggestions": suggestions}, status_code=404)
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "Unknown game: `detail` says so, `suggestions` lists close matches (game_key, slug, name)",
+    }
+}

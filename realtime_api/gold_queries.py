@@ -9,6 +9,8 @@ bucket, so history and the demo read alike.
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -16,9 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from gamestream.contracts import Platform
+from gamestream.names import normalize_game_name
 from realtime_api.store import GoldStore, as_utc
 
 BUCKET_SECONDS = {"5m": 300, "1h": 3600, "1d": 86400}
+MONTH = "1mo"  # calendar months (UTC): gold.game_months and gold.platform_months
+MONTH_SECONDS = 2_629_746  # an average Gregorian month, for counting points only
 
 
 class Metric(StrEnum):
@@ -49,6 +54,20 @@ class Resolution(StrEnum):
     m5 = "5m"
     h1 = "1h"
     d1 = "1d"
+    mo1 = "1mo"
+
+
+class MonthMetric(StrEnum):
+    avg_viewers = "avg_viewers"
+    peak_viewers = "peak_viewers"
+    hours_watched = "hours_watched"
+    avg_channels = "avg_channels"
+    peak_channels = "peak_channels"
+    avg_viewer_ratio = "avg_viewer_ratio"
+    avg_players = "avg_players"
+    peak_players = "peak_players"
+    gain = "gain"
+    growth = "growth"
 
 
 class Direction(StrEnum):
@@ -93,6 +112,109 @@ def _window_bounds(store: GoldStore, platform: Platform, bucket: str, span: int)
     return end - timedelta(seconds=span), end
 
 
+@dataclass(frozen=True)
+class Span:
+    """A requested [start, end) read from whole buckets of one size (months from the month tables),
+    beside the same number of buckets just before it (`previous_start`)."""
+
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    bucket: str
+
+
+def months_between(start: datetime, end: datetime) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def add_months(month: datetime, months: int) -> datetime:
+    index = month.year * 12 + month.month - 1 + months
+    return month.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
+def month_floor(t: datetime) -> datetime:
+    return as_utc(t).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+MAX_SPAN_DAYS = 366
+MAX_SPAN_BUCKETS = 400
+
+
+def plan_span(start: datetime, end: datetime) -> Span:
+    """The buckets a requested [start, end) is read from: rounded out to whole 5 minutes, then the
+    month tables when both ends are month starts, else the largest bucket both ends fall on. Raises
+    ValueError (the API's 422) for a span longer than MAX_SPAN_DAYS or of more than
+    MAX_SPAN_BUCKETS buckets."""
+    first = datetime.fromtimestamp(int(as_utc(start).timestamp()) // 300 * 300, UTC)
+    last = datetime.fromtimestamp(-(-int(as_utc(end).timestamp()) // 300) * 300, UTC)
+    days = (last - first).total_seconds() / 86400
+    if days > MAX_SPAN_DAYS:
+        raise ValueError(f"from..to spans {days:.1f} days; at most {MAX_SPAN_DAYS}")
+    if first == month_floor(first) and last == month_floor(last):
+        return Span(first, last, add_months(first, -months_between(first, last)), MONTH)
+    for bucket, coarser in (("1d", "months"), ("1h", "days"), ("5m", "hours")):
+        seconds = BUCKET_SECONDS[bucket]
+        if first.timestamp() % seconds == 0 and last.timestamp() % seconds == 0:
+            count = (last - first).total_seconds() / seconds
+            if count > MAX_SPAN_BUCKETS:
+                raise ValueError(
+                    f"from..to is {count:.0f} {bucket} buckets; at most {MAX_SPAN_BUCKETS}: "
+                    f"align from and to to whole {coarser} for a longer range"
+                )
+            return Span(first, last, first - (last - first), bucket)
+    raise AssertionError("every 5-minute boundary is a 5m bucket's")
+
+
+def _windowed(span: Span) -> str:
+    """A query over one platform's buckets in the span (and the span before it) shaped like
+    gold.game_windows' rows: the same time weighting (a bucket weighs its covered seconds)."""
+    if span.bucket == MONTH:
+        weights = """SELECT month_start AS bucket_start, covered_seconds AS weight FROM gold.platform_months
+                     WHERE platform = :platform AND month_start >= :previous_start AND month_start < :end"""
+        games = """SELECT platform, month_start AS bucket_start, game_key, game_name, is_game, avg_viewers, avg_channels,
+                          avg_players, peak_viewers, peak_channels, peak_players, hours_watched FROM gold.game_months
+                   WHERE platform = :platform AND month_start >= :previous_start AND month_start < :end"""
+    else:
+        weights = f"""SELECT bucket_start, coverage * {BUCKET_SECONDS[span.bucket]} AS weight FROM gold.platform_buckets
+                      WHERE platform = :platform AND bucket = :bucket
+                        AND bucket_start >= :previous_start AND bucket_start < :end"""
+        games = """SELECT * FROM gold.game_buckets WHERE platform = :platform AND bucket = :bucket
+                     AND bucket_start >= :previous_start AND bucket_start < :end"""
+    averaged = ", ".join(f"SUM(g.{c} * w.weight) / MAX(t.weight) AS {c}" for c in AVERAGED)
+    peaks = ", ".join(f"MAX(g.{c}) AS {c}" for c in PEAKS)
+    current = ", ".join(f"c.{c}" for c in (*AVERAGED, *PEAKS, "hours_watched", "covered_seconds"))
+    previous = ", ".join(f"p.{c} AS prev_{c}" for c in (*AVERAGED, *PEAKS, "hours_watched", "covered_seconds"))
+    return f"""WITH w AS (
+            SELECT bucket_start, weight, CASE WHEN bucket_start >= :start THEN 'cur' ELSE 'prev' END AS period
+            FROM ({weights}) b),
+        t AS (SELECT period, SUM(weight) AS weight FROM w GROUP BY period),
+        per_game AS (
+            SELECT w.period, g.game_key, MAX(g.game_name) AS name, MAX(CASE WHEN g.is_game THEN 1 ELSE 0 END) AS is_game,
+                   {averaged}, {peaks}, SUM(g.hours_watched) AS hours_watched, MAX(t.weight) AS covered_seconds
+            FROM ({games}) g
+            JOIN w ON w.bucket_start = g.bucket_start
+            JOIN t ON t.period = w.period
+            GROUP BY w.period, g.game_key)
+        SELECT c.game_key, c.name, c.is_game, {current}, {previous}
+        FROM per_game c
+        LEFT JOIN per_game p ON p.game_key = c.game_key AND p.period = 'prev'
+        WHERE c.period = 'cur'"""
+
+
+def _window_source(
+    store: GoldStore, platform: Platform, window: str, trailing: tuple[str, int], span: Span | None
+) -> tuple[str, dict[str, Any], tuple[datetime, datetime] | None]:
+    """Where a ranking reads its windows: gold.game_windows for a trailing window, or the span's
+    buckets; with the bound values and the window's (start, end)."""
+    params: dict[str, Any] = {"platform": platform.value}
+    if span is None:
+        params["window"] = window
+        source = "gold.game_windows WHERE platform = :platform AND time_window = :window AND"
+        return source, params, _window_bounds(store, platform, *trailing)
+    params.update(start=span.start, end=span.end, previous_start=span.previous_start, bucket=span.bucket)
+    return f"({_windowed(span)}) windowed WHERE", params, (span.start, span.end)
+
+
 def ranking(
     store: GoldStore,
     platform: Platform,
@@ -101,11 +223,12 @@ def ranking(
     include_non_games: bool,
     limit: int,
     offset: int,
+    span: Span | None = None,
 ) -> dict[str, Any]:
-    """Games ranked by `metric` over the window ending at the latest bucket, with the change vs the
-    window before it (growth only when both windows are covered alike). The windows' figures are
-    gold.game_windows (the dbt project computes them at every build)."""
-    bounds = _window_bounds(store, platform, *WINDOWS[window])
+    """Games ranked by `metric` over the window ending at the latest bucket (or over `span`), with
+    the change vs the window before it (growth only when both windows are covered alike). The
+    trailing windows' figures are gold.game_windows (the dbt project computes them at every build)."""
+    source, params, bounds = _window_source(store, platform, window.value, WINDOWS[window], span)
     if bounds is None:
         return {"window_start": None, "window_end": None, "items": [], "total": 0}
     start, end = bounds
@@ -114,17 +237,10 @@ def ranking(
                CASE WHEN prev_{m} > 0 AND ABS(covered_seconds - prev_covered_seconds) <= 0.2 * covered_seconds
                     THEN ({m} - prev_{m}) / prev_{m} END AS growth,
                COUNT(*) OVER () AS total_count
-        FROM gold.game_windows
-        WHERE platform = :platform AND time_window = :window AND (is_game = 1 OR :include_non_games)
+        FROM {source} (is_game = 1 OR :include_non_games)
         ORDER BY {m} DESC NULLS LAST, game_key
         LIMIT :limit OFFSET :offset"""
-    params = {
-        "platform": platform.value,
-        "window": window.value,
-        "include_non_games": include_non_games,
-        "limit": limit,
-        "offset": offset,
-    }
+    params.update(include_non_games=include_non_games, limit=limit, offset=offset)
     rows = store.rows(sql, params)
     total = int(rows[0]["total_count"]) if rows else 0
     items = [_game_row(r, offset + i + 1) for i, r in enumerate(rows)]
@@ -139,10 +255,16 @@ def _game_row(row: dict[str, Any], rank: int) -> dict[str, Any]:
 
 
 def movers(
-    store: GoldStore, platform: Platform, window: MoverWindow, direction: Direction, include_non_games: bool, limit: int
+    store: GoldStore,
+    platform: Platform,
+    window: MoverWindow,
+    direction: Direction,
+    include_non_games: bool,
+    limit: int,
+    span: Span | None = None,
 ) -> dict[str, Any]:
     metric = DEFAULT_METRIC[platform].value
-    bounds = _window_bounds(store, platform, *MOVER_WINDOWS[window])
+    source, params, bounds = _window_source(store, platform, window.value, MOVER_WINDOWS[window], span)
     if bounds is None:
         return {"window_start": None, "window_end": None, "metric": metric, "items": []}
     start, end = bounds
@@ -150,18 +272,12 @@ def movers(
     sql = f"""SELECT game_key, name, is_game, {metric} AS current, prev_{metric} AS previous,
                {metric} - prev_{metric} AS change,
                CASE WHEN prev_{metric} > 0 THEN ({metric} - prev_{metric}) / prev_{metric} END AS growth
-        FROM gold.game_windows
-        WHERE platform = :platform AND time_window = :window AND (is_game = 1 OR :include_non_games)
+        FROM {source} (is_game = 1 OR :include_non_games)
           AND ABS(covered_seconds - prev_covered_seconds) <= 0.2 * covered_seconds
           AND {metric} IS NOT NULL AND prev_{metric} IS NOT NULL
         ORDER BY {metric} - prev_{metric} {order}, game_key
         LIMIT :limit"""
-    params = {
-        "platform": platform.value,
-        "window": window.value,
-        "include_non_games": include_non_games,
-        "limit": limit,
-    }
+    params.update(include_non_games=include_non_games, limit=limit)
     rows = store.rows(sql, params)
     items = [dict(r, is_game=bool(r["is_game"])) for r in rows]
     keep = (lambda r: r["change"] > 0) if direction is Direction.risers else (lambda r: r["change"] < 0)
@@ -171,7 +287,7 @@ def movers(
 def search(store: GoldStore, q: str, include_non_games: bool, limit: int, offset: int) -> dict[str, Any]:
     pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = store.rows(
-        """SELECT game_key, name, steam_app_id, is_game, COUNT(*) OVER () AS total_count FROM gold.games
+        """SELECT game_key, slug, name, steam_app_id, is_game, COUNT(*) OVER () AS total_count FROM gold.games
            WHERE (LOWER(name) LIKE :pattern ESCAPE '\\' OR game_key LIKE :pattern ESCAPE '\\')
              AND (is_game OR :include_non_games)
            ORDER BY CASE WHEN LOWER(name) = :exact THEN 0 WHEN LOWER(name) LIKE :prefix ESCAPE '\\' THEN 1 ELSE 2 END,
@@ -190,9 +306,36 @@ def search(store: GoldStore, q: str, include_non_games: bool, limit: int, offset
     return {"items": [{k: v for k, v in r.items() if k != "total_count"} for r in rows], "total": total}
 
 
+def resolve_game(store: GoldStore, text: str) -> dict[str, Any] | None:
+    """The game `text` names (game_key, slug, name): by its key, its slug, or its name written any
+    way that normalises to its key ('Counter-Strike 2', 'counter strike 2', 'counter-strike-2'); a
+    key present in gold's buckets but not (yet) in gold.games is accepted as written or normalised."""
+    params = {"text": text, "normal": normalize_game_name(text), "slug": text.strip().lower()}
+    rows = store.rows(
+        """SELECT game_key, slug, name FROM gold.games WHERE game_key = :text OR game_key = :normal OR slug = :slug
+           ORDER BY CASE WHEN game_key = :text THEN 0 WHEN slug = :slug THEN 1 ELSE 2 END LIMIT 1""",
+        params,
+    )
+    if not rows:
+        rows = store.rows(
+            """SELECT game_key, NULL AS slug, MAX(game_name) AS name FROM gold.game_buckets
+               WHERE bucket = '1d' AND game_key IN (:text, :normal)
+               GROUP BY game_key ORDER BY CASE WHEN game_key = :text THEN 0 ELSE 1 END LIMIT 1""",
+            params,
+        )
+    return rows[0] if rows else None
+
+
+def close_matches(store: GoldStore, text: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Games whose normalised names come close to `text` (difflib's ratio), for a 404's suggestions."""
+    games = {r["game_key"]: r for r in store.rows("SELECT game_key, slug, name FROM gold.games")}
+    keys = difflib.get_close_matches(normalize_game_name(text) or text.lower(), list(games), n=limit, cutoff=0.6)
+    return [games[k] for k in keys]
+
+
 def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
     identity = store.rows(
-        "SELECT game_key, name, steam_app_id, is_game FROM gold.games WHERE game_key = :game_key",
+        "SELECT game_key, slug, name, steam_app_id, is_game FROM gold.games WHERE game_key = :game_key",
         {"game_key": game_key},
     )
     latest = store.rows(
@@ -210,6 +353,7 @@ def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
         if identity
         else {
             "game_key": game_key,
+            "slug": None,
             "name": latest[0]["game_name"],
             "steam_app_id": None,
             "is_game": latest[0]["is_game"],
@@ -257,25 +401,49 @@ SERIES_VALUES = (
 )
 
 
+MONTH_ABSENT = ("top_channel", "top_channel_viewers", "views")  # per-poll details gold keeps per bucket only
+
+
+def bucket_starts(first: datetime, end: datetime, bucket: str) -> list[datetime]:
+    """The starts of the buckets from `first` (a bucket start) up to `end`."""
+    starts, t = [], first
+    while t < end:
+        starts.append(t)
+        t = add_months(t, 1) if bucket == MONTH else t + timedelta(seconds=BUCKET_SECONDS[bucket])
+    return starts
+
+
 def series(
     store: GoldStore, game_key: str, platforms: list[Platform], start: datetime, end: datetime, bucket: str
 ) -> dict[str, list[dict[str, Any]]]:
     """Per platform, one point per bucket in [start, end): the game's values where the platform was
-    polled (0 when the game was absent), and explicit gaps (nulls, coverage 0) where it was not."""
-    seconds = BUCKET_SECONDS[bucket]
-    first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
+    polled (0 when the game was absent), and explicit gaps (nulls, coverage 0) where it was not.
+    Every point carries its weights: covered_seconds (coverage x the bucket's seconds, the weight the
+    rankings combine buckets by) and observed_seconds (the exact weight of time-weighted averages)."""
+    if bucket == MONTH:
+        first = month_floor(start)
+        values = ", ".join("NULL AS " + c if c in MONTH_ABSENT else c for c in SERIES_VALUES)
+        game_rows = f"""SELECT platform, month_start AS bucket_start, game_key, {values} FROM gold.game_months
+                WHERE game_key = :game_key AND platform IN :platforms AND month_start >= :start AND month_start < :end"""
+        platform_rows = """SELECT platform, month_start AS bucket_start, coverage, is_partial, covered_seconds,
+                       observed_seconds FROM gold.platform_months
+                WHERE platform IN :platforms AND month_start >= :start AND month_start < :end"""
+    else:
+        seconds = BUCKET_SECONDS[bucket]
+        first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
+        game_rows = f"""SELECT platform, bucket_start, game_key, {", ".join(SERIES_VALUES)} FROM gold.game_buckets
+                WHERE game_key = :game_key AND platform IN :platforms AND bucket = :bucket
+                  AND bucket_start >= :start AND bucket_start < :end"""
+        platform_rows = f"""SELECT platform, bucket_start, coverage, is_partial, coverage * {seconds} AS covered_seconds,
+                       observed_seconds FROM gold.platform_buckets
+                WHERE platform IN :platforms AND bucket = :bucket AND bucket_start >= :start AND bucket_start < :end"""
     query = sa.text(
         # the game's rows first (one filtered scan), then matched to every polled bucket
-        f"""WITH g AS (
-                SELECT platform, bucket_start, game_key, {", ".join(SERIES_VALUES)} FROM gold.game_buckets
-                WHERE game_key = :game_key AND platform IN :platforms AND bucket = :bucket
-                  AND bucket_start >= :start AND bucket_start < :end)
-            SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, {", ".join("g." + c for c in SERIES_VALUES)},
-                   g.game_key
-            FROM gold.platform_buckets p
+        f"""WITH g AS ({game_rows})
+            SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, p.covered_seconds, p.observed_seconds,
+                   {", ".join("g." + c for c in SERIES_VALUES)}, g.game_key
+            FROM ({platform_rows}) p
             LEFT JOIN g ON g.platform = p.platform AND g.bucket_start = p.bucket_start
-            WHERE p.platform IN :platforms AND p.bucket = :bucket AND p.bucket_start >= :start
-              AND p.bucket_start < :end
             ORDER BY p.platform, p.bucket_start"""
     ).bindparams(sa.bindparam("platforms", expanding=True))
     rows = store.rows(
@@ -303,19 +471,19 @@ def series(
         if not points:
             out[platform] = []
             continue
-        line, t = [], first
-        while t < end:
-            line.append(
-                points.get(t)
-                or {
-                    **dict.fromkeys(SERIES_VALUES),
-                    "bucket_start": t,
-                    "coverage": 0.0,
-                    "is_partial": False,
-                    "gap": True,
-                }
-            )
-            t += timedelta(seconds=seconds)
+        line = [
+            points.get(t)
+            or {
+                **dict.fromkeys(SERIES_VALUES),
+                "bucket_start": t,
+                "coverage": 0.0,
+                "covered_seconds": 0.0,
+                "observed_seconds": 0.0,
+                "is_partial": False,
+                "gap": True,
+            }
+            for t in bucket_starts(first, end, bucket)
+        ]
         out[platform] = [{"gap": False, **p, "bucket_start": as_utc(p["bucket_start"])} for p in line]
     return out
 
@@ -365,6 +533,107 @@ def platform_summary(store: GoldStore, platform: Platform, include_non_games: bo
         "total": total[0] if total else None,
         "games": [dict(g, is_game=bool(g["is_game"])) for g in games],
     }
+
+
+MONTH_COLUMNS = (
+    "avg_viewers",
+    "peak_viewers",
+    "gain",
+    "growth",
+    "hours_watched",
+    "avg_channels",
+    "peak_channels",
+    "avg_viewer_ratio",
+    "avg_players",
+    "peak_players",
+    "coverage",
+    "is_partial",
+)
+PLATFORM_MONTH_COLUMNS = (
+    "month_start",
+    "month_end",
+    "avg_total",
+    "peak_total",
+    "gain",
+    "growth",
+    "hours_watched",
+    "games",
+    "coverage",
+    "covered_seconds",
+    "observed_seconds",
+    "is_partial",
+)
+
+
+def month_label(month_start: datetime) -> str:
+    return as_utc(month_start).strftime("%Y-%m")
+
+
+def platform_months(store: GoldStore, platform: Platform) -> list[dict[str, Any]]:
+    """The platform's months in gold, newest first, with its total's monthly figures."""
+    rows = store.rows(
+        f"""SELECT {", ".join(PLATFORM_MONTH_COLUMNS)} FROM gold.platform_months WHERE platform = :platform
+            ORDER BY month_start DESC""",
+        {"platform": platform.value},
+    )
+    return [{"month": month_label(r["month_start"]), **r, "is_partial": bool(r["is_partial"])} for r in rows]
+
+
+def month_table(
+    store: GoldStore,
+    platform: Platform,
+    month_start: datetime,
+    metric: MonthMetric,
+    include_non_games: bool,
+    limit: int,
+    offset: int,
+) -> dict[str, Any] | None:
+    """One platform's month as the statistics sites show it: games ranked by `metric`, with the
+    monthly columns; None when gold holds no such month for the platform."""
+    summary = store.rows(
+        f"""SELECT {", ".join(PLATFORM_MONTH_COLUMNS)} FROM gold.platform_months
+            WHERE platform = :platform AND month_start = :month_start""",
+        {"platform": platform.value, "month_start": month_start},
+    )
+    if not summary:
+        return None
+    rows = store.rows(
+        f"""SELECT m.game_key, gm.slug, m.game_name AS name, m.is_game, {", ".join("m." + c for c in MONTH_COLUMNS)},
+                   m.rank AS platform_rank, COUNT(*) OVER () AS total_count
+            FROM gold.game_months m
+            LEFT JOIN gold.games gm ON gm.game_key = m.game_key
+            WHERE m.platform = :platform AND m.month_start = :month_start AND (m.is_game OR :include_non_games)
+            ORDER BY m.{metric.value} DESC NULLS LAST, m.game_key
+            LIMIT :limit OFFSET :offset""",
+        {
+            "platform": platform.value,
+            "month_start": month_start,
+            "include_non_games": include_non_games,
+            "limit": limit,
+            "offset": offset,
+        },
+    )
+    total = int(rows[0]["total_count"]) if rows else 0
+    items = [dict(_game_row(r, offset + i + 1), is_partial=bool(r["is_partial"])) for i, r in enumerate(rows)]
+    month = dict(summary[0], is_partial=bool(summary[0]["is_partial"]))
+    return {"month": month_label(month_start), "summary": month, "items": items, "total": total}
+
+
+def game_months(store: GoldStore, game_key: str, platforms: list[Platform], limit: int) -> dict[str, list[dict]]:
+    """Per platform, the game's months newest first (at most `limit` each), with the monthly columns
+    and its rank among every category of the platform's month."""
+    query = sa.text(
+        f"""SELECT platform, month_start, {", ".join(MONTH_COLUMNS)}, rank FROM gold.game_months
+            WHERE game_key = :game_key AND platform IN :platforms
+            ORDER BY platform, month_start DESC"""
+    ).bindparams(sa.bindparam("platforms", expanding=True))
+    rows = store.rows(query, {"game_key": game_key, "platforms": [p.value for p in platforms]})
+    out: dict[str, list[dict]] = {p.value: [] for p in platforms}
+    for row in rows:
+        line = out[row.pop("platform")]
+        if len(line) < limit:
+            line.append({"month": month_label(row["month_start"]), **row, "is_partial": bool(row["is_partial"])})
+    return out
 
 
 def recent_totals(store: GoldStore, platform: Platform, span: timedelta) -> list[dict[str, Any]]:

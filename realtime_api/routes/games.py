@@ -1,27 +1,70 @@
-"""Games: rankings, search, detail, time series and players vs viewers (gold)."""
+"""Games: rankings, search, detail, time series, months and players vs viewers (gold). A game is
+addressed by its key, its slug or its name as people write it; an unknown one gets a 404 with
+suggestions."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from realtime_api import gold_queries as Q
-from realtime_api.deps import Store, invalid
-from realtime_api.gold_queries import Metric, Platform, Resolution, Window
+from realtime_api.deps import NOT_FOUND, Store, UnknownGame, invalid
+from realtime_api.gold_queries import Metric, Platform, Resolution, Span, Window
 from realtime_api.store import as_utc
 
 router = APIRouter(prefix="/api/games", tags=["games"])
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL refuses NUL in text)
+FIRST_YEAR, LAST_YEAR = 1970, 9000
 GameKey = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=PRINTABLE, description="The game's normalised key, e.g. 'dota 2'.")
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=PRINTABLE,
+        description="The game's slug ('counter-strike-2'), key ('counter strike 2') or name in any case and "
+        "punctuation ('Counter-Strike 2').",
+    ),
 ]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=10_000)]
 NonGames = Annotated[bool, Query(description="Include non-game categories (Just Chatting, Music, ...).")]
 From = Annotated[datetime | None, Query(alias="from", description="ISO time; default: `to` minus 24 hours.")]
 To = Annotated[datetime | None, Query(alias="to", description="ISO time; default: the latest loaded bucket's end.")]
+RangeFrom = Annotated[
+    datetime | None,
+    Query(
+        alias="from",
+        description="ISO time or date (UTC when no offset): rank over [from, to) instead of the trailing `window`; "
+        "rounded out to whole 5 minutes, at most 366 days. Default with `to`: `to` minus the window's span.",
+    ),
+]
+RangeTo = Annotated[
+    datetime | None,
+    Query(alias="to", description="ISO time or date; with `from`, the end of the range (default: now)."),
+]
+
+
+def _in_years(parameter: str, value: datetime) -> datetime:
+    """Times gold can hold (and month arithmetic can move by a year either way), else a 422."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise invalid(parameter, f"must lie in the years {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
+def requested_span(start: datetime | None, end: datetime | None, span_seconds: int) -> Span | None:
+    """The span a ranking's from/to ask for (None: the trailing window), or a 422 naming the parameter."""
+    if start is None and end is None:
+        return None
+    last = _in_years("to", as_utc(end)) if end is not None else datetime.now(UTC)
+    first = _in_years("from", as_utc(start) if start is not None else last - timedelta(seconds=span_seconds))
+    if last <= first:
+        raise invalid("to", "must be after from")
+    try:
+        return Q.plan_span(first, last)
+    except ValueError as exc:
+        raise invalid("from", str(exc)) from None
 
 
 @router.get("/top", summary="Games ranked by a metric over a window, with the change vs the window before")
@@ -33,10 +76,14 @@ def top(
     include_non_games: NonGames = False,
     limit: Limit = 20,
     offset: Offset = 0,
+    start: RangeFrom = None,
+    end: RangeTo = None,
 ) -> dict[str, Any]:
+    span = requested_span(start, end, Q.WINDOWS[window][1])
     chosen = metric or Q.DEFAULT_METRIC[platform]
-    result = Q.ranking(store, platform, chosen, window, include_non_games, limit, offset)
-    return {"platform": platform, "metric": chosen, "window": window, "limit": limit, "offset": offset, **result}
+    result = Q.ranking(store, platform, chosen, window, include_non_games, limit, offset, span)
+    shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
+    return {"platform": platform, "metric": chosen, **shown, "limit": limit, "offset": offset, **result}
 
 
 @router.get("/search", summary="Find games by name")
@@ -50,20 +97,26 @@ def search(
     return {"q": q, "limit": limit, "offset": offset, **Q.search(store, q, include_non_games, limit, offset)}
 
 
-def _known(store: Store, game_key: str) -> dict[str, Any]:
-    found = Q.game(store, game_key)
+def _known(store: Store, text: str) -> dict[str, Any]:
+    """The game a path names (by key, slug or name): game_key, slug, name; or UnknownGame with close
+    matches."""
+    found = Q.resolve_game(store, text)
     if found is None:
-        raise HTTPException(status_code=404, detail=f"no game with key {game_key!r}")
+        raise UnknownGame(text, Q.close_matches(store, text))
     return found
 
 
 @router.get(
     "/{game_key}",
     summary="A game: identity, Steam reviews and its latest hour per platform",
-    responses={404: {"description": "Unknown game"}},
+    responses=NOT_FOUND,
 )
 def game(store: Store, game_key: GameKey) -> dict[str, Any]:
-    return _known(store, game_key)
+    key = _known(store, game_key)["game_key"]
+    found = Q.game(store, key)
+    if found is None:  # gone between the two reads (a rebuild)
+        raise UnknownGame(game_key, [])
+    return found
 
 
 def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
@@ -71,8 +124,8 @@ def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[
         latest = [Q.latest_bucket(store, p, "5m") for p in Platform]
         known = [t for t in latest if t is not None]
         end = max(known) + timedelta(minutes=5) if known else datetime.now().astimezone()
-    end = as_utc(end)
-    start = as_utc(start) if start is not None else end - timedelta(hours=24)
+    end = _in_years("to", as_utc(end))
+    start = _in_years("from", as_utc(start) if start is not None else end - timedelta(hours=24))
     if end <= start:
         raise invalid("to", "must be after from")
     return start, end
@@ -80,7 +133,7 @@ def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[
 
 def _resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
     bucket = Q.choose_resolution(resolution, start, end)
-    points = (end - start).total_seconds() / Q.BUCKET_SECONDS[bucket]
+    points = (end - start).total_seconds() / (Q.BUCKET_SECONDS.get(bucket) or Q.MONTH_SECONDS)
     if points > Q.MAX_POINTS:
         raise invalid(
             "resolution",
@@ -93,7 +146,7 @@ def _resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
 @router.get(
     "/{game_key}/series",
     summary="A game's values per bucket, gaps included",
-    responses={404: {"description": "Unknown game"}},
+    responses=NOT_FOUND,
 )
 def series(
     store: Store,
@@ -103,34 +156,57 @@ def series(
     resolution: Resolution = Resolution.auto,
     platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
 ) -> dict[str, Any]:
-    _known(store, game_key)
+    key = _known(store, game_key)["game_key"]
     first, last = _range(store, start, end)
     bucket = _resolution(resolution, first, last)
     platforms = list(dict.fromkeys(platform)) if platform else list(Platform)
     return {
-        "game_key": game_key,
+        "game_key": key,
         "from": first,
         "to": last,
         "resolution": bucket,
-        "series": Q.series(store, game_key, platforms, first, last, bucket),
+        "series": Q.series(store, key, platforms, first, last, bucket),
     }
 
 
 @router.get(
     "/{game_key}/players-vs-viewers",
     summary="Steam players beside Twitch and YouTube viewers",
-    responses={404: {"description": "Unknown game"}},
+    responses=NOT_FOUND,
 )
 def players_vs_viewers(
     store: Store, game_key: GameKey, start: From = None, end: To = None, resolution: Resolution = Resolution.auto
 ) -> dict[str, Any]:
-    _known(store, game_key)
+    key = _known(store, game_key)["game_key"]
     first, last = _range(store, start, end)
     bucket = _resolution(resolution, first, last)
+    if bucket == Q.MONTH:
+        raise invalid("resolution", "players vs viewers come in 5m, 1h or 1d buckets")
     return {
-        "game_key": game_key,
+        "game_key": key,
         "from": first,
         "to": last,
         "resolution": bucket,
-        "points": Q.players_vs_viewers(store, game_key, first, last, bucket),
+        "points": Q.players_vs_viewers(store, key, first, last, bucket),
+    }
+
+
+@router.get(
+    "/{game_key}/months",
+    summary="A game's calendar months (UTC) per platform, newest first, with the monthly columns",
+    responses=NOT_FOUND,
+)
+def months(
+    store: Store,
+    game_key: GameKey,
+    platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
+    limit: Annotated[int, Query(ge=1, le=600, description="At most this many months per platform.")] = 120,
+) -> dict[str, Any]:
+    found = _known(store, game_key)
+    platforms = list(dict.fromkeys(platform)) if platform else list(Platform)
+    return {
+        "game_key": found["game_key"],
+        "slug": found["slug"],
+        "name": found["name"],
+        "months": Q.game_months(store, found["game_key"], platforms, limit),
     }

@@ -1,4 +1,4 @@
-"""Movers: the games that rose or fell most over a window vs the window before."""
+"""Movers: the games that rose or fell most over a window (or any from/to) vs the window before."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from realtime_api import gold_queries as Q
 from realtime_api.deps import Store
 from realtime_api.gold_queries import Direction, MoverWindow, Platform
+from realtime_api.routes.games import RangeFrom, RangeTo, requested_span
 
 router = APIRouter(prefix="/api", tags=["movers"])
 
@@ -21,6 +22,10 @@ def movers(
     direction: Direction = Direction.risers,
     include_non_games: bool = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    start: RangeFrom = None,
+    end: RangeTo = None,
 ) -> dict[str, Any]:
-    result = Q.movers(store, platform, window, direction, include_non_games, limit)
-    return {"platform": platform, "window": window, "direction": direction, **result}
+    span = requested_span(start, end, Q.MOVER_WINDOWS[window][1])
+    result = Q.movers(store, platform, window, direction, include_non_games, limit, span)
+    shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
+    return {"platform": platform, **shown, "direction": direction, **result}

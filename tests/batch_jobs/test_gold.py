@@ -11,10 +11,10 @@ import pytest
 from batch_jobs.gold import run_gold
 from gamestream.settings import Settings
 from gamestream.warehouse import Warehouse
-from streaming_jobs.lake import Lake
+from streaming_jobs.lake import GAMES_SCHEMA, Lake
 from tests.support.cli import run_gst
 from tests.support.postgres import fresh_database
-from tests.support.silver import T0, seed_parity_totals, totals
+from tests.support.silver import T0, monthly_totals, seed_parity_totals, totals
 
 
 def expected_game_buckets(table: pa.Table, bucket_seconds: int) -> pd.DataFrame:
@@ -231,7 +231,12 @@ def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_se
             },
         ]
     )
-    lake.append("silver/games", games, 0, [])
+    lake.append(
+        "silver/games",
+        pa.concat_tables([games.cast(GAMES_SCHEMA), colliding_games("notepad++", "notepad plus plus")]),
+        0,
+        [],
+    )
 
     def review(app_id, score, positive, total, at):
         return {
@@ -259,8 +264,10 @@ def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_se
         1,
         ["poll_date"],
     )  # a late, older summary must not replace the newer one
+    lake.append("silver/games", colliding_games("notepad+ +", "notepad++"), 1, [])  # a newcomer, and a game seen again
     run_gold(warehouse_settings)
     warehouse = Warehouse(warehouse_settings.warehouse)
+    slugs = dict(warehouse.execute("SELECT game_key, slug FROM gold.games"))
     flags = dict(warehouse.execute("SELECT DISTINCT game_key, is_game FROM gold.game_buckets"))
     reviews = warehouse.execute("SELECT app_id, review_score, positive_ratio FROM gold.game_reviews")
     ranked = warehouse.execute(
@@ -270,6 +277,32 @@ def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_se
     assert flags == {"dota 2": True, "just chatting": False}
     assert reviews == [(570, 9, pytest.approx(0.9))]
     assert [r[0] for r in ranked] == ["dota 2"]  # Just Chatting has more viewers, and is left out
+    assert slugs == {
+        "dota 2": "dota-2",
+        "just chatting": "just-chatting",
+        "notepad++": "notepad-plus-plus",  # first seen: the natural slug, kept when the game is seen again
+        "notepad plus plus": "notepad-plus-plus--2",
+        "notepad+ +": "notepad-plus-plus--3",
+    }
+
+
+def colliding_games(*keys: str) -> pa.Table:
+    """Games whose keys give the same natural slug, first seen in the order given."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "game_key": key,
+                "name": key.title(),
+                "steam_app_id": None,
+                "is_game": True,
+                "aliases": [key],
+                "first_seen_at": T0 + timedelta(minutes=n),
+                "last_seen_at": T0 + timedelta(minutes=n),
+            }
+            for n, key in enumerate(keys)
+        ],
+        schema=GAMES_SCHEMA,
+    )
 
 
 def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
@@ -292,6 +325,14 @@ def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
     warehouse.close()
 
 
+TABLE_ORDER = {
+    "game_buckets": "platform, bucket, bucket_start, game_key",
+    "platform_buckets": "platform, bucket, bucket_start",
+    "game_months": "platform, month_start, game_key",
+    "platform_months": "platform, month_start",
+}
+
+
 def test_duckdb_and_postgresql_build_identical_gold(tmp_path, postgres_url):
     base = Settings(_env_file=None)
     postgres = fresh_database(postgres_url, "gst_gold_equal")
@@ -303,15 +344,101 @@ def test_duckdb_and_postgresql_build_identical_gold(tmp_path, postgres_url):
         Lake(settings.lake_path).append("silver/game_poll_totals", data, 0, ["poll_date"])
         run_gold(settings)
         warehouse = Warehouse(url)
-        for table in ("game_buckets", "platform_buckets"):
-            rows = warehouse.execute(
-                f"SELECT * FROM gold.{table} ORDER BY platform, bucket, bucket_start"
-                + (", game_key" if table == "game_buckets" else "")
-            )
+        for table, order in TABLE_ORDER.items():
+            rows = warehouse.execute(f"SELECT * FROM gold.{table} ORDER BY {order}")
             columns = warehouse.columns(f"gold.{table}")
             tables[kind, table] = pd.DataFrame(rows, columns=columns)
         warehouse.close()
-    for table in ("game_buckets", "platform_buckets"):
+    for table in TABLE_ORDER:
         duck, postgres = tables["duckdb", table], tables["postgresql", table]
-        assert len(duck) > 100
+        assert len(duck) > (100 if "buckets" in table else 2)
         pd.testing.assert_frame_equal(duck, postgres, check_dtype=False, rtol=1e-9, obj=table)
+
+
+def expected_game_months(table: pa.Table) -> pd.DataFrame:
+    """The monthly columns straight from the polls (not from days): per platform and calendar month
+    (UTC), each poll weighing the seconds it stands for, a game absent from a poll counting 0."""
+    frame = table.to_pandas()
+    out = []
+    for platform, part in frame.groupby("platform"):
+        polls = part.drop_duplicates("poll_id").sort_values("scheduled_at")[
+            ["poll_id", "scheduled_at", "interval_seconds", "coverage"]
+        ]
+        gaps = polls.scheduled_at.shift(-1).sub(polls.scheduled_at).dt.total_seconds()
+        polls["weight"] = gaps.fillna(polls.interval_seconds).clip(upper=polls.interval_seconds)
+        polls["month"] = polls.scheduled_at.map(lambda t: pd.Timestamp(t.year, t.month, 1, tz="UTC"))
+        value = "players" if platform == "steam" else "viewers"
+        merged = part.merge(polls[["poll_id", "weight", "month"]], on="poll_id")
+        month_weight = polls.groupby("month").weight.sum()
+        month_covered = (polls.weight * polls.coverage).groupby(polls.month).sum()
+        for (month, game), rows in merged.groupby(["month", "game_key"]):
+            watched = (rows[value] * rows.weight).sum()
+            channels = (rows.channels * rows.weight).sum() if value == "viewers" else None
+            seconds = ((month + pd.offsets.MonthBegin(1)) - month).total_seconds()
+            out.append(
+                {
+                    "platform": platform,
+                    "month_start": month,
+                    "game_key": game,
+                    "avg": watched / month_weight[month],
+                    "peak": rows[value].max(),
+                    "hours": watched / 3600 if value == "viewers" else 0.0,
+                    "avg_channels": channels / month_weight[month] if channels is not None else None,
+                    "ratio": watched / channels if channels else None,
+                    "coverage": min(month_covered[month] / seconds, 1.0),
+                }
+            )
+    months = pd.DataFrame(out).sort_values(["platform", "month_start", "game_key"]).reset_index(drop=True)
+    months["rank"] = months.groupby(["platform", "month_start"]).avg.rank(method="min", ascending=False).astype(int)
+    previous = months.assign(month_start=months.month_start + pd.offsets.MonthBegin(1))
+    joined = months.merge(
+        previous[["platform", "month_start", "game_key", "avg"]],
+        on=["platform", "month_start", "game_key"],
+        how="left",
+        suffixes=("", "_previous"),
+    )
+    months["gain"] = joined.avg - joined.avg_previous
+    months["growth"] = months.gain / joined.avg_previous
+    return months
+
+
+def gold_months(settings) -> pd.DataFrame:
+    warehouse = Warehouse(settings.warehouse)
+    columns = "platform, month_start, game_key, avg, peak, hours, avg_channels, ratio, coverage, rank, gain, growth"
+    rows = warehouse.execute(
+        "SELECT platform, month_start, game_key, COALESCE(avg_viewers, avg_players), COALESCE(peak_viewers, peak_players),"
+        " COALESCE(hours_watched, 0), avg_channels, avg_viewer_ratio, coverage, rank, gain, growth"
+        " FROM gold.game_months ORDER BY platform, month_start, game_key"
+    )
+    warehouse.close()
+    frame = pd.DataFrame(rows, columns=columns.split(", "))
+    frame["month_start"] = frame.month_start.map(lambda t: pd.Timestamp(t).tz_convert("UTC"))
+    return frame
+
+
+def test_monthly_gold_matches_an_independent_computation_loaded_incrementally(warehouse_settings):
+    lake = Lake(warehouse_settings.lake_path)
+    parts = [monthly_totals(range(0, 150), skip=set(range(88, 96))), monthly_totals(range(150, 280), partial={150})]
+    for batch, part in enumerate(parts):  # the second load rebuilds November and crosses into December
+        lake.append("silver/game_poll_totals", part, batch, ["poll_date"])
+        run_gold(warehouse_settings)
+    got = gold_months(warehouse_settings)
+    want = expected_game_months(pa.concat_tables(parts))
+    assert got.month_start.dt.month.unique().tolist() == [10, 11, 12]
+    pd.testing.assert_frame_equal(
+        got[["platform", "month_start", "game_key", "rank"]], want[["platform", "month_start", "game_key", "rank"]]
+    )
+    for column in ("avg", "peak", "hours", "avg_channels", "ratio", "coverage", "gain", "growth"):
+        pd.testing.assert_series_equal(
+            got[column].astype(float), want[column].astype(float), check_names=False, rtol=1e-9, obj=column
+        )
+    assert got.gain.notna().sum() > 0 and got[got.game_key == "fortnite"].gain.iloc[0] != got.gain.iloc[0]
+    warehouse = Warehouse(warehouse_settings.warehouse)
+    platform = warehouse.execute(
+        "SELECT month_start, is_partial, observed_seconds, covered_seconds FROM gold.platform_months"
+        " WHERE platform = 'twitch' ORDER BY month_start"
+    )
+    warehouse.close()
+    assert [p[1] for p in platform] == [False, False, True]  # December runs past the newest poll
+    assert platform[1][2] == (30 - 1) * 86400  # November without its gap day
+    assert platform[1][3] == pytest.approx((30 - 1) * 86400 - 10800 / 2)  # one poll saw half the platform

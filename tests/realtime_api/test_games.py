@@ -1,6 +1,6 @@
 """REST over fixture gold in DuckDB and PostgreSQL, checked against pandas over the fixture rows."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -152,3 +152,88 @@ def test_movers_rank_risers_and_fallers(client, expected):
     before = window_average(expected, "twitch", "fortnite", start - timedelta(hours=24), start, "viewers")
     assert risers["items"][0]["change"] == pytest.approx(now - before)
     assert "just chatting" not in {i["game_key"] for i in risers["items"] + fallers["items"]}
+
+
+def test_games_are_found_by_slug_key_or_name_as_written(client):
+    for written in ("counter-strike-2", "counter strike 2", "Counter-Strike 2", "COUNTER STRIKE 2™"):
+        body = client.get(f"/api/games/{written}").json()
+        assert (body["game_key"], body["slug"], body["name"]) == (
+            "counter strike 2",
+            "counter-strike-2",
+            "Counter-Strike 2",
+        )
+    series = client.get("/api/games/Dota-2/series", params={"platform": "steam"}).json()
+    assert series["game_key"] == "dota 2" and series["series"]["steam"]
+
+
+def test_unknown_games_get_a_404_suggesting_close_matches(client):
+    missing = client.get("/api/games/minecraf")
+    assert missing.status_code == 404 and "minecraf" in missing.json()["detail"]
+    assert missing.json()["suggestions"][0] == {"game_key": "minecraft", "slug": "minecraft", "name": "Minecraft"}
+    assert client.get("/api/games/zzzzzz/months").json()["suggestions"] == []
+
+
+def test_rankings_over_any_range(client, expected):
+    trailing = client.get("/api/games/top", params={"platform": "twitch", "window": "24h"}).json()
+    ranged = client.get(
+        "/api/games/top",
+        params={"platform": "twitch", "from": (END - timedelta(hours=24)).isoformat(), "to": END.isoformat()},
+    ).json()
+    assert ranged["resolution"] == "1h" and ranged["window"] is None
+    assert ranged["items"] == trailing["items"] and ranged["window_start"] == trailing["window_start"]
+    days = client.get("/api/games/top", params={"platform": "twitch", "from": "2026-11-24", "to": "2026-11-26"}).json()
+    assert days["resolution"] == "1d"
+    start, end = datetime(2026, 11, 24, tzinfo=UTC), datetime(2026, 11, 26, tzinfo=UTC)
+    for item in days["items"]:
+        now = window_average(expected, "twitch", item["game_key"], start, end, "viewers")
+        before = window_average(expected, "twitch", item["game_key"], start - (end - start), start, "viewers")
+        assert item["avg_viewers"] == pytest.approx(now, rel=1e-9)
+        assert item["change"] == pytest.approx(now - before, rel=1e-9)
+    month = client.get("/api/games/top", params={"platform": "steam", "from": "2026-11-01", "to": "2026-12-01"}).json()
+    assert month["resolution"] == "1mo" and month["items"][0]["game_key"] == "counter strike 2"
+    assert month["items"][0]["avg_players"] == pytest.approx(
+        window_average(expected, "steam", "counter strike 2", START, END, "players"), rel=1e-9
+    )
+    assert month["items"][0]["change"] is None  # no October in gold
+    movers = client.get(
+        "/api/movers",
+        params={"platform": "twitch", "from": (END - timedelta(hours=24)).isoformat(), "to": END.isoformat()},
+    ).json()
+    assert [i["game_key"] for i in movers["items"]] == [
+        i["game_key"] for i in client.get("/api/movers", params={"platform": "twitch"}).json()["items"]
+    ]
+
+
+def test_ranges_are_validated_and_bounded(client):
+    for params, name, message in (
+        ({"from": "2026-11-25", "to": "2026-11-24"}, "to", "after from"),
+        ({"from": "2024-01-01", "to": "2026-01-01"}, "from", "at most 366"),
+        ({"from": "2026-11-01T00:05:00Z", "to": "2026-11-20T00:05:00Z"}, "from", "align from and to"),
+        ({"from": "yesterday"}, "from", ""),
+        ({"from": "0001-01-01", "to": "0001-02-01"}, "to", "years 1970 to 9000"),
+    ):
+        for path in ("/api/games/top", "/api/movers"):
+            response = client.get(path, params=params)
+            detail = response.json()["detail"][0]
+            assert response.status_code == 422 and detail["loc"] == ["query", name] and message in detail["msg"], params
+
+
+def test_series_carry_each_buckets_weights_and_months(client, expected):
+    hourly = client.get(
+        "/api/games/dota 2/series",
+        params={"from": START.isoformat(), "to": END.isoformat(), "resolution": "1h", "platform": "twitch"},
+    ).json()["series"]["twitch"]
+    observed = sum(p["observed_seconds"] for p in hourly)
+    combined = sum(p["avg_viewers"] * p["observed_seconds"] for p in hourly if not p["gap"]) / observed
+    assert combined == pytest.approx(window_average(expected, "twitch", "dota 2", START, END, "viewers"), rel=1e-9)
+    assert all(p["covered_seconds"] == pytest.approx(p["coverage"] * 3600) for p in hourly)
+    assert [p["covered_seconds"] for p in hourly if p["gap"]] == [0.0]  # the hour Twitch was not polled
+    monthly = client.get(
+        "/api/games/dota 2/series", params={"from": "2026-10-01", "to": "2026-12-01", "resolution": "1mo"}
+    ).json()
+    october, november = monthly["series"]["twitch"]
+    assert october["gap"] and october["bucket_start"].startswith("2026-10-01")
+    assert november["observed_seconds"] == observed and november["avg_viewers"] == pytest.approx(combined)
+    assert november["is_partial"] and november["coverage"] == pytest.approx(observed / (30 * 86400))
+    response = client.get("/api/games/dota 2/players-vs-viewers", params={"resolution": "1mo"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "resolution"]

@@ -103,3 +103,49 @@ def seed_parity_totals(hours: int) -> pa.Table:
             )
         )
     return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
+
+
+MONTHS_START = datetime(2026, 10, 29, 0, 0, tzinfo=UTC)
+
+
+def monthly_totals(polls, skip=(), partial=()):
+    """Twitch every 3 hours and Steam every 6 across three calendar months (from 29 October); a
+    game that arrives in November, one absent from every fourth poll; poll numbers in `skip` are
+    gaps, in `partial` polls that saw half the platform."""
+    rows = []
+    for k in polls:
+        if k in skip:
+            continue
+        t = MONTHS_START + timedelta(hours=3 * k)
+        for game, base in GAMES.items():
+            if (game == "minecraft" and k % 4 == 1) or (game == "fortnite" and t < datetime(2026, 11, 5, tzinfo=UTC)):
+                continue
+            rows.append(
+                twitch_total(
+                    t,
+                    game,
+                    viewers=base + 11 * (k % 13) + 3 * k,
+                    channels=4 + k % 5,
+                    players=None,
+                    records=1,
+                    mature_channels=0,
+                    status="partial" if k in partial else "complete",
+                    coverage=0.5 if k in partial else 1.0,
+                    interval_seconds=10800.0,
+                )
+            )
+            if k % 2 == 0:
+                rows.append(
+                    dict(
+                        rows[-1],
+                        poll_id=f"steam:steam_players:{int(t.timestamp())}",
+                        platform="steam",
+                        viewers=None,
+                        channels=None,
+                        players=base * 10 + 5 * k,
+                        interval_seconds=21600.0,
+                        status="complete",
+                        coverage=1.0,
+                    )
+                )
+    return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)

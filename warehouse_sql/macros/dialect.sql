@@ -37,3 +37,25 @@
     {{ 'varchar(1024)' if sql_dialect() == 'redshift' else 'text' }}
 {%- endmacro %}
 
+
+{#- The start of the calendar month (UTC) holding the TIMESTAMPTZ `ts`, as TIMESTAMPTZ. The
+    truncation runs on the UTC wall time, so the session's time zone plays no part. -#}
+{% macro month_floor(ts) -%}
+    (date_trunc('month', {{ ts }} at time zone 'UTC') at time zone 'UTC')
+{%- endmacro %}
+
+{#- The TIMESTAMPTZ `ts` plus `months` calendar months, counted on the UTC wall time (adding a
+    month to a TIMESTAMPTZ counts in the session's time zone and shifts across daylight saving). -#}
+{% macro add_months(ts, months) -%}
+    (({{ ts }} at time zone 'UTC') + {{ months }} * interval '1 month') at time zone 'UTC'
+{%- endmacro %}
+
+{#- Every match of the regular expression `pattern` in `text` replaced (Redshift replaces every
+    match by default; DuckDB and PostgreSQL need the 'g' flag). -#}
+{% macro replace_all(text, pattern, replacement) -%}
+    {%- if sql_dialect() == 'redshift' -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }})
+    {%- else -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'g')
+    {%- endif -%}
+{%- endmacro %}

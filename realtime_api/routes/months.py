@@ -1,0 +1,54 @@
+"""Monthly tables per platform, as the statistics sites show them: calendar months (UTC) from
+gold.platform_months and gold.game_months."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from realtime_api import gold_queries as Q
+from realtime_api.deps import Store
+from realtime_api.gold_queries import MonthMetric, Platform
+
+router = APIRouter(prefix="/api/platforms", tags=["months"])
+Month = Annotated[
+    str, Path(pattern=r"^(19[7-9]\d|[2-8]\d{3})-(0[1-9]|1[0-2])$", description="A calendar month (UTC), e.g. 2016-01.")
+]
+
+
+@router.get("/{platform}/months", summary="The platform's months in gold, newest first, with its total per month")
+def months(platform: Platform, store: Store) -> dict[str, Any]:
+    return {"platform": platform, "months": Q.platform_months(store, platform)}
+
+
+@router.get(
+    "/{platform}/months/{month}",
+    summary="One month's games ranked by a monthly column (average, peak, gain, hours watched, ...)",
+    responses={404: {"description": "No data for this platform and month"}},
+)
+def month_table(
+    platform: Platform,
+    month: Month,
+    store: Store,
+    metric: MonthMetric | None = None,
+    include_non_games: Annotated[bool, Query(description="Include non-game categories (Just Chatting, ...).")] = False,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> dict[str, Any]:
+    year, number = (int(part) for part in month.split("-"))
+    start = datetime(year, number, 1, tzinfo=UTC)
+    chosen = metric or MonthMetric(Q.DEFAULT_METRIC[platform].value)
+    table = Q.month_table(store, platform, start, chosen, include_non_games, limit, offset)
+    if table is None:
+        raise HTTPException(status_code=404, detail=f"no {platform.value} data in {month}")
+    return {
+        "platform": platform,
+        "metric": chosen,
+        "month_start": start,
+        "month_end": Q.add_months(start, 1),
+        "limit": limit,
+        "offset": offset,
+        **table,
+    }
