@@ -69,7 +69,8 @@ export function Home() {
               <Chart
                 columns={recentColumns(overview?.platforms.find((p) => p.platform === platform)?.recent ?? [],
                                        totals[platform] ?? [], now / 1000)}
-                labels={[PLATFORM_LABEL[platform]]} colors={[COLORS[platform]]} height={140} testId={`recent-${platform}`}
+                labels={[PLATFORM_LABEL[platform]]} colors={[COLORS[platform]]} height={140} legend={false}
+                testId={`recent-${platform}`}
               />
               <table>
                 <thead><tr><th>#</th><th>game</th><th>now</th><th>change</th><th>growth 1h</th></tr></thead>
