@@ -30,6 +30,7 @@ class DeployOptions:
     gold_every_minutes: int = 15
     iterator_age_alarm_seconds: int = 120
     api_errors_alarm_count: int = 10  # per 5 minutes
+    seed_archive_bucket: str = ""  # the seed pipeline's raw archive, read by `gst import` in the ops task
 
     @classmethod
     def from_context(cls, node: Node) -> DeployOptions:

@@ -422,6 +422,9 @@ class GameStreamTrendsStack(cdk.Stack):
         self._container(self.ops_task, ["gst", "--help"], SECRET_SETTINGS["gold"])
         self.bucket.grant_read_write(self.ops_task.task_role, f"{LAKE_PREFIX}/*")
         self.bucket.grant_delete(self.ops_task.task_role, f"{LAKE_PREFIX}/*")
+        if self.options.seed_archive_bucket:
+            archive = s3.Bucket.from_bucket_name(self, "SeedArchive", self.options.seed_archive_bucket)
+            archive.grant_read(self.ops_task.task_role)
 
     def _glue_jobs(self, glue_group: ec2.SecurityGroup, kafka: bool) -> None:
         packages = s3_assets.Asset(
@@ -458,6 +461,13 @@ class GameStreamTrendsStack(cdk.Stack):
             security_groups=[glue_group],
         )
         ignore_lint(connection.node.default_child, "W3010")  # the subnet's zone, as above
+        # the jobs' continuous logs, encrypted with a key CloudWatch Logs may use
+        logs_key = kms.Key(self, "GlueLogsKey", enable_key_rotation=True, description="gst Glue job logs")
+        logs_key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
+        logs_key.grant_encrypt_decrypt(self.glue_role)
+        security = glue.SecurityConfiguration(
+            self, "GlueSecurity", cloud_watch_encryption=glue.CloudWatchEncryption.kms(kms_key=logs_key)
+        )
         arguments = {
             "--datalake-formats": "delta",
             "--conf": "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension "
@@ -473,6 +483,7 @@ class GameStreamTrendsStack(cdk.Stack):
             "connections": [connection],
             "continuous_logging": glue.ContinuousLoggingProps(enabled=True),
             "enable_metrics": True,
+            "security_configuration": security,
         }
         self.streaming_job = glue.PySparkStreamingJob(
             self,
