@@ -7,12 +7,12 @@ is prefixed `gst:`. What the services themselves read stays in the project's Set
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
-from constructs import Node
-
 StreamMode = Literal["provisioned", "on-demand"]
+GLUE_WORKER_TYPES = ("G.025X", "G.1X", "G.2X", "G.4X", "G.8X")
 
 
 @dataclass(frozen=True)
@@ -33,22 +33,29 @@ class DeployOptions:
     seed_archive_bucket: str = ""  # the seed pipeline's raw archive, read by `gst import` in the ops task
 
     @classmethod
-    def from_context(cls, node: Node) -> DeployOptions:
-        """Each field from context `gst:camelCaseName` when given, else its default."""
+    def from_context(cls, context: Callable[[str], Any]) -> DeployOptions:
+        """Each field from context `gst:camelCaseName` when given, else its default
+        (`context` looks a key up: `app.node.try_get_context`)."""
         given: dict[str, Any] = {}
         for field in fields(cls):
             head, *rest = field.name.split("_")
-            value = node.try_get_context("gst:" + head + "".join(part.title() for part in rest))
+            key = "gst:" + head + "".join(part.title() for part in rest)
+            value = context(key)
             if value is None:
                 continue
             if isinstance(field.default, tuple):  # a list in cdk.json, "a,b,c" from `-c`
                 value = tuple(value.split(",") if isinstance(value, str) else value)
             elif isinstance(field.default, int):  # `-c` passes strings
-                value = int(value)
+                try:
+                    value = int(value)
+                except ValueError:
+                    raise ValueError(f"{key} must be a whole number, not {value!r}") from None
             given[field.name] = value
         options = cls(**given)
         if options.stream_mode not in ("provisioned", "on-demand"):
             raise ValueError(f"gst:streamMode must be provisioned or on-demand, not {options.stream_mode!r}")
+        if options.glue_worker_type not in GLUE_WORKER_TYPES:
+            raise ValueError(f"gst:glueWorkerType must be one of {', '.join(GLUE_WORKER_TYPES)}")
         if len(options.availability_zones) < 3:
             raise ValueError("gst:availabilityZones needs at least 3 zones (Redshift Serverless spans three)")
         return options

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,15 @@ from cfnlint.api import ManualArgs, lint_file  # noqa: E402
 
 from gamestream.settings import SECRET_FIELDS, Settings  # noqa: E402
 from infra.app import build  # noqa: E402
-from infra.stack import ASSET_EXCLUDE, GLUE_MODULES, GLUE_PACKAGES, ROOT, glue_requirements  # noqa: E402
+from infra.options import DeployOptions  # noqa: E402
+from infra.stack import (  # noqa: E402
+    ASSET_EXCLUDE,
+    GLUE_MODULES,
+    GLUE_PACKAGES,
+    ROOT,
+    GameStreamTrendsStack,
+    glue_requirements,
+)
 
 CONTEXT = json.loads((ROOT / "infra" / "cdk.json").read_text())["context"]
 DATA_SERVICES = ("s3", "kinesis", "kms", "secretsmanager", "kafka", "redshift-data", "elasticache")
@@ -28,7 +37,10 @@ DATA_SERVICES = ("s3", "kinesis", "kms", "secretsmanager", "kafka", "redshift-da
 
 class Synth:
     def __init__(self, outdir: Path):
+        # cfn-lint checks the templates below: CDK's own validation at synth would take ten times longer
         app = cdk.App(
+            builtin_cloud_formation_validation=False,
+            stack_traces=False,
             outdir=str(outdir),
             context={**CONTEXT, "gst:glueStreamWorkers": "3", "gst:seedArchiveBucket": "seed-archive"},
         )
@@ -37,7 +49,14 @@ class Synth:
             _env_file=None, sink="kafka", kafka_bootstrap_servers="b-1.msk:9094", kafka_security_protocol="SSL"
         )
         self.kinesis_stack = build(app, settings)
-        self.kafka_stack = build(app, kafka, "GameStreamTrendsKafka")  # a second stack, the same synth
+        self.kafka_stack = build(app, kafka, "GameStreamTrendsKafka")  # more stacks, the same synth
+        self.on_demand_stack = GameStreamTrendsStack(
+            app,
+            "GameStreamTrendsOnDemand",
+            settings=Settings(_env_file=None),
+            options=replace(DeployOptions.from_context(app.node.try_get_context), stream_mode="on-demand"),
+            env=cdk.Environment(region="us-east-1"),
+        )
         self.assembly = app.synth()
         self.outdir = outdir
         self.template = Template.from_stack(self.kinesis_stack)
@@ -70,6 +89,10 @@ def test_the_stream_has_the_configured_shards_and_is_encrypted(synth):
         },
     )
     synth.kafka.resource_count_is("AWS::Kinesis::Stream", 0)
+    on_demand = Template.from_stack(synth.on_demand_stack)
+    on_demand.has_resource_properties(
+        "AWS::Kinesis::Stream", {"StreamModeDetails": {"StreamMode": "ON_DEMAND"}, "ShardCount": Match.absent()}
+    )
 
 
 def test_the_lake_bucket_is_encrypted_versioned_private_and_tls_only(synth):
