@@ -1,12 +1,13 @@
 """The GST_* settings every deployed service, task and Glue job gets: built once here from the
 project's own Settings class, so nothing is configured twice.
 
-The deployer's Settings (GST_* variables and `.env` where `cdk` runs) give the choices shared with
-a local run (stream name, shards, transport, poll intervals, ...); the stack adds where the AWS
-resources are (lake and checkpoints on S3, Redis, the Redshift role). Settings that only make sense
-on one machine (data directory, jar folders, the embedded broker, endpoint overrides, test hooks)
-are never passed on, nor is the warehouse URL (it holds a password), and secrets never go into plain environment variables: they reach containers
-as ECS secrets from Secrets Manager (`SECRET_SETTINGS`).
+The deployer's Settings (the GST_* variables of the shell that runs `cdk`, and `infra/.env`) give
+the choices shared with a local run (stream name, shards, transport, poll intervals, ...); the
+stack adds where the AWS resources are (lake and checkpoints on S3, Redis, the Redshift role).
+Settings that only make sense on one machine (data directory, jar folders, the embedded broker,
+endpoint overrides, test hooks) are never passed on, nor is the warehouse URL (it holds a
+password). Secrets never go into plain environment variables: they reach containers as ECS secrets
+from Secrets Manager (`SECRET_SETTINGS`).
 """
 
 from __future__ import annotations
