@@ -135,7 +135,7 @@ class GameStreamTrendsStack(cdk.Stack):
         }
         glue_group = groups["glue"]
         glue_group.add_ingress_rule(glue_group, ec2.Port.all_tcp(), "Glue workers talk to each other")
-        for part in ("glue", "api"):
+        for part in ("glue", "api", "ops"):
             groups["redis"].add_ingress_rule(groups[part], ec2.Port.tcp(REDIS_PORT), f"live state from {part}")
         for part in ("api", "gold", "ops"):
             groups["warehouse"].add_ingress_rule(groups[part], ec2.Port.tcp(REDSHIFT_PORT), f"warehouse from {part}")
@@ -324,6 +324,9 @@ class GameStreamTrendsStack(cdk.Stack):
             "StreamingJob": self.streaming_job.job_name,
             "BackfillJob": self.backfill_job.job_name,
             "OpsTaskDefinition": self.ops_task.task_definition_arn,
+            "Cluster": self.cluster.cluster_name,
+            "OpsSecurityGroup": groups["ops"].security_group_id,
+            "PrivateSubnets": ",".join(subnet.subnet_id for subnet in self.vpc.private_subnets),
             "PlatformCredentialsSecret": self.platform_credentials.secret_arn,
             "WarehouseAdminSecret": self.warehouse_admin.secret_arn,
         }.items():

@@ -237,6 +237,26 @@ def test_the_network_has_private_subnets_and_the_lake_and_stream_endpoints(synth
     endpoints = [json.dumps(e["Properties"]["ServiceName"]) for e in resources(raw, "AWS::EC2::VPCEndpoint").values()]
     assert any(".s3" in e for e in endpoints) and any("kinesis-streams" in e for e in endpoints)
     synth.template.has_resource_properties("AWS::EC2::VPCEndpoint", {"VpcEndpointType": "Gateway"})
+    # only the load balancer is open to the internet; Redis admits the parts that use it, on its port
+    groups = resources(raw, "AWS::EC2::SecurityGroup")
+    open_groups = [
+        n
+        for n, g in groups.items()
+        if any(r.get("CidrIp") == "0.0.0.0/0" for r in g["Properties"].get("SecurityGroupIngress", []))
+    ]
+    assert len(open_groups) == 1 and open_groups[0].startswith("ApiLoadBalancer")
+    redis_group = next(n for n in groups if n.startswith("RedisGroup"))
+    to_redis = [
+        r["Properties"]
+        for r in resources(raw, "AWS::EC2::SecurityGroupIngress").values()
+        if r["Properties"]["GroupId"] == {"Fn::GetAtt": [redis_group, "GroupId"]}
+    ]
+    assert {r["FromPort"] for r in to_redis} == {6379}
+    assert sorted(r["SourceSecurityGroupId"]["Fn::GetAtt"][0][:-8] for r in to_redis) == [
+        "ApiGroup",
+        "GlueGroup",
+        "OpsGroup",
+    ]
 
 
 def containers(raw: dict[str, Any]) -> dict[str, dict[str, Any]]:
