@@ -24,6 +24,9 @@ PYTEST_ARGS ?=
 # The embedded Kinesis (kinesalite, pinned in its package-lock.json)
 KINESALITE := gamestream/kinesalite/node_modules/.package-lock.json
 
+# The AWS CDK command line for infra/ (`cdk synth`, `cdk deploy`; pinned in its package-lock.json)
+CDK_CLI := infra/node_modules/.package-lock.json
+
 # The dashboard's built assets, package data of realtime_api (gst api serves them at /, a wheel carries
 # them); rebuilt when its sources change
 DASHBOARD := realtime_api/dashboard/index.html
@@ -59,10 +62,13 @@ jars: $(SPARK_JARS)/.installed $(KAFKA_JARS)/.installed
 $(KINESALITE): gamestream/kinesalite/package.json gamestream/kinesalite/package-lock.json | system
 	cd gamestream/kinesalite && npm ci --no-audit --no-fund --loglevel=error
 
+$(CDK_CLI): infra/package.json infra/package-lock.json | system
+	cd infra && npm ci --no-audit --no-fund --loglevel=error
+
 $(DASHBOARD): $(DASHBOARD_SOURCES) | system
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
-install: $(BIN)/.installed $(SPARK_JARS)/.installed $(KAFKA_JARS)/.installed $(KINESALITE) $(DASHBOARD)
+install: $(BIN)/.installed $(SPARK_JARS)/.installed $(KAFKA_JARS)/.installed $(KINESALITE) $(DASHBOARD) $(CDK_CLI)
 
 demo: install
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/gst demo
@@ -88,4 +94,4 @@ test: install $(VENV35)/.installed $(SPARK35_JARS)/.installed
 
 clean:
 	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules realtime_api/dashboard gamestream/kinesalite/node_modules \
-		test-artifacts
+		test-artifacts infra/node_modules infra/cdk.out

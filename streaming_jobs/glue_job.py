@@ -8,14 +8,20 @@ Deploy with (the project's infra/ does this for you):
     --datalake-formats delta
     --additional-python-modules pydantic~=2.13,pydantic-settings~=2.14,deltalake,redis,structlog,prometheus-client
     --extra-py-files s3://.../game_stream_trends.zip  (gamestream/ and streaming_jobs/)
-    --JOB_NAME gst-stream --STREAM_ARN arn:aws:kinesis:...
-    plus the project's GST_* settings as environment variables (GST_LAKE_ROOT=s3://bucket/lake,
-    GST_CHECKPOINT_ROOT=s3://bucket/checkpoints, GST_REDIS_URL=rediss://..., ...)
+    --JOB_NAME gst-stream --STREAM_ARN arn:aws:kinesis:...  (Kinesis only)
+    plus the project's GST_* settings as job arguments (--GST_LAKE_ROOT s3://bucket/lake,
+    --GST_CHECKPOINT_ROOT s3://bucket/checkpoints, --GST_REDIS_URL rediss://..., ...): Glue has no
+    environment variables of its own, so the entry point copies them into the environment.
+
+With GST_SINK=kafka (Amazon MSK) the job reads the topic with Spark's Kafka source, as the local job
+does (streaming_jobs/sources.py), and needs no STREAM_ARN.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -41,6 +47,17 @@ def from_glue_kinesis(source: DataFrame) -> DataFrame:
     )
 
 
+def export_settings_arguments(argv: Sequence[str], environ: MutableMapping[str, str] = os.environ) -> list[str]:
+    """Copy every `--GST_NAME value` job argument into `environ`, where Settings reads it; return
+    the names copied. Glue passes a job's arguments as `--name value` pairs."""
+    copied = []
+    for flag, value in zip(argv, argv[1:]):
+        if flag.startswith("--GST_"):
+            environ[flag[2:]] = value
+            copied.append(flag[2:])
+    return copied
+
+
 def main() -> None:  # pragma: no cover - runs on AWS Glue only
     from awsglue.context import GlueContext
     from awsglue.job import Job
@@ -50,11 +67,13 @@ def main() -> None:  # pragma: no cover - runs on AWS Glue only
     from gamestream.settings import Settings
     from streaming_jobs.run import StreamingJob
 
-    args = getResolvedOptions(sys.argv, ["JOB_NAME", "STREAM_ARN"])
+    export_settings_arguments(sys.argv)
+    settings = Settings()
+    kinesis = settings.sink == "kinesis"
+    args = getResolvedOptions(sys.argv, ["JOB_NAME", "STREAM_ARN"] if kinesis else ["JOB_NAME"])
     glue = GlueContext(SparkContext.getOrCreate())
     job = Job(glue)
     job.init(args["JOB_NAME"], args)
-    settings = Settings()
 
     def source(max_records: int, start_after: dict[str, str]) -> DataFrame:  # Glue keeps its own positions
         options: dict[str, Any] = {
@@ -68,7 +87,8 @@ def main() -> None:  # pragma: no cover - runs on AWS Glue only
             glue.create_data_frame.from_options(connection_type="kinesis", connection_options=options)
         )
 
-    StreamingJob(settings, glue.spark_session, source=source).start().await_termination()
+    # Kafka: the shared reader (Spark's Kafka source), as the local job uses
+    StreamingJob(settings, glue.spark_session, source=source if kinesis else None).start().await_termination()
     job.commit()
 
 
