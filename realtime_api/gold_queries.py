@@ -307,13 +307,17 @@ def search(store: GoldStore, q: str, include_non_games: bool, limit: int, offset
 
 
 def resolve_game(store: GoldStore, text: str) -> dict[str, Any] | None:
-    """The game `text` names (game_key, slug, name): by its key, its slug, or its name written any
-    way that normalises to its key ('Counter-Strike 2', 'counter strike 2', 'counter-strike-2'); a
-    key present in gold's buckets but not (yet) in gold.games is accepted as written or normalised."""
-    params = {"text": text, "normal": normalize_game_name(text), "slug": text.strip().lower()}
+    """The game `text` names (game_key, slug, name): by its key, its slug, its name written any way
+    that normalises to its key ('Counter-Strike 2', 'counter strike 2', 'counter-strike-2') or its
+    display name in any case; a key present in gold's buckets but not (yet) in gold.games is
+    accepted as written or normalised."""
+    params = {"text": text, "normal": normalize_game_name(text), "lower": text.strip().lower()}
     rows = store.rows(
-        """SELECT game_key, slug, name FROM gold.games WHERE game_key = :text OR game_key = :normal OR slug = :slug
-           ORDER BY CASE WHEN game_key = :text THEN 0 WHEN slug = :slug THEN 1 ELSE 2 END LIMIT 1""",
+        """SELECT game_key, slug, name FROM gold.games
+           WHERE game_key = :text OR slug = :lower OR game_key = :normal OR LOWER(name) = :lower
+           ORDER BY CASE WHEN game_key = :text THEN 0 WHEN slug = :lower THEN 1 WHEN game_key = :normal THEN 2 ELSE 3 END,
+                    game_key
+           LIMIT 1""",
         params,
     )
     if not rows:

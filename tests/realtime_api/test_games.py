@@ -162,6 +162,7 @@ def test_games_are_found_by_slug_key_or_name_as_written(client):
             "counter-strike-2",
             "Counter-Strike 2",
         )
+    assert client.get("/api/games/search", params={"q": "counter"}).json()["items"][0]["slug"] == "counter-strike-2"
     series = client.get("/api/games/Dota-2/series", params={"platform": "steam"}).json()
     assert series["game_key"] == "dota 2" and series["series"]["steam"]
 
