@@ -162,8 +162,10 @@ def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, pa
         timeout=10_000,
     )
     for platform in ("steam", "twitch", "youtube"):  # the last hour: the history's 5-minute totals, then live ones
-        page.wait_for_selector(f"[data-testid=recent-{platform}] canvas")
-        assert int(page.locator(f"[data-testid=recent-{platform}]").get_attribute("data-points")) >= 6
+        page.wait_for_function(
+            f"document.querySelector('[data-testid=recent-{platform}]')?.dataset.points >= 6", timeout=30_000
+        )
+        assert page.locator(f"[data-testid=recent-{platform}] canvas").count() == 1
     before = page.locator("[data-testid=card-twitch] tbody").inner_text()
     page.wait_for_function(
         "(before) => document.querySelector('[data-testid=card-twitch] tbody').innerText !== before",
