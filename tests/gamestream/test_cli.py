@@ -19,11 +19,10 @@ def test_help_lists_only_working_commands():
 
 
 def test_demo_starts_prints_and_stops_cleanly(tmp_path):
-    out = run_gst("demo", "--duration", "1", "--data-dir", str(tmp_path / "d"), env={"GST_DEMO_HISTORY_DAYS": "0.1"})
+    # no history here (the dashboard's demo has it): a first gold load would hold up the stop
+    out = run_gst("demo", "--duration", "1", "--data-dir", str(tmp_path / "d"), env={"GST_DEMO_HISTORY_DAYS": "0"})
     assert out.returncode == 0, out.stderr
-    assert re.search(r"history: 0.1 days of the synthetic market \(\\d+ polls, \d+ game totals\)", out.stdout), (
-        out.stdout
-    )
+    assert "history: none written (GST_DEMO_HISTORY_DAYS is 0)" in out.stdout
     assert "Kinesis API (kinesalite) at http://127.0.0.1:" in out.stdout
     assert "Redis (" in out.stdout
     assert "Stopped cleanly." in out.stdout
