@@ -76,6 +76,11 @@ class Month:
     start: datetime
     end: datetime
     totals: dict[str, list[int]]  # game name -> one total per poll, 0 where it was absent
+    streams: int  # stream entries in all the pages
+
+    @property
+    def polls(self) -> int:
+        return len(next(iter(self.totals.values())))
 
     def mean(self, game: str) -> float:
         """Every poll stands for one hour, so the month's time-weighted mean is the plain mean."""
@@ -107,7 +112,7 @@ def write_month(root: Path, games: list[str], year: int, month: int, seed: int =
             totals[game].append(total)
         write_helix_run(root, "streams", at, [page])
         at += timedelta(hours=1)
-    return Month(start, end, totals)
+    return Month(start, end, totals, next_id - 1)
 
 
 T0 = datetime(2024, 11, 19, 15, 0, 5, tzinfo=UTC)  # 2024-11-20 00:00:05 KST: the seed's folders name the next day
