@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -25,7 +26,7 @@ def helix_stream(stream_id: int, game: str, viewers: int, mature: bool = False) 
         "user_id": str(1000 + stream_id),
         "user_login": f"channel{stream_id}",
         "user_name": f"Channel{stream_id}",
-        "game_id": str(abs(hash(game)) % 100000),
+        "game_id": str(zlib.crc32(game.encode()) % 100000),
         "game_name": game,
         "type": "live",
         "title": f"{game} all day",
