@@ -92,7 +92,7 @@ class ImportReport:
     records: int = 0
     quarantined: int = 0
     skipped_files: int = 0  # already imported
-    unreadable: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # files not read or not converted: left for the next import
     observed: tuple[datetime, datetime] | None = None  # the imported records' observation times
     backfill: BackfillReport | None = None
 
@@ -150,7 +150,10 @@ def run_import(
                 unit = form.convert(group, read)
             except UnreadableFile as exc:
                 log.warning("import_file_unreadable", error=str(exc))
-                report.unreadable.append(str(exc))
+                report.failed.append(str(exc))
+            except Exception as exc:  # a file this code cannot handle must not stop the import
+                log.exception("import_unit_failed", file=group[0].uri)
+                report.failed.append(f"{group[0].uri}: {type(exc).__name__}: {exc}")
             else:
                 writer.add(unit)
             progress.update(
@@ -171,7 +174,7 @@ def run_import(
         records=report.records,
         quarantined=report.quarantined,
         skipped_files=report.skipped_files,
-        unreadable=len(report.unreadable),
+        failed=len(report.failed),
     )
     if writer.arrivals:
         first, last = min(writer.arrivals), max(writer.arrivals)

@@ -7,7 +7,7 @@
 (the seed's root is `data/raw`). The seed wrote its timestamps in KST (UTC+9); they are converted to
 UTC. All pages with the same timestamp are one fetch run, and a run becomes one poll, built by the
 pollers' own PollRecorder: its records, then a manifest whose record count is what the files hold.
-A page missing from a run or unreadable counts as a failed page; a stream listing whose last page
+A page missing from a run, or not JSON, counts as a failed page; a stream listing whose last page
 still had a cursor was cut (the seed stopped at 100 pages), so its coverage is below 1. The poll's
 interval is the usual gap between the archive's runs of that kind (`--interval` overrides it).
 

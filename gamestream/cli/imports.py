@@ -75,9 +75,9 @@ def import_(
             summary.add_row(
                 "gold", f"{report.backfill.gold.rows} rows loaded, {report.backfill.gold.buckets} buckets rebuilt"
             )
-    for problem in report.unreadable:
-        summary.add_row("[red]unreadable[/red]", problem)
+    for problem in report.failed:
+        summary.add_row("[red]failed[/red]", problem)
     console.print(summary)
-    if report.unreadable:
-        console.print("[yellow]unreadable files were left out; run the same import again to retry them[/yellow]")
+    if report.failed:
+        console.print("[yellow]files that failed were left out; run the same import again to retry them[/yellow]")
         raise typer.Exit(1)

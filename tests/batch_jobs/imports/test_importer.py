@@ -67,7 +67,7 @@ def test_the_summary_counts_what_was_imported(imported, archive):
     examples_records = 6 + 3 + 2  # streams (one repeated, one bad), categories, Steam counts
     assert report.records == month.streams + examples_records + report.polls
     assert report.records == len(table(settings, L.BRONZE)) == report.backfill.records
-    assert (report.quarantined, report.skipped_files, report.unreadable) == (4, 0, [])
+    assert (report.quarantined, report.skipped_files, report.failed) == (4, 0, [])
     assert report.observed == (month.start, examples.bad_page)
     assert report.backfill.invalid == 0 and report.backfill.gold is not None and report.backfill.gold.rows > 0
 
