@@ -61,7 +61,8 @@ def import_(
             session.stop()
     summary = Table(title=f"gst import {report.format} {report.location}", show_header=False)
     summary.add_row(
-        "files", f"{report.files}" + (f" ({report.ignored} others not in the format)" if report.ignored else "")
+        "files",
+        f"{report.files}" + (f" (and {report.ignored} not in the format, left alone)" if report.ignored else ""),
     )
     summary.add_row("polls", str(report.polls))
     summary.add_row("records", str(report.records))
