@@ -145,7 +145,7 @@ class TwitchPoller(Poller):
                     continue
                 seen.add(stream_id)
                 try:
-                    recorder.emit(_stream_record(stream, self.source, observed, recorder.poll_id))
+                    recorder.emit(stream_record(stream, self.source, observed, recorder.poll_id))
                 except (ContractError, AttributeError, TypeError) as exc:
                     recorder.error(f"stream {stream_id or '?'} on page {page}: {exc}")
             cursor = (body.get("pagination") or {}).get("cursor")
@@ -168,7 +168,8 @@ def _data(body: Any) -> list[dict[str, Any]]:
     return body["data"]
 
 
-def _stream_record(stream: dict[str, Any], source: Source, observed: datetime, poll_id: str) -> StreamSnapshot:
+def stream_record(stream: dict[str, Any], source: Source, observed: datetime, poll_id: str) -> StreamSnapshot:
+    """One Helix /streams entry as a record (also how `gst import` reads archived Helix pages)."""
     return StreamSnapshot.create(
         source=source,
         observed_at=observed,

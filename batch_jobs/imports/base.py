@@ -1,0 +1,134 @@
+"""What every import format shares: the files it reads, the units it makes of them, and the bad
+files, lines and entries it sets aside for quarantine.
+
+A *unit* is what one idempotent commit per lake table covers: a JSON-lines file, or one fetch run
+of the seed archive (all its pages). Its id is `import-<sha256>` of its bytes, so the same data
+imported again, from anywhere, is recognised and skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from gamestream.contracts import RecordBase
+from producers.sinks.base import Sink
+
+MAX_QUARANTINE_PAYLOAD = 1024 * 1024  # what the stream's quarantine holds at most (Kinesis' record limit)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to import: `uri` as the user would name it (a path, or s3://bucket/key)."""
+
+    uri: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A bad file (position 0), line or entry (its 1-based number), with the reason and what it held."""
+
+    file: str
+    position: int
+    reason: str
+    payload: str
+    source: str = "unknown"
+
+
+def payload_text(data: bytes | str) -> str:
+    """What a quarantine row keeps of bad input: its text, base64 when it is not UTF-8, cut at 1 MiB."""
+    raw = data.encode() if isinstance(data, str) else data
+    try:
+        text = raw[:MAX_QUARANTINE_PAYLOAD].decode()
+    except UnicodeDecodeError:
+        text = "base64:" + base64.b64encode(raw[: MAX_QUARANTINE_PAYLOAD * 3 // 4]).decode()
+    return text
+
+
+@dataclass(frozen=True)
+class ImportedRecord:
+    """A valid record and where it came from (bronze keeps the file and position)."""
+
+    file: str
+    position: int
+    record: RecordBase
+
+
+@dataclass
+class Unit:
+    name: str
+    digest: str
+    files: int
+    records: list[ImportedRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def app_id(self) -> str:
+        """Delta's txnAppId for this unit's commits."""
+        return f"import-{self.digest}"
+
+    @property
+    def polls(self) -> int:
+        return sum(r.record.kind == "poll_manifest" for r in self.records)
+
+
+def digest(parts: Sequence[bytes]) -> str:
+    """sha256 of the parts (a single file: of its bytes)."""
+    if len(parts) == 1:
+        return hashlib.sha256(parts[0]).hexdigest()
+    outer = hashlib.sha256()
+    for part in parts:
+        outer.update(hashlib.sha256(part).digest())
+    return outer.hexdigest()
+
+
+class Collected(Sink):
+    """A sink that keeps what a poll emits, with the file and entry each record came from (set
+    `origin` before emitting), so a fetch run goes through the pollers' own PollRecorder."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.origin: tuple[str, int] = ("", 0)
+        self.records: list[ImportedRecord] = []
+        self._lock = threading.Lock()
+
+    def send(self, record: RecordBase) -> None:
+        with self._lock:
+            self.records.append(ImportedRecord(self.origin[0], self.origin[1], record))
+        self.stats.add(accepted=1, delivered=1)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        return True
+
+    def close(self, timeout: float | None = None) -> None:
+        """Nothing to release."""
+
+
+Reader = Callable[[SourceFile], bytes]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The files of an import grouped into units (in time order), and those not in the format."""
+
+    units: list[list[SourceFile]]
+    ignored: list[SourceFile]
+
+
+class ImportFormat(ABC):
+    """One kind of past data: which files it takes, and the records (and problems) a unit holds."""
+
+    name: str
+    description: str
+
+    @abstractmethod
+    def plan(self, files: Sequence[SourceFile]) -> Plan: ...
+
+    @abstractmethod
+    def convert(self, files: Sequence[SourceFile], read: Reader) -> Unit:
+        """The unit of `files` (as `plan` grouped them); `read` fetches a file's bytes."""

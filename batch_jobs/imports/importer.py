@@ -1,0 +1,312 @@
+"""Import past data: files -> units -> bronze and quarantine (delta-rs), then the backfill places the
+records in silver and the poll totals and loads gold (batch_jobs.backfill, batch_jobs.gold).
+
+Idempotent per unit (a JSON-lines file, or a seed fetch run): each commit to bronze or quarantine
+carries one Delta app transaction per unit it holds (txnAppId `import-<sha256>`, version 0), and a
+unit whose app id a table already recorded is not written to it again. Units are committed together
+in chunks, so a month of hourly polls is a few commits, not thousands; a chunk is atomic per table.
+
+Imported rows arrive in the lake when the import writes them: bronze's `arrival_time` and
+`ingest_date` are the import's, its `stream` is `import`, `shard_id` the file and `sequence_number`
+the line (JSON lines) or the entry in its page (seed; 0 for a poll's manifest or a whole bad file),
+and `ingest_run` the import's run id. The backfill then reads exactly that run's rows: each poll's
+records and manifest were written together, so it need not wait for the stream's grace period.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
+from pyspark.sql import SparkSession
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from batch_jobs.backfill import BackfillReport, backfill
+from batch_jobs.imports import FormatName
+from batch_jobs.imports.base import ImportFormat, SourceFile, Unit
+from batch_jobs.imports.files import Files, NothingToImport
+from batch_jobs.imports.jsonl import JsonLines
+from batch_jobs.imports.seed import SeedArchive
+from gamestream.settings import Settings
+from streaming_jobs import lake as L
+
+log = structlog.get_logger(__name__)
+IMPORT_STREAM = "import"
+CHUNK_RECORDS = 50_000
+CHUNK_UNITS = 1_000
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+# the columns the lake query writes (streaming_jobs.transforms.bronze_of and quarantine_frame)
+BRONZE_SCHEMA = pa.schema(
+    [
+        ("stream", pa.string()),
+        ("shard_id", pa.string()),
+        ("sequence_number", pa.string()),
+        ("partition_key", pa.string()),
+        ("arrival_time", TIMESTAMP),
+        ("ingested_at", TIMESTAMP),
+        ("ingest_batch_id", pa.int64()),
+        ("ingest_run", pa.string()),
+        ("data", pa.binary()),
+        ("payload", pa.string()),
+        ("source", pa.string()),
+        ("ingest_date", pa.date32()),
+    ]
+)
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("stream", pa.string()),
+        ("shard_id", pa.string()),
+        ("sequence_number", pa.string()),
+        ("arrival_time", TIMESTAMP),
+        ("ingested_at", TIMESTAMP),
+        ("ingest_batch_id", pa.int64()),
+        ("ingest_run", pa.string()),
+        ("source", pa.string()),
+        ("reason", pa.string()),
+        ("payload", pa.string()),
+        ("ingest_date", pa.date32()),
+    ]
+)
+
+
+class UnreadableFile(RuntimeError):
+    """A file could not be read (its unit is left for the next import)."""
+
+
+@dataclass
+class ImportReport:
+    run_id: str
+    location: str
+    format: str
+    files: int = 0  # files of the format
+    ignored: int = 0  # files under the location that are not in the format
+    units: int = 0  # units committed (to bronze, quarantine or both)
+    polls: int = 0
+    records: int = 0
+    quarantined: int = 0
+    skipped_files: int = 0  # already imported
+    failed: list[str] = field(default_factory=list)  # files not read or not converted: left for the next import
+    observed: tuple[datetime, datetime] | None = None  # the imported records' observation times
+    backfill: BackfillReport | None = None
+
+
+def import_format(name: str, interval: float | None = None, single_file: bool = False) -> ImportFormat:
+    if name == FormatName.seed:
+        return SeedArchive(interval)
+    if name == FormatName.jsonl:
+        return JsonLines(single_file)
+    raise ValueError(f"unknown format {name!r}: choose one of {', '.join(FormatName)}")
+
+
+def run_import(
+    settings: Settings,
+    location: str,
+    format_name: str,
+    spark: Callable[[], SparkSession],
+    interval: float | None = None,
+    load_gold: bool = True,
+    show_progress: bool = True,
+) -> ImportReport:
+    """Import everything under `location`; `spark` is called only when there is something to backfill."""
+    files = Files(location, settings)
+    listed = files.find()
+    single = len(listed) == 1 and (listed[0].uri == location or Path(location).is_file())
+    form = import_format(format_name, interval, single)
+    plan = form.plan(listed)
+    if not plan.units:
+        raise NothingToImport(f"{len(listed)} files under {location}, none of them {form.description}")
+    report = ImportReport(f"import-run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", location, form.name)
+    report.files = sum(len(unit) for unit in plan.units)
+    report.ignored = len(plan.ignored)
+    writer = ChunkWriter(L.Lake(settings.lake_path), report)
+    columns = (
+        TextColumn(f"import {form.name} {location}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(
+            "files; {task.fields[records]} records, {task.fields[polls]} polls, "
+            "{task.fields[quarantined]} quarantined, {task.fields[skipped]} skipped"
+        ),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, disable=not show_progress) as progress:
+        task = progress.add_task("import", total=report.files, records=0, polls=0, quarantined=0, skipped=0)
+
+        def read(file: SourceFile) -> bytes:
+            try:
+                return files.read(file)
+            except (OSError, ClientError, BotoCoreError) as exc:
+                raise UnreadableFile(f"{file.uri}: {exc}") from None
+
+        for group in plan.units:
+            try:
+                unit = form.convert(group, read)
+            except UnreadableFile as exc:
+                log.warning("import_file_unreadable", error=str(exc))
+                report.failed.append(str(exc))
+            except Exception as exc:  # a file this code cannot handle must not stop the import
+                log.exception("import_unit_failed", file=group[0].uri)
+                report.failed.append(f"{group[0].uri}: {type(exc).__name__}: {exc}")
+            else:
+                writer.add(unit)
+            progress.update(
+                task,
+                advance=len(group),
+                records=report.records + writer.pending_records,
+                polls=report.polls + writer.pending_polls,
+                quarantined=report.quarantined + writer.pending_problems,
+                skipped=report.skipped_files,
+            )
+        writer.flush()
+        progress.update(task, records=report.records, polls=report.polls, quarantined=report.quarantined)
+    log.info(
+        "import_written",
+        run_id=report.run_id,
+        files=report.files,
+        units=report.units,
+        records=report.records,
+        quarantined=report.quarantined,
+        skipped_files=report.skipped_files,
+        failed=len(report.failed),
+    )
+    if writer.arrivals:
+        first, last = min(writer.arrivals), max(writer.arrivals)
+        report.backfill = backfill(
+            settings,
+            spark(),
+            first,
+            last + timedelta(seconds=1),
+            show_progress=show_progress,
+            load_gold=load_gold,
+            ingest_run=report.run_id,
+        )
+    return report
+
+
+class ChunkWriter:
+    """Collects units and commits them in chunks, one commit per table, skipping units a table holds."""
+
+    def __init__(self, lake: L.Lake, report: ImportReport):
+        self.lake, self.report = lake, report
+        self.pending: list[Unit] = []
+        self.pending_records = self.pending_polls = self.pending_problems = 0
+        self.arrivals: list[datetime] = []
+        self.batch = 0
+        self.tables = {L.BRONZE: lake.table(L.BRONZE), L.QUARANTINE: lake.table(L.QUARANTINE)}
+
+    def _count_pending(self, unit: Unit) -> None:
+        self.pending_records += len(unit.records)
+        self.pending_polls += unit.polls
+        self.pending_problems += len(unit.problems)
+
+    def add(self, unit: Unit) -> None:
+        if all(_holds(self.tables[table], unit) for table in _tables_of(unit)):
+            self.report.skipped_files += unit.files
+            return
+        self.pending.append(unit)
+        self._count_pending(unit)
+        if self.pending_records >= CHUNK_RECORDS or len(self.pending) >= CHUNK_UNITS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        arrived = datetime.now(UTC)
+        written_to_bronze = self._commit(
+            L.BRONZE, [u for u in self.pending if u.records], arrived, ["source", "ingest_date"]
+        )
+        quarantined = self._commit(L.QUARANTINE, [u for u in self.pending if u.problems], arrived, ["ingest_date"])
+        if written_to_bronze:
+            self.arrivals.append(arrived)
+        report = self.report
+        for unit in self.pending:
+            if unit.app_id not in written_to_bronze and unit.app_id not in quarantined:
+                report.skipped_files += unit.files  # another import committed it meanwhile
+                continue
+            report.units += 1
+            if unit.app_id in written_to_bronze:
+                report.records += len(unit.records)
+                report.polls += unit.polls
+                first = min(r.record.observed_at for r in unit.records)
+                last = max(r.record.observed_at for r in unit.records)
+                seen = report.observed or (first, last)
+                report.observed = (min(seen[0], first), max(seen[1], last))
+            if unit.app_id in quarantined:
+                report.quarantined += len(unit.problems)
+        self.pending = []
+        self.pending_records = self.pending_polls = self.pending_problems = 0
+        self.batch += 1
+        self.tables = {table: self.lake.table(table) for table in self.tables}
+
+    def _commit(self, table: str, units: Sequence[Unit], arrived: datetime, partition_by: list[str]) -> set[str]:
+        """Append the rows of the units `table` does not hold yet, in one commit; their app ids."""
+
+        def attempt(delta: DeltaTable | None) -> set[str]:
+            fresh = [u for u in units if not _holds(delta, u)]
+            if not fresh:
+                return set()
+            rows = self._bronze(fresh, arrived) if table == L.BRONZE else self._quarantine(fresh, arrived)
+            write_deltalake(
+                self.lake.path(table),
+                rows,
+                mode="append",
+                partition_by=partition_by,
+                schema_mode="merge",
+                commit_properties=CommitProperties(
+                    app_transactions=[Transaction(app_id=u.app_id, version=0) for u in fresh]
+                ),
+            )
+            return {u.app_id for u in fresh}
+
+        return self.lake.retrying(table, attempt) if units else set()
+
+    def _common(self, count: int, arrived: datetime) -> dict[str, pa.Array]:
+        return {
+            "stream": pa.array([IMPORT_STREAM] * count, pa.string()),
+            "arrival_time": pa.array([arrived] * count, TIMESTAMP),
+            "ingested_at": pa.array([arrived] * count, TIMESTAMP),
+            "ingest_batch_id": pa.array([self.batch] * count, pa.int64()),
+            "ingest_run": pa.array([self.report.run_id] * count, pa.string()),
+            "ingest_date": pa.array([arrived.date()] * count, pa.date32()),
+        }
+
+    def _bronze(self, units: Sequence[Unit], arrived: datetime) -> pa.Table:
+        records = [r for u in units for r in u.records]
+        texts = [r.record.to_json() for r in records]
+        columns = {
+            **self._common(len(records), arrived),
+            "shard_id": pa.array([r.file for r in records], pa.string()),
+            "sequence_number": pa.array([str(r.position) for r in records], pa.string()),
+            "partition_key": pa.array([r.record.entity_id for r in records], pa.string()),
+            "data": pa.array([t.encode() for t in texts], pa.binary()),
+            "payload": pa.array(texts, pa.string()),
+            "source": pa.array([str(r.record.source) for r in records], pa.string()),
+        }
+        return pa.table({name: columns[name] for name in BRONZE_SCHEMA.names}, schema=BRONZE_SCHEMA)
+
+    def _quarantine(self, units: Sequence[Unit], arrived: datetime) -> pa.Table:
+        problems = [p for u in units for p in u.problems]
+        columns = {
+            **self._common(len(problems), arrived),
+            "shard_id": pa.array([p.file for p in problems], pa.string()),
+            "sequence_number": pa.array([str(p.position) for p in problems], pa.string()),
+            "source": pa.array([p.source for p in problems], pa.string()),
+            "reason": pa.array([p.reason for p in problems], pa.string()),
+            "payload": pa.array([p.payload for p in problems], pa.string()),
+        }
+        return pa.table({name: columns[name] for name in QUARANTINE_SCHEMA.names}, schema=QUARANTINE_SCHEMA)
+
+
+def _tables_of(unit: Unit) -> list[str]:
+    return [table for table, has in ((L.BRONZE, unit.records), (L.QUARANTINE, unit.problems)) if has]
+
+
+def _holds(delta: DeltaTable | None, unit: Unit) -> bool:
+    return delta is not None and delta.transaction_version(unit.app_id) is not None
