@@ -21,9 +21,6 @@ from tests.support.seed_archive import Examples, Month, write_examples, write_mo
 
 GAMES = ["Dota 2", "Fortnite", "Minecraft", "League of Legends"]
 EXAMPLE_FILES = 9  # the examples' files in the layout: 3 + 2 streams pages, 2 category pages, 1 players, 1 misnamed
-# The series resolution the month is read back at. Once gold has a monthly resolution, naming it here is
-# the only change: its one bucket per month is combined the same way.
-SERIES_RESOLUTION = "1d"
 TABLES = [L.BRONZE, L.QUARANTINE, *(f"silver/{t}" for t in (*L.SILVER_TABLES, "poll_manifests")), L.POLLS, L.TOTALS]
 
 
@@ -143,35 +140,22 @@ def test_importing_again_from_the_folder_or_s3_adds_nothing(imported, archive, s
     assert (quarantined == "s3://seed-archive/data/raw/twitch/streams/2024-11-20/00/fetch_streams_1.json").sum() == 1
 
 
-def month_from_api(client: TestClient, game_key: str, start: datetime, end: datetime) -> tuple[float, float]:
-    """The game's time-weighted mean and peak Twitch viewers over [start, end), combined from the
-    series' buckets, each weighing its covered seconds (the series' `weight` once it gives one)."""
-    answer = client.get(
-        f"/api/games/{quote(game_key)}/series",
-        params={
-            "from": start.isoformat(),
-            "to": end.isoformat(),
-            "resolution": SERIES_RESOLUTION,
-            "platform": "twitch",
-        },
-    )
-    assert answer.status_code == 200, answer.text
-    points = answer.json()["series"]["twitch"]
-    starts = [datetime.fromisoformat(p["bucket_start"]) for p in points] + [end]
-    weights = [
-        p.get("weight", p["coverage"] * (after - at).total_seconds())
-        for p, at, after in zip(points, starts, starts[1:])
-    ]
-    covered = [(p, w) for p, w in zip(points, weights) if not p["gap"]]
-    mean = sum(p["avg_viewers"] * w for p, w in covered) / sum(w for _, w in covered)
-    return mean, max(p["peak_viewers"] for p, _ in covered)
-
-
 def test_a_month_comes_back_through_gold_and_the_api_within_a_hundredth_of_a_percent(imported, archive):
+    """The month's time-weighted mean and peak per game, as the game's monthly table and the
+    platform's month table give them, against the generated figures."""
     settings, _ = imported
     _, month = archive
+    label = month.start.strftime("%Y-%m")
     with TestClient(create_app(settings, dashboard=None)) as client:
+        table = client.get(f"/api/platforms/twitch/months/{label}", params={"include_non_games": True})
+        assert table.status_code == 200, table.text
+        ranked = {item["game_key"]: item for item in table.json()["items"]}
         for game in GAMES:
-            mean, peak = month_from_api(client, identify(game).key, month.start, month.end)
-            assert abs(mean - month.mean(game)) <= 1e-4 * month.mean(game), (game, mean, month.mean(game))
-            assert abs(peak - month.peak(game)) <= 1e-4 * month.peak(game), (game, peak, month.peak(game))
+            key = identify(game).key
+            answer = client.get(f"/api/games/{quote(key)}/months", params={"platform": "twitch"})
+            assert answer.status_code == 200, answer.text
+            months = {m["month"]: m for m in answer.json()["months"]["twitch"]}
+            for row in (months[label], ranked[key]):
+                mean, peak = row["avg_viewers"], row["peak_viewers"]
+                assert abs(mean - month.mean(game)) <= 1e-4 * month.mean(game), (game, mean, month.mean(game))
+                assert abs(peak - month.peak(game)) <= 1e-4 * month.peak(game), (game, peak, month.peak(game))
