@@ -48,6 +48,8 @@ LAUNCH_PERIOD_DAYS = 30
 PARETO_ALPHA = 1.16
 STEAM_LAG = timedelta(minutes=45)
 DAY_SECONDS = 86_400
+CHANNEL_ID_BASE = 100_000_000  # Twitch-like numeric channel ids: base + category index x the per-category room
+CHANNELS_PER_CATEGORY = 1_000_000
 
 
 def _stable_int(*parts: object) -> int:
@@ -168,7 +170,8 @@ class SyntheticMarket:
         roster = self._rosters.get(model.index)
         if roster is None:
             prefix = model.category.name[:12].lower().replace(" ", "_")
-            ids = [str(_stable_int(self.seed, "channel", model.index, c) % 10**9) for c in range(len(model.popularity))]
+            # unique by construction (a hash would collide among the ~20k channels of a large scale)
+            ids = [str(CHANNEL_ID_BASE + model.index * CHANNELS_PER_CATEGORY + c) for c in range(len(model.popularity))]
             roster = self._rosters[model.index] = ChannelRoster(
                 names=[f"{prefix}_{c}" for c in range(len(ids))],
                 ids=ids,
@@ -265,7 +268,7 @@ class SyntheticPoller(Poller):
                         observed_at=observed,
                         poll_id=twitch.poll_id,
                         platform="twitch",
-                        stream_id=str(_stable_int(self.market.seed, "stream", channel_id, day) % 10**11),
+                        stream_id=str(int(channel_id) * 100_000 + day % 100_000),  # one stream a channel a day
                         channel_id=channel_id,
                         channel_name=roster.names[channel],
                         game_id=model.game_id,

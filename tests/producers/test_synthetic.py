@@ -111,3 +111,13 @@ def test_every_poll_is_closed_by_a_manifest_that_counts_its_records():
             1 for r in sink.records if r.poll_id == manifest.poll_id and r.kind != "poll_manifest"
         )
     assert len({r.event_id for r in sink.records}) == len(sink.records)
+
+
+def test_every_record_of_a_large_poll_is_its_own_event():
+    """Channel and stream ids are unique by construction: hashed ids collided among the ~20k channels
+    of scale 0.2, and two records with one event id are one record to the pipeline."""
+    sink = simulate(scale=0.2, hours=0.2, interval=600)
+    streams = sink.of_kind("stream_snapshot")
+    assert len(streams) > 15_000
+    assert len({r.event_id for r in sink.records}) == len(sink.records)
+    assert len({r.stream_id for r in streams}) == len({r.channel_id for r in streams}) == len(streams)
