@@ -252,7 +252,8 @@ def write_history(settings: Settings, end: datetime | None = None, show_progress
         task = progress.add_task("history", total=sum(len(slots) for _, slots in days))
         if done is None:  # the games' identities first, so gold knows at once which are games
             names = {model.category.name for model in _market(settings.synthetic_seed, settings.synthetic_scale).models}
-            games = new_games({name: identify(name) for name in names}, set(), end)
+            first_slot = days[0][1][0][0] if days else end  # seen since the history's first poll
+            games = new_games({name: identify(name) for name in names}, set(), first_slot)
             if games is not None:
                 lake.append(L.GAMES, games, 0, [])
         computed = (

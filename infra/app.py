@@ -19,7 +19,7 @@ def build(app: cdk.App, settings: Settings, stack_id: str = "GameStreamTrends") 
         app,
         stack_id,
         settings=settings,
-        options=DeployOptions.from_context(app.node.try_get_context),
+        options=DeployOptions.from_context(app.node.try_get_context).in_region(settings.aws_region),
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=settings.aws_region),
         description="Game Stream Trends: stream, lake, streaming job, live state, warehouse, pollers and API",
     )

@@ -59,3 +59,14 @@ class DeployOptions:
         if len(options.availability_zones) < 3:
             raise ValueError("gst:availabilityZones needs at least 3 zones (Redshift Serverless spans three)")
         return options
+
+    def in_region(self, region: str) -> DeployOptions:
+        """These options, if their zones lie in `region` (the stack's, GST_AWS_REGION), else ValueError:
+        zones of another region fail only at deploy time."""
+        foreign = [zone for zone in self.availability_zones if not zone.startswith(region)]
+        if foreign:
+            raise ValueError(
+                f"gst:availabilityZones {', '.join(foreign)} are not in {region} (GST_AWS_REGION): "
+                f"pass -c gst:availabilityZones={region}a,{region}b,{region}c"
+            )
+        return self

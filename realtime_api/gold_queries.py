@@ -140,6 +140,19 @@ MAX_SPAN_DAYS = 366
 MAX_SPAN_BUCKETS = 400
 
 
+def end_aligned_with(start: datetime, now: datetime) -> datetime:
+    """A range's end when only its start is given: now, rounded up to the largest unit the start falls
+    on (a month, day, hour or 5 minutes), so `from=2026-11-01` reads months and `from=2026-11-20`
+    days, not hundreds of 5-minute buckets."""
+    if start == month_floor(start):
+        floor = month_floor(now)
+        return floor if floor == now else add_months(floor, 1)
+    for seconds in (86_400, 3_600, 300):
+        if int(start.timestamp()) % seconds == 0:
+            return datetime.fromtimestamp(-(-int(now.timestamp()) // seconds) * seconds, UTC)
+    return now
+
+
 def plan_span(start: datetime, end: datetime) -> Span:
     """The buckets a requested [start, end) is read from: rounded out to whole 5 minutes, then the
     month tables when both ends are month starts, else the largest bucket both ends fall on. Raises

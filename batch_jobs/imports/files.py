@@ -58,12 +58,18 @@ class Files:
                 SourceFile(f"s3://{bucket}/{item['Key']}", int(item["Size"]))
                 for page in pages
                 for item in page.get("Contents", [])
-                if not item["Key"].endswith("/")
+                if not item["Key"].endswith("/") and _under(item["Key"], prefix)
             ]
         except ClientError as exc:
             raise NothingToImport(f"cannot list {self.location}: {exc.response['Error'].get('Message', exc)}") from None
         except BotoCoreError as exc:
             raise NothingToImport(f"cannot list {self.location}: {exc}") from None
+
+
+def _under(key: str, prefix: str) -> bool:
+    """Is `key` the object `prefix` names, or inside the folder it names (`2024` is not `2024-old/…`)?"""
+    folder = prefix.rstrip("/")
+    return not folder or key == folder or key.startswith(folder + "/")
 
 
 def _split(uri: str) -> tuple[str, str]:

@@ -207,7 +207,8 @@ class ChunkWriter:
         self.pending_problems += len(unit.problems)
 
     def add(self, unit: Unit) -> None:
-        if all(_holds(self.tables[table], unit) for table in _tables_of(unit)):
+        pending = any(other.app_id == unit.app_id for other in self.pending)  # the same bytes twice in one import
+        if pending or all(_holds(self.tables[table], unit) for table in _tables_of(unit)):
             self.report.skipped_files += unit.files
             return
         self.pending.append(unit)

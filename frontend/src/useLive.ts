@@ -1,19 +1,23 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { applyMessage, emptyState, LiveConnection, type Change, type LiveState, type Status } from "./live";
 
-/** The live state of the feed for `params`, its connection status, and each change as it arrives. */
+/** The live state of the feed for `params`, its connection status, and each change as it arrives
+ * (to the latest `onChange`: a page's handler may change while its connection stays open). */
 export function useLive(params: Record<string, string>, onChange?: (change: Change) => void): [LiveState, Status] {
   const [state, setState] = useState<LiveState>(emptyState);
   const [status, setStatus] = useState<Status>("connecting");
+  const handler = useRef(onChange);
+  useEffect(() => {
+    handler.current = onChange;
+  }, [onChange]);
   const key = JSON.stringify(params);
   useEffect(() => {
     const connection = new LiveConnection(JSON.parse(key) as Record<string, string>, (message) => {
       setState((current) => applyMessage(current, message));
-      if (message.type === "change") onChange?.(message);
+      if (message.type === "change") handler.current?.(message);
     }, setStatus);
     connection.open();
     return () => connection.close();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return [state, status];
 }

@@ -57,8 +57,12 @@ def requested_span(start: datetime | None, end: datetime | None, span_seconds: i
     """The span a ranking's from/to ask for (None: the trailing window), or a 422 naming the parameter."""
     if start is None and end is None:
         return None
-    last = _in_years("to", as_utc(end)) if end is not None else datetime.now(UTC)
-    first = _in_years("from", as_utc(start) if start is not None else last - timedelta(seconds=span_seconds))
+    if end is None and start is not None:
+        first = _in_years("from", as_utc(start))
+        last = Q.end_aligned_with(first, datetime.now(UTC))
+    else:
+        last = _in_years("to", as_utc(end)) if end is not None else datetime.now(UTC)
+        first = _in_years("from", as_utc(start) if start is not None else last - timedelta(seconds=span_seconds))
     if last <= first:
         raise invalid("to", "must be after from")
     try:

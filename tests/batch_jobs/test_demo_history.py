@@ -123,6 +123,7 @@ def test_history_is_written_once_per_data_directory(history):
     assert polls.poll_id.is_unique and not totals.duplicated(["poll_id", "game_key"]).any()
     games = lake.read(L.GAMES).to_pandas().set_index("game_key")
     assert not games.loc["just chatting", "is_game"] and games.loc["grand theft auto v", "is_game"]
+    assert (games.first_seen_at == pd.Timestamp(history_slots(END, 2)[0][0])).all()  # seen since the first poll
 
     again = write_history(settings, end=END + timedelta(hours=5), show_progress=False)
     assert again.polls == 0 and MARKER in again.skipped

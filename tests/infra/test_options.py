@@ -37,3 +37,10 @@ def test_command_line_context_arrives_as_strings_and_is_converted():
 def test_bad_context_is_refused_with_the_key_named(given, message):
     with pytest.raises(ValueError, match=message):
         DeployOptions.from_context(given.get)
+
+
+def test_zones_of_another_region_are_refused_before_a_deploy():
+    options = DeployOptions.from_context({"gst:availabilityZones": "eu-west-1a,eu-west-1b,eu-west-1c"}.get)
+    assert options.in_region("eu-west-1") is options
+    with pytest.raises(ValueError, match="eu-west-1a, eu-west-1b, eu-west-1c are not in us-east-1"):
+        options.in_region("us-east-1")

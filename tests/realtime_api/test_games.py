@@ -205,6 +205,19 @@ def test_rankings_over_any_range(client, expected):
     ]
 
 
+def test_a_range_given_only_its_start_ends_now_on_the_starts_unit(client):
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    for start, resolution in (
+        (today - timedelta(days=3), "1d"),
+        (datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=30), "1h"),
+        (today.replace(day=1), "1mo"),
+    ):
+        response = client.get("/api/games/top", params={"platform": "twitch", "from": start.isoformat()})
+        assert response.status_code == 200, (start, response.text)
+        assert response.json()["resolution"] == resolution
+        assert datetime.fromisoformat(response.json()["window_start"]) == start
+
+
 def test_ranges_are_validated_and_bounded(client):
     for params, name, message in (
         ({"from": "2026-11-25", "to": "2026-11-24"}, "to", "after from"),

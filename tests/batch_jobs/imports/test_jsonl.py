@@ -111,3 +111,13 @@ def test_records_reach_silver_and_bad_lines_quarantine_once(spark, stack, folder
     (other / "notes.txt").write_text("not records")
     with pytest.raises(NothingToImport, match="1 files under .*other, none of them JSON-lines"):
         run_import(settings, str(other), "jsonl", lambda: spark)
+
+
+def test_the_same_file_twice_in_one_import_is_written_once(spark, stack, folder, tmp_path):
+    (folder / "backup").mkdir()
+    (folder / "backup" / "records.jsonl").write_bytes((folder / "records.jsonl").read_bytes())
+    settings = stack.settings.model_copy(update={"lake_root": str(tmp_path / "lake"), "data_dir": tmp_path})
+    report = run_import(settings, str(folder), "jsonl", lambda: spark, load_gold=False, show_progress=False)
+    assert (report.records, report.quarantined, report.skipped_files) == (4, 2, 1)
+    lake = L.Lake(settings.lake_path)
+    assert len(lake.read(L.BRONZE)) == 4 and len(lake.read(L.QUARANTINE)) == 2
