@@ -66,6 +66,18 @@ if (!port || !store) {
   process.exit(2);
 }
 
+// kinesalite rethrows a request's 'error' (`req.on('error', err => { throw err })`), so a client that
+// disconnects in the middle of a request (a killed producer, a timed-out call) would take the whole
+// server down with it. Such an error concerns that one request: log it and keep serving.
+process.on('uncaughtException', (err) => {
+  if (err && (err.code === 'ECONNRESET' || err.message === 'aborted')) {
+    console.error(`kinesalite: a client aborted its request (${err.message})`);
+    return;
+  }
+  console.error(err);
+  process.exit(1);
+});
+
 const server = kinesalite({path: store, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 1000});
 server.listen(Number(port), host, () => console.log(`kinesalite listening on ${host}:${port}, store ${store}`));
 for (const signal of ['SIGTERM', 'SIGINT']) {

@@ -3,8 +3,11 @@ if a botocore upgrade changes the wire protocol kinesalite speaks, this fails fi
 
 from __future__ import annotations
 
+import socket
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import botocore
 import pytest
@@ -106,3 +109,16 @@ def test_errors_are_the_ones_the_code_catches(kinesis, stream):
         kinesis.create_stream(StreamName=stream, ShardCount=1)
     with pytest.raises(kinesis.exceptions.ResourceNotFoundException):
         kinesis.describe_stream_summary(StreamName=f"{stream}-missing")
+
+
+def test_a_client_that_hangs_up_mid_request_does_not_stop_the_server(kinesis, stream, stack):
+    """kinesalite rethrows an aborted request's error; the embedded server logs it and keeps serving."""
+    endpoint = urlsplit(stack.settings.aws_endpoint_url)
+    for _ in range(3):
+        with socket.create_connection((endpoint.hostname, endpoint.port), timeout=5) as client:
+            client.sendall(
+                b"POST / HTTP/1.1\r\nHost: kinesis\r\nContent-Type: application/x-amz-json-1.1\r\n"
+                b'X-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Length: 1000\r\n\r\n{"Lim'
+            )
+        time.sleep(0.2)
+    assert stream in kinesis.list_streams()["StreamNames"]
