@@ -5,16 +5,21 @@ it is complete (or as partial after the grace period).
     raw stream -> parse -> valid, timely records -> groupBy(poll_id)
       -> applyInPandasWithState(advance_poll, processing-time timeouts) -> foreachBatch(PollWriter)
 
-PollWriter applies the emitted polls to Redis first (one Lua script, refused by Redis if this batch
-was applied already), then appends them to silver.game_poll_totals and silver.polls with Delta's
-idempotent writes (txnAppId = this query's id, txnVersion = batch id). Redis being down never stops
-the lake: the next batch that reaches Redis first replays the latest complete polls from the lake.
-See docs/architecture.md.
+PollWriter collects a batch's emitted polls to the driver once (a few hundred rows), applies them to
+Redis first (one Lua script, refused by Redis if this batch was applied already), then appends them
+to silver.game_poll_totals and silver.polls from that same Arrow table with delta-rs, each commit
+carrying an app transaction (app id = this query's id and the table, version = batch id) so a
+replayed batch appends nothing twice. Two tiny appends through delta-spark cost two Spark jobs and
+two snapshot rebuilds, seconds per batch on the latency path; from the driver they take tens of
+milliseconds. Redis being down never stops the lake: the next batch that reaches Redis first
+replays the latest complete polls from the lake. See docs/architecture.md.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+import re
+from datetime import UTC, date, datetime
 from functools import partial
 
 import pyarrow as pa
@@ -27,7 +32,6 @@ from pyspark.sql.streaming.state import GroupStateTimeout
 
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
-from streaming_jobs.delta_append import Append, append_all_once
 from streaming_jobs.faults import fault
 from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll
@@ -37,6 +41,7 @@ from streaming_jobs.transforms import bronze_frame, mark_late, parse_records, po
 
 log = structlog.get_logger(__name__)
 LIVE_KINDS = tuple(TOTAL_KINDS)
+POLL_SLOT = re.compile(r":(\d+)$")
 
 
 def emitted_polls(raw: DataFrame, settings: Settings) -> DataFrame:
@@ -73,6 +78,31 @@ def emitted_tables(emitted: DataFrame) -> dict[str, DataFrame]:
         .select(*L.POLLS_SCHEMA.names)
     )
     return {L.TOTALS: totals, L.POLLS: polls}
+
+
+def emitted_arrow(rows: pa.Table) -> dict[str, pa.Table]:
+    """Emitted polls collected as Arrow, as the rows of silver.game_poll_totals and silver.polls
+    (what `emitted_tables` gives in Spark, for the poll query's driver-side appends)."""
+    kinds = rows["row_kind"]
+    totals = rows.filter(pc.equal(kinds, "total"))
+    dates = [
+        poll_slot_date(poll_id) or (observed.date() if observed is not None else None)
+        for poll_id, observed in zip(totals["poll_id"].to_pylist(), totals["observed_at"].to_pylist(), strict=True)
+    ]
+    totals = totals.append_column("poll_date", pa.array(dates, pa.date32()))
+    polls = rows.filter(pc.equal(kinds, "poll"))
+    errors = [json.loads(e) if e is not None else None for e in polls["errors"].to_pylist()]
+    polls = polls.set_column(polls.schema.get_field_index("errors"), "errors", pa.array(errors, pa.list_(pa.string())))
+    return {
+        L.TOTALS: totals.select(L.TOTALS_COLUMNS).cast(L.TOTALS_SCHEMA),
+        L.POLLS: polls.select(L.POLLS_SCHEMA.names).cast(L.POLLS_SCHEMA),
+    }
+
+
+def poll_slot_date(poll_id: str | None) -> date | None:
+    """The UTC date of a poll's grid slot (poll ids end in its epoch second), as `poll_date` does in Spark."""
+    tail = POLL_SLOT.search(poll_id or "")
+    return datetime.fromtimestamp(int(tail.group(1)), UTC).date() if tail else None
 
 
 def to_arrow(frame: DataFrame) -> pa.Table:
@@ -121,20 +151,15 @@ class PollWriter:
 
     def __init__(self, settings: Settings, spark: SparkSession, reporter: RunReporter, query_id: str, live: LiveWriter):
         self.settings, self.spark, self.reporter, self.query_id, self.live = settings, spark, reporter, query_id, live
-        self.lake = L.Lake(settings.lake_path)
+        self.lake = L.Lake(settings.lake_path, writer=query_id)
         self.redis_stale = True  # unknown after a start: the first batch replays the latest polls
 
     def __call__(self, emitted: DataFrame, batch_id: int) -> None:
         timer = StepTimer()
-        emitted = emitted.persist()
-        with batch_errors("poll", batch_id):  # unpersist too: a stopping query fails it
-            try:
-                self._write(emitted, batch_id, timer)
-            finally:
-                emitted.unpersist()
+        with batch_errors("poll", batch_id):  # a stopping query fails the batch
+            self._write(to_arrow(emitted), batch_id, timer)
 
-    def _write(self, emitted: DataFrame, batch_id: int, timer: StepTimer) -> None:
-        rows = to_arrow(emitted)
+    def _write(self, rows: pa.Table, batch_id: int, timer: StepTimer) -> None:
         timer.step("state")
         kinds = rows["row_kind"]
         polls = rows.filter(pc.equal(kinds, "poll")).to_pylist()
@@ -142,13 +167,11 @@ class PollWriter:
         redis_state = self._apply_live(polls, totals, batch_id) if polls or self.redis_stale else "nothing"
         timer.step("redis")
         fault(self.settings, "poll_after_redis", batch_id)
-        tables = emitted_tables(emitted)
-        appends = []
+        tables = emitted_arrow(rows)
         if totals.num_rows:
-            appends.append(Append(tables[L.TOTALS].coalesce(1), self.lake.path(L.TOTALS), ["poll_date"]))
+            self.lake.append(L.TOTALS, tables[L.TOTALS], batch_id, ["poll_date"])
         if polls:
-            appends.append(Append(tables[L.POLLS].coalesce(1), self.lake.path(L.POLLS)))
-        append_all_once(appends, self.query_id, batch_id, "poll")
+            self.lake.append(L.POLLS, tables[L.POLLS], batch_id, [])
         timer.step("lake")
         fault(self.settings, "poll_after_lake", batch_id)
         if polls:
