@@ -46,6 +46,8 @@ def local_spark(
         # Delta rebuilds a table's state (e.g. to look up an idempotent write's txn version) with
         # this many tasks; the default 50 costs seconds per append on two cores
         .config("spark.databricks.delta.snapshotPartitions", "1")
+        # the optional checksum file of each commit: writing it costs about a fifth of a small append
+        .config("spark.databricks.delta.writeChecksumFile.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.python.authenticate.socketTimeout", "120s")  # a loaded machine starts workers slowly
