@@ -46,6 +46,9 @@ def local_spark(
         # Delta rebuilds a table's state (e.g. to look up an idempotent write's txn version) with
         # this many tasks; the default 50 costs seconds per append on two cores
         .config("spark.databricks.delta.snapshotPartitions", "1")
+        # a lake batch is cached for its few writes and dropped: compressing the cache cost more
+        # time than it saved (about a sixth of a 35k-row batch's parse and bronze steps)
+        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
         # the optional checksum file of each commit: writing it costs about a fifth of a small append
         .config("spark.databricks.delta.writeChecksumFile.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only
