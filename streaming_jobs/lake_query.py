@@ -57,6 +57,22 @@ def deduplicated(raw: DataFrame, dedup_seconds: float) -> DataFrame:
     )
 
 
+UNSTAMPED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def stamped(parsed: DataFrame, batch_id: int, ingested_at: datetime, run_id: str) -> DataFrame:
+    """Parsed rows with this batch's ingest columns (as bronze_frame sets them)."""
+    at = F.lit(ingested_at).cast("timestamp")
+    return parsed.withColumns(
+        {
+            "ingested_at": at,
+            "ingest_batch_id": F.lit(batch_id).cast("long"),
+            "ingest_run": F.lit(run_id),
+            "ingest_date": F.to_date(at),
+        }
+    )
+
+
 class LakeWriter:
     """The lake query's foreachBatch function."""
 
@@ -72,14 +88,17 @@ class LakeWriter:
     def __call__(self, raw: DataFrame, batch_id: int) -> None:
         timer = StepTimer()
         now = datetime.now(UTC)
-        parsed = mark_late(
-            parse_records(bronze_frame(raw, batch_id, now, self.query_id)), self.settings.stream_dedup_seconds
+        # parsed with fixed stand-ins for the batch's own values, which are set on the cached rows:
+        # literals are compiled into Spark's generated code, so per-batch values in the parse would
+        # make Spark generate and compile the whole parse again for every batch
+        cached = mark_late(
+            parse_records(bronze_frame(raw, -1, UNSTAMPED, "")), self.settings.stream_dedup_seconds
         ).persist()
         with batch_errors("lake", batch_id):  # unpersist too: a stopping query fails it
             try:
-                self._write(parsed, batch_id, now, timer)
+                self._write(stamped(cached, batch_id, now, self.query_id), batch_id, now, timer)
             finally:
-                parsed.unpersist()
+                cached.unpersist()
 
     def _write(self, parsed: DataFrame, batch_id: int, now: datetime, timer: StepTimer) -> None:
         counts = (
