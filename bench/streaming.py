@@ -5,9 +5,10 @@
 2. Lake ingest: records/s of the lake query from the pre-filled stream into bronze + silver
    (dedup state, parse, one Delta append per table per batch), with the per-step split of its
    largest batch; against the plain read of (1) in the same run.
-3. Poll query: records/s of the poll query over the same stream (state, Redis, totals).
+3. Poll query: records/s of the poll query over the same stream (state, Redis, totals), in
+   batches of --poll-batch records, with the duration of its batches after the first.
 
-Run: .venv/bin/python bench/streaming.py [--polls 20] [--scale 0.05]
+Run: .venv/bin/python bench/streaming.py [--polls 20] [--scale 0.05] [--poll-batch 6000]
 Ends with one line of name=value headline figures.
 """
 
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -68,6 +70,11 @@ def read_only(spark, settings: Settings, mode: str, checkpoint: Path) -> tuple[i
     return sum(counted), time.perf_counter() - start
 
 
+def last_steps(settings: Settings, query: str) -> dict:
+    status = json.loads((Path(settings.checkpoint_path) / "status.json").read_text()).get(query, {})
+    return status.get("steps", {})
+
+
 def silver_rows(settings: Settings) -> int:
     lake = Lake(settings.lake_path)
     total = 0
@@ -82,6 +89,7 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=20)
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--shards", type=int, default=2)
+    parser.add_argument("--poll-batch", type=int, default=6000, help="records per poll-query batch")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))
     shutil.rmtree(DATA, ignore_errors=True)
@@ -128,16 +136,30 @@ def main() -> None:
             f"silver rows {silver_rows(settings)}; lake/plain-read = {(sent / lake_s) / (driver_n / driver_s):.2f}"
         )
 
+        # the poll query alone over the same stream, in batches of --poll-batch records (as the
+        # live job sees them: a few seconds of arrivals each), from its own checkpoint
+        poll_settings = settings.model_copy(update={"poll_max_records_per_batch": args.poll_batch})
+        poll_job = StreamingJob(poll_settings, spark)
         poll_start = time.perf_counter()
-        job.start(available_now=True)
-        job.queries[1].stop()  # the lake query has read everything already; time the poll query
-        job.await_termination()
+        poll_job.start(available_now=True)
+        poll_job.queries[1].stop()  # the lake query has read everything already; time the poll query
+        poll_job.await_termination()
         poll_s = time.perf_counter() - poll_start
+        batches = [p for p in poll_job.queries[0].recentProgress if p["numInputRows"]]
+        steady = [p["durationMs"]["triggerExecution"] / 1000 for p in batches[1:]]  # the first starts workers
         polls = Lake(settings.lake_path).read("silver/polls", columns=["status"])
-        print(f"poll query: {sent} records, {polls.num_rows} polls emitted: {sent / poll_s:,.0f} records/s")
+        emitted = polls.num_rows if polls is not None else 0
+        print(
+            f"poll query: {sent} records in {len(batches)} batches of up to {args.poll_batch}, {emitted} polls "
+            f"emitted: {sent / poll_s:,.0f} records/s over {poll_s:.1f} s; first batch "
+            f"{batches[0]['durationMs']['triggerExecution'] / 1000 if batches else float('nan'):.1f} s, later "
+            f"batches p50 {statistics.median(steady) if steady else float('nan'):.2f} s, "
+            f"max {max(steady, default=float('nan')):.2f} s; steps of the last: {last_steps(settings, 'poll')}"
+        )
         print(
             f"reader_driver_rps={driver_n / driver_s:.0f} reader_partitioned_rps={part_n / part_s:.0f} "
-            f"lake_ingest_rps={sent / lake_s:.0f} poll_query_rps={sent / poll_s:.0f} record_bytes={record_bytes:.0f}"
+            f"lake_ingest_rps={sent / lake_s:.0f} poll_query_rps={sent / poll_s:.0f} "
+            f"poll_batch_p50_s={statistics.median(steady) if steady else float('nan'):.2f} record_bytes={record_bytes:.0f}"
         )
         spark.stop()
 
