@@ -2,7 +2,8 @@
 
 1. REST latency: 30 days of gold for 5,000 Twitch games (+1,000 Steam games) in the embedded
    DuckDB warehouse (5-minute, hourly and daily buckets, inserted in time order as the loads do, and
-   the calendar months rolled up from the days),
+   the calendar months rolled up from the days; then game_series and game_windows built from them by
+   `dbt run`, as a build writes them),
    served by `gst api`'s app over real HTTP; p50/p95/max per endpoint over a request mix.
    Target: every endpoint's p95 at most 25 ms; the run ends with `rest_p95_max_ms=` (the slowest one).
 2. WebSocket fan-out: N clients (default 1,000) on /ws/live of a separate `gst api` process; the
@@ -10,6 +11,7 @@
    Target: p95 at most 250 ms.
 
 Run: .venv/bin/python bench/api.py [--part rest|ws|all] [--games 5000] [--days 30] [--clients 1000]
+     [--reuse: keep the gold built by an earlier run at the same scale with the same dbt project]
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import duckdb  # noqa: E402
 import httpx  # noqa: E402
 
-from batch_jobs.gold import run_gold  # noqa: E402
+from batch_jobs.dbt import invoke  # noqa: E402
+from batch_jobs.gold import project_digest, run_gold  # noqa: E402
 from bench.common import gst_api, percentile  # noqa: E402
 from gamestream.embedded import free_port, redis_server  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
@@ -43,7 +46,7 @@ END = datetime(2026, 11, 26, tzinfo=UTC)
 
 def build_gold(path: Path, games: int, days: int) -> None:
     """Gold's tables and views as `gst gold run` creates them (from one staged poll), then filled
-    with synthetic buckets."""
+    with synthetic buckets, and the models derived from those rebuilt by dbt."""
     settings = Settings(
         _env_file=None, lake_root=str(DATA / "lake"), data_dir=DATA / "data", warehouse_url=f"duckdb:///{path}"
     )
@@ -99,6 +102,9 @@ def build_gold(path: Path, games: int, days: int) -> None:
         FROM gold.game_buckets WHERE bucket = '1d' GROUP BY platform, {month}, game_key ORDER BY 2, 1, 3""")
     rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
     conn.close()
+    # the models a build derives from those tables, as a build writes them (game_series, DuckDB's
+    # by-game layout; game_windows, the ranking windows)
+    invoke(settings, ["run", "--select", "game_series", "game_windows", "--full-refresh"])
     print(
         f"gold: {rows:,} game_buckets rows ({games:,} Twitch + {min(1000, games):,} Steam games, {days} days, "
         f"5m/1h/1d), {path.stat().st_size / 2**30:.2f} GiB"
@@ -137,13 +143,20 @@ def twitch_poll(poll_id: str, at: datetime, values: list[tuple[float, int]]) -> 
     return PollUpdate("twitch", poll_id, at.isoformat(), at.timestamp(), True, games)
 
 
-def rest(games: int, days: int, requests: int) -> None:
+def rest(games: int, days: int, requests: int, reuse: bool) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     warehouse = DATA / "warehouse.duckdb"  # not gold.duckdb: the catalog would shadow the gold schema
-    warehouse.unlink(missing_ok=True)
-    started = time.perf_counter()
-    build_gold(warehouse, games, days)
-    print(f"  built in {time.perf_counter() - started:.0f} s")
+    built = DATA / "warehouse.json"  # what the warehouse holds: its scale and the dbt project it was built by
+    wanted = {"games": games, "days": days, "project": project_digest()}
+    if reuse and warehouse.exists() and built.exists() and json.loads(built.read_text()) == wanted:
+        print(f"gold: reusing {warehouse} ({games:,} games, {days} days, built by this dbt project)")
+    else:
+        warehouse.unlink(missing_ok=True)
+        built.unlink(missing_ok=True)
+        started = time.perf_counter()
+        build_gold(warehouse, games, days)
+        built.write_text(json.dumps(wanted))
+        print(f"  built in {time.perf_counter() - started:.0f} s")
     redis_port = free_port()
     with redis_server(redis_port, DATA / "redis"):
         settings = Settings(
@@ -294,6 +307,9 @@ def main() -> None:
     parser.add_argument("--games", type=int, default=5000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the gold an earlier run built at this scale with this dbt project"
+    )
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--polls", type=int, default=30)
     parser.add_argument("--every", type=float, default=0.5)
@@ -301,7 +317,7 @@ def main() -> None:
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
     if args.part in ("rest", "all"):
-        rest(args.games, args.days, args.requests)
+        rest(args.games, args.days, args.requests, args.reuse)
     if args.part in ("ws", "all"):
         asyncio.run(fan_out(args.clients, args.polls, args.every))
 

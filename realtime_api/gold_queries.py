@@ -4,7 +4,9 @@ Table and column names come only from the enums below (never from a request); ev
 bound `:name` parameter (SQLAlchemy binds them for each driver). The same text runs on DuckDB,
 PostgreSQL and Redshift. Read shapes that need no request values live in the dbt project:
 gold.game_windows (the ranking windows) and gold.players_vs_viewers. Windows end at the platform's latest loaded
-bucket, so history and the demo read alike.
+bucket, so history and the demo read alike. A game's own buckets are read from gold.game_series on
+DuckDB (game_buckets' rows clustered by game, which its zone maps prune) and from gold.game_buckets
+elsewhere (by its game_key index on PostgreSQL, its sort keys on Redshift).
 """
 
 from __future__ import annotations
@@ -92,10 +94,23 @@ PEAKS = ("peak_viewers", "peak_channels", "peak_players")
 MAX_POINTS = 5000
 
 
+def per_game(store: GoldStore) -> str:
+    """The table a game's own buckets are read from (the same rows on every warehouse)."""
+    return "gold.game_series" if store.kind == "duckdb" else "gold.game_buckets"
+
+
 def latest_bucket(store: GoldStore, platform: Platform, bucket: str) -> datetime | None:
     rows = store.rows(
         "SELECT MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = :platform AND bucket = :bucket",
         {"platform": platform.value, "bucket": bucket},
+    )
+    return as_utc(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else None
+
+
+def latest_bucket_of_any(store: GoldStore, bucket: str) -> datetime | None:
+    """The latest bucket of this size on any platform (one query, not one per platform)."""
+    rows = store.rows(
+        "SELECT MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE bucket = :bucket", {"bucket": bucket}
     )
     return as_utc(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else None
 
@@ -335,9 +350,9 @@ def resolve_game(store: GoldStore, text: str) -> dict[str, Any] | None:
     )
     if not rows:
         rows = store.rows(
-            """SELECT game_key, NULL AS slug, MAX(game_name) AS name FROM gold.game_buckets
-               WHERE bucket = '1d' AND game_key IN (:text, :normal)
-               GROUP BY game_key ORDER BY CASE WHEN game_key = :text THEN 0 ELSE 1 END LIMIT 1""",
+            f"""SELECT game_key, NULL AS slug, MAX(game_name) AS name FROM {per_game(store)}
+                WHERE bucket = '1d' AND game_key IN (:text, :normal)
+                GROUP BY game_key ORDER BY CASE WHEN game_key = :text THEN 0 ELSE 1 END LIMIT 1""",
             params,
         )
     return rows[0] if rows else None
@@ -350,46 +365,58 @@ def close_matches(store: GoldStore, text: str, limit: int = 5) -> list[dict[str,
     return [games[k] for k in keys]
 
 
+REVIEW_COLUMNS = (
+    "review_score",
+    "review_score_desc",
+    "total_positive",
+    "total_negative",
+    "total_reviews",
+    "positive_ratio",
+    "observed_at",
+)
+
+
 def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
-    identity = store.rows(
-        "SELECT game_key, slug, name, steam_app_id, is_game FROM gold.games WHERE game_key = :game_key",
+    identity = store.rows(  # with its Steam reviews in the same read
+        f"""SELECT g.game_key, g.slug, g.name, g.steam_app_id, g.is_game, r.app_id AS reviewed_app_id,
+                   {", ".join("r." + c for c in REVIEW_COLUMNS)}
+            FROM gold.games g LEFT JOIN gold.game_reviews r ON r.app_id = g.steam_app_id
+            WHERE g.game_key = :game_key""",
         {"game_key": game_key},
     )
+    table = per_game(store)
     latest = store.rows(
-        """SELECT g.* FROM gold.game_buckets g
-           JOIN (SELECT platform, MAX(bucket_start) AS bucket_start FROM gold.game_buckets
-                 WHERE game_key = :game_key AND bucket = '1h' GROUP BY platform) l
-             ON l.platform = g.platform AND l.bucket_start = g.bucket_start
-           WHERE g.game_key = :game_key AND g.bucket = '1h' ORDER BY g.platform""",
+        f"""SELECT g.* FROM {table} g
+            JOIN (SELECT platform, MAX(bucket_start) AS bucket_start FROM {table}
+                  WHERE game_key = :game_key AND bucket = '1h' GROUP BY platform) l
+              ON l.platform = g.platform AND l.bucket_start = g.bucket_start
+            WHERE g.game_key = :game_key AND g.bucket = '1h' ORDER BY g.platform""",
         {"game_key": game_key},
     )
     if not identity and not latest:
         return None
-    found = (
-        identity[0]
-        if identity
-        else {
+    reviews = None
+    if identity:
+        row = identity[0]
+        found = {k: row[k] for k in ("game_key", "slug", "name", "steam_app_id", "is_game")}
+        if row["reviewed_app_id"] is not None:
+            reviews = {c: row[c] for c in REVIEW_COLUMNS}
+    else:
+        found = {
             "game_key": game_key,
             "slug": None,
             "name": latest[0]["game_name"],
             "steam_app_id": None,
             "is_game": latest[0]["is_game"],
         }
-    )
-    reviews = None
-    if found.get("steam_app_id") is not None:
-        rows = store.rows(
-            """SELECT review_score, review_score_desc, total_positive, total_negative, total_reviews,
-                                    positive_ratio, observed_at FROM gold.game_reviews WHERE app_id = :app_id""",
-            {"app_id": found["steam_app_id"]},
-        )
-        reviews = rows[0] if rows else None
     return {
         **found,
         "is_game": bool(found["is_game"]),
         "reviews": reviews,
         "platforms": {
-            r["platform"]: {k: v for k, v in r.items() if k not in ("platform", "game_key", "game_name")}
+            r["platform"]: {
+                k: v for k, v in r.items() if k not in ("platform", "game_key", "game_name", "period_start")
+            }
             for r in latest
         },
     }
@@ -448,7 +475,7 @@ def series(
     else:
         seconds = BUCKET_SECONDS[bucket]
         first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
-        game_rows = f"""SELECT platform, bucket_start, game_key, {", ".join(SERIES_VALUES)} FROM gold.game_buckets
+        game_rows = f"""SELECT platform, bucket_start, game_key, {", ".join(SERIES_VALUES)} FROM {per_game(store)}
                 WHERE game_key = :game_key AND platform IN :platforms AND bucket = :bucket
                   AND bucket_start >= :start AND bucket_start < :end"""
         platform_rows = f"""SELECT platform, bucket_start, coverage, is_partial, coverage * {seconds} AS covered_seconds,
@@ -521,10 +548,32 @@ def non_games(store: GoldStore) -> set[str]:
     return {r["game_key"] for r in store.rows("SELECT game_key FROM gold.games WHERE NOT is_game")}
 
 
-def platform_summary(store: GoldStore, platform: Platform, include_non_games: bool, limit: int = 10) -> dict[str, Any]:
-    """The home page's summary per platform, from gold: the latest hourly bucket's total and top games
-    with their change and growth vs the hour before and their change over 4 hours."""
-    latest = latest_bucket(store, platform, "1h")
+def latest_buckets(store: GoldStore, platform: Platform) -> dict[str, datetime]:
+    """The platform's latest bucket of each size (one query)."""
+    rows = store.rows(
+        "SELECT bucket, MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = :platform GROUP BY bucket",
+        {"platform": platform.value},
+    )
+    return {r["bucket"]: as_utc(r["latest"]) for r in rows if r["latest"] is not None}
+
+
+def platform_overview(
+    store: GoldStore, platform: Platform, include_non_games: bool, limit: int, recent: timedelta
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The overview's gold part: the latest hour's summary and the recent 5-minute totals, the latest
+    buckets read once for both."""
+    latest = latest_buckets(store, platform)
+    return (
+        platform_summary(store, platform, latest.get("1h"), include_non_games, limit),
+        recent_totals(store, platform, latest.get("5m"), recent),
+    )
+
+
+def platform_summary(
+    store: GoldStore, platform: Platform, latest: datetime | None, include_non_games: bool, limit: int = 10
+) -> dict[str, Any]:
+    """The home page's summary per platform, from gold: the latest hourly bucket's (`latest`) total and
+    top games with their change and growth vs the hour before and their change over 4 hours."""
     if latest is None:
         return {"bucket_start": None, "total": None, "games": []}
     total = store.rows(
@@ -653,10 +702,11 @@ def game_months(store: GoldStore, game_key: str, platforms: list[Platform], limi
     return out
 
 
-def recent_totals(store: GoldStore, platform: Platform, span: timedelta) -> list[dict[str, Any]]:
-    """The platform's total per 5-minute bucket over the `span` that ends with its latest bucket (the
-    home page's last-hour chart, which the live feed's totals then extend)."""
-    latest = latest_bucket(store, platform, "5m")
+def recent_totals(
+    store: GoldStore, platform: Platform, latest: datetime | None, span: timedelta
+) -> list[dict[str, Any]]:
+    """The platform's total per 5-minute bucket over the `span` that ends with its latest 5-minute
+    bucket (`latest`; the home page's last-hour chart, which the live feed's totals then extend)."""
     if latest is None:
         return []
     return store.rows(

@@ -125,9 +125,8 @@ def game(store: Store, game_key: GameKey) -> dict[str, Any]:
 
 def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     if end is None:
-        latest = [Q.latest_bucket(store, p, "5m") for p in Platform]
-        known = [t for t in latest if t is not None]
-        end = max(known) + timedelta(minutes=5) if known else datetime.now().astimezone()
+        latest = Q.latest_bucket_of_any(store, "5m")
+        end = latest + timedelta(minutes=5) if latest is not None else datetime.now().astimezone()
     end = _in_years("to", as_utc(end))
     start = _in_years("from", as_utc(start) if start is not None else end - timedelta(hours=24))
     if end <= start:

@@ -22,8 +22,7 @@ async def _overview(
     store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int, non_games: set[str]
 ) -> dict[str, Any]:
     live = await feed.snapshot([platform.value], limit * 3)
-    hour = await run_in_threadpool(Q.platform_summary, store, platform, include_non_games, limit)
-    recent = await run_in_threadpool(Q.recent_totals, store, platform, RECENT)
+    hour, recent = await run_in_threadpool(Q.platform_overview, store, platform, include_non_games, limit, RECENT)
     hidden = set() if include_non_games else non_games
     now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
     games = [g for g in now.get("games", []) if g["game"] not in hidden][:limit]

@@ -13,9 +13,9 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['platform', 'bucket', 'bucket_start'],
-    indexes=[{'columns': ['platform', 'bucket', 'bucket_start', 'game_key'], 'unique': True},
-             {'columns': ['game_key', 'bucket', 'bucket_start']},
-             {'columns': ['platform', 'bucket', 'bucket_start', 'rank']}],
+    indexes=indexes_where_used([{'columns': ['platform', 'bucket', 'bucket_start', 'game_key'], 'unique': True},
+                                {'columns': ['game_key', 'bucket', 'bucket_start']},
+                                {'columns': ['platform', 'bucket', 'bucket_start', 'rank']}]),
     dist='game_key', sort=['bucket', 'bucket_start', 'platform'],
 ) }}
 

@@ -16,9 +16,9 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['platform', 'month_start'],
-    indexes=[{'columns': ['platform', 'month_start', 'game_key'], 'unique': True},
-             {'columns': ['game_key', 'month_start']},
-             {'columns': ['platform', 'month_start', 'rank']}],
+    indexes=indexes_where_used([{'columns': ['platform', 'month_start', 'game_key'], 'unique': True},
+                                {'columns': ['game_key', 'month_start']},
+                                {'columns': ['platform', 'month_start', 'rank']}]),
     dist='game_key', sort=['month_start', 'platform'],
 ) }}
 

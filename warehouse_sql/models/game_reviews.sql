@@ -4,7 +4,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='app_id',
-    indexes=[{'columns': ['app_id'], 'unique': True}],
+    indexes=indexes_where_used([{'columns': ['app_id'], 'unique': True}]),
     dist='all',
 ) }}
 

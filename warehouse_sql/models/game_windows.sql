@@ -5,7 +5,7 @@
 -- (prev_*). Rebuilt by every build, so it follows the newest bucket.
 {{ config(
     materialized='table',
-    indexes=[{'columns': ['platform', 'time_window', 'game_key'], 'unique': True}],
+    indexes=indexes_where_used([{'columns': ['platform', 'time_window', 'game_key'], 'unique': True}]),
     dist='all', sort=['platform', 'time_window'],
 ) }}
 

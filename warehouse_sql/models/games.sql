@@ -7,8 +7,8 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='game_key',
-    indexes=[{'columns': ['game_key'], 'unique': True}, {'columns': ['lower(name)']},
-             {'columns': ['slug'], 'unique': True}],
+    indexes=indexes_where_used([{'columns': ['game_key'], 'unique': True}, {'columns': ['lower(name)']},
+                                {'columns': ['slug'], 'unique': True}]),
     dist='all',
 ) }}
 

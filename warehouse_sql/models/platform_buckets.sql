@@ -7,7 +7,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['platform', 'bucket', 'bucket_start'],
-    indexes=[{'columns': ['platform', 'bucket', 'bucket_start'], 'unique': True}],
+    indexes=indexes_where_used([{'columns': ['platform', 'bucket', 'bucket_start'], 'unique': True}]),
     dist='all', sort=['bucket', 'bucket_start'],
 ) }}
 

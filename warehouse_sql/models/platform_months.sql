@@ -9,7 +9,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['platform', 'month_start'],
-    indexes=[{'columns': ['platform', 'month_start'], 'unique': True}],
+    indexes=indexes_where_used([{'columns': ['platform', 'month_start'], 'unique': True}]),
     dist='all', sort=['platform', 'month_start'],
 ) }}
 

@@ -4,8 +4,8 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['platform', 'poll_id', 'game_key'],
-    indexes=[{'columns': ['platform', 'poll_id', 'game_key'], 'unique': True},
-             {'columns': ['platform', 'scheduled_at']}],
+    indexes=indexes_where_used([{'columns': ['platform', 'poll_id', 'game_key'], 'unique': True},
+             {'columns': ['platform', 'scheduled_at']}]),
     dist='game_key', sort=['platform', 'scheduled_at'],
 ) }}
 

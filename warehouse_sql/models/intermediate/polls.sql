@@ -5,7 +5,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['platform', 'poll_id'],
-    indexes=[{'columns': ['platform', 'poll_id'], 'unique': True}, {'columns': ['platform', 'scheduled_at']}],
+    indexes=indexes_where_used([{'columns': ['platform', 'poll_id'], 'unique': True}, {'columns': ['platform', 'scheduled_at']}]),
     dist='all', sort=['platform', 'scheduled_at'],
 ) }}
 

@@ -1,0 +1,49 @@
+-- gold.game_series (DuckDB only): game_buckets' rows again, clustered by game for the per-game reads
+-- (a game's series, its latest hour, players vs viewers). Written period by period (the UTC day for
+-- 5-minute buckets, the UTC week for hourly ones, the UTC month for daily ones), each period's rows
+-- sorted by platform, bucket size, game and time. DuckDB has no index that finds one game's rows,
+-- but its zone maps on game_key then skip every row group of a period save the one holding the
+-- game: a 30-day hourly series reads about five row groups per platform, not every game's hours.
+-- PostgreSQL serves these reads from game_buckets' (game_key, bucket, bucket_start) index and
+-- Redshift from its sort keys; neither builds this model.
+-- Incremental loads rewrite the periods holding a rebuilt bucket (so the current day, week and
+-- month), and those holding a game whose name or category this load changed (game_buckets relabels
+-- its rows).
+-- depends_on: {{ ref('affected_buckets') }} {{ ref('games') }}
+{{ config(
+    enabled=target.type == 'duckdb',
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['platform', 'bucket', 'period_start'],
+) }}
+
+with
+{%- if is_incremental() %}
+periods as (
+    select distinct platform, bucket, {{ series_period('bucket', from_epoch('start_epoch')) }} as period_start
+    from {{ ref('affected_buckets') }}
+    union
+    select distinct s.platform, s.bucket, s.period_start  -- games renamed or recategorised by this load
+    from {{ this }} s
+    join {{ ref('games') }} gm on gm.game_key = s.game_key
+    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
+      and (s.is_game <> gm.is_game or s.game_name <> coalesce(gm.name, s.game_name))
+),
+bounds as (  -- no period is longer than 31 days
+    select min(period_start) as first_start, max(period_start) + interval '32 days' as last_end from periods
+),
+{%- endif %}
+periodic as (
+    select b.*, {{ series_period('b.bucket', 'b.bucket_start') }} as period_start
+    from {{ ref('game_buckets') }} b
+    {%- if is_incremental() %}
+    where b.bucket_start >= (select first_start from bounds) and b.bucket_start < (select last_end from bounds)
+    {%- endif %}
+)
+select c.*
+from periodic c
+{%- if is_incremental() %}
+where exists (select 1 from periods p where p.platform = c.platform and p.bucket = c.bucket
+              and p.period_start = c.period_start)
+{%- endif %}
+order by c.period_start, c.platform, c.bucket, c.game_key, c.bucket_start
