@@ -2,11 +2,11 @@
 
 1. Kinesis source reader designs on the same pre-filled stream: records/s read by the driver
    reader and by the partitioned reader (plans by reading ahead, then reads again), and the ratio.
-2. Lake ingest: records/s of the lake query from the pre-filled stream into bronze + silver
+2. Poll query: records/s of the poll query over the same stream (state, Redis, totals), in
+   batches of --poll-batch records, with the duration of its batches after the first.
+3. Lake ingest: records/s of the lake query from the pre-filled stream into bronze + silver
    (dedup state, parse, one Delta append per table per batch), with the per-step split of its
    largest batch; against the plain read of (1) in the same run.
-3. Poll query: records/s of the poll query over the same stream (state, Redis, totals), in
-   batches of --poll-batch records, with the duration of its batches after the first.
 
 Run: .venv/bin/python bench/streaming.py [--polls 20] [--scale 0.05] [--poll-batch 6000]
 Ends with one line of name=value headline figures.
@@ -34,6 +34,7 @@ from producers.run import emit_synthetic_history  # noqa: E402
 from producers.sinks.kinesis import KinesisSink  # noqa: E402
 from streaming_jobs.lake import Lake  # noqa: E402
 from streaming_jobs.lake_query import start_lake_query  # noqa: E402
+from streaming_jobs.poll_query import start_poll_query  # noqa: E402
 from streaming_jobs.run import StreamingJob, export_aws_environment  # noqa: E402
 from streaming_jobs.sources import stream_records  # noqa: E402
 from streaming_jobs.spark import local_spark  # noqa: E402
@@ -115,6 +116,35 @@ def main() -> None:
             f"driver/partitioned = {(driver_n / driver_s) / (part_n / part_s):.2f}"
         )
 
+        # the poll query alone over the same stream, in batches of --poll-batch records (as the live
+        # job sees them: a few seconds of arrivals each); before the lake query, since a new
+        # checkpoint starts after what bronze already holds
+        poll_settings = settings.model_copy(update={"poll_max_records_per_batch": args.poll_batch})
+        poll_job = StreamingJob(poll_settings, spark)
+        poll_start = time.perf_counter()
+        query = start_poll_query(
+            poll_settings,
+            stream_records(spark, poll_settings, args.poll_batch),
+            poll_job.poll_writer,
+            poll_job.poll_checkpoint,
+            available_now=True,
+        )
+        while query.isActive and not StreamingJob._caught_up(query):  # then only timeout batches are left
+            time.sleep(0.2)
+        poll_s = time.perf_counter() - poll_start
+        batches = [p for p in query.recentProgress if p["numInputRows"]]
+        query.stop()
+        steady = [p["durationMs"]["triggerExecution"] / 1000 for p in batches[1:]]  # the first starts workers
+        polls = Lake(settings.lake_path).read("silver/polls", columns=["status"])
+        emitted = polls.num_rows if polls is not None else 0
+        print(
+            f"poll query: {sent} records in {len(batches)} batches of up to {args.poll_batch}, {emitted} polls "
+            f"emitted: {sent / poll_s:,.0f} records/s over {poll_s:.1f} s; first batch "
+            f"{batches[0]['durationMs']['triggerExecution'] / 1000 if batches else float('nan'):.1f} s, later "
+            f"batches p50 {statistics.median(steady) if steady else float('nan'):.2f} s, "
+            f"max {max(steady, default=float('nan')):.2f} s; steps of the last: {last_steps(settings, 'poll')}"
+        )
+
         job = StreamingJob(settings, spark)
         lake_start = time.perf_counter()
         lake = start_lake_query(
@@ -136,26 +166,6 @@ def main() -> None:
             f"silver rows {silver_rows(settings)}; lake/plain-read = {(sent / lake_s) / (driver_n / driver_s):.2f}"
         )
 
-        # the poll query alone over the same stream, in batches of --poll-batch records (as the
-        # live job sees them: a few seconds of arrivals each), from its own checkpoint
-        poll_settings = settings.model_copy(update={"poll_max_records_per_batch": args.poll_batch})
-        poll_job = StreamingJob(poll_settings, spark)
-        poll_start = time.perf_counter()
-        poll_job.start(available_now=True)
-        poll_job.queries[1].stop()  # the lake query has read everything already; time the poll query
-        poll_job.await_termination()
-        poll_s = time.perf_counter() - poll_start
-        batches = [p for p in poll_job.queries[0].recentProgress if p["numInputRows"]]
-        steady = [p["durationMs"]["triggerExecution"] / 1000 for p in batches[1:]]  # the first starts workers
-        polls = Lake(settings.lake_path).read("silver/polls", columns=["status"])
-        emitted = polls.num_rows if polls is not None else 0
-        print(
-            f"poll query: {sent} records in {len(batches)} batches of up to {args.poll_batch}, {emitted} polls "
-            f"emitted: {sent / poll_s:,.0f} records/s over {poll_s:.1f} s; first batch "
-            f"{batches[0]['durationMs']['triggerExecution'] / 1000 if batches else float('nan'):.1f} s, later "
-            f"batches p50 {statistics.median(steady) if steady else float('nan'):.2f} s, "
-            f"max {max(steady, default=float('nan')):.2f} s; steps of the last: {last_steps(settings, 'poll')}"
-        )
         print(
             f"reader_driver_rps={driver_n / driver_s:.0f} reader_partitioned_rps={part_n / part_s:.0f} "
             f"lake_ingest_rps={sent / lake_s:.0f} poll_query_rps={sent / poll_s:.0f} "
