@@ -42,6 +42,9 @@ from streaming_jobs.transforms import bronze_frame, mark_late, parse_records, po
 log = structlog.get_logger(__name__)
 LIVE_KINDS = tuple(TOTAL_KINDS)
 POLL_SLOT = re.compile(r":(\d+)$")
+# game_poll_totals' columns in the order the Spark route (emitted_tables) writes them, poll_date last,
+# so the table reads the same whichever writer created it
+TOTALS_AS_EMITTED = L.TOTALS_SCHEMA_NO_DATE.append(L.TOTALS_SCHEMA.field("poll_date"))
 
 
 def emitted_polls(raw: DataFrame, settings: Settings) -> DataFrame:
@@ -94,7 +97,7 @@ def emitted_arrow(rows: pa.Table) -> dict[str, pa.Table]:
     errors = [json.loads(e) if e is not None else None for e in polls["errors"].to_pylist()]
     polls = polls.set_column(polls.schema.get_field_index("errors"), "errors", pa.array(errors, pa.list_(pa.string())))
     return {
-        L.TOTALS: totals.select(L.TOTALS_COLUMNS).cast(L.TOTALS_SCHEMA),
+        L.TOTALS: totals.select(TOTALS_AS_EMITTED.names).cast(TOTALS_AS_EMITTED),
         L.POLLS: polls.select(L.POLLS_SCHEMA.names).cast(L.POLLS_SCHEMA),
     }
 
