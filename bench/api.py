@@ -103,8 +103,8 @@ def build_gold(path: Path, games: int, days: int) -> None:
     rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
     conn.close()
     # the models a build derives from those tables, as a build writes them (game_series, DuckDB's
-    # by-game layout; game_windows, the ranking windows)
-    invoke(settings, ["run", "--select", "game_series", "game_windows", "--full-refresh"])
+    # by-game layout; game_windows, the ranking windows; game_latest_hours, each game's newest hour)
+    invoke(settings, ["run", "--select", "game_series", "game_windows", "game_latest_hours", "--full-refresh"])
     print(
         f"gold: {rows:,} game_buckets rows ({games:,} Twitch + {min(1000, games):,} Steam games, {days} days, "
         f"5m/1h/1d), {path.stat().st_size / 2**30:.2f} GiB"

@@ -3,8 +3,9 @@
 Table and column names come only from the enums below (never from a request); every value is a
 bound `:name` parameter (SQLAlchemy binds them for each driver). The same text runs on DuckDB,
 PostgreSQL and Redshift. Read shapes that need no request values live in the dbt project:
-gold.game_windows (the ranking windows) and gold.players_vs_viewers. Windows end at the platform's latest loaded
-bucket, so history and the demo read alike. A game's own buckets are read from gold.game_series on
+gold.game_windows (the ranking windows), gold.game_latest_hours (each game's newest hour) and
+gold.players_vs_viewers. Windows end at the platform's latest loaded bucket, so history and the demo
+read alike. A game's own buckets are read from gold.game_series on
 DuckDB (game_buckets' rows clustered by game, which its zone maps prune) and from gold.game_buckets
 elsewhere (by its game_key index on PostgreSQL, its sort keys on Redshift).
 """
@@ -193,9 +194,10 @@ def plan_span(start: datetime, end: datetime) -> Span:
     raise AssertionError("every 5-minute boundary is a 5m bucket's")
 
 
-def _windowed(span: Span) -> str:
+def _windowed(span: Span, table: str) -> str:
     """A query over one platform's buckets in the span (and the span before it) shaped like
-    gold.game_windows' rows: the same time weighting (a bucket weighs its covered seconds)."""
+    gold.game_windows' rows: the same time weighting (a bucket weighs its covered seconds). `table`
+    holds the game buckets (game_buckets' rows)."""
     if span.bucket == MONTH:
         weights = """SELECT month_start AS bucket_start, covered_seconds AS weight FROM gold.platform_months
                      WHERE platform = :platform AND month_start >= :previous_start AND month_start < :end"""
@@ -206,8 +208,8 @@ def _windowed(span: Span) -> str:
         weights = f"""SELECT bucket_start, coverage * {BUCKET_SECONDS[span.bucket]} AS weight FROM gold.platform_buckets
                       WHERE platform = :platform AND bucket = :bucket
                         AND bucket_start >= :previous_start AND bucket_start < :end"""
-        games = """SELECT * FROM gold.game_buckets WHERE platform = :platform AND bucket = :bucket
-                     AND bucket_start >= :previous_start AND bucket_start < :end"""
+        games = f"""SELECT * FROM {table} WHERE platform = :platform AND bucket = :bucket
+                      AND bucket_start >= :previous_start AND bucket_start < :end"""
     averaged = ", ".join(f"SUM(g.{c} * w.weight) / MAX(t.weight) AS {c}" for c in AVERAGED)
     peaks = ", ".join(f"MAX(g.{c}) AS {c}" for c in PEAKS)
     current = ", ".join(f"c.{c}" for c in (*AVERAGED, *PEAKS, "hours_watched", "covered_seconds"))
@@ -240,7 +242,10 @@ def _window_source(
         source = "gold.game_windows WHERE platform = :platform AND time_window = :window AND"
         return source, params, _window_bounds(store, platform, *trailing)
     params.update(start=span.start, end=span.end, previous_start=span.previous_start, bucket=span.bucket)
-    return f"({_windowed(span)}) windowed WHERE", params, (span.start, span.end)
+    # days from game_series on DuckDB: a month's days of every game sit in a row group or two there,
+    # while game_buckets holds each day's few thousand daily rows among that day's 5-minute ones
+    table = per_game(store) if span.bucket == "1d" else "gold.game_buckets"
+    return f"({_windowed(span, table)}) windowed WHERE", params, (span.start, span.end)
 
 
 def ranking(
@@ -384,14 +389,8 @@ def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
             WHERE g.game_key = :game_key""",
         {"game_key": game_key},
     )
-    table = per_game(store)
     latest = store.rows(
-        f"""SELECT g.* FROM {table} g
-            JOIN (SELECT platform, MAX(bucket_start) AS bucket_start FROM {table}
-                  WHERE game_key = :game_key AND bucket = '1h' GROUP BY platform) l
-              ON l.platform = g.platform AND l.bucket_start = g.bucket_start
-            WHERE g.game_key = :game_key AND g.bucket = '1h' ORDER BY g.platform""",
-        {"game_key": game_key},
+        "SELECT * FROM gold.game_latest_hours WHERE game_key = :game_key ORDER BY platform", {"game_key": game_key}
     )
     if not identity and not latest:
         return None
@@ -414,9 +413,7 @@ def game(store: GoldStore, game_key: str) -> dict[str, Any] | None:
         "is_game": bool(found["is_game"]),
         "reviews": reviews,
         "platforms": {
-            r["platform"]: {
-                k: v for k, v in r.items() if k not in ("platform", "game_key", "game_name", "period_start")
-            }
+            r["platform"]: {k: v for k, v in r.items() if k not in ("platform", "game_key", "game_name")}
             for r in latest
         },
     }
@@ -446,6 +443,20 @@ SERIES_VALUES = (
 
 
 MONTH_ABSENT = ("top_channel", "top_channel_viewers", "views")  # per-poll details gold keeps per bucket only
+_VIEWERS_ZERO = {"avg_viewers": 0.0, "peak_viewers": 0, "hours_watched": 0.0, "avg_channels": 0.0, "peak_channels": 0}
+ABSENT = {  # a polled bucket without the game: zero on the platform's own metrics
+    Platform.STEAM.value: {**dict.fromkeys(_VIEWERS_ZERO), "avg_players": 0.0, "peak_players": 0},
+    Platform.TWITCH.value: {**_VIEWERS_ZERO, "avg_players": None, "peak_players": None},
+    Platform.YOUTUBE.value: {**_VIEWERS_ZERO, "avg_players": None, "peak_players": None},
+}
+GAP = {  # a bucket the platform was not polled in
+    "gap": True,
+    "coverage": 0.0,
+    "is_partial": False,
+    "covered_seconds": 0.0,
+    "observed_seconds": 0.0,
+    **dict.fromkeys(SERIES_VALUES),
+}
 
 
 def bucket_starts(first: datetime, end: datetime, bucket: str) -> list[datetime]:
@@ -463,7 +474,8 @@ def series(
     """Per platform, one point per bucket in [start, end): the game's values where the platform was
     polled (0 when the game was absent), and explicit gaps (nulls, coverage 0) where it was not.
     Every point carries its weights: covered_seconds (coverage x the bucket's seconds, the weight the
-    rankings combine buckets by) and observed_seconds (the exact weight of time-weighted averages)."""
+    rankings combine buckets by) and observed_seconds (the exact weight of time-weighted averages).
+    Buckets are matched by their epoch second: the database converts no timestamp per row."""
     if bucket == MONTH:
         first = month_floor(start)
         values = ", ".join("NULL AS " + c if c in MONTH_ABSENT else c for c in SERIES_VALUES)
@@ -484,52 +496,32 @@ def series(
     query = sa.text(
         # the game's rows first (one filtered scan), then matched to every polled bucket
         f"""WITH g AS ({game_rows})
-            SELECT p.platform, p.bucket_start, p.coverage, p.is_partial, p.covered_seconds, p.observed_seconds,
-                   {", ".join("g." + c for c in SERIES_VALUES)}, g.game_key
+            SELECT p.platform, CAST(EXTRACT(EPOCH FROM p.bucket_start) AS BIGINT) AS epoch, p.coverage, p.is_partial,
+                   p.covered_seconds, p.observed_seconds, {", ".join("g." + c for c in SERIES_VALUES)}, g.game_key
             FROM ({platform_rows}) p
-            LEFT JOIN g ON g.platform = p.platform AND g.bucket_start = p.bucket_start
-            ORDER BY p.platform, p.bucket_start"""
+            LEFT JOIN g ON g.platform = p.platform AND g.bucket_start = p.bucket_start"""
     ).bindparams(sa.bindparam("platforms", expanding=True))
     rows = store.rows(
         query,
         {"game_key": game_key, "platforms": [p.value for p in platforms], "bucket": bucket, "start": first, "end": end},
     )
-    found: dict[str, dict[datetime, dict]] = {p.value: {} for p in platforms}
+    found: dict[str, dict[int, dict]] = {p.value: {} for p in platforms}
     for row in rows:
         present = row.pop("game_key") is not None
         platform = row.pop("platform")
         if not present:  # polled, game absent: zero, not a gap
-            zero = 0.0 if platform != "steam" else None
-            row.update(
-                avg_viewers=zero,
-                peak_viewers=0 if zero is not None else None,
-                hours_watched=zero,
-                avg_channels=zero,
-                peak_channels=0 if zero is not None else None,
-                avg_players=0.0 if platform == "steam" else None,
-                peak_players=0 if platform == "steam" else None,
-            )
-        found[platform][as_utc(row["bucket_start"])] = row
-    out: dict[str, list[dict[str, Any]]] = {}
-    for platform, points in found.items():
-        if not points:
-            out[platform] = []
-            continue
-        line = [
-            points.get(t)
-            or {
-                **dict.fromkeys(SERIES_VALUES),
-                "bucket_start": t,
-                "coverage": 0.0,
-                "covered_seconds": 0.0,
-                "observed_seconds": 0.0,
-                "is_partial": False,
-                "gap": True,
-            }
-            for t in bucket_starts(first, end, bucket)
+            row.update(ABSENT[platform])
+        found[platform][int(row.pop("epoch"))] = row
+    starts = [(int(t.timestamp()), t) for t in bucket_starts(first, end, bucket)]
+    return {
+        platform: [
+            {"bucket_start": t, "gap": False, **points[epoch]} if epoch in points else {"bucket_start": t, **GAP}
+            for epoch, t in starts
         ]
-        out[platform] = [{"gap": False, **p, "bucket_start": as_utc(p["bucket_start"])} for p in line]
-    return out
+        if points
+        else []
+        for platform, points in found.items()
+    }
 
 
 def players_vs_viewers(store: GoldStore, game_key: str, start: datetime, end: datetime, bucket: str) -> list[dict]:
@@ -548,55 +540,43 @@ def non_games(store: GoldStore) -> set[str]:
     return {r["game_key"] for r in store.rows("SELECT game_key FROM gold.games WHERE NOT is_game")}
 
 
-def latest_buckets(store: GoldStore, platform: Platform) -> dict[str, datetime]:
-    """The platform's latest bucket of each size (one query)."""
-    rows = store.rows(
-        "SELECT bucket, MAX(bucket_start) AS latest FROM gold.platform_buckets WHERE platform = :platform GROUP BY bucket",
-        {"platform": platform.value},
-    )
-    return {r["bucket"]: as_utc(r["latest"]) for r in rows if r["latest"] is not None}
-
-
 def platform_overview(
     store: GoldStore, platform: Platform, include_non_games: bool, limit: int, recent: timedelta
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The overview's gold part: the latest hour's summary and the recent 5-minute totals, the latest
-    buckets read once for both."""
-    latest = latest_buckets(store, platform)
-    return (
-        platform_summary(store, platform, latest.get("1h"), include_non_games, limit),
-        recent_totals(store, platform, latest.get("5m"), recent),
-    )
+    """The overview's gold part: the latest hour's summary and the recent 5-minute totals."""
+    return platform_summary(store, platform, include_non_games, limit), recent_totals(store, platform, recent)
 
 
-def platform_summary(
-    store: GoldStore, platform: Platform, latest: datetime | None, include_non_games: bool, limit: int = 10
-) -> dict[str, Any]:
-    """The home page's summary per platform, from gold: the latest hourly bucket's (`latest`) total and
+def platform_summary(store: GoldStore, platform: Platform, include_non_games: bool, limit: int = 10) -> dict[str, Any]:
+    """The home page's summary per platform, from gold: the platform's latest hourly bucket's total and
     top games with their change and growth vs the hour before and their change over 4 hours."""
-    if latest is None:
-        return {"bucket_start": None, "total": None, "games": []}
     total = store.rows(
-        """SELECT avg_total, peak_total, hours_watched, games, coverage, is_partial
-                          FROM gold.platform_buckets
-                          WHERE platform = :platform AND bucket = '1h' AND bucket_start = :latest""",
-        {"platform": platform.value, "latest": latest},
+        """SELECT bucket_start, avg_total, peak_total, hours_watched, games, coverage, is_partial
+           FROM gold.platform_buckets
+           WHERE platform = :platform AND bucket = '1h'
+             AND bucket_start = (SELECT MAX(bucket_start) FROM gold.platform_buckets
+                                 WHERE platform = :platform AND bucket = '1h')""",
+        {"platform": platform.value},
     )
-    games = store.rows(
-        """SELECT g.game_key, g.game_name AS name, g.is_game, COALESCE(g.avg_viewers, g.avg_players) AS value,
+    if not total:
+        return {"bucket_start": None, "total": None, "games": []}
+    latest = total[0].pop("bucket_start")
+    value = "COALESCE(g.avg_viewers, g.avg_players)"
+    games = store.rows(  # the top games first (the newest hour's rows are its games'), then their names
+        f"""SELECT g.game_key, g.game_name AS name, g.is_game, {value} AS value,
                   g.peak_viewers, g.peak_players, g.hours_watched, g.change, g.growth, g.change_4h, g.top_channel,
                   g.top_channel_viewers, g.views, g.views_change, g.mature_share, r.review_score, r.positive_ratio
-           FROM gold.game_buckets g
+           FROM (SELECT * FROM gold.game_latest_hours g
+                 WHERE g.platform = :platform AND g.bucket_start = :latest AND (g.is_game OR :include_non_games)
+                 ORDER BY {value} DESC NULLS LAST, g.game_key LIMIT :limit) g
            LEFT JOIN gold.games gm ON gm.game_key = g.game_key
            LEFT JOIN gold.game_reviews r ON r.app_id = gm.steam_app_id
-           WHERE g.platform = :platform AND g.bucket = '1h' AND g.bucket_start = :latest
-             AND (g.is_game OR :include_non_games)
-           ORDER BY COALESCE(g.avg_viewers, g.avg_players) DESC NULLS LAST, g.game_key LIMIT :limit""",
+           ORDER BY {value} DESC NULLS LAST, g.game_key""",
         {"platform": platform.value, "latest": latest, "include_non_games": include_non_games, "limit": limit},
     )
     return {
-        "bucket_start": latest,
-        "total": total[0] if total else None,
+        "bucket_start": as_utc(latest),
+        "total": total[0],
         "games": [dict(g, is_game=bool(g["is_game"])) for g in games],
     }
 
@@ -702,15 +682,15 @@ def game_months(store: GoldStore, game_key: str, platforms: list[Platform], limi
     return out
 
 
-def recent_totals(
-    store: GoldStore, platform: Platform, latest: datetime | None, span: timedelta
-) -> list[dict[str, Any]]:
+def recent_totals(store: GoldStore, platform: Platform, span: timedelta) -> list[dict[str, Any]]:
     """The platform's total per 5-minute bucket over the `span` that ends with its latest 5-minute
-    bucket (`latest`; the home page's last-hour chart, which the live feed's totals then extend)."""
-    if latest is None:
-        return []
+    bucket (the home page's last-hour chart, which the live feed's totals then extend)."""
+    since = f"INTERVAL '{int(span.total_seconds())} seconds'"  # the code's own span: a literal every warehouse reads
     return store.rows(
-        """SELECT bucket_start, avg_total, peak_total, coverage FROM gold.platform_buckets
-           WHERE platform = :platform AND bucket = '5m' AND bucket_start > :since ORDER BY bucket_start""",
-        {"platform": platform.value, "since": latest - span},
+        f"""SELECT bucket_start, avg_total, peak_total, coverage FROM gold.platform_buckets
+            WHERE platform = :platform AND bucket = '5m'
+              AND bucket_start > (SELECT MAX(bucket_start) FROM gold.platform_buckets
+                                  WHERE platform = :platform AND bucket = '5m') - {since}
+            ORDER BY bucket_start""",
+        {"platform": platform.value},
     )

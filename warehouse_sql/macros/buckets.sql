@@ -40,8 +40,8 @@ reach as (  -- how far each platform's polls reach: its newest poll's time plus 
 {% endmacro %}
 
 {#- The period game_series writes a bucket in (`ts` its start): its UTC day for 5-minute buckets, its
-    UTC week (from Monday) for hourly ones, its UTC month for daily ones. -#}
+    UTC month for hourly and daily ones. -#}
 {% macro series_period(bucket, ts) -%}
-    (date_trunc(case {{ bucket }} when '5m' then 'day' when '1h' then 'week' else 'month' end,
+    (date_trunc(case {{ bucket }} when '5m' then 'day' else 'month' end,
                 {{ ts }} at time zone 'UTC') at time zone 'UTC')
 {%- endmacro %}
