@@ -95,6 +95,9 @@ def test_a_rebuilt_bucket_loses_the_games_that_left_it(tmp_path):
     lake.append("silver/game_poll_totals", later.filter(pc.not_equal(later["game_key"], "minecraft")), 1, ["poll_date"])
     run_gold(settings)
     assert [r[0] for r in warehouse.execute(query)] == ["dota 2", "fortnite"]
+    # nor is it any game's latest hour any more: it had no other hour, so it leaves game_latest_hours
+    latest = "SELECT game_key FROM gold.game_latest_hours WHERE platform = 'twitch' ORDER BY 1"
+    assert [r[0] for r in warehouse.execute(latest)] == ["dota 2", "fortnite"]
     warehouse.close()
 
 
