@@ -1,14 +1,15 @@
 -- gold.game_series (DuckDB only): game_buckets' rows again, clustered by game for the per-game reads
--- (a game's series, its latest hour, players vs viewers). Written period by period (the UTC day for
--- 5-minute buckets, the UTC month for hourly and daily ones), each period's rows
--- sorted by platform, bucket size, game and time. DuckDB has no index that finds one game's rows,
+-- (a game's series, players vs viewers, rankings over whole days). Written period by period (the
+-- UTC day for 5-minute buckets, the UTC month for hourly and daily ones), each period's rows sorted
+-- by platform, bucket size, game and time. DuckDB has no index that finds one game's rows,
 -- but its zone maps on game_key then skip every row group of a period save the one holding the
 -- game: a 30-day hourly series reads one or two row groups per month and platform, not every
 -- game's hours (weekly periods of hours read about five per platform, three times slower).
 -- PostgreSQL serves these reads from game_buckets' (game_key, bucket, bucket_start) index and
 -- Redshift from its sort keys; neither builds this model.
--- Incremental loads rewrite the periods holding a rebuilt bucket (so the current day and month), and those holding a game whose name or category this load changed (game_buckets relabels
--- its rows).
+-- Incremental loads rewrite the periods holding a rebuilt bucket (so the current day and month),
+-- and those holding a game whose name or category this load changed (game_buckets relabels its
+-- rows).
 -- depends_on: {{ ref('affected_buckets') }} {{ ref('games') }}
 {{ config(
     enabled=target.type == 'duckdb',
