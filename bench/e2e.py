@@ -306,16 +306,11 @@ def soak_growth(samples: list[dict[str, float]], warmup: int) -> dict[str, float
     if len(steady) < 3:
         return {}
     minutes = [s["minute"] for s in steady]
-    mean_minute = statistics.mean(minutes)
-    spread = sum((m - mean_minute) ** 2 for m in minutes)
-    growth = {}
-    for name in ("job", "api", "redis", "kinesalite", "kafka", "producer"):
-        if name in steady[0]:
-            values = [s[name] for s in steady]
-            mean_value = statistics.mean(values)
-            slope = sum((m - mean_minute) * (v - mean_value) for m, v in zip(minutes, values, strict=True)) / spread
-            growth[name] = slope * 60
-    return growth
+    return {
+        name: statistics.linear_regression(minutes, [s[name] for s in steady]).slope * 60
+        for name in ("job", "api", "redis", "kinesalite", "kafka", "producer")
+        if name in steady[0]
+    }
 
 
 def soak_verdict(samples: list[dict[str, float]], growth: dict[str, float], max_mb_per_hour: float) -> str | None:

@@ -45,3 +45,12 @@ reach as (  -- how far each platform's polls reach: its newest poll's time plus 
     (date_trunc(case {{ bucket }} when '5m' then 'day' else 'month' end,
                 {{ ts }} at time zone 'UTC') at time zone 'UTC')
 {%- endmacro %}
+
+{#- Joins `rows` (a table alias of {{ this }} with game_key, game_name and is_game) to gold.games and
+    keeps the rows of games this load renamed or recategorised: game_buckets relabels their rows, so
+    the models derived from them rewrite them too. -#}
+{% macro relabelled_by_this_load(rows) -%}
+    join {{ ref('games') }} gm on gm.game_key = {{ rows }}.game_key
+    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
+      and ({{ rows }}.is_game <> gm.is_game or {{ rows }}.game_name <> coalesce(gm.name, {{ rows }}.game_name))
+{%- endmacro %}

@@ -79,9 +79,7 @@ base as (
 relabelled as (  -- buckets not rebuilt that hold a game whose name or category this load changed
     select distinct b.platform, b.bucket, b.bucket_start
     from {{ this }} b
-    join {{ ref('games') }} gm on gm.game_key = b.game_key
-    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
-      and (b.is_game <> gm.is_game or b.game_name <> coalesce(gm.name, b.game_name))
+    {{ relabelled_by_this_load('b') }}
       and not exists (select 1 from affected a where a.platform = b.platform and a.bucket = b.bucket
                       and {{ from_epoch('a.start_epoch') }} = b.bucket_start)
 )

@@ -37,9 +37,7 @@ touched as (
     union
     select l.platform, l.game_key  -- renamed or recategorised by this load
     from {{ this }} l
-    join {{ ref('games') }} gm on gm.game_key = l.game_key
-    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
-      and (l.is_game <> gm.is_game or l.game_name <> coalesce(gm.name, l.game_name))
+    {{ relabelled_by_this_load('l') }}
 ),
 hours as (  -- where a touched game's newest hour can be: a rebuilt hour or the one it had
     select platform, bucket_start from rebuilt

@@ -31,9 +31,7 @@ affected as (
     union
     select distinct m.platform, m.month_start  -- games renamed or recategorised by this load
     from {{ this }} m
-    join {{ ref('games') }} gm on gm.game_key = m.game_key
-    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
-      and (m.is_game <> gm.is_game or m.game_name <> coalesce(gm.name, m.game_name))
+    {{ relabelled_by_this_load('m') }}
 ),
 needed as (  -- the affected months and those their gains are measured against
     select platform, month_start from affected

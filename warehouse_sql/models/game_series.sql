@@ -26,9 +26,7 @@ periods as (
     union
     select distinct s.platform, s.bucket, s.period_start  -- games renamed or recategorised by this load
     from {{ this }} s
-    join {{ ref('games') }} gm on gm.game_key = s.game_key
-    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
-      and (s.is_game <> gm.is_game or s.game_name <> coalesce(gm.name, s.game_name))
+    {{ relabelled_by_this_load('s') }}
 ),
 bounds as (  -- no period is longer than 31 days
     select min(period_start) as first_start, max(period_start) + interval '32 days' as last_end from periods
