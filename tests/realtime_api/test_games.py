@@ -211,11 +211,12 @@ def test_rankings_over_any_range(client, expected):
 
 def test_a_range_given_only_its_start_ends_now_on_the_starts_unit(client):
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    for start, resolution in (
-        (today - timedelta(days=3), "1d"),
-        (datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=30), "1h"),
-        (today.replace(day=1), "1mo"),
-    ):
+    day_start = today - timedelta(days=3)
+    hour_start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=30)
+    # Starts aligned to their own unit only: a day start on the 1st would be read as a month, an hour at midnight as a day.
+    day_start -= timedelta(days=day_start.day == 1)
+    hour_start -= timedelta(hours=hour_start.hour == 0)
+    for start, resolution in ((day_start, "1d"), (hour_start, "1h"), (today.replace(day=1), "1mo")):
         response = client.get("/api/games/top", params={"platform": "twitch", "from": start.isoformat()})
         assert response.status_code == 200, (start, response.text)
         assert response.json()["resolution"] == resolution
