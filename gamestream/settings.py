@@ -100,6 +100,9 @@ class Settings(BaseSettings):
         15.0, gt=0, description="Idle time after which a WebSocket client gets a heartbeat."
     )
     api_query_timeout_seconds: float = Field(10.0, gt=0, description="Longest a REST query may run in the warehouse.")
+    api_game_directory_seconds: float = Field(
+        30.0, ge=0, description="How long the API keeps gold's game names before reading them again (0: every request)."
+    )
 
     # Poll intervals (seconds); the budget planner may only lengthen them.
     steam_poll_seconds: float = Field(300.0, gt=0)

@@ -165,6 +165,19 @@ class Warehouse:
             keys = list(result.keys())  # zipped per row: a third faster than RowMapping copies
             return [dict(zip(keys, row, strict=True)) for row in result.fetchall()]
 
+    def column_lists(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None = None) -> dict[str, list]:
+        """Run one read; its result column by column (name -> values, NULL as None), for results of
+        many rows. DuckDB hands columns over as arrays, several times faster than row by row; select
+        numbers, booleans and text (not timestamps: they come back as numpy datetimes)."""
+        with self.connect() as connection:
+            result = connection.execute(sa.text(sql) if isinstance(sql, str) else sql, dict(params or {}))
+            keys = list(result.keys())
+            if self.kind == "duckdb":  # duckdb-engine's cursor passes fetchnumpy through to DuckDB
+                arrays = result.cursor.fetchnumpy()
+                return {key: arrays[key].tolist() for key in keys}  # masked (NULL) entries become None
+            rows = result.fetchall()
+            return {key: [row[i] for row in rows] for i, key in enumerate(keys)}
+
     def execute(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None = None) -> list[tuple]:
         """Run one statement; its rows as tuples."""
         with self.connect() as connection:

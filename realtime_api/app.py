@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gamestream.settings import Settings
 from realtime_api.deps import UnknownGame, unknown_game
+from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed, RedisUnavailable
 from realtime_api.metrics import ApiMetrics, MetricsMiddleware
 from realtime_api.routes import games, health, live, months, movers, overview
@@ -65,6 +66,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     app.state.store = store or GoldStore(
         settings.warehouse, read_only=True, timeout_seconds=settings.api_query_timeout_seconds
     )
+    app.state.games = GameDirectory(app.state.store, settings.api_game_directory_seconds)
     app.state.feed = LiveFeed(settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients)
     app.state.metrics = ApiMetrics()
     app.add_middleware(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed
 from realtime_api.store import GoldStore
 
@@ -19,8 +20,13 @@ def get_feed(request: Request) -> LiveFeed:
     return request.app.state.feed
 
 
+def get_games(request: Request) -> GameDirectory:
+    return request.app.state.games
+
+
 Store = Annotated[GoldStore, Depends(get_store)]
 Feed = Annotated[LiveFeed, Depends(get_feed)]
+Games = Annotated[GameDirectory, Depends(get_games)]
 
 
 def invalid(parameter: str, message: str, where: str = "query") -> HTTPException:

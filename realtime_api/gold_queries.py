@@ -363,11 +363,14 @@ def resolve_game(store: GoldStore, text: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def close_matches(store: GoldStore, text: str, limit: int = 5) -> list[dict[str, Any]]:
-    """Games whose normalised names come close to `text` (difflib's ratio), for a 404's suggestions."""
-    games = {r["game_key"]: r for r in store.rows("SELECT game_key, slug, name FROM gold.games")}
-    keys = difflib.get_close_matches(normalize_game_name(text) or text.lower(), list(games), n=limit, cutoff=0.6)
-    return [games[k] for k in keys]
+def games(store: GoldStore) -> list[dict[str, Any]]:
+    """Every game in gold.games: game_key, slug, name."""
+    return store.rows("SELECT game_key, slug, name FROM gold.games")
+
+
+def close_keys(text: str, keys: list[str], limit: int = 5) -> list[str]:
+    """The keys that come close to `text` normalised (difflib's ratio), closest first."""
+    return difflib.get_close_matches(normalize_game_name(text) or text.lower(), keys, n=limit, cutoff=0.6)
 
 
 REVIEW_COLUMNS = (
@@ -501,17 +504,19 @@ def series(
             FROM ({platform_rows}) p
             LEFT JOIN g ON g.platform = p.platform AND g.bucket_start = p.bucket_start"""
     ).bindparams(sa.bindparam("platforms", expanding=True))
-    rows = store.rows(
+    columns = store.column_lists(  # up to MAX_POINTS rows per platform: fetched column by column
         query,
         {"game_key": game_key, "platforms": [p.value for p in platforms], "bucket": bucket, "start": first, "end": end},
     )
+    names = [name for name in columns if name not in ("platform", "epoch", "game_key")]
     found: dict[str, dict[int, dict]] = {p.value: {} for p in platforms}
-    for row in rows:
-        present = row.pop("game_key") is not None
-        platform = row.pop("platform")
-        if not present:  # polled, game absent: zero, not a gap
-            row.update(ABSENT[platform])
-        found[platform][int(row.pop("epoch"))] = row
+    for platform, epoch, game, row in zip(
+        columns["platform"], columns["epoch"], columns["game_key"], zip(*(columns[n] for n in names)), strict=True
+    ):
+        point = dict(zip(names, row, strict=True))
+        if game is None:  # polled, game absent: zero, not a gap
+            point.update(ABSENT[platform])
+        found[platform][int(epoch)] = point
     starts = [(int(t.timestamp()), t) for t in bucket_starts(first, end, bucket)]
     return {
         platform: [

@@ -29,6 +29,10 @@ class GoldStore:
         """Run one read query; rows as dicts keyed by column name."""
         return self.warehouse.rows(sql, params)
 
+    def column_lists(self, sql: str | sa.TextClause, params: Mapping[str, Any] | None = None) -> dict[str, list]:
+        """Run one read query; its result column by column (for results of many rows)."""
+        return self.warehouse.column_lists(sql, params)
+
     def ping(self) -> None:
         self.rows("SELECT 1 AS ok")
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from realtime_api import gold_queries as Q
-from realtime_api.deps import NOT_FOUND, Store, UnknownGame, invalid
+from realtime_api.deps import NOT_FOUND, Games, Store, UnknownGame, invalid
 from realtime_api.gold_queries import Metric, Platform, Resolution, Span, Window
 from realtime_api.store import as_utc
 
@@ -101,12 +101,12 @@ def search(
     return {"q": q, "limit": limit, "offset": offset, **Q.search(store, q, include_non_games, limit, offset)}
 
 
-def _known(store: Store, text: str) -> dict[str, Any]:
+def _known(games: Games, text: str) -> dict[str, Any]:
     """The game a path names (by key, slug or name): game_key, slug, name; or UnknownGame with close
     matches."""
-    found = Q.resolve_game(store, text)
+    found = games.resolve(text)
     if found is None:
-        raise UnknownGame(text, Q.close_matches(store, text))
+        raise UnknownGame(text, games.close_matches(text))
     return found
 
 
@@ -115,8 +115,8 @@ def _known(store: Store, text: str) -> dict[str, Any]:
     summary="A game: identity, Steam reviews and its latest hour per platform",
     responses=NOT_FOUND,
 )
-def game(store: Store, game_key: GameKey) -> dict[str, Any]:
-    key = _known(store, game_key)["game_key"]
+def game(store: Store, games: Games, game_key: GameKey) -> dict[str, Any]:
+    key = _known(games, game_key)["game_key"]
     found = Q.game(store, key)
     if found is None:  # gone between the two reads (a rebuild)
         raise UnknownGame(game_key, [])
@@ -153,13 +153,14 @@ def _resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
 )
 def series(
     store: Store,
+    games: Games,
     game_key: GameKey,
     start: From = None,
     end: To = None,
     resolution: Resolution = Resolution.auto,
     platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
 ) -> dict[str, Any]:
-    key = _known(store, game_key)["game_key"]
+    key = _known(games, game_key)["game_key"]
     first, last = _range(store, start, end)
     bucket = _resolution(resolution, first, last)
     platforms = list(dict.fromkeys(platform)) if platform else list(Platform)
@@ -178,9 +179,14 @@ def series(
     responses=NOT_FOUND,
 )
 def players_vs_viewers(
-    store: Store, game_key: GameKey, start: From = None, end: To = None, resolution: Resolution = Resolution.auto
+    store: Store,
+    games: Games,
+    game_key: GameKey,
+    start: From = None,
+    end: To = None,
+    resolution: Resolution = Resolution.auto,
 ) -> dict[str, Any]:
-    key = _known(store, game_key)["game_key"]
+    key = _known(games, game_key)["game_key"]
     first, last = _range(store, start, end)
     bucket = _resolution(resolution, first, last)
     if bucket == Q.MONTH:
@@ -201,11 +207,12 @@ def players_vs_viewers(
 )
 def months(
     store: Store,
+    games: Games,
     game_key: GameKey,
     platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
     limit: Annotated[int, Query(ge=1, le=600, description="At most this many months per platform.")] = 120,
 ) -> dict[str, Any]:
-    found = _known(store, game_key)
+    found = _known(games, game_key)
     platforms = list(dict.fromkeys(platform)) if platform else list(Platform)
     return {
         "game_key": found["game_key"],

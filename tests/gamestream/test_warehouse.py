@@ -50,6 +50,27 @@ def test_values_are_bound_and_read_back_with_their_types(url):
         warehouse.close()
 
 
+def test_column_lists_read_what_rows_read_nulls_included(url):
+    warehouse = Warehouse(url)
+    try:
+        warehouse.execute("CREATE SCHEMA IF NOT EXISTS t")
+        warehouse.execute("CREATE TABLE t.points (k TEXT, n BIGINT, ok BOOLEAN, x DOUBLE PRECISION)")
+        warehouse.execute(
+            "INSERT INTO t.points VALUES ('a', 1, true, 0.5), (NULL, NULL, NULL, NULL), ('c', 3, false, 2)"
+        )
+        query = "SELECT k, n, ok, x FROM t.points ORDER BY n NULLS LAST"
+        rows = warehouse.rows(query)
+        columns = warehouse.column_lists(query)
+        assert columns == {key: [row[key] for row in rows] for key in ("k", "n", "ok", "x")}
+        assert columns["n"] == [1, 3, None] and columns["ok"] == [True, False, None] and columns["k"][2] is None
+        assert [type(v) for v in columns["n"][:2] + columns["x"][:2] + columns["ok"][:2]] == [int] * 2 + [float] * 2 + [
+            bool
+        ] * 2
+        assert warehouse.column_lists(query + " LIMIT 0") == {"k": [], "n": [], "ok": [], "x": []}
+    finally:
+        warehouse.close()
+
+
 def test_one_engine_per_url_and_mode_until_closed(tmp_path):
     path = f"duckdb:///{tmp_path / 'w.duckdb'}"
     Warehouse(path).execute("CREATE TABLE x (n INT)")
