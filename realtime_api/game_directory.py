@@ -1,11 +1,12 @@
 """The games gold knows, held in memory so that naming a game in a path costs no warehouse read.
 
-Every game route starts by resolving the game its path names (key, slug or name). Read from
-gold.games each time, that was the largest fixed cost of those routes; the directory holds
-gold.games' keys, slugs and names and reloads them once they are older than
-`api_game_directory_seconds`. A name it does not know is still looked up in the warehouse
-(gold_queries.resolve_game), so a game gold gained since the last reload is found at once; a
-rename or a new slug shows after at most one reload period.
+Every game route starts by resolving the game its path names (key, slug or name), and every
+overview hides the non-game categories. Read from gold.games each time, that was the largest fixed
+cost of those routes; the directory holds gold.games' keys, slugs, names and non-game categories
+and reloads them once they are older than `api_game_directory_seconds`. A name it does not know
+is still looked up in the warehouse (gold_queries.resolve_game), so a game gold gained since the
+last reload is found at once; a rename, a new slug or a recategorisation shows after at most one
+reload period.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class GameDirectory:
         self._by_key: dict[str, dict[str, Any]] = {}
         self._by_slug: dict[str, dict[str, Any]] = {}
         self._by_name: dict[str, dict[str, Any]] = {}
+        self._non_games: frozenset[str] = frozenset()
 
     def resolve(self, text: str) -> dict[str, Any] | None:
         """The game `text` names, in resolve_game's order: its key as written, its slug, its key
@@ -41,6 +43,11 @@ class GameDirectory:
         )
         return dict(found) if found is not None else Q.resolve_game(self.store, text)
 
+    def non_games(self) -> frozenset[str]:
+        """Keys of the categories that are not games (Just Chatting, Music, ...)."""
+        self._refresh()
+        return self._non_games
+
     def close_matches(self, text: str) -> list[dict[str, Any]]:
         """Games whose keys come close to `text`, for a 404's suggestions."""
         self._refresh()
@@ -50,7 +57,8 @@ class GameDirectory:
         if time.monotonic() - self._loaded_at < self.max_age_seconds or not self._lock.acquire(blocking=False):
             return  # fresh, or another request is reloading: this one uses what is held
         try:
-            games = Q.games(self.store)
+            rows = Q.games(self.store)
+            games = [{"game_key": r["game_key"], "slug": r["slug"], "name": r["name"]} for r in rows]
             by_name: dict[str, dict[str, Any]] = {}
             for game in sorted(games, key=lambda g: g["game_key"], reverse=True):  # the least key wins a tie
                 if game["name"]:
@@ -58,6 +66,7 @@ class GameDirectory:
             self._by_key = {g["game_key"]: g for g in games}
             self._by_slug = {g["slug"]: g for g in games if g["slug"]}
             self._by_name = by_name
+            self._non_games = frozenset(r["game_key"] for r in rows if r["is_game"] is False)
             self._loaded_at = time.monotonic()
         finally:
             self._lock.release()

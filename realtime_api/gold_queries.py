@@ -364,8 +364,8 @@ def resolve_game(store: GoldStore, text: str) -> dict[str, Any] | None:
 
 
 def games(store: GoldStore) -> list[dict[str, Any]]:
-    """Every game in gold.games: game_key, slug, name."""
-    return store.rows("SELECT game_key, slug, name FROM gold.games")
+    """Every game in gold.games: game_key, slug, name, is_game."""
+    return store.rows("SELECT game_key, slug, name, is_game FROM gold.games")
 
 
 def close_keys(text: str, keys: list[str], limit: int = 5) -> list[str]:
@@ -538,11 +538,6 @@ def players_vs_viewers(store: GoldStore, game_key: str, start: datetime, end: da
            ORDER BY bucket_start""",
         {"game_key": game_key, "bucket": bucket, "start": start, "end": end},
     )
-
-
-def non_games(store: GoldStore) -> set[str]:
-    """Keys of categories that are not games (Just Chatting, Music, ...)."""
-    return {r["game_key"] for r in store.rows("SELECT game_key FROM gold.games WHERE NOT is_game")}
 
 
 def platform_overview(

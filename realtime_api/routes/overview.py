@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from realtime_api import gold_queries as Q
-from realtime_api.deps import Feed, Store
+from realtime_api.deps import Feed, Games, Store
 from realtime_api.gold_queries import Platform
 
 router = APIRouter(prefix="/api", tags=["overview"])
@@ -19,11 +19,11 @@ NonGames = Annotated[bool, Query(description="Include non-game categories (Just 
 
 
 async def _overview(
-    store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int, non_games: set[str]
+    store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int, non_games: frozenset[str]
 ) -> dict[str, Any]:
     live = await feed.snapshot([platform.value], limit * 3)
     hour, recent = await run_in_threadpool(Q.platform_overview, store, platform, include_non_games, limit, RECENT)
-    hidden = set() if include_non_games else non_games
+    hidden = frozenset() if include_non_games else non_games
     now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
     games = [g for g in now.get("games", []) if g["game"] not in hidden][:limit]
     return {
@@ -36,9 +36,13 @@ async def _overview(
 
 @router.get("/overview", summary="Every platform's live totals, top 10 now and the latest hour")
 async def overview(
-    store: Store, feed: Feed, include_non_games: NonGames = False, limit: Annotated[int, Query(ge=1, le=50)] = 10
+    store: Store,
+    feed: Feed,
+    games: Games,
+    include_non_games: NonGames = False,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    non_games = await run_in_threadpool(Q.non_games, store)  # read once for every platform
+    non_games = await run_in_threadpool(games.non_games)  # read once for every platform
     platforms = [await _overview(store, feed, p, include_non_games, limit, non_games) for p in Platform]
     return {"platforms": platforms, "non_games": sorted(non_games)}  # for clients that filter the live feed
 
@@ -48,8 +52,9 @@ async def platform_overview(
     platform: Platform,
     store: Store,
     feed: Feed,
+    games: Games,
     include_non_games: NonGames = False,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    non_games = await run_in_threadpool(Q.non_games, store)
+    non_games = await run_in_threadpool(games.non_games)
     return await _overview(store, feed, platform, include_non_games, limit, non_games)

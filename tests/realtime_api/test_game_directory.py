@@ -32,6 +32,10 @@ def test_the_directory_names_the_game_the_warehouse_would(store):
         assert directory.resolve(text) == Q.resolve_game(store, text), text
     assert directory.resolve("Counter-Strike 2")["game_key"] == "counter strike 2"
     assert [g["game_key"] for g in directory.close_matches("minecraf")] == ["minecraft"]
+    assert directory.non_games() == {
+        r["game_key"] for r in store.rows("SELECT game_key FROM gold.games WHERE NOT is_game")
+    }
+    assert directory.non_games() == {"just chatting"}
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
