@@ -197,38 +197,47 @@ def plan_span(start: datetime, end: datetime) -> Span:
 def _windowed(span: Span, table: str) -> str:
     """A query over one platform's buckets in the span (and the span before it) shaped like
     gold.game_windows' rows: the same time weighting (a bucket weighs its covered seconds). `table`
-    holds the game buckets (game_buckets' rows)."""
+    holds the game buckets (game_buckets' rows, which carry their platform's coverage).
+
+    One pass over the game rows, grouped by game and span; the platform's covered seconds per span
+    divide the sums after grouping, not per row."""
     if span.bucket == MONTH:
         weights = """SELECT month_start AS bucket_start, covered_seconds AS weight FROM gold.platform_months
                      WHERE platform = :platform AND month_start >= :previous_start AND month_start < :end"""
-        games = """SELECT platform, month_start AS bucket_start, game_key, game_name, is_game, avg_viewers, avg_channels,
-                          avg_players, peak_viewers, peak_channels, peak_players, hours_watched FROM gold.game_months
-                   WHERE platform = :platform AND month_start >= :previous_start AND month_start < :end"""
+        games = f"""SELECT g.month_start AS bucket_start, g.game_key, g.game_name, g.is_game, g.avg_viewers,
+                          g.avg_channels, g.avg_players, g.peak_viewers, g.peak_channels, g.peak_players,
+                          g.hours_watched, w.weight
+                   FROM gold.game_months g JOIN ({weights}) w ON w.bucket_start = g.month_start
+                   WHERE g.platform = :platform AND g.month_start >= :previous_start AND g.month_start < :end"""
     else:
-        weights = f"""SELECT bucket_start, coverage * {BUCKET_SECONDS[span.bucket]} AS weight FROM gold.platform_buckets
+        seconds = BUCKET_SECONDS[span.bucket]
+        weights = f"""SELECT bucket_start, coverage * {seconds} AS weight FROM gold.platform_buckets
                       WHERE platform = :platform AND bucket = :bucket
                         AND bucket_start >= :previous_start AND bucket_start < :end"""
-        games = f"""SELECT * FROM {table} WHERE platform = :platform AND bucket = :bucket
+        games = f"""SELECT *, coverage * {seconds} AS weight FROM {table} WHERE platform = :platform AND bucket = :bucket
                       AND bucket_start >= :previous_start AND bucket_start < :end"""
-    averaged = ", ".join(f"SUM(g.{c} * w.weight) / MAX(t.weight) AS {c}" for c in AVERAGED)
-    peaks = ", ".join(f"MAX(g.{c}) AS {c}" for c in PEAKS)
-    current = ", ".join(f"c.{c}" for c in (*AVERAGED, *PEAKS, "hours_watched", "covered_seconds"))
-    previous = ", ".join(f"p.{c} AS prev_{c}" for c in (*AVERAGED, *PEAKS, "hours_watched", "covered_seconds"))
-    return f"""WITH w AS (
-            SELECT bucket_start, weight, CASE WHEN bucket_start >= :start THEN 'cur' ELSE 'prev' END AS period
-            FROM ({weights}) b),
-        t AS (SELECT period, SUM(weight) AS weight FROM w GROUP BY period),
+    sums = ", ".join(f"SUM({c} * weight) AS {c}" for c in AVERAGED)
+    peaks = ", ".join(f"MAX({c}) AS {c}" for c in PEAKS)
+    current = ", ".join(f"c.{c} / t.current_weight AS {c}" for c in AVERAGED)
+    previous = ", ".join(f"p.{c} / t.previous_weight AS prev_{c}" for c in AVERAGED)
+    return f"""WITH t AS (
+            SELECT SUM(CASE WHEN bucket_start >= :start THEN weight END) AS current_weight,
+                   SUM(CASE WHEN bucket_start < :start THEN weight END) AS previous_weight
+            FROM ({weights}) w),
         per_game AS (
-            SELECT w.period, g.game_key, MAX(g.game_name) AS name, MAX(CASE WHEN g.is_game THEN 1 ELSE 0 END) AS is_game,
-                   {averaged}, {peaks}, SUM(g.hours_watched) AS hours_watched, MAX(t.weight) AS covered_seconds
+            SELECT bucket_start >= :start AS is_current, game_key, MAX(game_name) AS name,
+                   MAX(CASE WHEN is_game THEN 1 ELSE 0 END) AS is_game, {sums}, {peaks},
+                   SUM(hours_watched) AS hours_watched
             FROM ({games}) g
-            JOIN w ON w.bucket_start = g.bucket_start
-            JOIN t ON t.period = w.period
-            GROUP BY w.period, g.game_key)
-        SELECT c.game_key, c.name, c.is_game, {current}, {previous}
+            GROUP BY bucket_start >= :start, game_key)
+        SELECT c.game_key, c.name, c.is_game, {current}, {", ".join(f"c.{c}" for c in PEAKS)}, c.hours_watched,
+               t.current_weight AS covered_seconds, {previous}, {", ".join(f"p.{c} AS prev_{c}" for c in PEAKS)},
+               p.hours_watched AS prev_hours_watched,
+               CASE WHEN p.game_key IS NOT NULL THEN t.previous_weight END AS prev_covered_seconds
         FROM per_game c
-        LEFT JOIN per_game p ON p.game_key = c.game_key AND p.period = 'prev'
-        WHERE c.period = 'cur'"""
+        CROSS JOIN t
+        LEFT JOIN per_game p ON p.game_key = c.game_key AND NOT p.is_current
+        WHERE c.is_current"""
 
 
 def _window_source(
