@@ -518,22 +518,18 @@ def series(
         {"game_key": game_key, "platforms": [p.value for p in platforms], "bucket": bucket, "start": first, "end": end},
     )
     names = [name for name in columns if name not in ("platform", "epoch", "game_key")]
+    starts = {int(t.timestamp()): t for t in bucket_starts(first, end, bucket)}
     found: dict[str, dict[int, dict]] = {p.value: {} for p in platforms}
     for platform, epoch, game, row in zip(
         columns["platform"], columns["epoch"], columns["game_key"], zip(*(columns[n] for n in names)), strict=True
     ):
-        point = dict(zip(names, row, strict=True))
+        point = {"bucket_start": starts[epoch], "gap": False}
+        point.update(zip(names, row, strict=True))
         if game is None:  # polled, game absent: zero, not a gap
             point.update(ABSENT[platform])
-        found[platform][int(epoch)] = point
-    starts = [(int(t.timestamp()), t) for t in bucket_starts(first, end, bucket)]
+        found[platform][epoch] = point
     return {
-        platform: [
-            {"bucket_start": t, "gap": False, **points[epoch]} if epoch in points else {"bucket_start": t, **GAP}
-            for epoch, t in starts
-        ]
-        if points
-        else []
+        platform: [points.get(epoch) or {"bucket_start": t, **GAP} for epoch, t in starts.items()] if points else []
         for platform, points in found.items()
     }
 
