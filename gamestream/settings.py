@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     )
     api_query_timeout_seconds: float = Field(10.0, gt=0, description="Longest a REST query may run in the warehouse.")
     api_game_directory_seconds: float = Field(
-        30.0, ge=0, description="How long the API keeps gold's game names before reading them again (0: every request)."
+        30.0, gt=0, description="How often the API reads gold's game names, slugs and categories again."
     )
 
     # Poll intervals (seconds); the budget planner may only lengthen them.

@@ -8,6 +8,7 @@ from GST_API_ALLOWED_ORIGINS. OpenAPI docs at /api/docs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
@@ -43,12 +44,14 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.feed.start()
+        directory = asyncio.create_task(app.state.games.keep_fresh())
         log.info("api_started", warehouse=settings.warehouse_kind, dashboard=served)
         if dashboard is not None and not served:
             log.warning("dashboard_not_built", folder=str(dashboard), build=BUILD_DASHBOARD)
         try:
             yield
         finally:
+            directory.cancel()
             await app.state.feed.stop()
             if store is None:
                 app.state.store.close()

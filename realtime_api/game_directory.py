@@ -2,29 +2,34 @@
 
 Every game route starts by resolving the game its path names (key, slug or name), and every
 overview hides the non-game categories. Read from gold.games each time, that was the largest fixed
-cost of those routes; the directory holds gold.games' keys, slugs, names and non-game categories
-and reloads them once they are older than `api_game_directory_seconds`. A name it does not know
-is still looked up in the warehouse (gold_queries.resolve_game), so a game gold gained since the
-last reload is found at once; a rename, a new slug or a recategorisation shows after at most one
-reload period.
+cost of those routes. The directory loads gold.games' keys, slugs, names and non-game categories
+on first use, and the app reloads it in the background every `api_game_directory_seconds`, so no
+request waits for a reload. A name it does not know is still looked up in the warehouse
+(gold_queries.resolve_game): a game gold gained since the last reload is found at once; a rename,
+a new slug or a recategorisation shows after at most one reload period.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
-import time
 from typing import Any
+
+import structlog
+from fastapi.concurrency import run_in_threadpool
 
 from gamestream.names import normalize_game_name
 from realtime_api import gold_queries as Q
 from realtime_api.store import GoldStore
 
+log = structlog.get_logger(__name__)
+
 
 class GameDirectory:
-    def __init__(self, store: GoldStore, max_age_seconds: float):
-        self.store, self.max_age_seconds = store, max_age_seconds
+    def __init__(self, store: GoldStore, reload_seconds: float):
+        self.store, self.reload_seconds = store, reload_seconds
         self._lock = threading.Lock()
-        self._loaded_at = float("-inf")
+        self._loaded = False
         self._by_key: dict[str, dict[str, Any]] = {}
         self._by_slug: dict[str, dict[str, Any]] = {}
         self._by_name: dict[str, dict[str, Any]] = {}
@@ -33,7 +38,7 @@ class GameDirectory:
     def resolve(self, text: str) -> dict[str, Any] | None:
         """The game `text` names, in resolve_game's order: its key as written, its slug, its key
         normalised from a name, its display name in any case (the least key on a tie)."""
-        self._refresh()
+        self._load_once()
         lower = text.strip().lower()
         found = (
             self._by_key.get(text)
@@ -45,18 +50,17 @@ class GameDirectory:
 
     def non_games(self) -> frozenset[str]:
         """Keys of the categories that are not games (Just Chatting, Music, ...)."""
-        self._refresh()
+        self._load_once()
         return self._non_games
 
     def close_matches(self, text: str) -> list[dict[str, Any]]:
         """Games whose keys come close to `text`, for a 404's suggestions."""
-        self._refresh()
+        self._load_once()
         return [dict(self._by_key[k]) for k in Q.close_keys(text, list(self._by_key))]
 
-    def _refresh(self) -> None:
-        if time.monotonic() - self._loaded_at < self.max_age_seconds or not self._lock.acquire(blocking=False):
-            return  # fresh, or another request is reloading: this one uses what is held
-        try:
+    def reload(self) -> None:
+        """Read gold.games again (raises WarehouseUnavailable, keeping what is held)."""
+        with self._lock:
             rows = Q.games(self.store)
             games = [{"game_key": r["game_key"], "slug": r["slug"], "name": r["name"]} for r in rows]
             by_name: dict[str, dict[str, Any]] = {}
@@ -67,6 +71,18 @@ class GameDirectory:
             self._by_slug = {g["slug"]: g for g in games if g["slug"]}
             self._by_name = by_name
             self._non_games = frozenset(r["game_key"] for r in rows if r["is_game"] is False)
-            self._loaded_at = time.monotonic()
-        finally:
-            self._lock.release()
+            self._loaded = True
+
+    async def keep_fresh(self) -> None:
+        """Reload every `reload_seconds` until cancelled; a failed reload keeps what is held and is
+        logged (the warehouse may be down or rebuilding)."""
+        while True:
+            await asyncio.sleep(self.reload_seconds)
+            try:
+                await run_in_threadpool(self.reload)
+            except Exception as error:  # a long-running task: log, keep serving, retry at the next period
+                log.warning("game_directory_not_reloaded", error=type(error).__name__, detail=str(error)[:300])
+
+    def _load_once(self) -> None:
+        if not self._loaded:
+            self.reload()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def store(gold_settings, tmp_path):
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
 def test_the_directory_names_the_game_the_warehouse_would(store):
-    directory = GameDirectory(store, max_age_seconds=3600)
+    directory = GameDirectory(store, reload_seconds=3600)
     texts = ["dota 2", "Dota 2", "DOTA-2", "dota-2", "counter-strike-2", "Counter-Strike 2", "minecraft", "Minecraft"]
     for text in [*texts, "just chatting", "Just Chatting", "half-life 3", ""]:
         assert directory.resolve(text) == Q.resolve_game(store, text), text
@@ -39,14 +40,43 @@ def test_the_directory_names_the_game_the_warehouse_would(store):
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
-def test_a_new_game_is_found_at_once_and_a_rename_after_one_reload(store):
-    held, fresh = GameDirectory(store, max_age_seconds=3600), GameDirectory(store, max_age_seconds=0)
-    assert held.resolve("minecraft")["name"] == "Minecraft" and fresh.resolve("minecraft")["name"] == "Minecraft"
+def test_a_new_game_is_found_at_once_and_a_rename_after_a_reload(store):
+    directory = GameDirectory(store, reload_seconds=3600)
+    assert directory.resolve("minecraft")["name"] == "Minecraft"
     store.warehouse.execute(
         "INSERT INTO gold.games (game_key, slug, name) VALUES ('hades iii', 'hades-iii', 'Hades III')"
     )
-    store.warehouse.execute("UPDATE gold.games SET name = 'Minecraft Legends' WHERE game_key = 'minecraft'")
-    assert held.resolve("Hades III") == {"game_key": "hades iii", "slug": "hades-iii", "name": "Hades III"}
-    assert held.resolve("minecraft")["name"] == "Minecraft"  # held until its reload
-    assert fresh.resolve("minecraft")["name"] == "Minecraft Legends"
-    assert fresh.resolve("minecraft legends")["game_key"] == "minecraft"
+    store.warehouse.execute(
+        "UPDATE gold.games SET name = 'Minecraft Legends', is_game = false WHERE game_key = 'minecraft'"
+    )
+    assert directory.resolve("Hades III") == {"game_key": "hades iii", "slug": "hades-iii", "name": "Hades III"}
+    assert directory.resolve("minecraft")["name"] == "Minecraft" and "minecraft" not in directory.non_games()  # held
+    directory.reload()
+    assert directory.resolve("minecraft")["name"] == "Minecraft Legends" and "minecraft" in directory.non_games()
+    assert directory.resolve("minecraft legends")["game_key"] == "minecraft"
+
+
+@pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
+def test_the_directory_reloads_in_the_background_and_outlives_a_failed_reload(store, tmp_path):
+    directory = GameDirectory(store, reload_seconds=0.05)
+    assert directory.resolve("minecraft")["name"] == "Minecraft"
+
+    async def rename_then_wait() -> str:
+        task = asyncio.create_task(directory.keep_fresh())
+        try:
+            store.warehouse.execute("ALTER TABLE gold.games RENAME TO games_away")  # reloads fail meanwhile
+            await asyncio.sleep(0.3)
+            held = directory.resolve("minecraft")["name"]
+            store.warehouse.execute("ALTER TABLE gold.games_away RENAME TO games")
+            store.warehouse.execute("UPDATE gold.games SET name = 'Minecraft Legends' WHERE game_key = 'minecraft'")
+            for _ in range(200):
+                await asyncio.sleep(0.05)
+                if directory.resolve("minecraft")["name"] == "Minecraft Legends":
+                    break
+            assert not task.done()  # the failed reloads did not end it
+            return held
+        finally:
+            task.cancel()
+
+    assert asyncio.run(rename_then_wait()) == "Minecraft"
+    assert directory.resolve("minecraft")["name"] == "Minecraft Legends"
