@@ -314,8 +314,9 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=30)
     parser.add_argument("--every", type=float, default=0.5)
     args = parser.parse_args()
-    shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir(parents=True)
+    if not args.reuse:  # --reuse keeps DATA: its warehouse is checked against warehouse.json in rest()
+        shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True, exist_ok=True)
     if args.part in ("rest", "all"):
         rest(args.games, args.days, args.requests, args.reuse)
     if args.part in ("ws", "all"):

@@ -87,24 +87,41 @@ def payloads():
     ]
 
 
-def run(python, jars):
+def start(python: Path, jars: Path, folder: Path) -> subprocess.Popen:
+    """The probe under `python` with `jars`, reading the payloads from a file and logging to one: the
+    two probes run side by side (each is mostly a JVM starting and waiting for its query)."""
+    (folder / "payloads.json").write_text(json.dumps(payloads()))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYSPARK_PYTHON": str(python), "GST_PROBE_DELTA_JARS": str(jars)}
-    out = subprocess.run(
-        [str(python), str(ROOT / "tests/streaming_jobs/spark35_probe.py")],
-        input=json.dumps(payloads()),
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-3000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    with (folder / "payloads.json").open() as stdin, (folder / "stderr.log").open("w") as stderr:
+        return subprocess.Popen(
+            [str(python), str(ROOT / "tests/streaming_jobs/spark35_probe.py")],
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
+
+
+def result(probe: subprocess.Popen, folder: Path) -> dict:
+    out, _ = probe.communicate(timeout=300)
+    assert probe.returncode == 0, (folder / "stderr.log").read_text()[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
 
 
 @pytest.mark.skipif(not SPARK35.exists(), reason=f"no PySpark 3.5 interpreter at {SPARK35} (make test creates it)")
-def test_the_shared_parts_agree_between_spark_35_and_spark_4():
-    old = run(SPARK35, ROOT / ".jars" / "spark35")
-    new = run(sys.executable, Settings().spark_jars_path)
+def test_the_shared_parts_agree_between_spark_35_and_spark_4(tmp_path):
+    for version in ("3.5", "4"):
+        (tmp_path / version).mkdir()
+    probes = [
+        start(SPARK35, ROOT / ".jars" / "spark35", tmp_path / "3.5"),
+        start(Path(sys.executable), Settings().spark_jars_path, tmp_path / "4"),
+    ]
+    try:
+        old, new = result(probes[0], tmp_path / "3.5"), result(probes[1], tmp_path / "4")
+    finally:
+        for probe in probes:
+            probe.kill()
     assert old.pop("spark_version").startswith("3.5")
     assert new.pop("spark_version").startswith("4.")
     assert old == new
