@@ -90,7 +90,7 @@ test: install $(VENV35)/.installed $(SPARK35_JARS)/.installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	cd frontend && npm test
-	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(VENV35) .jars .gst .pytest_cache frontend/node_modules realtime_api/dashboard gamestream/kinesalite/node_modules \
