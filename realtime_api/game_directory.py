@@ -61,17 +61,20 @@ class GameDirectory:
     def reload(self) -> None:
         """Read gold.games again (raises WarehouseUnavailable, keeping what is held)."""
         with self._lock:
-            rows = Q.games(self.store)
-            games = [{"game_key": r["game_key"], "slug": r["slug"], "name": r["name"]} for r in rows]
-            by_name: dict[str, dict[str, Any]] = {}
-            for game in sorted(games, key=lambda g: g["game_key"], reverse=True):  # the least key wins a tie
-                if game["name"]:
-                    by_name[game["name"].lower()] = game
-            self._by_key = {g["game_key"]: g for g in games}
-            self._by_slug = {g["slug"]: g for g in games if g["slug"]}
-            self._by_name = by_name
-            self._non_games = frozenset(r["game_key"] for r in rows if r["is_game"] is False)
-            self._loaded = True
+            self._read()
+
+    def _read(self) -> None:
+        rows = Q.games(self.store)
+        games = [{"game_key": r["game_key"], "slug": r["slug"], "name": r["name"]} for r in rows]
+        by_name: dict[str, dict[str, Any]] = {}
+        for game in sorted(games, key=lambda g: g["game_key"], reverse=True):  # the least key wins a tie
+            if game["name"]:
+                by_name[game["name"].lower()] = game
+        self._by_key = {g["game_key"]: g for g in games}
+        self._by_slug = {g["slug"]: g for g in games if g["slug"]}
+        self._by_name = by_name
+        self._non_games = frozenset(r["game_key"] for r in rows if r["is_game"] is False)
+        self._loaded = True
 
     async def keep_fresh(self) -> None:
         """Reload every `reload_seconds` until cancelled; a failed reload keeps what is held and is
@@ -85,4 +88,6 @@ class GameDirectory:
 
     def _load_once(self) -> None:
         if not self._loaded:
-            self.reload()
+            with self._lock:  # requests that arrive together before the first load read gold.games once
+                if not self._loaded:
+                    self._read()
