@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from gamestream.settings import Settings
+from realtime_api.cache_warmer import CacheWarmer
 from realtime_api.deps import UnknownGame, unknown_game
 from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed, RedisUnavailable
@@ -45,6 +46,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app.state.feed.start()
         directory = asyncio.create_task(app.state.games.keep_fresh())
+        warming = asyncio.create_task(app.state.warmer.run())
         log.info("api_started", warehouse=settings.warehouse_kind, dashboard=served)
         if dashboard is not None and not served:
             log.warning("dashboard_not_built", folder=str(dashboard), build=BUILD_DASHBOARD)
@@ -52,6 +54,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
             yield
         finally:
             directory.cancel()
+            warming.cancel()
             await app.state.feed.stop()
             if store is None:
                 app.state.store.close()
@@ -70,6 +73,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
         settings.warehouse, read_only=True, timeout_seconds=settings.api_query_timeout_seconds
     )
     app.state.games = GameDirectory(app.state.store, settings.api_game_directory_seconds)
+    app.state.warmer = CacheWarmer(app.state.store, settings.api_prewarm_days)
     app.state.feed = LiveFeed(settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients)
     app.state.metrics = ApiMetrics()
     app.add_middleware(

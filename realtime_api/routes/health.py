@@ -1,4 +1,5 @@
-"""Liveness, readiness (warehouse and Redis reachable) and Prometheus metrics."""
+"""Liveness, readiness (warehouse and Redis reachable, the warehouse cache warmed) and Prometheus
+metrics."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ def healthz() -> dict[str, str]:
 
 
 @router.get(
-    "/readyz", summary="The warehouse and Redis answer", responses={503: {"description": "A dependency is down"}}
+    "/readyz",
+    summary="The warehouse and Redis answer and the warehouse cache is warm",
+    responses={503: {"description": "A dependency is down, or the cache is still warming"}},
 )
-async def readyz(store: Store, feed: Feed) -> JSONResponse:
+async def readyz(request: Request, store: Store, feed: Feed) -> JSONResponse:
     checks: dict[str, str] = {}
     for name, check in (("warehouse", lambda: run_in_threadpool(store.ping)), ("redis", feed.ping)):
         try:
@@ -28,10 +31,12 @@ async def readyz(store: Store, feed: Feed) -> JSONResponse:
             checks[name] = "ok"
         except Exception as exc:  # report, never raise: readiness is an answer, not an error
             checks[name] = f"unavailable: {exc}"
-    ready = all(v == "ok" for v in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "degraded", "checks": checks}, status_code=200 if ready else 503
-    )
+    reachable = all(v == "ok" for v in checks.values())
+    warmer = request.app.state.warmer  # warm, warming, off (GST_API_PREWARM_DAYS=0) or failed (serving cold)
+    checks["warehouse_cache"] = warmer.state
+    ready = reachable and warmer.done
+    status = "ready" if ready else "warming" if reachable else "degraded"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

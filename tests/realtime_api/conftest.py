@@ -3,6 +3,9 @@ machine's PostgreSQL, live state written by the streaming job's own Redis script
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -12,6 +15,7 @@ from fastapi.testclient import TestClient
 from batch_jobs.gold import run_gold
 from gamestream.settings import Settings
 from realtime_api.app import create_app
+from realtime_api.store import GoldStore
 from streaming_jobs.lake import GAMES_SCHEMA, TOTALS_SCHEMA, Lake
 from streaming_jobs.live import LiveWriter
 from tests.support.market import END, NAMES, START, fixture_rows, live_polls
@@ -115,3 +119,15 @@ def live(api_redis_url) -> LiveWriter:
 def client(gold_settings, live) -> TestClient:
     with TestClient(create_app(gold_settings, dashboard=None)) as test_client:
         yield test_client
+
+
+@pytest.fixture()
+def gold_copy(gold_settings, tmp_path):
+    """A writable copy of the fixture gold (the API's own copy stays read-only)."""
+    source = Path(gold_settings.warehouse_url.removeprefix("duckdb:///"))
+    for file in (source, source.with_name(source.name + ".wal")):
+        if file.exists():
+            shutil.copy(file, tmp_path / file.name)
+    copy = GoldStore(f"duckdb:///{tmp_path / source.name}", read_only=False)
+    yield copy
+    copy.close()

@@ -3,50 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-from pathlib import Path
-
 import pytest
 
 from realtime_api import gold_queries as Q
 from realtime_api.game_directory import GameDirectory
-from realtime_api.store import GoldStore
-
-
-@pytest.fixture()
-def store(gold_settings, tmp_path):
-    """A writable copy of the fixture gold (the API's own copy stays read-only)."""
-    source = Path(gold_settings.warehouse_url.removeprefix("duckdb:///"))
-    for file in (source, source.with_name(source.name + ".wal")):
-        if file.exists():
-            shutil.copy(file, tmp_path / file.name)
-    copy = GoldStore(f"duckdb:///{tmp_path / source.name}", read_only=False)
-    yield copy
-    copy.close()
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
-def test_the_directory_names_the_game_the_warehouse_would(store):
-    directory = GameDirectory(store, reload_seconds=3600)
+def test_the_directory_names_the_game_the_warehouse_would(gold_copy):
+    directory = GameDirectory(gold_copy, reload_seconds=3600)
     texts = ["dota 2", "Dota 2", "DOTA-2", "dota-2", "counter-strike-2", "Counter-Strike 2", "minecraft", "Minecraft"]
     for text in [*texts, "just chatting", "Just Chatting", "half-life 3", ""]:
-        assert directory.resolve(text) == Q.resolve_game(store, text), text
+        assert directory.resolve(text) == Q.resolve_game(gold_copy, text), text
     assert directory.resolve("Counter-Strike 2")["game_key"] == "counter strike 2"
     assert [g["game_key"] for g in directory.close_matches("minecraf")] == ["minecraft"]
     assert directory.non_games() == {
-        r["game_key"] for r in store.rows("SELECT game_key FROM gold.games WHERE NOT is_game")
+        r["game_key"] for r in gold_copy.rows("SELECT game_key FROM gold.games WHERE NOT is_game")
     }
     assert directory.non_games() == {"just chatting"}
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
-def test_a_new_game_is_found_at_once_and_a_rename_after_a_reload(store):
-    directory = GameDirectory(store, reload_seconds=3600)
+def test_a_new_game_is_found_at_once_and_a_rename_after_a_reload(gold_copy):
+    directory = GameDirectory(gold_copy, reload_seconds=3600)
     assert directory.resolve("minecraft")["name"] == "Minecraft"
-    store.warehouse.execute(
+    gold_copy.warehouse.execute(
         "INSERT INTO gold.games (game_key, slug, name) VALUES ('hades iii', 'hades-iii', 'Hades III')"
     )
-    store.warehouse.execute(
+    gold_copy.warehouse.execute(
         "UPDATE gold.games SET name = 'Minecraft Legends', is_game = false WHERE game_key = 'minecraft'"
     )
     assert directory.resolve("Hades III") == {"game_key": "hades iii", "slug": "hades-iii", "name": "Hades III"}
@@ -57,18 +41,18 @@ def test_a_new_game_is_found_at_once_and_a_rename_after_a_reload(store):
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
-def test_the_directory_reloads_in_the_background_and_outlives_a_failed_reload(store, tmp_path):
-    directory = GameDirectory(store, reload_seconds=0.05)
+def test_the_directory_reloads_in_the_background_and_outlives_a_failed_reload(gold_copy, tmp_path):
+    directory = GameDirectory(gold_copy, reload_seconds=0.05)
     assert directory.resolve("minecraft")["name"] == "Minecraft"
 
     async def rename_then_wait() -> str:
         task = asyncio.create_task(directory.keep_fresh())
         try:
-            store.warehouse.execute("ALTER TABLE gold.games RENAME TO games_away")  # reloads fail meanwhile
+            gold_copy.warehouse.execute("ALTER TABLE gold.games RENAME TO games_away")  # reloads fail meanwhile
             await asyncio.sleep(0.3)
             held = directory.resolve("minecraft")["name"]
-            store.warehouse.execute("ALTER TABLE gold.games_away RENAME TO games")
-            store.warehouse.execute("UPDATE gold.games SET name = 'Minecraft Legends' WHERE game_key = 'minecraft'")
+            gold_copy.warehouse.execute("ALTER TABLE gold.games_away RENAME TO games")
+            gold_copy.warehouse.execute("UPDATE gold.games SET name = 'Minecraft Legends' WHERE game_key = 'minecraft'")
             for _ in range(200):
                 await asyncio.sleep(0.05)
                 if directory.resolve("minecraft")["name"] == "Minecraft Legends":

@@ -1,5 +1,6 @@
 """Health, readiness, metrics, CORS, and the documented 503 when the warehouse or Redis is down."""
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,10 +14,20 @@ DOWN_WAREHOUSE = "postgresql://postgres@127.0.0.1:1/none"
 DOWN_REDIS = "redis://127.0.0.1:1/0"
 
 
+def wait_ready(client: TestClient) -> dict:
+    """/readyz once the warehouse cache has warmed (a second or less on the fixture gold)."""
+    deadline = time.monotonic() + 30
+    while (ready := client.get("/readyz")).status_code != 200 and time.monotonic() < deadline:
+        assert ready.json()["status"] == "warming", ready.json()
+        time.sleep(0.05)
+    assert ready.status_code == 200, ready.json()
+    return ready.json()
+
+
 def test_health_ready_and_metrics_when_everything_is_up(client):
     assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"warehouse": "ok", "redis": "ok"}
+    ready = wait_ready(client)
+    assert ready["checks"] == {"warehouse": "ok", "redis": "ok", "warehouse_cache": "warm"}
     client.get("/api/games/top")
     metrics = client.get("/metrics").text
     assert 'gst_api_requests_total{route="/api/games/top",status="200"} 1.0' in metrics
@@ -93,4 +104,19 @@ def test_without_a_built_dashboard_the_root_says_how_to_build_it(tmp_path, gold_
     with TestClient(create_app(gold_settings, dashboard=tmp_path / "dashboard")) as app:
         root = app.get("/")
         assert root.status_code == 200 and "not built" in root.text and "npm run build" in root.text
-        assert app.get("/readyz").status_code == 200
+        wait_ready(app)
+
+
+def test_readiness_waits_for_the_warehouse_cache(gold_settings):
+    app = create_app(gold_settings, dashboard=None)
+    not_started = TestClient(app).get("/readyz")  # no lifespan: the warm-up has not run
+    assert not_started.status_code == 503
+    assert not_started.json() == {
+        "status": "warming",
+        "checks": {"warehouse": "ok", "redis": "ok", "warehouse_cache": "cold"},
+    }
+    with TestClient(app) as started:
+        assert wait_ready(started)["checks"]["warehouse_cache"] == "warm"
+    off = gold_settings.model_copy(update={"api_prewarm_days": 0})
+    with TestClient(create_app(off, dashboard=None)) as unwarmed:
+        assert wait_ready(unwarmed)["checks"]["warehouse_cache"] == "off"
