@@ -27,6 +27,7 @@ from realtime_api.deps import UnknownGame, unknown_game
 from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed, RedisUnavailable
 from realtime_api.metrics import ApiMetrics, MetricsMiddleware
+from realtime_api.range_cache import RangeCache
 from realtime_api.routes import games, health, live, months, movers, overview
 from realtime_api.store import GoldStore, WarehouseUnavailable
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
         settings.warehouse, read_only=True, timeout_seconds=settings.api_query_timeout_seconds
     )
     app.state.games = GameDirectory(app.state.store, settings.api_game_directory_seconds)
+    app.state.ranges = RangeCache(app.state.store, settings.api_range_cache_entries)
     app.state.warmer = CacheWarmer(app.state.store, settings.api_prewarm_days)
     app.state.feed = LiveFeed(settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients)
     app.state.metrics = ApiMetrics()

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed
+from realtime_api.range_cache import RangeCache
 from realtime_api.store import GoldStore
 
 
@@ -24,9 +25,14 @@ def get_games(request: Request) -> GameDirectory:
     return request.app.state.games
 
 
+def get_ranges(request: Request) -> RangeCache:
+    return request.app.state.ranges
+
+
 Store = Annotated[GoldStore, Depends(get_store)]
 Feed = Annotated[LiveFeed, Depends(get_feed)]
 Games = Annotated[GameDirectory, Depends(get_games)]
+Ranges = Annotated[RangeCache, Depends(get_ranges)]
 
 
 def invalid(parameter: str, message: str, where: str = "query") -> HTTPException:

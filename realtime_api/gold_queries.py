@@ -128,6 +128,11 @@ def prewarm(store: GoldStore, days: int, five_minute_days: int = 2) -> int:
     return read
 
 
+def gold_loaded_at(store: GoldStore) -> datetime | None:
+    """When gold's latest load committed (its load state is written after `dbt build` succeeds)."""
+    return store.rows("SELECT MAX(loaded_at) AS loaded_at FROM gold.load_state")[0]["loaded_at"]
+
+
 def latest_bucket_of_any(store: GoldStore, bucket: str) -> datetime | None:
     """The latest bucket of this size on any platform (one query, not one per platform)."""
     rows = store.rows(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from gamestream.cli.common import app, console, load_settings
 from gamestream.settings import redact_url
 
@@ -17,4 +19,6 @@ def api() -> None:
         f"API on http://{settings.api_host}:{settings.api_port}/ (docs at /api/docs), "
         f"warehouse {settings.warehouse_kind}, Redis {redact_url(settings.redis_url)}"
     )
-    server(create_app(settings), settings).run()
+    served = create_app(settings)
+    gc.freeze()  # what starting loaded stays out of later collections: a large answer's dicts set them off
+    server(served, settings).run()

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from realtime_api import gold_queries as Q
-from realtime_api.deps import NOT_FOUND, Games, Store, UnknownGame, invalid
+from realtime_api.deps import NOT_FOUND, Games, Ranges, Store, UnknownGame, invalid
 from realtime_api.gold_queries import Metric, Platform, Resolution, Span, Window
 from realtime_api.store import as_utc
 
@@ -74,6 +74,7 @@ def requested_span(start: datetime | None, end: datetime | None, span_seconds: i
 @router.get("/top", summary="Games ranked by a metric over a window, with the change vs the window before")
 def top(
     store: Store,
+    ranges: Ranges,
     platform: Platform = Platform.TWITCH,
     metric: Metric | None = None,
     window: Window = Window.h24,
@@ -85,7 +86,13 @@ def top(
 ) -> dict[str, Any]:
     span = requested_span(start, end, Q.WINDOWS[window][1])
     chosen = metric or Q.DEFAULT_METRIC[platform]
-    result = Q.ranking(store, platform, chosen, window, include_non_games, limit, offset, span)
+    if span is None:  # a trailing window: precomputed in gold.game_windows
+        result = Q.ranking(store, platform, chosen, window, include_non_games, limit, offset)
+    else:
+        result = ranges.get(
+            ("top", platform, chosen, include_non_games, limit, offset, span),
+            lambda: Q.ranking(store, platform, chosen, window, include_non_games, limit, offset, span),
+        )
     shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
     return {"platform": platform, "metric": chosen, **shown, "limit": limit, "offset": offset, **result}
 

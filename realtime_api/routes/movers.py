@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from realtime_api import gold_queries as Q
-from realtime_api.deps import Store
+from realtime_api.deps import Ranges, Store
 from realtime_api.gold_queries import Direction, MoverWindow, Platform
 from realtime_api.routes.games import RangeFrom, RangeTo, requested_span
 
@@ -17,6 +17,7 @@ router = APIRouter(prefix="/api", tags=["movers"])
 @router.get("/movers", summary="Biggest risers or fallers (absolute change of the average), with growth")
 def movers(
     store: Store,
+    ranges: Ranges,
     platform: Platform = Platform.TWITCH,
     window: MoverWindow = MoverWindow.h24,
     direction: Direction = Direction.risers,
@@ -26,6 +27,12 @@ def movers(
     end: RangeTo = None,
 ) -> dict[str, Any]:
     span = requested_span(start, end, Q.MOVER_WINDOWS[window][1])
-    result = Q.movers(store, platform, window, direction, include_non_games, limit, span)
+    if span is None:  # a trailing window: precomputed in gold.game_windows
+        result = Q.movers(store, platform, window, direction, include_non_games, limit)
+    else:
+        result = ranges.get(
+            ("movers", platform, direction, include_non_games, limit, span),
+            lambda: Q.movers(store, platform, window, direction, include_non_games, limit, span),
+        )
     shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
     return {"platform": platform, **shown, "direction": direction, **result}
