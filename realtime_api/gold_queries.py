@@ -13,6 +13,8 @@ elsewhere (by its game_key index on PostgreSQL, its sort keys on Redshift).
 from __future__ import annotations
 
 import difflib
+import hashlib
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -98,6 +100,28 @@ MAX_POINTS = 5000
 def per_game(store: GoldStore) -> str:
     """The table a game's own buckets are read from (the same rows on every warehouse)."""
     return "gold.game_series" if store.kind == "duckdb" else "gold.game_buckets"
+
+
+SERIES_PLATFORMS = {"steam": 0, "twitch": 1, "youtube": 2}  # the codes of macro series_key
+SERIES_BUCKETS = {"5m": 0, "1h": 1, "1d": 2}
+MAX_SERIES_KEYS = 64  # beyond that (daily buckets over years), the scan filters on game_key alone
+
+
+def series_keys(game_key: str, platforms: list[str], bucket: str, first: datetime, end: datetime) -> list[int]:
+    """gold.game_series' series_key (macro series_key) of the game's rows in [first, end): one per
+    period (UTC day for 5-minute buckets, UTC month otherwise) and platform. Filtering on them lets
+    DuckDB's zone maps skip every row group without the game."""
+    digest = int(hashlib.md5(game_key.encode()).hexdigest()[:8], 16)
+    period = month_floor(first) if bucket != "5m" else first.replace(hour=0, minute=0, second=0, microsecond=0)
+    periods = []
+    while period < end:
+        periods.append(int(period.timestamp()) // 86400)
+        period = period + timedelta(days=1) if bucket == "5m" else add_months(period, 1)
+    return [
+        ((day * 16 + SERIES_PLATFORMS[platform] * 4 + SERIES_BUCKETS[bucket]) << 32) + digest
+        for day in periods
+        for platform in platforms
+    ]
 
 
 def latest_bucket(store: GoldStore, platform: Platform, bucket: str) -> datetime | None:
@@ -496,12 +520,15 @@ GAP = {  # a bucket the platform was not polled in
 }
 
 
-def bucket_starts(first: datetime, end: datetime, bucket: str) -> list[datetime]:
-    """The starts of the buckets from `first` (a bucket start) up to `end`."""
-    starts, t = [], first
+def bucket_starts(first: datetime, end: datetime, bucket: str) -> dict[int, datetime]:
+    """The starts of the buckets from `first` (a bucket start) up to `end`, by epoch second."""
+    if bucket != MONTH:
+        epochs = range(int(first.timestamp()), math.ceil(end.timestamp()), BUCKET_SECONDS[bucket])
+        return {epoch: datetime.fromtimestamp(epoch, UTC) for epoch in epochs}
+    starts, t = {}, first
     while t < end:
-        starts.append(t)
-        t = add_months(t, 1) if bucket == MONTH else t + timedelta(seconds=BUCKET_SECONDS[bucket])
+        starts[int(t.timestamp())] = t
+        t = add_months(t, 1)
     return starts
 
 
@@ -513,6 +540,7 @@ def series(
     Every point carries its weights: covered_seconds (coverage x the bucket's seconds, the weight the
     rankings combine buckets by) and observed_seconds (the exact weight of time-weighted averages).
     Buckets are matched by their epoch second: the database converts no timestamp per row."""
+    keys: list[int] = []  # game_series' clustering keys of the game's rows (DuckDB)
     if bucket == MONTH:
         first = month_floor(start)
         values = ", ".join("NULL AS " + c if c in MONTH_ABSENT else c for c in SERIES_VALUES)
@@ -524,9 +552,13 @@ def series(
     else:
         seconds = BUCKET_SECONDS[bucket]
         first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
+        if store.kind == "duckdb":
+            keys = series_keys(game_key, [p.value for p in platforms], bucket, first, end)
+            keys = keys if len(keys) <= MAX_SERIES_KEYS else []
+        clustered = "AND series_key IN :series_keys" if keys else ""
         game_rows = f"""SELECT platform, bucket_start, game_key, {", ".join(SERIES_VALUES)} FROM {per_game(store)}
                 WHERE game_key = :game_key AND platform IN :platforms AND bucket = :bucket
-                  AND bucket_start >= :start AND bucket_start < :end"""
+                  AND bucket_start >= :start AND bucket_start < :end {clustered}"""
         platform_rows = f"""SELECT platform, bucket_start, coverage, is_partial, coverage * {seconds} AS covered_seconds,
                        observed_seconds FROM gold.platform_buckets
                 WHERE platform IN :platforms AND bucket = :bucket AND bucket_start >= :start AND bucket_start < :end"""
@@ -538,12 +570,19 @@ def series(
             FROM ({platform_rows}) p
             LEFT JOIN g ON g.platform = p.platform AND g.bucket_start = p.bucket_start"""
     ).bindparams(sa.bindparam("platforms", expanding=True))
-    columns = store.column_lists(  # up to MAX_POINTS rows per platform: fetched column by column
-        query,
-        {"game_key": game_key, "platforms": [p.value for p in platforms], "bucket": bucket, "start": first, "end": end},
-    )
+    params = {
+        "game_key": game_key,
+        "platforms": [p.value for p in platforms],
+        "bucket": bucket,
+        "start": first,
+        "end": end,
+    }
+    if keys:
+        query = query.bindparams(sa.bindparam("series_keys", expanding=True))
+        params["series_keys"] = keys
+    columns = store.column_lists(query, params)  # up to MAX_POINTS rows per platform: fetched column by column
     names = [name for name in columns if name not in ("platform", "epoch", "game_key")]
-    starts = {int(t.timestamp()): t for t in bucket_starts(first, end, bucket)}
+    starts = bucket_starts(first, end, bucket)
     found: dict[str, dict[int, dict]] = {p.value: {} for p in platforms}
     for platform, epoch, game, row in zip(
         columns["platform"], columns["epoch"], columns["game_key"], zip(*(columns[n] for n in names)), strict=True

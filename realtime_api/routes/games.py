@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query
 from realtime_api import gold_queries as Q
 from realtime_api.deps import NOT_FOUND, Games, Ranges, Store, UnknownGame, invalid
 from realtime_api.gold_queries import Metric, Platform, Resolution, Span, Window
+from realtime_api.json_response import FastJSONResponse
 from realtime_api.store import as_utc
 
 router = APIRouter(prefix="/api/games", tags=["games"])
@@ -157,6 +158,7 @@ def _resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
     "/{game_key}/series",
     summary="A game's values per bucket, gaps included",
     responses=NOT_FOUND,
+    response_model=dict[str, Any],
 )
 def series(
     store: Store,
@@ -166,18 +168,20 @@ def series(
     end: To = None,
     resolution: Resolution = Resolution.auto,
     platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
-) -> dict[str, Any]:
+) -> FastJSONResponse:  # up to thousands of points: written by orjson
     key = _known(games, game_key)["game_key"]
     first, last = _range(store, start, end)
     bucket = _resolution(resolution, first, last)
     platforms = list(dict.fromkeys(platform)) if platform else list(Platform)
-    return {
-        "game_key": key,
-        "from": first,
-        "to": last,
-        "resolution": bucket,
-        "series": Q.series(store, key, platforms, first, last, bucket),
-    }
+    return FastJSONResponse(
+        {
+            "game_key": key,
+            "from": first,
+            "to": last,
+            "resolution": bucket,
+            "series": Q.series(store, key, platforms, first, last, bucket),
+        }
+    )
 
 
 @router.get(

@@ -1,0 +1,42 @@
+"""The API's own computation of gold.game_series' clustering key against the model's."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from realtime_api import gold_queries as Q
+from realtime_api.store import as_utc
+
+
+@pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
+def test_the_api_computes_the_series_keys_the_model_wrote(gold_copy):
+    rows = gold_copy.rows(
+        "SELECT DISTINCT series_key, game_key, platform, bucket, period_start FROM gold.game_series ORDER BY 1"
+    )
+    assert {r["bucket"] for r in rows} == {"5m", "1h", "1d"} and len({r["platform"] for r in rows}) > 1
+    for r in rows:
+        period = as_utc(r["period_start"])
+        keys = Q.series_keys(r["game_key"], [r["platform"]], r["bucket"], period, period + timedelta(seconds=1))
+        assert keys == [r["series_key"]], r
+    november = datetime(2026, 11, 1, tzinfo=UTC)  # hours: one key per month and platform; 5 minutes: per day
+    assert len(Q.series_keys("dota 2", ["twitch", "steam"], "1h", november, november + timedelta(days=40))) == 4
+    assert (
+        len(Q.series_keys("dota 2", ["twitch"], "5m", november + timedelta(hours=23), november + timedelta(days=1)))
+        == 1
+    )
+    for text in ("pokémon légendes", "原神", "dota 2"):  # the md5 of the UTF-8 bytes on both sides
+        digest = gold_copy.rows("SELECT md5(:text) AS d", {"text": text})[0]["d"]
+        assert digest == hashlib.md5(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
+def test_a_series_reads_the_same_points_with_and_without_its_clustering_keys(gold_copy, monkeypatch):
+    latest = Q.latest_bucket_of_any(gold_copy, "5m")
+    cases = [("1h", timedelta(days=3)), ("5m", timedelta(hours=30)), ("1d", timedelta(days=5))]
+    clustered = [Q.series(gold_copy, "dota 2", list(Q.Platform), latest - span, latest, b) for b, span in cases]
+    monkeypatch.setattr(Q, "MAX_SERIES_KEYS", 0)  # the keys left out: game_key alone filters
+    assert clustered == [Q.series(gold_copy, "dota 2", list(Q.Platform), latest - span, latest, b) for b, span in cases]
+    assert any(point["avg_viewers"] for point in clustered[0]["twitch"])
