@@ -46,16 +46,17 @@ reach as (  -- how far each platform's polls reach: its newest poll's time plus 
                 {{ ts }} at time zone 'UTC') at time zone 'UTC')
 {%- endmacro %}
 
-{#- game_series' clustering key (DuckDB): the row's period, platform and bucket size, then 32 bits of
-    the md5 of its game_key. Rows sorted by it sit period by period and, within one, game by game;
-    its zone maps are exact where game_key's are not (DuckDB keeps 8 bytes of a text's minimum and
-    maximum, and a row group where two periods meet spans every game). realtime_api/gold_queries.py
+{#- game_series' clustering key (DuckDB): the row's period, platform and bucket size, then the first
+    8 bytes of its game_key (UTF-8, zero-padded) as a number, so that sorting by it keeps each
+    period's games in game_key order. Its zone maps are exact where game_key's are not: a row group
+    where two periods meet spans every game_key, not every key. realtime_api/gold_queries.py
     (series_keys) computes the same numbers: keep the codes in step. -#}
 {% macro series_key(period_start, platform, bucket, game_key) -%}
-    ((cast(epoch({{ period_start }}) as bigint) // 86400) * 16
-     + (case {{ platform }} when 'steam' then 0 when 'twitch' then 1 when 'youtube' then 2 else 3 end) * 4
-     + (case {{ bucket }} when '5m' then 0 when '1h' then 1 when '1d' then 2 else 3 end)) * 4294967296
-    + cast('0x' || left(md5({{ game_key }}), 8) as bigint)
+    cast((cast(epoch({{ period_start }}) as bigint) // 86400) * 16
+         + (case {{ platform }} when 'steam' then 0 when 'twitch' then 1 when 'youtube' then 2 else 3 end) * 4
+         + (case {{ bucket }} when '5m' then 0 when '1h' then 1 when '1d' then 2 else 3 end) as hugeint)
+    * cast(18446744073709551616 as hugeint)
+    + cast(cast('0x' || left(hex({{ game_key }}) || '0000000000000000', 16) as ubigint) as hugeint)
 {%- endmacro %}
 
 {#- Joins `rows` (a table alias of {{ this }} with game_key, game_name and is_game) to gold.games and
