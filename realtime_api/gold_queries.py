@@ -539,6 +539,7 @@ def series(
     Every point carries its weights: covered_seconds (coverage x the bucket's seconds, the weight the
     rankings combine buckets by) and observed_seconds (the exact weight of time-weighted averages).
     Buckets are matched by their epoch second: the database converts no timestamp per row."""
+    polled = [p.value for p in platforms]
     keys: list[int] = []  # game_series' clustering keys of the game's rows (DuckDB)
     if bucket == MONTH:
         first = month_floor(start)
@@ -552,7 +553,7 @@ def series(
         seconds = BUCKET_SECONDS[bucket]
         first = datetime.fromtimestamp(int(start.timestamp()) // seconds * seconds, UTC)
         if store.kind == "duckdb":
-            keys = series_keys(game_key, [p.value for p in platforms], bucket, first, end)
+            keys = series_keys(game_key, polled, bucket, first, end)
             keys = keys if len(keys) <= MAX_SERIES_KEYS else []
         # equalities, not IN: DuckDB plans an IN list as a join, slower here than the scan it prunes
         either = " OR ".join(f"series_key = :series_key_{i}" for i in range(len(keys)))
@@ -573,7 +574,7 @@ def series(
     ).bindparams(sa.bindparam("platforms", expanding=True))
     params = {
         "game_key": game_key,
-        "platforms": [p.value for p in platforms],
+        "platforms": polled,
         "bucket": bucket,
         "start": first,
         "end": end,
