@@ -45,6 +45,7 @@ INPUT_COLUMNS = (
     "observed_s",
     "arrival_s",
     "manifest",
+    "counted",  # valid and timely; the rest is dropped here (see transforms.poll_inputs)
 )
 TOTAL_KINDS = {"stream_snapshot": "twitch", "video_snapshot": "youtube", "player_count": "steam"}
 STATE_SCHEMA = (
@@ -282,10 +283,15 @@ def advance_poll(
         else:
             state.remove()
         return
+    records = [counted for batch in batches if not (counted := batch[batch["counted"].astype(bool)]).empty]
+    if not records:  # quarantined or late records only: as if nothing had arrived
+        _keep_deadline(state)
+        return
     poll = Poll.from_state(state.get) if state.exists else Poll()
     if poll.status != "open":  # emitted already: a late duplicate (or straggler) cannot reopen it
+        _keep_deadline(state)
         return
-    for batch in batches:
+    for batch in records:
         poll.add(batch)
     if poll.complete:
         yield poll.emit(poll_id, "complete", closed_s=pd.Timestamp.now("UTC").timestamp())
@@ -293,6 +299,12 @@ def advance_poll(
         return
     state.update(poll.to_state())
     state.setTimeoutDuration(grace_ms)
+
+
+def _keep_deadline(state: Any) -> None:
+    """A call that changes nothing keeps the poll's timeout where it was."""
+    if state.exists and state.oldTimeoutTimestamp > 0:
+        state.setTimeoutDuration(max(1, state.oldTimeoutTimestamp - state.getCurrentProcessingTimeMs()))
 
 
 def _tombstone(state: Any, poll: Poll, tombstone_ms: int) -> None:
@@ -304,6 +316,9 @@ def _tombstone(state: Any, poll: Poll, tombstone_ms: int) -> None:
 def close_poll(key: tuple, records: pd.DataFrame) -> pd.DataFrame:
     """`applyInPandas` function of a backfill: one poll's records at once, complete when the
     manifest's count is reached, else partial (a backfill only runs over settled ranges)."""
+    records = records[records["counted"].astype(bool)]
+    if records.empty:  # quarantined or late records only: no poll
+        return output_frame([])
     poll = Poll()
     poll.add(records)
     return poll.emit(key[0], "complete" if poll.complete else "partial", closed_s=poll.last_seen or 0.0)

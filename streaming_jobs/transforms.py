@@ -6,7 +6,7 @@ runs Spark 3.5): no Arrow conversions, no Python data sources, no Spark-4-only f
     parsed = mark_late(parse_records(bronze), dedup_seconds)  # typed columns, quarantine reason, late
     quarantine = quarantine_frame(parsed)
     silver = silver_frames(parsed, game_keys)           # {table: DataFrame}, deduplicated in-batch
-    inputs = poll_inputs(parsed)                        # what the poll state function counts
+    inputs = poll_inputs(parsed)                        # what the poll state function counts (`counted`)
 """
 
 from __future__ import annotations
@@ -343,7 +343,10 @@ def game_names(parsed: DataFrame) -> DataFrame:
 
 
 def poll_inputs(parsed: DataFrame) -> DataFrame:
-    """Valid, timely records as the poll state function takes them (streaming_jobs.poll_state)."""
+    """Records as the poll state function takes them (streaming_jobs.poll_state), `counted` when
+    valid and timely. The state function drops the rest: as a filter here, Spark's optimizer pushed
+    the contract checks below the projection and evaluated the parse twice per row (60,000 rows:
+    2.9 s filtered against 1.1 s flagged)."""
     kind = F.col("kind")
     platform = (
         F.when(kind == "video_snapshot", F.lit("youtube"))
@@ -355,7 +358,7 @@ def poll_inputs(parsed: DataFrame) -> DataFrame:
         .when(kind.isin("stream_snapshot", "video_snapshot"), F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
         .otherwise(F.col("game_name"))
     )
-    return parsed.where(F.col("quarantine_reason").isNull() & ~F.col("late")).select(
+    return parsed.select(
         "poll_id",
         "kind",
         F.xxhash64("event_id").alias("event_hash"),
@@ -370,4 +373,5 @@ def poll_inputs(parsed: DataFrame) -> DataFrame:
         (F.unix_micros(F.col("observed_ts")) / 1e6).alias("observed_s"),
         (F.unix_micros(F.col("arrival_time")) / 1e6).alias("arrival_s"),
         F.when(kind == "poll_manifest", F.col("payload")).alias("manifest"),
+        (F.col("quarantine_reason").isNull() & ~F.col("late")).alias("counted"),
     )

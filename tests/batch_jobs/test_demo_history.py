@@ -49,6 +49,7 @@ def poll_inputs(records: list[RecordBase]) -> pd.DataFrame:
                 "observed_s": pd.Timestamp(d["observed_at"]).timestamp(),
                 "arrival_s": pd.Timestamp(d["observed_at"]).timestamp() + 1,
                 "manifest": json.dumps(d) if kind == "poll_manifest" else None,
+                "counted": True,
             }
         )
     return pd.DataFrame(rows, columns=list(INPUT_COLUMNS))

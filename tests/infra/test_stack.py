@@ -148,6 +148,7 @@ def test_the_streaming_job_runs_the_projects_glue_entry_point_with_delta(synth):
     args = stream["DefaultArguments"]
     assert args["--datalake-formats"] == "delta"
     assert "DeltaSparkSessionExtension" in args["--conf"]
+    assert "RocksDBStateStoreProvider" in args["--conf"] and "changelogCheckpointing.enabled=true" in args["--conf"]
     assert "--STREAM_ARN" in args and "--extra-py-files" in args
     assert args["--python-modules-installer-option"] == "-r"
     # the checkpoints and the lake are on the bucket

@@ -122,11 +122,13 @@ def test_a_poll_completes_when_its_records_reach_its_manifest_in_any_order(spark
             coverage=0.9,
         )
 
+    negative = {**snap(poll_a, 9).model_dump(mode="json"), "viewer_count": -5}  # quarantined: never counted
     put(
         settings,
         [
             manifest(poll_a, 3).to_json(),
             snap(poll_a, 1).to_json(),
+            json.dumps(negative),
             manifest(poll_b, 4).to_json(),
             snap(poll_b, 1).to_json(),
         ],

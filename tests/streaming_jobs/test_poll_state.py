@@ -18,6 +18,14 @@ class FakeState:
 
     def __init__(self):
         self.row, self.timeout_ms, self.hasTimedOut = None, None, False
+        self.now_ms, self.deadline_ms = 0, -1
+
+    @property
+    def oldTimeoutTimestamp(self):
+        return self.deadline_ms
+
+    def getCurrentProcessingTimeMs(self):
+        return self.now_ms
 
     @property
     def exists(self):
@@ -34,14 +42,14 @@ class FakeState:
         self.row = None
 
     def setTimeoutDuration(self, ms):
-        self.timeout_ms = ms
+        self.timeout_ms, self.deadline_ms = ms, self.now_ms + ms
 
 
 def snap(n, viewers, game="Dota 2", arrival=T0 + 5):
     return {
         "poll_id": POLL, "kind": "stream_snapshot", "event_hash": n, "source": "twitch", "platform": "twitch",
         "game_name": game, "viewers": viewers, "players": None, "is_mature": n % 2 == 0, "channel": f"c{n}",
-        "views": None, "observed_s": T0, "arrival_s": arrival, "manifest": None,
+        "views": None, "observed_s": T0, "arrival_s": arrival, "manifest": None, "counted": True,
     }  # fmt: skip
 
 
@@ -94,6 +102,25 @@ def test_a_poll_missing_records_is_emitted_partial_after_the_grace_period():
     assert poll.coverage == pytest.approx(0.8 * 1 / 4)
     assert out[out.row_kind == "total"].status.tolist() == ["partial"]
     assert state.exists and state.timeout_ms == 900_000
+
+
+def test_records_not_counted_open_no_poll_and_leave_an_open_one_as_it_was():
+    """Quarantined or late records reach the state function flagged, not filtered (see poll_inputs)."""
+    state = FakeState()
+    assert advance(state, {**snap(9, 5), "counted": False}).empty and not state.exists
+    advance(state, manifest(2), snap(1, 10))
+    state.now_ms = 20_000
+    assert advance(state, {**snap(2, 99), "counted": False}, {**snap(3, 1), "counted": False}).empty
+    assert state.row[1] == 1  # received: still only the one counted record
+    assert state.deadline_ms == 60_000  # the grace period still runs from the last counted record
+    out = advance(state, snap(2, 5))
+    poll = out[out.row_kind == "poll"].iloc[0]
+    assert (poll.status, poll.received) == ("complete", 2)
+    assert out[out.row_kind == "total"].viewers.tolist() == [15]
+    state.now_ms = 30_000
+    assert advance(state, {**snap(4, 1), "counted": False}).empty  # at a tombstone: its timeout stays
+    assert state.deadline_ms == 20_000 + 900_000
+    assert close_poll((POLL,), batch({**snap(5, 1), "counted": False})).empty
 
 
 def test_records_without_a_manifest_close_partial_with_unknown_coverage():
