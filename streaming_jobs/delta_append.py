@@ -25,6 +25,9 @@ def append_once(frame: DataFrame, path: str, app_id: str, version: int, partitio
     writer.save(path)
 
 
+APPENDS_AT_ONCE = 2
+
+
 @dataclass
 class Append:
     frame: DataFrame
@@ -34,7 +37,9 @@ class Append:
 
 def append_all_once(appends: list[Append], app_id: str, version: int, pool: str) -> None:
     """Appends to several tables at once (one Spark job each, on threads in the scheduler `pool`):
-    an idempotent append spends most of its time in small jobs and the commit, which overlap well."""
+    an idempotent append spends most of its time in small jobs and the commit, which overlap well.
+    Two at a time: on two cores, four left the poll query's batches a third of the CPU while they ran,
+    and the lake batch was no faster for it."""
     if not appends:
         return
 
@@ -42,6 +47,8 @@ def append_all_once(appends: list[Append], app_id: str, version: int, pool: str)
         append.frame.sparkSession.sparkContext.setLocalProperty("spark.scheduler.pool", pool)
         append_once(append.frame, append.path, app_id, version, append.partition_by)
 
-    with ThreadPoolExecutor(max_workers=min(4, len(appends)), thread_name_prefix=f"delta-{pool}") as threads:
+    with ThreadPoolExecutor(
+        max_workers=min(APPENDS_AT_ONCE, len(appends)), thread_name_prefix=f"delta-{pool}"
+    ) as threads:
         for done in [threads.submit(run, a) for a in appends]:
             done.result()  # the first failure fails the batch; Spark replays it, appends already made are skipped
