@@ -119,10 +119,12 @@ def main() -> None:
         export_aws_environment(settings)
         spark = local_spark("gst-bench")
         headline = {"sink": args.sink}
+        plain_rps = None
         if args.sink == "kinesis":
             headline.update(readers(spark, settings, sent))
+            plain_rps = float(headline["reader_driver_rps"])
             headline.update(poll_query(spark, settings, sent, args.poll_batch))
-        headline.update(lake_ingest(spark, settings, sent, args.shards))
+        headline.update(lake_ingest(spark, settings, sent, args.shards, plain_rps))
         print(" ".join(f"{k}={v}" for k, v in headline.items()))
         spark.stop()
 
@@ -171,7 +173,9 @@ def poll_query(spark, settings: Settings, sent: int, poll_batch: int) -> dict:
     return {"poll_query_rps": f"{sent / poll_s:.0f}", "poll_batch_p50_s": f"{p50:.2f}"}
 
 
-def lake_ingest(spark, settings: Settings, sent: int, shards: int) -> dict:
+def lake_ingest(spark, settings: Settings, sent: int, shards: int, plain_rps: float | None) -> dict:
+    """The lake query over the whole stream; against the plain read of the same stream (the driver
+    reader, Kinesis only) when `plain_rps` is given."""
     job = StreamingJob(settings, spark)
     lake_start = time.perf_counter()
     lake = start_lake_query(
@@ -201,13 +205,16 @@ def lake_ingest(spark, settings: Settings, sent: int, shards: int) -> dict:
         f"({split}), "
         f"after the first {steady_rps:,.0f} records/s; last batch "
         f"{status['input_rows']} rows in {status['duration_s']} s, steps {status['steps']}; silver rows "
-        f"{silver_rows(settings)}"
+        f"{silver_rows(settings)}" + (f"; lake/plain-read = {sent / lake_s / plain_rps:.2f}" if plain_rps else "")
     )
-    return {
+    figures = {
         "lake_ingest_rps": f"{sent / lake_s:.0f}",
         "lake_ingest_after_first_batch_rps": f"{steady_rps:.0f}" if steady else "nan",
         "record_bytes": f"{record_bytes:.0f}",
     }
+    if plain_rps:
+        figures["lake_over_plain_read"] = f"{sent / lake_s / plain_rps:.2f}"
+    return figures
 
 
 if __name__ == "__main__":
