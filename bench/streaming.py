@@ -203,7 +203,7 @@ def lake_ingest(spark, settings: Settings, sent: int, shards: int, plain_rps: fl
         f"bronze+silver: {sent / lake_s:,.0f} records/s over {lake_s:.1f} s including query start "
         f"(target 20,000/s); {len(batches)} batches "
         f"({split}), "
-        f"after the first {steady_rps:,.0f} records/s; last batch "
+        f"after the first {f'{steady_rps:,.0f} records/s' if steady else 'none'}; last batch "
         f"{status['input_rows']} rows in {status['duration_s']} s, steps {status['steps']}; silver rows "
         f"{silver_rows(settings)}" + (f"; lake/plain-read = {sent / lake_s / plain_rps:.2f}" if plain_rps else "")
     )
