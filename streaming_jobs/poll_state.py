@@ -283,7 +283,7 @@ def advance_poll(
         else:
             state.remove()
         return
-    records = [counted for batch in batches if not (counted := batch[batch["counted"].astype(bool)]).empty]
+    records = [counted for batch in batches if not (counted := counted_rows(batch)).empty]
     if not records:  # quarantined or late records only: as if nothing had arrived
         _keep_deadline(state)
         return
@@ -301,6 +301,11 @@ def advance_poll(
     state.setTimeoutDuration(grace_ms)
 
 
+def counted_rows(records: pd.DataFrame) -> pd.DataFrame:
+    """The records that count: valid and timely (transforms.poll_inputs flags the others)."""
+    return records[records["counted"].astype(bool)]
+
+
 def _keep_deadline(state: Any) -> None:
     """A call that changes nothing keeps the poll's timeout where it was."""
     if state.exists and state.oldTimeoutTimestamp > 0:
@@ -316,7 +321,7 @@ def _tombstone(state: Any, poll: Poll, tombstone_ms: int) -> None:
 def close_poll(key: tuple, records: pd.DataFrame) -> pd.DataFrame:
     """`applyInPandas` function of a backfill: one poll's records at once, complete when the
     manifest's count is reached, else partial (a backfill only runs over settled ranges)."""
-    records = records[records["counted"].astype(bool)]
+    records = counted_rows(records)
     if records.empty:  # quarantined or late records only: no poll
         return output_frame([])
     poll = Poll()

@@ -282,6 +282,11 @@ def mark_late(parsed: DataFrame, dedup_seconds: float) -> DataFrame:
     return parsed.withColumn("late", F.coalesce(F.col("observed_ts") < horizon, F.lit(False)))
 
 
+def counted() -> Column:
+    """Whether a parsed record is valid and timely: what reaches silver and the poll totals."""
+    return F.col("quarantine_reason").isNull() & ~F.col("late")
+
+
 def poll_date(poll_id: Column, fallback: Column) -> Column:
     """The UTC date of a poll's grid slot (poll ids end in its epoch second), else `fallback`."""
     tail = F.regexp_extract(poll_id, r":(\d+)$", 1)
@@ -300,7 +305,7 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
     """One typed, in-batch-deduplicated DataFrame per record kind (only valid records).
 
     `game_keys` maps display names to normalised game keys (columns name, game_key)."""
-    valid = parsed.where(F.col("quarantine_reason").isNull() & ~F.col("late"))
+    valid = parsed.where(counted())
     common = [
         F.col("event_id"),
         F.col("schema_version"),
@@ -331,7 +336,7 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
 
 def game_names(parsed: DataFrame) -> DataFrame:
     """Distinct game names a batch mentions (the job normalises these few on the driver)."""
-    valid = parsed.where(F.col("quarantine_reason").isNull() & ~F.col("late"))
+    valid = parsed.where(counted())
     name = (
         F.when(F.col("kind") == "player_count", _steam_name())
         .when(
@@ -373,5 +378,5 @@ def poll_inputs(parsed: DataFrame) -> DataFrame:
         (F.unix_micros(F.col("observed_ts")) / 1e6).alias("observed_s"),
         (F.unix_micros(F.col("arrival_time")) / 1e6).alias("arrival_s"),
         F.when(kind == "poll_manifest", F.col("payload")).alias("manifest"),
-        (F.col("quarantine_reason").isNull() & ~F.col("late")).alias("counted"),
+        counted().alias("counted"),
     )
