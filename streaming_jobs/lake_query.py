@@ -29,6 +29,7 @@ from streaming_jobs import lake as L
 from streaming_jobs.delta_append import Append, append_all_once, append_once
 from streaming_jobs.faults import fault
 from streaming_jobs.games import GameIdentity, identify
+from streaming_jobs.kept_rows import kept_rows, release
 from streaming_jobs.queries import start_foreach_batch
 from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer, batch_errors
 from streaming_jobs.transforms import (
@@ -39,7 +40,9 @@ from streaming_jobs.transforms import (
     mark_late,
     parse_records,
     quarantine_frame,
+    repeated_event_ids,
     silver_frames,
+    stamp,
 )
 
 log = structlog.get_logger(__name__)
@@ -60,19 +63,6 @@ def deduplicated(raw: DataFrame, dedup_seconds: float) -> DataFrame:
 UNSTAMPED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def stamped(parsed: DataFrame, batch_id: int, ingested_at: datetime, run_id: str) -> DataFrame:
-    """Parsed rows with this batch's ingest columns (as bronze_frame sets them)."""
-    at = F.lit(ingested_at).cast("timestamp")
-    return parsed.withColumns(
-        {
-            "ingested_at": at,
-            "ingest_batch_id": F.lit(batch_id).cast("long"),
-            "ingest_run": F.lit(run_id),
-            "ingest_date": F.to_date(at),
-        }
-    )
-
-
 class LakeWriter:
     """The lake query's foreachBatch function."""
 
@@ -88,19 +78,21 @@ class LakeWriter:
     def __call__(self, raw: DataFrame, batch_id: int) -> None:
         timer = StepTimer()
         now = datetime.now(UTC)
-        # parsed with fixed stand-ins for the batch's own values, which are set on the cached rows:
-        # literals are compiled into Spark's generated code, so per-batch values in the parse would
-        # make Spark generate and compile the whole parse again for every batch
-        cached = mark_late(
-            parse_records(bronze_frame(raw, -1, UNSTAMPED, "")), self.settings.stream_dedup_seconds
-        ).persist()
-        with batch_errors("lake", batch_id):  # unpersist too: a stopping query fails it
+        # parsed with fixed stand-ins for the batch's own values, which `stamp` sets on each write
+        # (per-batch literals in the parse would make Spark compile the whole parse every batch)
+        parsed = kept_rows(
+            mark_late(parse_records(bronze_frame(raw, -1, UNSTAMPED, "")), self.settings.stream_dedup_seconds)
+        )
+        with batch_errors("lake", batch_id):  # release too: a stopping query fails it
             try:
-                self._write(stamped(cached, batch_id, now, self.query_id), batch_id, now, timer)
+                self._write(parsed, batch_id, now, timer)
             finally:
-                cached.unpersist()
+                release(parsed)
 
     def _write(self, parsed: DataFrame, batch_id: int, now: datetime, timer: StepTimer) -> None:
+        def stamped(frame: DataFrame) -> DataFrame:
+            return stamp(frame, batch_id, now, self.query_id)
+
         counts = (
             parsed.groupBy("kind", F.col("quarantine_reason").isNotNull().alias("bad"), "late")
             .agg(F.count(F.lit(1)).alias("rows"), F.max("arrival_time").alias("newest"))
@@ -115,7 +107,7 @@ class LakeWriter:
         late = sum(c["rows"] for c in counts if c["late"] and not c["bad"])
         kinds = {c["kind"] for c in counts if not c["bad"] and not c["late"]}
 
-        append_once(bronze_of(parsed), self.path(L.BRONZE), self.query_id, batch_id, ["source", "ingest_date"])
+        append_once(stamped(bronze_of(parsed)), self.path(L.BRONZE), self.query_id, batch_id, ["source", "ingest_date"])
         timer.step("bronze")
         fault(self.settings, "lake_after_bronze", batch_id)
 
@@ -127,14 +119,15 @@ class LakeWriter:
             keys = self.spark.createDataFrame(
                 [(name, identity.key) for name, identity in identities.items()], "name STRING, game_key STRING"
             )
-            for table, frame in silver_frames(parsed, keys).items():
+            repeated = [r["event_id"] for r in repeated_event_ids(parsed).collect()]
+            for table, frame in silver_frames(parsed, keys, repeated).items():
                 if any(TABLE_OF_KIND[kind] == table for kind in kinds):
-                    appends.append(Append(frame, self.path(f"silver/{table}"), ["poll_date"]))
+                    appends.append(Append(stamped(frame), self.path(f"silver/{table}"), ["poll_date"]))
             games = new_games(identities, self.known_games, now)
             if games is not None:
                 appends.append(Append(self.spark.createDataFrame(games).coalesce(1), self.path(L.GAMES)))
         if quarantined:
-            appends.append(Append(quarantine_frame(parsed), self.path(L.QUARANTINE), ["ingest_date"]))
+            appends.append(Append(stamped(quarantine_frame(parsed)), self.path(L.QUARANTINE), ["ingest_date"]))
         append_all_once(appends, self.query_id, batch_id, "lake")
         if games is not None:
             self.known_games.update(games["game_key"].to_pylist())

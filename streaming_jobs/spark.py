@@ -15,6 +15,8 @@ from gamestream.settings import Settings
 from streaming_jobs.jars import spark_jars
 from streaming_jobs.kinesis_source import KinesisDataSource
 
+CODEGEN_CACHE_ENTRIES = 1000
+
 
 def local_spark(
     app_name: str = "game-stream-trends",
@@ -52,6 +54,9 @@ def local_spark(
         # a lake batch is cached for its few writes and dropped: compressing the cache cost more
         # time than it saved (about a sixth of a 35k-row batch's parse and bronze steps)
         .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
+        # a lake batch runs a few dozen distinct plans (its writes and Delta's own jobs): with the
+        # default 100 cached classes, Spark compiled much of their code again every batch
+        .config("spark.sql.codegen.cache.maxEntries", str(CODEGEN_CACHE_ENTRIES))
         # the optional checksum file of each commit: writing it costs about a fifth of a small append
         .config("spark.databricks.delta.writeChecksumFile.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only

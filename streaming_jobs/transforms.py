@@ -5,13 +5,16 @@ runs Spark 3.5): no Arrow conversions, no Python data sources, no Spark-4-only f
     bronze = bronze_frame(raw, batch_id, ingested_at, run_id)
     parsed = mark_late(parse_records(bronze), dedup_seconds)  # typed columns, quarantine reason, late
     quarantine = quarantine_frame(parsed)
-    silver = silver_frames(parsed, game_keys)           # {table: DataFrame}, deduplicated in-batch
+    repeated = [r.event_id for r in repeated_event_ids(parsed).collect()]  # nearly always none
+    silver = silver_frames(parsed, game_keys, repeated)  # {table: DataFrame}, one row per event id
+    written = stamp(silver["player_counts"], batch_id, ingested_at, run_id)  # a batch's own ingest values
     inputs = poll_inputs(parsed)                        # what the poll state function counts (`counted`)
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Collection
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from pyspark.sql import Column, DataFrame
@@ -134,6 +137,7 @@ NON_NEGATIVE: dict[str, list[str]] = {
 }
 PARSERS_BY_VERSION = {1: FIELDS}  # one entry per schema_version the contracts know
 assert set(PARSERS_BY_VERSION) == set(SUPPORTED_SCHEMA_VERSIONS), "every contract version needs a parser"
+SOURCES = ("steam", "twitch", "youtube", "synthetic")
 TIMESTAMP_FIELDS = ("observed_at", "started_at", "actual_start_time", "scheduled_at", "finished_at")
 
 
@@ -142,7 +146,7 @@ def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime, run_id: s
     partitioned by source and ingest date."""
     text = F.col("data").cast("string")
     payload = F.when(F.encode(text, "UTF-8") == F.col("data"), text)  # invalid UTF-8 would not round-trip
-    source = F.get_json_object(payload, "$.source")
+    source = F.get_json_object(payload, "$.source")  # parse_records reads it in its own pass instead
     return raw.select(
         F.col("stream"),
         F.col("shard_id"),
@@ -154,11 +158,35 @@ def bronze_frame(raw: DataFrame, batch_id: int, ingested_at: datetime, run_id: s
         F.lit(run_id).alias("ingest_run"),  # batch ids restart with a new checkpoint; (run, batch) does not
         F.col("data"),
         payload.alias("payload"),
-        F.when(source.isin("steam", "twitch", "youtube", "synthetic"), source)
-        .otherwise(F.lit("unknown"))
-        .alias("source"),
+        _known_source(source).alias("source"),
         F.to_date(F.lit(ingested_at).cast("timestamp")).alias("ingest_date"),
     )
+
+
+def _unfolded(value: str) -> Column:
+    """`value` as a string Spark cannot fold into a constant: joined to an empty string it only
+    knows per row. Folded, a number or time would be compiled into the generated code as a literal;
+    a string reaches the code by reference, so the code stays the same whatever the value."""
+    return F.concat(F.lit(value), F.spark_partition_id().cast("string").substr(1, 0))
+
+
+def stamp(frame: DataFrame, batch_id: int, ingested_at: datetime, run_id: str) -> DataFrame:
+    """`frame` with this batch's ingest columns (those of them it has) set to the batch's values.
+    As number or time literals they would make the code of each write differ from batch to batch:
+    Spark would generate and compile it anew, and the JVM JIT-compile it again, every batch."""
+    at = _unfolded(ingested_at.astimezone(UTC).isoformat()).cast("timestamp")
+    values = {
+        "ingested_at": at,
+        "ingest_batch_id": _unfolded(str(batch_id)).cast("long"),
+        "ingest_run": F.lit(run_id),
+        "ingest_date": F.to_date(at),
+    }
+    return frame.withColumns({name: value for name, value in values.items() if name in frame.columns})
+
+
+def _known_source(source: Column) -> Column:
+    """A record's source as bronze partitions by it: one of ours, else "unknown"."""
+    return F.when(source.isin(*SOURCES), source).otherwise(F.lit("unknown"))
 
 
 def _all_fields() -> StructType:
@@ -183,7 +211,7 @@ def _reason(kind: str) -> Column:
             F.lit("missing field event_id, source or poll_id"),
         ),
         (
-            ~F.col("source").isin("steam", "twitch", "youtube", "synthetic"),
+            ~F.col("source").isin(*SOURCES),
             F.concat(F.lit("unknown source "), F.col("source")),
         ),
         (F.col("observed_ts").isNull(), F.lit("observed_at missing or not an ISO-8601 time")),
@@ -200,32 +228,51 @@ def _reason(kind: str) -> Column:
 
 
 def parse_records(bronze: DataFrame) -> DataFrame:
-    """Bronze rows with every contract field typed and `quarantine_reason` set when invalid."""
+    """Bronze rows with every contract field typed and `quarantine_reason` set when invalid.
+
+    The payload is parsed once, by from_json: the raw kind and version the reasons quote, the typed
+    fields and bronze's source all come from that one pass (bronze_frame's own read of the source
+    is replaced, so Spark drops it). Reading them with json_tuple and get_json_object as well cost
+    about as much again as the parse itself."""
     typed, reason = _parse_columns(id(bronze.sparkSession))
     return (
-        bronze.withColumnRenamed("source", "bronze_source")
-        # the raw kind and version as written (the reasons quote them), read in one pass: as
-        # get_json_object calls inside the reason's branches they were parsed up to eight times a row
-        .select("*", F.json_tuple(F.col("payload"), "kind", "schema_version").alias("r_kind", "r_version"))
-        .withColumn("r", F.from_json(F.col("payload"), _all_fields()))
-        .select("*", *typed)
+        bronze.withColumn("r", F.from_json(F.col("payload"), _read_schema()))
+        .withColumn("source", _known_source(F.col("r.source")))
+        .withColumnRenamed("source", "bronze_source")
+        .select("*", *typed, F.col("r.schema_version").alias("r_version"))
         .drop("r")
         .withColumn("observed_ts", F.try_to_timestamp(F.col("observed_at")))
-        .withColumn("r_valid_json", F.get_json_object(F.col("payload"), "$"))
+        # null unless the payload is a JSON object: cheaper than re-serialising it (`$`)
+        .withColumn("r_keys", F.json_object_keys(F.col("payload")))
         .withColumn("quarantine_reason", reason)
-        .drop("r_valid_json", "r_kind", "r_version")
+        .drop("r_keys", "r_version")
+    )
+
+
+def _read_schema() -> StructType:
+    """Every contract field as from_json reads it, schema_version as written (text), so a reason
+    can quote an unknown version."""
+    return StructType(
+        [StructField(f.name, StringType()) if f.name == "schema_version" else f for f in _all_fields().fields]
     )
 
 
 @lru_cache(maxsize=4)
 def _parse_columns(session_id: int) -> tuple[list[Column], Column]:
     """The parse expressions, built once per session: building them costs ~0.5 s of py4j calls."""
-    typed = [F.col(f"r.{f.name}").alias(f.name) for f in _all_fields()]
-    raw_kind, raw_version = F.col("r_kind"), F.col("r_version")
+    versions = [str(v) for v in SUPPORTED_SCHEMA_VERSIONS]
+    raw_version = F.col("r_version")
+    typed = [
+        F.when(F.col("r.schema_version").isin(*versions), F.col("r.schema_version").cast("long")).alias(f.name)
+        if f.name == "schema_version"
+        else F.col(f"r.{f.name}").alias(f.name)
+        for f in _all_fields()
+    ]
+    raw_kind = F.col("kind")  # as written: the kind field is read as text
     reason = F.when(F.col("payload").isNull(), F.lit("payload is not UTF-8 text"))
-    reason = reason.when(F.col("r_valid_json").isNull(), F.lit("malformed JSON: not a JSON object"))
+    reason = reason.when(F.col("r_keys").isNull(), F.lit("malformed JSON: not a JSON object"))
     reason = reason.when(
-        raw_version.isNull() | ~raw_version.isin(*[str(v) for v in SUPPORTED_SCHEMA_VERSIONS]),
+        raw_version.isNull() | ~raw_version.isin(*versions),
         F.concat(F.lit("unknown schema_version "), F.coalesce(raw_version, F.lit("(missing)"))),
     )
     reason = reason.when(
@@ -301,10 +348,34 @@ def _ts(name: str) -> Column:
     return F.try_to_timestamp(F.col(name)).alias(name)
 
 
-def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFrame]:
+def repeated_event_ids(parsed: DataFrame) -> DataFrame:
+    """The event ids that more than one counted record of `parsed` carries: a hash aggregation of
+    the key alone, cheap, and nearly always empty in a stream already deduplicated by its bytes."""
+    return parsed.where(counted()).groupBy("event_id").count().where(F.col("count") > 1).select("event_id")
+
+
+REPEATS_SPLIT_AT_MOST = 10_000
+
+
+def _one_per_event(frame: DataFrame, repeated: Collection[str] | None) -> DataFrame:
+    """`frame` with one row per event id. Deduplicating every row sorts the whole frame (Spark
+    aggregates string columns by sorting); when the caller knows which ids repeat, only their rows
+    are deduplicated (`repeated`; None: not known)."""
+    if repeated is None or len(repeated) > REPEATS_SPLIT_AT_MOST:
+        return frame.dropDuplicates(["event_id"])
+    if not repeated:
+        return frame
+    ids = F.col("event_id").isin(*repeated)
+    return frame.where(~ids).unionByName(frame.where(ids).dropDuplicates(["event_id"]))
+
+
+def silver_frames(
+    parsed: DataFrame, game_keys: DataFrame, repeated: Collection[str] | None = None
+) -> dict[str, DataFrame]:
     """One typed, in-batch-deduplicated DataFrame per record kind (only valid records).
 
-    `game_keys` maps display names to normalised game keys (columns name, game_key)."""
+    `game_keys` maps display names to normalised game keys (columns name, game_key); `repeated`
+    lists the event ids that occur more than once (`repeated_event_ids`), when the caller has them."""
     valid = parsed.where(counted())
     common = [
         F.col("event_id"),
@@ -322,7 +393,7 @@ def silver_frames(parsed: DataFrame, game_keys: DataFrame) -> dict[str, DataFram
     out: dict[str, DataFrame] = {}
     for kind, fields in FIELDS.items():
         columns = [_ts(f.name) if f.name in TIMESTAMP_FIELDS else F.col(f.name) for f in fields]
-        frame = valid.where(F.col("kind") == kind).select(*common, *columns).dropDuplicates(["event_id"])
+        frame = _one_per_event(valid.where(F.col("kind") == kind).select(*common, *columns), repeated)
         if kind in ("stream_snapshot", "video_snapshot"):
             frame = frame.withColumn("game_name", F.coalesce(F.col("game_name"), F.lit(UNATTRIBUTED)))
         if kind == "player_count":

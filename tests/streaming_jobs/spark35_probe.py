@@ -16,6 +16,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.streaming.state import GroupStateTimeout
 
 from streaming_jobs.delta_append import append_once
+from streaming_jobs.kept_rows import kept_rows, release
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, advance_poll
 from streaming_jobs.transforms import (
     bronze_frame,
@@ -24,7 +25,9 @@ from streaming_jobs.transforms import (
     parse_records,
     poll_inputs,
     quarantine_frame,
+    repeated_event_ids,
     silver_frames,
+    stamp,
 )
 
 ARRIVED = datetime(2026, 11, 26, 3, 0, 30, tzinfo=UTC)  # 30 s after the probe's polls: timely
@@ -60,11 +63,15 @@ def main() -> None:
         ],
         RAW,
     )
-    parsed = mark_late(parse_records(bronze_frame(raw, 7, ARRIVED, "probe-run")), 900).cache()
+    # as the lake query runs a batch: parsed with stand-ins, kept, stamped per write, released
+    parsed = kept_rows(mark_late(parse_records(bronze_frame(raw, -1, datetime(1970, 1, 1, tzinfo=UTC), "")), 900))
     names = [r["name"] for r in game_names(parsed).collect()]
     keys = spark.createDataFrame([(n, n.lower()) for n in names] or [("x", "x")], "name string, game_key string")
-    frames = {**silver_frames(parsed, keys), "quarantine": quarantine_frame(parsed)}
-    result = {name: rows(frame, frame.columns) for name, frame in frames.items()}
+    repeated = [r["event_id"] for r in repeated_event_ids(parsed).collect()]
+    frames = {**silver_frames(parsed, keys, repeated), "quarantine": quarantine_frame(parsed)}
+    result = {name: rows(stamp(frame, 7, ARRIVED, "probe-run"), frame.columns) for name, frame in frames.items()}
+    result["repeated"] = repeated
+    release(parsed)
 
     with tempfile.TemporaryDirectory() as scratch:
         raw.write.parquet(f"{scratch}/raw")

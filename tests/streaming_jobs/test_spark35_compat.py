@@ -126,6 +126,7 @@ def test_the_shared_parts_agree_between_spark_35_and_spark_4(tmp_path):
     assert new.pop("spark_version").startswith("4.")
     assert old == new
     assert len(new["stream_snapshots"]) == 2 and len(new["quarantine"]) == 4
+    assert len(new["repeated"]) == 1  # the duplicate, written once
     emitted = [json.loads(r) for r in new["emitted"]]
     twitch = [r for r in emitted if r["platform"] == "twitch" and r["row_kind"] == "total"]
     assert {r["game_key"]: r["viewers"] for r in twitch} == {"dota 2": 10, "unattributed": 4}
