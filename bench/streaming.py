@@ -13,6 +13,7 @@ source (JVM), so the lake query is measured without kinesalite's single Node thr
 source in front of it; (1) and (2) are Kinesis figures and are skipped.
 
 Run: .venv/bin/python bench/streaming.py [--polls 20] [--scale 0.05] [--poll-batch 6000]
+     .venv/bin/python bench/streaming.py --sink kafka --polls 130   # the job's 200,000-record batches
      .venv/bin/python bench/streaming.py --sink kafka --polls 40 --lake-batch 100000
 Ends with one line of name=value headline figures.
 """

@@ -473,12 +473,14 @@ class GameStreamTrendsStack(cdk.Stack):
         )
         arguments = {
             "--datalake-formats": "delta",
-            # Delta, and the streaming state as the local job keeps it: RocksDB, committed as changelogs
+            # Delta, and the streaming state as the local job keeps it: RocksDB, committed as changelogs;
+            # a code cache that holds a lake batch's plans (streaming_jobs/spark.py says why)
             "--conf": "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension "
             "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog "
             "--conf spark.sql.streaming.stateStore.providerClass="
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider "
-            "--conf spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled=true",
+            "--conf spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled=true "
+            "--conf spark.sql.codegen.cache.maxEntries=1000",
             "--additional-python-modules": requirements.s3_object_url,
             "--python-modules-installer-option": "-r",
             **{f"--{name}": value for name, value in self.gst_environment.items()},

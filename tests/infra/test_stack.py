@@ -30,6 +30,7 @@ from infra.stack import (  # noqa: E402
     GameStreamTrendsStack,
     glue_requirements,
 )
+from streaming_jobs.spark import CODEGEN_CACHE_ENTRIES  # noqa: E402
 
 CONTEXT = json.loads((ROOT / "infra" / "cdk.json").read_text())["context"]
 DATA_SERVICES = ("s3", "kinesis", "kms", "secretsmanager", "kafka", "redshift-data", "elasticache")
@@ -149,6 +150,7 @@ def test_the_streaming_job_runs_the_projects_glue_entry_point_with_delta(synth):
     assert args["--datalake-formats"] == "delta"
     assert "DeltaSparkSessionExtension" in args["--conf"]
     assert "RocksDBStateStoreProvider" in args["--conf"] and "changelogCheckpointing.enabled=true" in args["--conf"]
+    assert f"spark.sql.codegen.cache.maxEntries={CODEGEN_CACHE_ENTRIES}" in args["--conf"]  # as the local job
     assert "--STREAM_ARN" in args and "--extra-py-files" in args
     assert args["--python-modules-installer-option"] == "-r"
     # the checkpoints and the lake are on the bucket
