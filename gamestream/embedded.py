@@ -224,6 +224,14 @@ def kafka_jars(jars_dir: Path) -> Path:
     return jars_dir
 
 
+def kafka_cluster_id() -> str:
+    """A random cluster id as Kafka's Uuid prints one (URL-safe base64 of 16 bytes), never starting
+    with "-": the storage tool would read such an id as an option (Kafka's own ids avoid it too)."""
+    while (cluster_id := base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()).startswith("-"):
+        pass
+    return cluster_id
+
+
 @dataclass
 class KafkaBroker:
     """A single-node Kafka broker (controller and broker in one JVM, KRaft). `stop` and `start` keep
@@ -291,7 +299,7 @@ class KafkaBroker:
         """Format the log folder once for a single-voter KRaft quorum; a formatted one is kept."""
         if (self.data / "log" / "meta.properties").is_file():
             return
-        cluster_id = base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode()  # as Kafka's Uuid prints
+        cluster_id = kafka_cluster_id()
         done = subprocess.run(
             self._java("kafka.tools.StorageTool", "format", "--cluster-id", cluster_id, "--config", str(config)),
             capture_output=True,

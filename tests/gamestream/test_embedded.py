@@ -1,3 +1,4 @@
+import base64
 import os
 import socket
 import time
@@ -8,7 +9,7 @@ import pytest
 import redis
 
 from gamestream.aws import aws_client
-from gamestream.embedded import KafkaMissing, embedded_stack, port_is_free
+from gamestream.embedded import KafkaMissing, embedded_stack, kafka_cluster_id, port_is_free
 from gamestream.settings import Settings
 
 
@@ -150,3 +151,11 @@ def test_kafka_broker_is_named_missing_with_how_to_install_it(tmp_path):
         embedded_stack(tmp_path / "data", settings),
     ):
         pass
+
+
+def test_kafka_cluster_ids_are_random_and_never_read_as_an_option():
+    # one id in 64 started with "-" and the storage tool took it for an option: the broker never started
+    ids = [kafka_cluster_id() for _ in range(3000)]
+    assert len(set(ids)) == len(ids)
+    assert not [i for i in ids if i.startswith("-")]
+    assert all(len(base64.urlsafe_b64decode(i + "==")) == 16 for i in ids)
