@@ -51,8 +51,8 @@ def local_spark(
         # Delta rebuilds a table's state (e.g. to look up an idempotent write's txn version) with
         # this many tasks; the default 50 costs seconds per append on two cores
         .config("spark.databricks.delta.snapshotPartitions", "1")
-        # a lake batch is cached for its few writes and dropped: compressing the cache cost more
-        # time than it saved (about a sixth of a 35k-row batch's parse and bronze steps)
+        # the backfill caches parsed rows for a few writes and drops them: compressing the cache
+        # cost more time than it saved (about a sixth of a 35k-row lake batch, when it was cached)
         .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
         # a lake batch runs a few dozen distinct plans (its writes and Delta's own jobs): with the
         # default 100 cached classes, Spark compiled much of their code again every batch
