@@ -162,6 +162,11 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(
         "3g", pattern=r"^\d+[mg]$", description="JVM heap of the local SparkSession (the streaming job's memory cap)."
     )
+    spark_fixed_heap: bool = Field(
+        True,
+        description="The streaming job takes its whole heap at start (-Xms = -Xmx, pages touched up front), so its "
+        "memory is fixed from the first minute instead of rising and falling by a GB as the JVM resizes its heap.",
+    )
     gold_load_seconds: float = Field(60.0, gt=0, description="How often `gst demo` loads gold.")
     demo_history_days: float = Field(
         30.0, ge=0, le=400, description="Days of synthetic history `gst demo` writes on its first start (0: none)."

@@ -26,6 +26,7 @@ LOCAL_ONLY = frozenset(
         "kafka_jars_dir",
         "spark_jars_dir",
         "spark_driver_memory",
+        "spark_fixed_heap",
         "metrics_port",
         "test_fault_point",
         "test_fault_batch",

@@ -24,7 +24,7 @@ def stream(
     settings = load_settings()
     stop_on_sigterm()
     export_aws_environment(settings)
-    spark = local_spark(driver_memory=settings.spark_driver_memory)
+    spark = local_spark(driver_memory=settings.spark_driver_memory, fixed_heap=settings.spark_fixed_heap)
     job = StreamingJob(settings, spark)
     if settings.metrics_port:
         job.reporter.metrics.serve(settings.metrics_port)

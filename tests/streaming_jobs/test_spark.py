@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from deltalake import DeltaTable
 
 
@@ -15,3 +21,33 @@ def test_spark_writes_and_reads_delta_that_delta_rs_reads_too(spark, tmp_path):
     table = DeltaTable(path)
     assert table.version() == 1
     assert sorted(table.to_pyarrow_table().column("x").to_pylist()) == list(range(8))
+
+
+FIXED_HEAP_PROBE = """
+import json, pathlib
+from streaming_jobs.spark import local_spark
+spark = local_spark("gst-fixed-heap", driver_memory="1g", fixed_heap=True)
+jvm = spark._jvm
+heap = jvm.java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
+status = pathlib.Path(f"/proc/{jvm.java.lang.ProcessHandle.current().pid()}/status").read_text()
+rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+print(json.dumps({"committed": heap.getCommitted(), "max": heap.getMax(), "rss": rss_kb * 1024}))
+spark.stop()
+"""
+
+
+def test_the_streaming_jobs_heap_is_taken_whole_at_start(tmp_path):
+    """With `fixed_heap` the JVM holds and has touched its whole heap before the first batch, so the
+    job's memory does not rise and fall with the collector's resizing (what a soak measures)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIXED_HEAP_PROBE],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    heap = json.loads(done.stdout.strip().splitlines()[-1])
+    assert heap["committed"] >= 0.95 * heap["max"]
+    assert heap["rss"] >= heap["committed"]  # touched, not only reserved
