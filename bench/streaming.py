@@ -13,8 +13,8 @@ source (JVM), so the lake query is measured without kinesalite's single Node thr
 source in front of it; (1) and (2) are Kinesis figures and are skipped.
 
 Run: .venv/bin/python bench/streaming.py [--polls 20] [--scale 0.05] [--poll-batch 6000]
-     .venv/bin/python bench/streaming.py --sink kafka --polls 130   # the job's 200,000-record batches
-     .venv/bin/python bench/streaming.py --sink kafka --polls 40 --lake-batch 100000
+     .venv/bin/python bench/streaming.py --sink kafka --polls 340   # the job's 500,000-record batches
+     .venv/bin/python bench/streaming.py --sink kafka --polls 130 --lake-batch 200000
 Ends with one line of name=value headline figures.
 """
 
@@ -97,7 +97,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--shards", type=int, default=2)
     parser.add_argument("--poll-batch", type=int, default=6000, help="records per poll-query batch")
-    parser.add_argument("--lake-batch", type=int, default=200_000, help="records per lake-query batch at most")
+    parser.add_argument(
+        "--lake-batch",
+        type=int,
+        default=Settings.model_fields["stream_max_records_per_batch"].default,
+        help="records per lake-query batch at most (default: the job's)",
+    )
     parser.add_argument("--sink", choices=("kinesis", "kafka"), default="kinesis")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(40))

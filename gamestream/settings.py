@@ -143,7 +143,10 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Lake query trigger: bronze, silver and quarantine are appended this often."
     )
     stream_max_records_per_batch: int = Field(
-        200_000, ge=1, description="Cap on one lake micro-batch (records), split evenly over the shards."
+        500_000,
+        ge=1,
+        description="Cap on one lake micro-batch (records), split evenly over the shards. It only binds while the "
+        "job catches up, and each batch pays a fixed cost per Delta append: 500k caught up 1.5x faster than 200k.",
     )
     poll_trigger_seconds: float = Field(
         0.5, gt=0, description="Poll query trigger: how often complete polls reach Redis (not 0: timeouts need it)."
