@@ -48,10 +48,13 @@ def run_stage(
     return done
 
 
+DRILL_JOB_HEAP = "1g"  # a drill's job holds a few thousand records; it takes its whole heap at every (re)start
+
+
 def stream_env(settings: Any, **extra: object) -> dict[str, str]:
-    """The caller's environment without GST_* variables, plus the settings' and `extra`."""
+    """The caller's environment without GST_* variables, plus the settings', a drill-sized heap, and `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")}
-    env.update(settings.env(), **{k: str(v) for k, v in extra.items()})
+    env.update(settings.env(), GST_SPARK_DRIVER_MEMORY=DRILL_JOB_HEAP, **{k: str(v) for k, v in extra.items()})
     return env
 
 
