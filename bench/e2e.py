@@ -76,10 +76,15 @@ def rss_mb(pid: int, with_children: bool = True) -> float:
 
 
 def children(pid: int) -> list[int]:
-    try:
-        direct = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """Every descendant. A child belongs to the thread that started it, so all threads are read: the
+    JVM starts its Python workers from task threads, which the main thread's list leaves out (the
+    job's figure then jumped by a worker's size whenever the set it saw changed)."""
+    direct: list[int] = []
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            direct += [int(c) for c in listing.read_text().split()]
+        except OSError:
+            continue
     return direct + [g for c in direct for g in children(c)]
 
 

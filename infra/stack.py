@@ -480,6 +480,8 @@ class GameStreamTrendsStack(cdk.Stack):
             "--conf spark.sql.streaming.stateStore.providerClass="
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider "
             "--conf spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled=true "
+            "--conf spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage=true "
+            "--conf spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB=256 "
             "--conf spark.sql.codegen.cache.maxEntries=1000",
             "--additional-python-modules": requirements.s3_object_url,
             "--python-modules-installer-option": "-r",
