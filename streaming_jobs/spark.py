@@ -38,8 +38,8 @@ def local_spark(
     pools = resources.files("streaming_jobs.data").joinpath("fairscheduler.xml")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # else workers may start another Python
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    # the JVM (and RocksDB in it) malloc from many threads: glibc's default of up to 8 arenas per core
-    # left memory outside the JVM's own accounting growing by 170 MB in 26 minutes of a soak
+    # the JVM (and RocksDB in it) malloc from hundreds of threads; glibc's default of up to 8 arenas
+    # per core fragments, and memory outside the JVM's own accounting grew 170 MB in 26 soak minutes
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     spark = (
         SparkSession.builder.master(f"local[{slots}]")
@@ -58,8 +58,8 @@ def local_spark(
         # a batch's state commit writes a changelog, and RocksDB snapshots are taken in the background:
         # the poll query's commits took 130-260 ms a batch with it, 300-700 ms without
         .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
-        # one memory budget for every RocksDB instance: unbounded, each instance's memtables grew
-        # until a flush, and the job's memory outside the heap kept rising through a soak
+        # one memory budget for every RocksDB instance of the process (memtables, block cache),
+        # instead of each instance sizing its own; a long-running job's native memory stays bounded
         .config("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
         .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", str(ROCKSDB_MEMORY_MB))
         # Delta rebuilds a table's state (e.g. to look up an idempotent write's txn version) with
