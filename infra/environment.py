@@ -27,6 +27,7 @@ LOCAL_ONLY = frozenset(
         "spark_jars_dir",
         "spark_driver_memory",
         "spark_fixed_heap",
+        "spark_state_memory_mb",
         "metrics_port",
         "test_fault_point",
         "test_fault_batch",

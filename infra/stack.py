@@ -80,6 +80,8 @@ ASSET_EXCLUDE = [
 SOURCES = ("steam", "twitch", "youtube")
 LAKE_PREFIX, CHECKPOINT_PREFIX = "lake", "checkpoints"
 GOLD_MANIFESTS = f"{LAKE_PREFIX}/_gold_manifests"  # where `gst gold run` writes Redshift's COPY manifests
+# RocksDB's budget on a Glue worker (16 GB, a production-scale dedup state); locally it is a setting
+GLUE_STATE_MEMORY_MB = 256
 REDSHIFT_PORT, REDIS_PORT = 5439, 6379
 WAREHOUSE_DB, WAREHOUSE_ADMIN = "gst", "gst_admin"
 
@@ -481,7 +483,7 @@ class GameStreamTrendsStack(cdk.Stack):
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider "
             "--conf spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled=true "
             "--conf spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage=true "
-            "--conf spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB=256 "
+            f"--conf spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB={GLUE_STATE_MEMORY_MB} "
             "--conf spark.sql.codegen.cache.maxEntries=1000",
             "--additional-python-modules": requirements.s3_object_url,
             "--python-modules-installer-option": "-r",

@@ -16,7 +16,6 @@ from streaming_jobs.jars import spark_jars
 from streaming_jobs.kinesis_source import KinesisDataSource
 
 CODEGEN_CACHE_ENTRIES = 1000
-ROCKSDB_MEMORY_MB = 256  # all state stores of the process together: memtables, block cache, indexes
 
 
 def local_spark(
@@ -59,9 +58,11 @@ def local_spark(
         # the poll query's commits took 130-260 ms a batch with it, 300-700 ms without
         .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
         # one memory budget for every RocksDB instance of the process (memtables, block cache),
-        # instead of each instance sizing its own; a long-running job's native memory stays bounded
+        # instead of each instance sizing its own; a long-running job's native memory stays bounded.
+        # The cache is not strict (Spark's choice: a full strict cache fails inserts), and it fills
+        # as blocks are read and stays full
         .config("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
-        .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", str(ROCKSDB_MEMORY_MB))
+        .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", str(settings.spark_state_memory_mb))
         # Delta rebuilds a table's state (e.g. to look up an idempotent write's txn version) with
         # this many tasks; the default 50 costs seconds per append on two cores
         .config("spark.databricks.delta.snapshotPartitions", "1")
