@@ -14,7 +14,7 @@ RUN mvn --batch-mode --quiet -f /jvm/pom.xml dependency:copy-dependencies -Dincl
 
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
- && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
+ && apt-get install -y --no-install-recommends openjdk-17-jre-headless libjemalloc2 procps \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./

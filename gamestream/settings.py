@@ -170,6 +170,12 @@ class Settings(BaseSettings):
         description="The streaming job takes its whole heap at start (-Xms = -Xmx, pages touched up front), so its "
         "memory is fixed from the first minute instead of rising and falling by a GB as the JVM resizes its heap.",
     )
+    spark_jemalloc: bool = Field(
+        True,
+        description="The streaming job's JVM allocates native memory with jemalloc (Debian's libjemalloc2, which "
+        "`make` installs), which returns freed memory to the system: with glibc's malloc the job's memory kept "
+        "rising long after what it held had levelled.",
+    )
     spark_state_memory_mb: int = Field(
         64,
         ge=16,

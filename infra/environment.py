@@ -28,6 +28,7 @@ LOCAL_ONLY = frozenset(
         "spark_driver_memory",
         "spark_fixed_heap",
         "spark_state_memory_mb",
+        "spark_jemalloc",
         "metrics_port",
         "test_fault_point",
         "test_fault_batch",

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs and the machine lacks: Java >= 17 for Spark and
-# Kafka, redis-server and PostgreSQL (the tests start throwaway servers from their binaries), Chromium
-# for the dashboard's browser tests, python3-venv, Node with npm. As root it runs apt-get; otherwise it
-# stops at once with the exact command to run. Prints nothing when everything is there.
+# Kafka, jemalloc for the streaming job's JVM, redis-server and PostgreSQL (the tests start throwaway
+# servers from their binaries), Chromium for the dashboard's browser tests, python3-venv, Node with
+# npm. As root it runs apt-get; otherwise it stops at once with the exact command to run. Prints
+# nothing when everything is there.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,7 @@ if ! command -v java >/dev/null || [ "$(java_major)" -lt 17 ] 2>/dev/null; then
   missing+=(openjdk-17-jre-headless)
 fi
 command -v redis-server >/dev/null || missing+=(redis-server)
+compgen -G "/usr/lib/*/libjemalloc.so.2" >/dev/null || missing+=(libjemalloc2)  # the streaming job's JVM allocates with it
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)

@@ -172,7 +172,11 @@ def background_stream(settings: Settings) -> Iterator[StreamingJob]:
     from streaming_jobs.spark import local_spark
 
     export_aws_environment(settings)
-    spark = local_spark(driver_memory=settings.spark_driver_memory, fixed_heap=settings.spark_fixed_heap)
+    spark = local_spark(
+        driver_memory=settings.spark_driver_memory,
+        fixed_heap=settings.spark_fixed_heap,
+        jemalloc=settings.spark_jemalloc,
+    )
     job = StreamingJob(settings, spark).start()
     try:
         yield job

@@ -24,7 +24,11 @@ def stream(
     settings = load_settings()
     stop_on_sigterm()
     export_aws_environment(settings)
-    spark = local_spark(driver_memory=settings.spark_driver_memory, fixed_heap=settings.spark_fixed_heap)
+    spark = local_spark(
+        driver_memory=settings.spark_driver_memory,
+        fixed_heap=settings.spark_fixed_heap,
+        jemalloc=settings.spark_jemalloc,
+    )
     job = StreamingJob(settings, spark)
     if settings.metrics_port:
         job.reporter.metrics.serve(settings.metrics_port)

@@ -23,26 +23,34 @@ def test_spark_writes_and_reads_delta_that_delta_rs_reads_too(spark, tmp_path):
     assert sorted(table.to_pyarrow_table().column("x").to_pylist()) == list(range(8))
 
 
-FIXED_HEAP_PROBE = """
-import json, pathlib
+STREAMING_JVM_PROBE = """
+import json, os, pathlib
 from streaming_jobs.spark import local_spark
-spark = local_spark("gst-fixed-heap", driver_memory="1g", fixed_heap=True)
+spark = local_spark("gst-streaming-jvm", driver_memory="1g", fixed_heap=True, jemalloc=True)
 jvm = spark._jvm
 heap = jvm.java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
-status = pathlib.Path(f"/proc/{jvm.java.lang.ProcessHandle.current().pid()}/status").read_text()
-rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-print(json.dumps({"committed": heap.getCommitted(), "max": heap.getMax(), "rss": rss_kb * 1024}))
+proc = pathlib.Path(f"/proc/{jvm.java.lang.ProcessHandle.current().pid()}")
+rss_kb = next(int(line.split()[1]) for line in (proc / "status").read_text().splitlines() if line.startswith("VmRSS:"))
+print(json.dumps({
+    "committed": heap.getCommitted(), "max": heap.getMax(), "rss": rss_kb * 1024,
+    "jvm_has_jemalloc": "libjemalloc" in (proc / "maps").read_text(),
+    "driver_preload": os.environ.get("LD_PRELOAD"),
+}))
 spark.stop()
 """
 
 
-def test_the_streaming_jobs_heap_is_taken_whole_at_start(tmp_path):
+def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc(tmp_path):
     """With `fixed_heap` the JVM holds and has touched its whole heap before the first batch, so the
-    job's memory does not rise and fall with the collector's resizing (what a soak measures)."""
+    job's memory does not rise and fall with the collector's resizing (what a soak measures); with
+    `jemalloc` its native memory comes from jemalloc, and only the JVM was given it."""
     done = subprocess.run(
-        [sys.executable, "-c", FIXED_HEAP_PROBE],
+        [sys.executable, "-c", STREAMING_JVM_PROBE],
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "LD_PRELOAD"},
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        },
         capture_output=True,
         text=True,
         timeout=300,
@@ -51,3 +59,5 @@ def test_the_streaming_jobs_heap_is_taken_whole_at_start(tmp_path):
     heap = json.loads(done.stdout.strip().splitlines()[-1])
     assert heap["committed"] >= 0.95 * heap["max"]
     assert heap["rss"] >= heap["committed"]  # touched, not only reserved
+    assert heap["jvm_has_jemalloc"], "the JVM was not started with jemalloc (is libjemalloc2 installed?)"
+    assert heap["driver_preload"] is None  # the Python process that started it kept its own environment
