@@ -106,8 +106,8 @@ def local_spark(
 @contextmanager
 def native_allocator(jemalloc: bool) -> Iterator[None]:
     """While the JVM starts: preload jemalloc into it (its Python workers inherit it), when asked and
-    the machine has it (Debian's libjemalloc2, which `make` installs). The job's JVM mallocs about a GB
-    a second; with glibc's malloc its memory kept rising in the malloc heaps for 40 soak minutes, with
+    the machine has it (Debian's libjemalloc2, which `make` installs). The job's JVM mallocs 1-2.5 GB a
+    second; with glibc's malloc its memory kept rising in the malloc heaps for 40 soak minutes, with
     jemalloc it was level from minute 20. Only the JVM gets it: the variable is restored once it runs."""
     library = ctypes.util.find_library("jemalloc") if jemalloc else None
     if jemalloc and library is None:
