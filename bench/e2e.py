@@ -67,12 +67,15 @@ def rss_mb(pid: int, with_children: bool = True, readings: int = 3) -> float:
     of `readings` half a second apart. A child being started shares its parent's memory until it
     execs (the JVM spawns helper commands now and then), and a reading in that window counts the
     JVM twice: two soak minutes read 5.6 and 9.4 GB between minutes of 5.3-5.4 GB."""
-    if readings > 1:
-        least = rss_mb(pid, with_children, 1)
-        for _ in range(readings - 1):
-            time.sleep(0.5)
-            least = min(least, rss_mb(pid, with_children, 1))
-        return least
+    least = resident_mb(pid, with_children)
+    for _ in range(readings - 1):
+        time.sleep(0.5)
+        least = min(least, resident_mb(pid, with_children))
+    return least
+
+
+def resident_mb(pid: int, with_children: bool) -> float:
+    """One reading of the VmRSS of a process and, if asked, of its descendants."""
     total = 0.0
     for p in [pid, *(children(pid) if with_children else [])]:
         try:
