@@ -12,13 +12,15 @@ whole system on the embedded stack, a soak mode, and fault drills.
 - A WebSocket client on /ws/live measures, per poll, freshness (the poll is
   complete, i.e. its records and manifest are in the stream -> its platform total is received)
   and data age (the poll's observed_at -> received). Target: freshness p95 at most 3 s.
-- --soak-minutes N: N minutes measured after --warmup-minutes (default 10: the job's JVM grows its
-  heap towards the cap in settings for the first minutes, which is not a leak). Every minute, the RSS
-  of every process (the job with its JVM and Python workers, the API, Redis, this process, which runs
-  the producer; kinesalite and the Kafka broker are their own processes) and the job's lag. At the
-  end, each process's growth is the least-squares slope of its RSS over the measured minutes; the
-  soak fails when one grows faster than --max-mb-per-hour, or when the lag rose at every one of the
-  last four samples. The headline line then carries each slope (`<process>_mb_per_h=`).
+- --soak-minutes N: N minutes measured after --warmup-minutes (default: the dedup window in settings
+  and two minutes more, 17 for the default 15-minute window; until the window is full the lake
+  query's dedup state grows by design, every arrival adding a key and none expiring). Every minute,
+  the RSS of every process (the job with its JVM and Python workers, the API, Redis, this process,
+  which runs the producer; kinesalite and the Kafka broker are their own processes) and the job's
+  lag; the job's figure is also split into its Python driver, its JVM and the JVM's Python workers.
+  At the end, each process's growth is the least-squares slope of its RSS over the measured minutes;
+  the soak fails when one grows faster than --max-mb-per-hour, or when the lag rose at every one of
+  the last four samples. The headline line then carries each slope (`<process>_mb_per_h=`).
 - --drills N: runs the end-to-end fault drill (tests/test_end_to_end.py) N times with new seeds.
 
 Run: .venv/bin/python bench/e2e.py [--sink kinesis|kafka] [--scale 0.7] [--minutes 4] [--poll-seconds 60] [--shards 4]
@@ -32,6 +34,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import shutil
@@ -59,6 +62,8 @@ from producers.synthetic import SyntheticPoller  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".gst-bench" / "e2e"
+PROCESSES = ("job", "api", "redis", "kinesalite", "kafka", "producer")  # each judged by the soak
+JOB_PARTS = ("job_driver", "job_jvm", "job_workers")  # the job's split, printed to show where it grows
 FED = ("stream_snapshot", "player_count", "video_snapshot")  # the polls whose totals reach the live state
 
 
@@ -85,6 +90,14 @@ def resident_mb(pid: int, with_children: bool) -> float:
         except OSError:
             pass
     return total
+
+
+def job_parts(pid: int) -> dict[str, float]:
+    """The job's RSS split: its Python driver, its JVM (the driver's child) and the JVM's Python workers."""
+    jvms = [c for c in children(pid) if Path(f"/proc/{c}/exe").resolve().name == "java"]
+    jvm = sum(rss_mb(c, with_children=False) for c in jvms)
+    workers = sum(rss_mb(w, with_children=False) for c in jvms for w in children(c))
+    return {"job_driver": rss_mb(pid, with_children=False), "job_jvm": jvm, "job_workers": workers}
 
 
 def children(pid: int) -> list[int]:
@@ -216,6 +229,8 @@ def run(args: argparse.Namespace) -> int:
         synthetic_poll_seconds=args.poll_seconds,
         poll_grace_seconds=max(30.0, args.poll_seconds),
     )
+    if args.warmup_minutes is None:
+        args.warmup_minutes = math.ceil(base.stream_dedup_seconds / 60) + 2
     with embedded_stack(DATA, base) as stack:
         settings = stack.settings
         env = {
@@ -274,6 +289,7 @@ def run(args: argparse.Namespace) -> int:
                 sample = {
                     "minute": minute,
                     "job": rss_mb(job.pid),
+                    **job_parts(job.pid),
                     "api": rss_mb(api.pid),
                     "redis": rss_mb(stack.redis_pid or 0),
                     "kinesalite": rss_mb(stack.kinesis_pid or 0),
@@ -325,7 +341,7 @@ def soak_growth(samples: list[dict[str, float]], warmup: int) -> dict[str, float
     minutes = [s["minute"] for s in steady]
     return {
         name: statistics.linear_regression(minutes, [s[name] for s in steady]).slope * 60
-        for name in ("job", "api", "redis", "kinesalite", "kafka", "producer")
+        for name in (*PROCESSES, *JOB_PARTS)
         if name in steady[0]
     }
 
@@ -334,7 +350,7 @@ def soak_verdict(samples: list[dict[str, float]], growth: dict[str, float], max_
     if not growth:
         return "too few minutes after the warm-up to judge (at least 3)"
     for name, rate in growth.items():
-        if rate > max_mb_per_hour:
+        if name in PROCESSES and rate > max_mb_per_hour:
             return f"{name} memory grows {rate:.0f} MB/hour after warm-up (limit {max_mb_per_hour:g})"
     lags = [s["lag_ms"] + 60_000 * s["pending_polls"] for s in samples[-4:]]
     if len(lags) == 4 and all(b > a for a, b in zip(lags, lags[1:], strict=False)):
@@ -447,7 +463,7 @@ def main() -> None:
     parser.add_argument("--poll-seconds", type=float, default=60)
     parser.add_argument("--shards", type=int, default=4, help="shards, or with --sink kafka partitions")
     parser.add_argument("--soak-minutes", type=float, default=0)
-    parser.add_argument("--warmup-minutes", type=int, default=10)
+    parser.add_argument("--warmup-minutes", type=int, default=None, help="default: the dedup window + 2")
     parser.add_argument("--max-mb-per-hour", type=float, default=100)
     parser.add_argument("--drills", type=int, default=0)
     args = parser.parse_args()

@@ -179,6 +179,20 @@ def poll_query(spark, settings: Settings, sent: int, poll_batch: int) -> dict:
     return {"poll_query_rps": f"{sent / poll_s:.0f}", "poll_batch_p50_s": f"{p50:.2f}"}
 
 
+def state_split(progress: dict) -> str:
+    """Where a batch's dedup time went, from the query's own progress: RocksDB's lookups and inserts,
+    the eviction scan of expired keys, the commit (flush and compaction), and its block cache."""
+    state = progress["stateOperators"][0]
+    custom = state.get("customMetrics", {})
+    hits, misses = custom.get("rocksdbReadBlockCacheHitCount", 0), custom.get("rocksdbReadBlockCacheMissCount", 0)
+    return (
+        f"updates {state['allUpdatesTimeMs'] / 1000:.1f} s, eviction {state['allRemovalsTimeMs'] / 1000:.1f} s, "
+        f"commit {state['commitTimeMs'] / 1000:.1f} s (flush {custom.get('rocksdbCommitFlushLatency', 0) / 1000:.1f} s, "
+        f"compaction {custom.get('rocksdbTotalCompactionLatencyMs', 0) / 1000:.1f} s), "
+        f"{state['numRowsTotal']:,} keys, block cache hits {hits / max(hits + misses, 1):.0%} of {hits + misses:,} reads"
+    )
+
+
 def lake_ingest(spark, settings: Settings, sent: int, shards: int, plain_rps: float | None) -> dict:
     """The lake query over the whole stream; against the plain read of the same stream (the driver
     reader, Kinesis only) when `plain_rps` is given."""
@@ -204,6 +218,8 @@ def lake_ingest(spark, settings: Settings, sent: int, shards: int, plain_rps: fl
     split = ", ".join(
         f"{p['numInputRows']} rows in {p['durationMs']['triggerExecution'] / 1000:.1f} s" for p in batches
     )
+    for number, progress in enumerate(batches, 1):
+        print(f"  batch {number}: dedup state {state_split(progress)}")
     print(
         f"lake ingest: {sent} records of {record_bytes:.0f} B avg from {shards} shards or partitions into "
         f"bronze+silver: {sent / lake_s:,.0f} records/s over {lake_s:.1f} s including query start "
