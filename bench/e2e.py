@@ -94,10 +94,18 @@ def resident_mb(pid: int, with_children: bool) -> float:
 
 def job_parts(pid: int) -> dict[str, float]:
     """The job's RSS split: its Python driver, its JVM (the driver's child) and the JVM's Python workers."""
-    jvms = [c for c in children(pid) if Path(f"/proc/{c}/exe").resolve().name == "java"]
+    jvms = [c for c in children(pid) if executable(c) == "java"]
     jvm = sum(rss_mb(c, with_children=False) for c in jvms)
     workers = sum(rss_mb(w, with_children=False) for c in jvms for w in children(c))
     return {"job_driver": rss_mb(pid, with_children=False), "job_jvm": jvm, "job_workers": workers}
+
+
+def executable(pid: int) -> str | None:
+    """The name of a process's program; None once it has exited (short-lived helpers come and go)."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/exe")).name
+    except OSError:
+        return None
 
 
 def children(pid: int) -> list[int]:
@@ -105,7 +113,11 @@ def children(pid: int) -> list[int]:
     JVM starts its Python workers from task threads, which the main thread's list leaves out (the
     job's figure then jumped by a worker's size whenever the set it saw changed)."""
     direct: list[int] = []
-    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+    try:
+        listings = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except OSError:  # it exited
+        return []
+    for listing in listings:
         try:
             direct += [int(c) for c in listing.read_text().split()]
         except OSError:
