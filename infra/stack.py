@@ -484,6 +484,8 @@ class GameStreamTrendsStack(cdk.Stack):
             "--conf spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled=true "
             "--conf spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage=true "
             f"--conf spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB={GLUE_STATE_MEMORY_MB} "
+            "--conf spark.sql.streaming.stateStore.rocksdb.writeBufferSizeMB=16 "
+            "--conf spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows=false "
             "--conf spark.sql.codegen.cache.maxEntries=1000",
             "--additional-python-modules": requirements.s3_object_url,
             "--python-modules-installer-option": "-r",

@@ -169,14 +169,10 @@ class StreamingJob:
 @contextmanager
 def background_stream(settings: Settings) -> Iterator[StreamingJob]:
     """The streaming job inside the current process (for `gst demo`); stopped on exit."""
-    from streaming_jobs.spark import local_spark
+    from streaming_jobs.spark import streaming_job_spark
 
     export_aws_environment(settings)
-    spark = local_spark(
-        driver_memory=settings.spark_driver_memory,
-        fixed_heap=settings.spark_fixed_heap,
-        jemalloc=settings.spark_jemalloc,
-    )
+    spark = streaming_job_spark(settings)
     job = StreamingJob(settings, spark).start()
     try:
         yield job

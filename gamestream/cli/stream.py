@@ -19,16 +19,12 @@ def stream(
 ) -> None:
     """Run the streaming job: Kinesis -> bronze/silver Delta + live metrics in Redis."""
     from streaming_jobs.run import StreamingJob, export_aws_environment
-    from streaming_jobs.spark import local_spark
+    from streaming_jobs.spark import streaming_job_spark
 
     settings = load_settings()
     stop_on_sigterm()
     export_aws_environment(settings)
-    spark = local_spark(
-        driver_memory=settings.spark_driver_memory,
-        fixed_heap=settings.spark_fixed_heap,
-        jemalloc=settings.spark_jemalloc,
-    )
+    spark = streaming_job_spark(settings)
     job = StreamingJob(settings, spark)
     if settings.metrics_port:
         job.reporter.metrics.serve(settings.metrics_port)

@@ -31,7 +31,7 @@ from infra.stack import (  # noqa: E402
     GameStreamTrendsStack,
     glue_requirements,
 )
-from streaming_jobs.spark import CODEGEN_CACHE_ENTRIES  # noqa: E402
+from streaming_jobs.spark import CODEGEN_CACHE_ENTRIES, STATE_WRITE_BUFFER_MB  # noqa: E402
 
 CONTEXT = json.loads((ROOT / "infra" / "cdk.json").read_text())["context"]
 DATA_SERVICES = ("s3", "kinesis", "kms", "secretsmanager", "kafka", "redshift-data", "elasticache")
@@ -154,6 +154,8 @@ def test_the_streaming_job_runs_the_projects_glue_entry_point_with_delta(synth):
     assert f"spark.sql.codegen.cache.maxEntries={CODEGEN_CACHE_ENTRIES}" in args["--conf"]  # as the local job
     assert "rocksdb.boundedMemoryUsage=true" in args["--conf"]
     assert f"rocksdb.maxMemoryUsageMB={GLUE_STATE_MEMORY_MB}" in args["--conf"]
+    assert f"rocksdb.writeBufferSizeMB={STATE_WRITE_BUFFER_MB}" in args["--conf"]  # as the local job
+    assert "rocksdb.trackTotalNumberOfRows=false" in args["--conf"]
     assert "--STREAM_ARN" in args and "--extra-py-files" in args
     assert args["--python-modules-installer-option"] == "-r"
     # the checkpoints and the lake are on the bucket

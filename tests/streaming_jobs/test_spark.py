@@ -10,6 +10,8 @@ from pathlib import Path
 
 from deltalake import DeltaTable
 
+from gamestream.settings import Settings
+
 
 def test_spark_writes_and_reads_delta_that_delta_rs_reads_too(spark, tmp_path):
     path = str(tmp_path / "table")
@@ -25,8 +27,9 @@ def test_spark_writes_and_reads_delta_that_delta_rs_reads_too(spark, tmp_path):
 
 STREAMING_JVM_PROBE = """
 import json, os, pathlib
-from streaming_jobs.spark import local_spark
-spark = local_spark("gst-streaming-jvm", driver_memory="1g", fixed_heap=True, jemalloc=True)
+from gamestream.settings import Settings
+from streaming_jobs.spark import streaming_job_spark
+spark = streaming_job_spark(Settings(_env_file=None, spark_driver_memory="1g"))
 jvm = spark._jvm
 heap = jvm.java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
 proc = pathlib.Path(f"/proc/{jvm.java.lang.ProcessHandle.current().pid()}")
@@ -35,15 +38,17 @@ print(json.dumps({
     "committed": heap.getCommitted(), "max": heap.getMax(), "rss": rss_kb * 1024,
     "jvm_has_jemalloc": "libjemalloc" in (proc / "maps").read_text(),
     "driver_preload": os.environ.get("LD_PRELOAD"),
+    "state_memory_mb": spark.conf.get("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB"),
 }))
 spark.stop()
 """
 
 
 def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc(tmp_path):
-    """With `fixed_heap` the JVM holds and has touched its whole heap before the first batch, so the
-    job's memory does not rise and fall with the collector's resizing (what a soak measures); with
-    `jemalloc` its native memory comes from jemalloc, and only the JVM was given it."""
+    """The streaming job's session, with the default settings: the JVM holds and has touched its whole
+    heap before the first batch, so the job's memory does not rise and fall with the collector's
+    resizing (what a soak measures); its native memory comes from jemalloc, and only the JVM was given
+    it; its state stores share the budget in settings."""
     done = subprocess.run(
         [sys.executable, "-c", STREAMING_JVM_PROBE],
         cwd=tmp_path,
@@ -61,3 +66,4 @@ def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc
     assert heap["rss"] >= heap["committed"]  # touched, not only reserved
     assert heap["jvm_has_jemalloc"], "the JVM was not started with jemalloc (is libjemalloc2 installed?)"
     assert heap["driver_preload"] is None  # the Python process that started it kept its own environment
+    assert heap["state_memory_mb"] == str(Settings(_env_file=None).spark_state_memory_mb)
