@@ -71,8 +71,8 @@ def local_spark(
         # as blocks are read and stays full
         .config("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
         .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", str(settings.spark_state_memory_mb))
-        # a memtable flushes at 16 MB instead of RocksDB's 64: at the live job's pace (600 records a
-        # second over two instances) a 64 MB memtable takes tens of minutes to fill, and memory rises with it
+        # a memtable flushes at 16 MB instead of RocksDB's 64: with 64 MB memtables the job's memory was
+        # still rising 40 minutes into a soak, with 16 MB it rose in two steps until minute 25
         .config("spark.sql.streaming.stateStore.rocksdb.writeBufferSizeMB", str(STATE_WRITE_BUFFER_MB))
         # counting the state's rows costs a second lookup per insert; the dedup inserts every record
         .config("spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows", "false")
