@@ -20,6 +20,10 @@ from gamestream.settings import Settings
 from tests.support.kinesis import put as put  # tests/streaming_jobs imports it from here
 from tests.support.postgres import throwaway_postgres
 
+# The suite's Spark JVMs (its sessions and the drills' jobs, which inherit the environment) each live
+# seconds to minutes on a few thousand rows: compiling with C1 alone spares the optimising compiler's
+# CPU, which on two busy cores cost more than it gained. Only the JIT changes, not what Spark runs.
+os.environ.setdefault("SPARK_SUBMIT_OPTS", "-XX:TieredStopAtLevel=1")
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
