@@ -25,6 +25,7 @@ from tests.support.postgres import throwaway_postgres
 # CPU, which on two busy cores cost more than it gained. Only the JIT changes, not what Spark runs.
 os.environ.setdefault("SPARK_SUBMIT_OPTS", "-XX:TieredStopAtLevel=1")
 
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
     external = os.environ.get("GST_TEST_REDIS_URL")
