@@ -411,11 +411,14 @@ def report(
     for poll_id, observed_at, at in received:
         first_seen.setdefault(poll_id, (observed_at, at))
     freshness, age = [], []
+    by_minute: dict[int, list[float]] = {}  # freshness by minute of the run: warm-up or steady?
+    start = min(producer.completed.values(), default=0.0)
     for poll_id, done in producer.completed.items():
         if poll_id in first_seen:
             observed_at, at = first_seen[poll_id]
             freshness.append(at - done)
             age.append(at - datetime.fromisoformat(observed_at).timestamp())
+            by_minute.setdefault(int((done - start) // 60) + 1, []).append(at - done)
     missing = [p for p in producer.completed if p not in first_seen]
     stages = stage_split(settings)
     per_poll = statistics.mean(producer.per_poll) if producer.per_poll else 0
@@ -431,6 +434,13 @@ def report(
         print(
             f"freshness (poll complete -> total received): p50 {statistics.median(freshness):.2f} s, "
             f"p95 {percentile(freshness, 0.95):.2f} s, max {max(freshness):.2f} s (target p95 <= 3 s)"
+        )
+        print(
+            "freshness by minute of the run, p95 / max: "
+            + ", ".join(
+                f"{minute}: {percentile(values, 0.95):.2f} / {max(values):.2f} s"
+                for minute, values in sorted(by_minute.items())
+            )
         )
         print(
             f"data age (observed_at -> received): p50 {statistics.median(age):.2f} s, "
