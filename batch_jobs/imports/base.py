@@ -14,11 +14,13 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from gamestream.contracts import RecordBase
 from producers.sinks.base import Sink
 
 MAX_QUARANTINE_PAYLOAD = 1024 * 1024  # what the stream's quarantine holds at most (Kinesis' record limit)
+PARTIAL_RUNS_ACCEPTED = 0.05  # more partial fetch runs than this (or any that does not chain) fails an import
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,32 @@ class ImportedRecord:
 
 
 @dataclass
+class Run:
+    """One fetch run of a paged archive as its files were found: what the import reports before it
+    writes (pages per run, runs that do not chain) and after (the poll's coverage)."""
+
+    kind: str
+    start: datetime
+    files: list[str]
+    pages: int
+    missing: list[int] = field(default_factory=list)  # page numbers below the run's last that are not there
+    stamped: bool = True  # False: its clock is a folder's, not the file names'
+    coverage: float | None = None  # the poll's, once converted
+
+    @property
+    def chains(self) -> bool:
+        """Pages 1..N with none missing."""
+        return not self.missing
+
+
+@dataclass
 class Unit:
     name: str
     digest: str
     files: int
     records: list[ImportedRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    run: Run | None = None  # the fetch run this unit is (paged formats)
 
     @property
     def app_id(self) -> str:
@@ -114,10 +136,13 @@ Reader = Callable[[SourceFile], bytes]
 
 @dataclass(frozen=True)
 class Plan:
-    """The files of an import grouped into units (in time order), and those not in the format."""
+    """The files of an import grouped into units (in time order), those not in the format, the fetch
+    runs the units are (paged formats), and files read for context only (the seed's app names)."""
 
     units: list[list[SourceFile]]
     ignored: list[SourceFile]
+    runs: list[Run] = field(default_factory=list)
+    used: list[SourceFile] = field(default_factory=list)
 
 
 class ImportFormat(ABC):
@@ -132,3 +157,7 @@ class ImportFormat(ABC):
     @abstractmethod
     def convert(self, files: Sequence[SourceFile], read: Reader) -> Unit:
         """The unit of `files` (as `plan` grouped them); `read` fetches a file's bytes."""
+
+    def notes(self) -> list[str]:
+        """What the user should know about the planned import that no count shows."""
+        return []

@@ -30,7 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from batch_jobs.backfill import BackfillReport, backfill
 from batch_jobs.imports import FormatName
-from batch_jobs.imports.base import ImportFormat, SourceFile, Unit
+from batch_jobs.imports.base import PARTIAL_RUNS_ACCEPTED, ImportFormat, Run, SourceFile, Unit
 from batch_jobs.imports.files import Files, NothingToImport
 from batch_jobs.imports.jsonl import JsonLines
 from batch_jobs.imports.seed import SeedArchive
@@ -41,6 +41,7 @@ log = structlog.get_logger(__name__)
 IMPORT_STREAM = "import"
 CHUNK_RECORDS = 50_000
 CHUNK_UNITS = 1_000
+WORST_RUNS_SHOWN = 5
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 # the columns the lake query writes (streaming_jobs.transforms.bronze_of and quarantine_frame)
 BRONZE_SCHEMA = pa.schema(
@@ -95,6 +96,53 @@ class ImportReport:
     failed: list[str] = field(default_factory=list)  # files not read or not converted: left for the next import
     observed: tuple[datetime, datetime] | None = None  # the imported records' observation times
     backfill: BackfillReport | None = None
+    dry_run: bool = False
+    runs: list[Run] = field(default_factory=list)  # fetch runs found (paged formats), with coverage once converted
+    notes: list[str] = field(default_factory=list)
+    used: int = 0  # files read for context (the seed's app names)
+
+    @property
+    def converted_runs(self) -> list[Run]:
+        return [run for run in self.runs if run.coverage is not None]
+
+    @property
+    def partial_runs(self) -> list[Run]:
+        return [run for run in self.converted_runs if run.coverage is not None and run.coverage < 1]
+
+    @property
+    def unchained_runs(self) -> list[Run]:
+        return [run for run in self.runs if not run.chains]
+
+    @property
+    def complete_share(self) -> float | None:
+        """The share of converted runs (polls) whose coverage is whole."""
+        done = self.converted_runs
+        return 1 - len(self.partial_runs) / len(done) if done else None
+
+    @property
+    def lowest_coverage(self) -> float | None:
+        return min((run.coverage for run in self.converted_runs if run.coverage is not None), default=None)
+
+    @property
+    def doubts(self) -> list[str]:
+        """Why the import should not be trusted as is (empty: nothing to doubt)."""
+        found = []
+        runs = self.converted_runs
+        if runs and len(self.partial_runs) > PARTIAL_RUNS_ACCEPTED * len(runs):
+            found.append(
+                f"{len(self.partial_runs)} of {len(runs)} runs are partial "
+                f"(more than {PARTIAL_RUNS_ACCEPTED:.0%}): their polls cover less than the whole listing"
+            )
+        if self.unchained_runs:
+            found.append(
+                f"{len(self.unchained_runs)} runs do not chain (a page 1 or a middle page is not in the archive)"
+            )
+        return found
+
+    def worst_runs(self, count: int = WORST_RUNS_SHOWN) -> list[Run]:
+        """The runs to look at first: those that do not chain, then the lowest coverage."""
+        doubtful = [run for run in self.runs if not run.chains or (run.coverage is not None and run.coverage < 1)]
+        return sorted(doubtful, key=lambda run: (run.chains, run.coverage or 0.0, run.start))[:count]
 
 
 def import_format(name: str, interval: float | None = None, single_file: bool = False) -> ImportFormat:
@@ -113,8 +161,12 @@ def run_import(
     interval: float | None = None,
     load_gold: bool = True,
     show_progress: bool = True,
+    dry_run: bool = False,
+    on_plan: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Import everything under `location`; `spark` is called only when there is something to backfill."""
+    """Import everything under `location`; `spark` is called only when there is something to backfill.
+    `on_plan` sees the report of what was found before anything is written; a dry run reads and
+    converts every file (so coverage is exact) and writes nothing."""
     files = Files(location, settings)
     listed = files.find()
     single = len(listed) == 1 and (listed[0].uri == location or Path(location).is_file())
@@ -125,7 +177,14 @@ def run_import(
     report = ImportReport(f"import-run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}", location, form.name)
     report.files = sum(len(unit) for unit in plan.units)
     report.ignored = len(plan.ignored)
-    writer = ChunkWriter(L.Lake(settings.lake_path), report)
+    report.used = len(plan.used)
+    report.runs = plan.runs
+    report.notes = form.notes()
+    report.dry_run = dry_run
+    if on_plan is not None:
+        on_plan(report)
+    runs = {tuple(run.files): index for index, run in enumerate(report.runs)}
+    writer = ChunkWriter(L.Lake(settings.lake_path), report, dry_run)
     columns = (
         TextColumn(f"import {form.name} {location}"),
         BarColumn(),
@@ -155,6 +214,8 @@ def run_import(
                 log.exception("import_unit_failed", file=group[0].uri)
                 report.failed.append(f"{group[0].uri}: {type(exc).__name__}: {exc}")
             else:
+                if unit.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
+                    report.runs[index] = unit.run
                 writer.add(unit)
             progress.update(
                 task,
@@ -167,7 +228,7 @@ def run_import(
         writer.flush()
         progress.update(task, records=report.records, polls=report.polls, quarantined=report.quarantined)
     log.info(
-        "import_written",
+        "import_checked" if dry_run else "import_written",
         run_id=report.run_id,
         files=report.files,
         units=report.units,
@@ -193,8 +254,8 @@ def run_import(
 class ChunkWriter:
     """Collects units and commits them in chunks, one commit per table, skipping units a table holds."""
 
-    def __init__(self, lake: L.Lake, report: ImportReport):
-        self.lake, self.report = lake, report
+    def __init__(self, lake: L.Lake, report: ImportReport, dry_run: bool = False):
+        self.lake, self.report, self.dry_run = lake, report, dry_run
         self.pending: list[Unit] = []
         self.pending_records = self.pending_polls = self.pending_problems = 0
         self.arrivals: list[datetime] = []
@@ -224,7 +285,7 @@ class ChunkWriter:
             L.BRONZE, [u for u in self.pending if u.records], arrived, ["source", "ingest_date"]
         )
         quarantined = self._commit(L.QUARANTINE, [u for u in self.pending if u.problems], arrived, ["ingest_date"])
-        if written_to_bronze:
+        if written_to_bronze and not self.dry_run:
             self.arrivals.append(arrived)
         report = self.report
         for unit in self.pending:
@@ -247,12 +308,13 @@ class ChunkWriter:
         self.tables = {table: self.lake.table(table) for table in self.tables}
 
     def _commit(self, table: str, units: Sequence[Unit], arrived: datetime, partition_by: list[str]) -> set[str]:
-        """Append the rows of the units `table` does not hold yet, in one commit; their app ids."""
+        """Append the rows of the units `table` does not hold yet, in one commit; their app ids (a dry
+        run: those it would append)."""
 
         def attempt(delta: DeltaTable | None) -> set[str]:
             fresh = [u for u in units if not _holds(delta, u)]
-            if not fresh:
-                return set()
+            if not fresh or self.dry_run:
+                return {u.app_id for u in fresh}
             rows = self._bronze(fresh, arrived) if table == L.BRONZE else self._quarantine(fresh, arrived)
             write_deltalake(
                 self.lake.path(table),

@@ -1,19 +1,44 @@
-"""The seed pipeline's raw S3 archive, so its users keep their history.
+"""The seed pipeline's raw S3 archive, read as its own scripts wrote it, so its users keep their history.
 
     {root}/twitch/streams/{YYYY-MM-DD}/{HH}/fetch_streams_{page}_{YYYY-MM-DD_HH-MM-SS}.json          Helix /streams pages
     {root}/twitch/top_categories/{YYYY-MM-DD}/{HH}/fetch_top_categories_{page}_{timestamp}.json     Helix /games/top pages
     {root}/steam/players/{YYYY-MM-DD}/{HH}/combined_players_{timestamp}.json   {appid: {"response": {"player_count": N, "result": 1}}}
+    {root}/steam/details/{YYYY-MM-DD}/combined_details_{timestamp}.json        {appid: {"success": true, "data": {"name": ...}}}
 
-(the seed's root is `data/raw`). The seed wrote its timestamps in KST (UTC+9); they are converted to
-UTC. All pages with the same timestamp are one fetch run, and a run becomes one poll, built by the
-pollers' own PollRecorder: its records, then a manifest whose record count is what the files hold.
-A page missing from a run, or not JSON, counts as a failed page; a stream listing whose last page
-still had a cursor was cut (the seed stopped at 100 pages), so its coverage is below 1. The poll's
-interval is the usual gap between the archive's runs of that kind (`--interval` overrides it).
+(the seed's root is `data/raw`). How the seed wrote them (gureums/Game-Stream-Trends, `scripts/twitch/
+fetch_streams.py`, `fetch_top_categories.py`, `scripts/steam/fetch_players.py`, `fetch_details.py`,
+and the DAGs under `dags/`):
 
-A file under one of these folders whose name does not follow the layout, and a page that is not
-the JSON the seed saved, go to quarantine; so does an entry the record contract refuses. Other files
-of the archive (logs, app lists, other data) are not this import's and are left alone.
+- Every Helix page is saved as soon as it is fetched, and the date and hour folders and the file
+  name's timestamp are `datetime.now(KST)` at that moment. The pages of one fetch run therefore carry
+  different timestamps, seconds apart, and a run that starts at 09:59:58 puts its later pages in the
+  `10` folder. A fetch run is read as pages 1..N in time order: page 1 starts a run, and page n joins
+  the run before it when it comes after that run's last page within a few minutes
+  (`MAX_PAGE_GAP`). A run without its page 1, or with a page missing in the middle, does not
+  chain: the missing pages count as failed, and the import says so.
+- `fetch_streams` stops at 100 pages and `fetch_top_categories` at 2, on purpose: a run that reached
+  its cap is complete for what the seed set out to read (the 10,000 most-watched streams; the 200
+  top categories), as a head poll of our own Twitch poller is. A run that stopped before its cap
+  while its last page still had a cursor ended on an error (the seed saves nothing for a failed
+  request and stops): the next page counts as failed.
+- The DAGs ran every 4 hours (KST 00, 04, ..., 20; a failed task is retried 5 minutes later), so
+  a run stands for the usual gap between the archive's runs of its kind, 4 hours when the archive
+  holds one run (`--interval` overrides it).
+- `fetch_players` writes one combined file per run, of the apps that answered: an app whose request
+  failed is left out, so it is a gap for that app (no sample; gold averages players over the polls
+  that sampled the app), never 0 players, and how many apps failed cannot be known from the archive.
+- App names come from the archive's own `combined_details` files where it has them (the newest name
+  wins), else from our catalog.
+- Before 2025-01-08 the seed's names had no timestamp (`fetch_streams_{page}.json`,
+  `combined_players.json`), so the runs of one hour overwrote each other: such a folder is one run
+  whose clock is its hour (KST), when the DAG fired.
+
+The seed wrote its timestamps in KST (UTC+9); they are converted to UTC. A run becomes one poll,
+built by the pollers' own PollRecorder: its records, then a manifest whose record count is what
+the files hold. A file under one of these folders whose name does not follow the layout, and a page
+that is not the JSON the seed saved, go to quarantine; so does an entry the record contract
+refuses. Other files of the archive (logs, app lists, other data) are not this import's and are
+left alone.
 """
 
 from __future__ import annotations
@@ -23,7 +48,7 @@ import re
 import statistics
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -33,6 +58,7 @@ from batch_jobs.imports.base import (
     Plan,
     Problem,
     Reader,
+    Run,
     SourceFile,
     Unit,
     digest,
@@ -45,9 +71,11 @@ from producers.poll_loop import PollRecorder, PollSession
 from producers.twitch import stream_record
 
 KST = timezone(timedelta(hours=9), "KST")
-DEFAULT_INTERVAL = 3600.0  # the seed archived hourly (one folder per hour)
+DEFAULT_INTERVAL = 4 * 3600.0  # the seed's DAGs fetched every 4 hours (KST 00, 04, ..., 20)
+MAX_PAGE_GAP = timedelta(minutes=10)  # the seed saved page after page with no pause; a retry starts at page 1
 STAMP = r"(?P<stamp>\d{4}-\d{2}-\d{2}[_-]\d{2}-\d{2}-\d{2})"
-DAY_HOUR = r"\d{4}-\d{2}-\d{2}/\d{2}"
+DAY_HOUR = r"(?P<day>\d{4}-\d{2}-\d{2})/(?P<hour>\d{2})"
+NAME_RULE = "…/{YYYY-MM-DD}/{HH}/fetch_<type>_<page>_<YYYY-MM-DD_HH-MM-SS>.json, combined_players_<timestamp>.json"
 
 
 @dataclass(frozen=True)
@@ -58,36 +86,44 @@ class Layout:
     platform: str
     record_kind: str
     poll_kind: str
+    page_cap: int | None  # the pages the seed's script fetched at most
+
+
+def _layout_pattern(folder: str, name: str) -> re.Pattern[str]:
+    """The file name with its KST timestamp, or the older name without one."""
+    return re.compile(rf"(?:^|/)(?P<path>{folder}{DAY_HOUR}/{name}(?:_{STAMP})?\.json)$")
 
 
 LAYOUTS = {
     "streams": Layout(
         "twitch/streams/",
-        re.compile(rf"(?:^|/)(?P<path>twitch/streams/{DAY_HOUR}/fetch_streams_(?P<page>\d+)_{STAMP}\.json)$"),
+        _layout_pattern("twitch/streams/", r"fetch_streams_(?P<page>\d+)"),
         Source.TWITCH,
         "twitch",
         "stream_snapshot",
         "seed_streams",
+        100,
     ),
     "top_categories": Layout(
         "twitch/top_categories/",
-        re.compile(
-            rf"(?:^|/)(?P<path>twitch/top_categories/{DAY_HOUR}/fetch_top_categories_(?P<page>\d+)_{STAMP}\.json)$"
-        ),
+        _layout_pattern("twitch/top_categories/", r"fetch_top_categories_(?P<page>\d+)"),
         Source.TWITCH,
         "twitch",
         "category_snapshot",
         "seed_top_categories",
+        2,
     ),
     "players": Layout(
         "steam/players/",
-        re.compile(rf"(?:^|/)(?P<path>steam/players/{DAY_HOUR}/combined_players_{STAMP}\.json)$"),
+        _layout_pattern("steam/players/", "combined_players"),
         Source.STEAM,
         "steam",
         "player_count",
         "seed_players",
+        None,
     ),
 }
+DETAILS = re.compile(r"(?:^|/)steam/details/\d{4}-\d{2}-\d{2}/combined_details(?:_" + STAMP + r")?\.json$")
 
 
 def fetched_at(stamp: str) -> datetime:
@@ -103,6 +139,7 @@ class Page:
     path: str  # from the data type's folder on: what the unit's digest covers besides the bytes
     page: int
     at: datetime
+    stamped: bool  # False: the older layout, whose clock is its hour folder
 
 
 def _page(file: SourceFile) -> Page | None:
@@ -110,7 +147,10 @@ def _page(file: SourceFile) -> Page | None:
         found = layout.pattern.search(file.uri)
         if found:
             number = int(found.groupdict().get("page") or 1)
-            return Page(file, kind, found["path"], number, fetched_at(found["stamp"]))
+            if found["stamp"]:
+                return Page(file, kind, found["path"], number, fetched_at(found["stamp"]), True)
+            hour = datetime.strptime(f"{found['day']} {found['hour']}", "%Y-%m-%d %H").replace(tzinfo=KST)
+            return Page(file, kind, found["path"], number, hour.astimezone(UTC), False)
     return None
 
 
@@ -128,6 +168,52 @@ def _json(page: Page, data: bytes) -> tuple[Any, Problem | None]:
     return None, Problem(page.file.uri, 0, reason, payload_text(data), str(LAYOUTS[page.kind].source))
 
 
+@dataclass
+class FetchRun:
+    """Pages 1..N of one fetch run, as found (a run may lack pages, or its page 1)."""
+
+    kind: str
+    pages: list[Page] = field(default_factory=list)
+
+    @property
+    def start(self) -> datetime:
+        return self.pages[0].at
+
+    @property
+    def last(self) -> int:
+        return self.pages[-1].page
+
+    @property
+    def missing(self) -> list[int]:
+        found = {p.page for p in self.pages}
+        return [n for n in range(1, self.last + 1) if n not in found]
+
+    def takes(self, page: Page) -> bool:
+        """Does `page` continue this run: a later page number, saved soon after the run's last page?"""
+        return page.page > self.last and page.at - self.pages[-1].at <= MAX_PAGE_GAP
+
+    def describe(self) -> Run:
+        layout = LAYOUTS[self.kind]
+        return Run(
+            kind=layout.poll_kind,
+            start=self.start,
+            files=[p.file.uri for p in self.pages],
+            pages=len(self.pages),
+            missing=self.missing,
+            stamped=self.pages[0].stamped,
+        )
+
+
+def fetch_runs(pages: Sequence[Page]) -> list[FetchRun]:
+    """Group one kind's pages into fetch runs: in time order, page 1 opens a run, later pages join it."""
+    runs: list[FetchRun] = []
+    for page in sorted(pages, key=lambda p: (p.at, p.page, p.file.uri)):
+        if page.kind == "players" or page.page == 1 or not runs or not runs[-1].takes(page):
+            runs.append(FetchRun(page.kind))
+        runs[-1].pages.append(page)
+    return runs
+
+
 class SeedArchive(ImportFormat):
     name = "seed"
     description = "the seed pipeline's raw archive (Twitch streams and top categories, Steam players)"
@@ -135,88 +221,101 @@ class SeedArchive(ImportFormat):
     def __init__(self, interval: float | None = None):
         self.interval = interval
         self.intervals: dict[str, float] = {}
-        self.steam_names = {app_id: name for app_id, name in steam_apps().values()}
+        self.details: list[SourceFile] = []
+        self._names: dict[int, str] | None = None
+        self._runs: dict[tuple[str, ...], FetchRun] = {}
 
     def plan(self, files: Sequence[SourceFile]) -> Plan:
-        runs: dict[tuple[str, datetime], list[Page]] = defaultdict(list)
-        units: list[tuple[datetime, list[SourceFile]]] = []
+        by_kind: dict[str, list[Page]] = defaultdict(list)
+        misnamed: list[SourceFile] = []
         ignored = []
+        details = []
         for file in files:
             page = _page(file)
             if page is not None:
-                runs[(page.kind, page.at)].append(page)
+                by_kind[page.kind].append(page)
+            elif DETAILS.search(file.uri):
+                details.append(file)
             elif _in_seed_folder(file):  # a seed folder, but not its layout: quarantined as a unit of its own
-                units.append((datetime.max.replace(tzinfo=UTC), [file]))
+                misnamed.append(file)
             else:
                 ignored.append(file)
-        times: dict[str, list[datetime]] = defaultdict(list)
-        for (kind, at), pages in runs.items():
-            times[kind].append(at)
-            units.append((at, [p.file for p in sorted(pages, key=lambda p: p.page)]))
-        self.intervals = {kind: self.interval or _usual_gap(sorted(found)) for kind, found in times.items()}
-        units.sort(key=lambda unit: (unit[0], unit[1][0].uri))
-        return Plan([files for _, files in units], ignored)
+        self.details = sorted(details, key=lambda f: _details_time(f.uri))
+        runs = [run for pages in by_kind.values() for run in fetch_runs(pages)]
+        starts: dict[str, list[datetime]] = defaultdict(list)
+        for run in runs:
+            starts[run.kind].append(run.start)
+        self.intervals = {kind: self.interval or _usual_gap(sorted(found)) for kind, found in starts.items()}
+        runs.sort(key=lambda run: (run.start, run.pages[0].file.uri))
+        self._runs = {tuple(p.file.uri for p in run.pages): run for run in runs}
+        units = [[p.file for p in run.pages] for run in runs] + [[file] for file in misnamed]
+        return Plan(units, ignored, [run.describe() for run in runs], used=details)
+
+    def notes(self) -> list[str]:
+        kinds = {run.kind for run in self._runs.values()}
+        found = []
+        if "players" in kinds:
+            found.append(
+                "Steam: the seed left apps whose request failed out of its files, so Steam's coverage cannot "
+                "be known; an app missing from a run is a gap for that app, not 0 players"
+            )
+        if any(not run.pages[0].stamped for run in self._runs.values()):
+            found.append(
+                "files without a timestamp in their names (the seed's layout before 2025-01-08): each hour "
+                "folder is one run, clocked at its hour (KST); later runs of that hour had overwritten earlier ones"
+            )
+        return found
 
     def convert(self, files: Sequence[SourceFile], read: Reader) -> Unit:
-        pages = [_page(f) for f in files]
+        run = self._runs.get(tuple(f.uri for f in files))
         contents = [read(f) for f in files]
-        if any(p is None for p in pages):
-            file = files[0]
-            folder = next(layout.folder for layout in LAYOUTS.values() if f"/{layout.folder}" in f"/{file.uri}")
-            unit = Unit(file.uri, digest([file.uri.encode(), contents[0]]), 1)
-            unit.problems.append(
-                Problem(
-                    file.uri,
-                    0,
-                    f"name does not follow the seed layout under {folder} (…/{{YYYY-MM-DD}}/{{HH}}/"
-                    "fetch_<type>_<page>_<YYYY-MM-DD_HH-MM-SS>.json, combined_players_<timestamp>.json)",
-                    payload_text(contents[0]),
-                    "steam" if folder.startswith("steam") else "twitch",
-                )
-            )
-            return unit
-        found = [p for p in pages if p is not None]
-        first = found[0]
-        parts = [part for p, data in zip(found, contents) for part in (p.path.encode(), data)]
+        if run is None:
+            return _misnamed(files[0], contents[0])
+        first = run.pages[0]
+        parts = [part for p, data in zip(run.pages, contents) for part in (p.path.encode(), data)]
         unit = Unit(first.path, digest(parts), len(files))
-        layout = LAYOUTS[first.kind]
+        layout = LAYOUTS[run.kind]
         sink = Collected()
-        interval = self.intervals.get(first.kind) or self.interval or DEFAULT_INTERVAL
+        interval = self.intervals.get(run.kind) or self.interval or DEFAULT_INTERVAL
         session = PollSession(sink, ManualClock(first.at), layout.source, first.at, interval)
-        if first.kind == "players":
+        if run.kind == "players":
             recorder = session.open(layout.platform, layout.record_kind, layout.poll_kind, planned_pages=0)
-            self._players(recorder, sink, first, contents[0], unit)
+            self._players(recorder, sink, first, contents[0], unit, read)
         else:
-            by_number = {p.page: (p, data) for p, data in zip(found, contents)}
-            last = max(by_number)
-            recorder = session.open(layout.platform, layout.record_kind, layout.poll_kind, planned_pages=last)
-            self._pages(recorder, sink, first.kind, by_number, last, unit)
+            recorder = session.open(layout.platform, layout.record_kind, layout.poll_kind, planned_pages=run.last)
+            if first.page != 1:
+                recorder.error(f"the run's page 1 is not in the archive: its first page is page {first.page}")
+            self._pages(recorder, sink, run, dict(zip((p.page for p in run.pages), contents)), unit)
         sink.origin = (first.file.uri, 0)
-        sink.send(recorder.manifest(first.at))
+        manifest = recorder.manifest(run.pages[-1].at)
+        sink.send(manifest)
         unit.records = sink.records
+        described = run.describe()
+        described.coverage = manifest.coverage
+        unit.run = described
         return unit
 
     def _pages(
-        self,
-        recorder: PollRecorder,
-        sink: Collected,
-        kind: str,
-        by_number: dict[int, tuple[Page, bytes]],
-        last: int,
-        unit: Unit,
+        self, recorder: PollRecorder, sink: Collected, run: FetchRun, data: dict[int, bytes], unit: Unit
     ) -> None:
         """Helix pages 1..last of one run: streams (a stream id once per run) or top categories."""
         seen: set[str] = set()
         rank = 0
-        for number in range(1, last + 1):
+        by_number = {p.page: p for p in run.pages}
+        cap = LAYOUTS[run.kind].page_cap
+        for number in range(1, run.last + 1):
             if number not in by_number:
                 recorder.page_failed(f"page {number}: not in the archive")
                 continue
-            page, data = by_number[number]
-            body, problem = _json(page, data)
+            page = by_number[number]
+            body, problem = _json(page, data[number])
             if problem is None and not (isinstance(body, dict) and isinstance(body.get("data"), list)):
                 problem = Problem(
-                    page.file.uri, 0, 'not a Helix page: no "data" list', payload_text(data), str(LAYOUTS[kind].source)
+                    page.file.uri,
+                    0,
+                    'not a Helix page: no "data" list',
+                    payload_text(data[number]),
+                    str(LAYOUTS[run.kind].source),
                 )
             if problem is not None:
                 unit.problems.append(problem)
@@ -225,7 +324,7 @@ class SeedArchive(ImportFormat):
             recorder.page_ok()
             for position, entry in enumerate(body["data"], start=1):
                 sink.origin = (page.file.uri, position)
-                if kind == "top_categories":
+                if run.kind == "top_categories":
                     rank += 1
                     self._emit_category(recorder, unit, page, position, entry, rank)
                     continue
@@ -237,10 +336,11 @@ class SeedArchive(ImportFormat):
                     recorder.emit(stream_record(entry, Source.TWITCH, page.at, recorder.poll_id))
                 except (ContractError, AttributeError, TypeError) as exc:
                     self._bad_entry(recorder, unit, page, position, entry, exc)
-            cursor = (body.get("pagination") or {}).get("cursor") if isinstance(body.get("pagination"), dict) else None
-            if number == last and cursor and body["data"]:
-                recorder.planned_pages = last + 1
-                recorder.error(f"the listing went on after page {last}: the seed stopped there (its page cap)")
+            pagination = body.get("pagination")
+            cursor = pagination.get("cursor") if isinstance(pagination, dict) else None
+            if number == run.last and cursor and body["data"] and (cap is None or number < cap):
+                recorder.planned_pages = number + 1  # the seed stopped on a failed request: the next page failed
+                recorder.page_failed(f"page {number + 1}: the listing went on, but the run ended after page {number}")
 
     def _emit_category(
         self, recorder: PollRecorder, unit: Unit, page: Page, position: int, entry: Any, rank: int
@@ -262,8 +362,11 @@ class SeedArchive(ImportFormat):
         except (ContractError, TypeError) as exc:
             self._bad_entry(recorder, unit, page, position, entry, exc)
 
-    def _players(self, recorder: PollRecorder, sink: Collected, page: Page, data: bytes, unit: Unit) -> None:
-        """One combined_players file: an app whose answer has no count is a failed page, as in the poller."""
+    def _players(
+        self, recorder: PollRecorder, sink: Collected, page: Page, data: bytes, unit: Unit, read: Reader
+    ) -> None:
+        """One combined_players file: an app whose answer has no count is a failed page, as in the poller;
+        an app the file leaves out (its request failed) is simply not sampled."""
         body, problem = _json(page, data)
         if problem is None and not isinstance(body, dict):
             problem = Problem(page.file.uri, 0, "not an object of app ids", payload_text(data), "steam")
@@ -271,6 +374,7 @@ class SeedArchive(ImportFormat):
             unit.problems.append(problem)
             recorder.page_failed(problem.reason)
             return
+        names = self.app_names(read)
         recorder.planned_pages = len(body)
         for position, (app, entry) in enumerate(body.items(), start=1):
             sink.origin = (page.file.uri, position)
@@ -288,13 +392,30 @@ class SeedArchive(ImportFormat):
                         observed_at=page.at,
                         poll_id=recorder.poll_id,
                         app_id=app_id,
-                        app_name=self.steam_names.get(app_id),
+                        app_name=names.get(app_id),
                         player_count=response.get("player_count"),
                     )
                 )
                 recorder.page_ok()
             except (ContractError, TypeError, ValueError) as exc:
                 self._bad_entry(recorder, unit, page, position, {app: entry}, exc, failed_page=True)
+
+    def app_names(self, read: Reader) -> dict[int, str]:
+        """Steam app names: our catalog's, overridden by the archive's details files (the newest last)."""
+        if self._names is None:
+            names = {app_id: name for app_id, name in steam_apps().values()}
+            for file in self.details:
+                try:
+                    body = json.loads(read(file))
+                except (ValueError, OSError):
+                    continue  # names only: a details file that cannot be read leaves the catalog's
+                for app, entry in body.items() if isinstance(body, dict) else ():
+                    data = entry.get("data") if isinstance(entry, dict) else None
+                    name = data.get("name") if isinstance(data, dict) else None
+                    if isinstance(name, str) and name.strip() and str(app).isdigit():
+                        names[int(app)] = name.strip()
+            self._names = names
+        return self._names
 
     def _bad_entry(
         self,
@@ -316,7 +437,28 @@ class SeedArchive(ImportFormat):
         unit.problems.append(Problem(page.file.uri, position, str(exc), json.dumps(entry, default=str), source))
 
 
+def _misnamed(file: SourceFile, data: bytes) -> Unit:
+    folder = next(layout.folder for layout in LAYOUTS.values() if f"/{layout.folder}" in f"/{file.uri}")
+    unit = Unit(file.uri, digest([file.uri.encode(), data]), 1)
+    unit.problems.append(
+        Problem(
+            file.uri,
+            0,
+            f"name does not follow the seed layout under {folder} ({NAME_RULE})",
+            payload_text(data),
+            "steam" if folder.startswith("steam") else "twitch",
+        )
+    )
+    return unit
+
+
+def _details_time(uri: str) -> str:
+    found = DETAILS.search(uri)
+    return (found["stamp"] or "") if found else ""
+
+
 def _usual_gap(times: list[datetime]) -> float:
-    """The median gap between consecutive runs, in whole seconds (one run: an hour)."""
+    """The median gap between consecutive runs, to the minute (runs start seconds after their DAG
+    fired; one run: the seed's 4 hours)."""
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:]) if b > a]
-    return float(round(statistics.median(gaps))) if gaps else DEFAULT_INTERVAL
+    return float(max(60, round(statistics.median(gaps) / 60) * 60)) if gaps else DEFAULT_INTERVAL

@@ -30,6 +30,16 @@ export function monthCell(field: string, row: MonthRow): string {
   return compact(number);
 }
 
+/** A finished month whose polls covered less than this share of it is marked: its figures stand on gaps. */
+export const LOW_COVERAGE = 0.95;
+
+/** "62% covered" for a finished month below LOW_COVERAGE; null when it is covered, or still running. */
+export function coverageNote(row: MonthRow): string | null {
+  const coverage = row.coverage;
+  if (row.is_partial === true || typeof coverage !== "number" || coverage >= LOW_COVERAGE) return null;
+  return `${Math.floor(coverage * 100)}% covered`;
+}
+
 /** "2016-01" as "January 2016". */
 export function monthName(month: string): string {
   const [year, number] = month.split("-").map(Number);

@@ -224,7 +224,12 @@ def test_months_page_ranks_the_months_games_like_the_statistics_sites(demo, page
     headers = page.locator("[data-testid=month-table] th").all_inner_texts()
     assert headers[:6] == ["#", "game", "avg viewers", "gain", "% gain", "peak viewers"]
     assert number(rows.first.locator("td:nth-child(3)").inner_text()) > 0
-    assert page.locator("[data-testid=platform-months] tbody tr").count() >= 1
+    every_month = httpx.get(f"{base_url}/api/platforms/twitch/months").json()["months"]
+    month_rows = page.locator("[data-testid=platform-months] tbody tr")
+    assert month_rows.count() == len(every_month) >= 1
+    for index, row in enumerate(every_month):  # a finished month covered below 95% is marked (the history's first)
+        marked = month_rows.nth(index).locator("[data-testid=low-coverage]").count() == 1
+        assert marked == (not row["is_partial"] and row["coverage"] < 0.95), row
     screenshot(page, "months-twitch")
     rows.first.locator("a").click()  # a game's page, at its slug, with its own months
     page.wait_for_url(re.compile(r".*#/game/[a-z0-9-]+$"), timeout=15_000)

@@ -6,6 +6,7 @@ import { Problem } from "../components/Loading";
 import { RangePicker } from "../components/RangePicker";
 import { compact } from "../format";
 import type { Change } from "../live";
+import { CoverageMark } from "../components/CoverageMark";
 import { monthCell, monthColumns, monthName, type MonthRow } from "../months";
 import { appendLive, summarise, type Columns, type Point } from "../series";
 import { useLive } from "../useLive";
@@ -128,7 +129,10 @@ export function GamePage({ gameKey }: { gameKey: string }) {
             <tbody>
               {(months?.months[platform] ?? []).map((row) => (
                 <tr key={row.month}>
-                  <td><a href={`#/platform/${platform}/months/${row.month}`}>{monthName(row.month)}</a>{row.is_partial ? " (so far)" : ""}</td>
+                  <td>
+                    <a href={`#/platform/${platform}/months/${row.month}`}>{monthName(row.month)}</a>
+                    {row.is_partial ? " (so far)" : ""}<CoverageMark row={row} />
+                  </td>
                   {monthColumns(platform).map(([field]) => <td key={field}>{monthCell(field, row)}</td>)}
                   <td>{row.rank ?? "–"}</td>
                 </tr>

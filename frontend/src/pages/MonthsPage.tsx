@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { getJson, PLATFORM_LABEL, type Platform } from "../api";
 import { Problem } from "../components/Loading";
+import { CoverageMark } from "../components/CoverageMark";
 import { monthCell, monthColumns, monthName, PLATFORM_MONTH_COLUMNS, type MonthRow } from "../months";
 
 type PlatformMonths = { months: (MonthRow & { month: string; is_partial: boolean })[] };
@@ -40,7 +41,10 @@ export function MonthsPage({ platform, month }: { platform: Platform; month: str
           </label>
         </div>
       )}
-      <h2 data-testid="month-title">{shown ? monthName(shown) : "no months in gold yet"}</h2>
+      <h2 data-testid="month-title">
+        {shown ? monthName(shown) : "no months in gold yet"}
+        <CoverageMark row={months?.months.find((m) => m.month === shown)} />
+      </h2>
       <table className="rankings" data-testid="month-table">
         <thead><tr><th>#</th><th>game</th>{columns.map(([field, label]) => <th key={field}>{label}</th>)}</tr></thead>
         <tbody>
@@ -59,7 +63,10 @@ export function MonthsPage({ platform, month }: { platform: Platform; month: str
         <tbody>
           {(months?.months ?? []).map((row) => (
             <tr key={row.month}>
-              <td><a href={`#/platform/${platform}/months/${row.month}`}>{monthName(row.month)}</a>{row.is_partial ? " (so far)" : ""}</td>
+              <td>
+                <a href={`#/platform/${platform}/months/${row.month}`}>{monthName(row.month)}</a>
+                {row.is_partial ? " (so far)" : ""}<CoverageMark row={row} />
+              </td>
               {PLATFORM_MONTH_COLUMNS.map(([field]) => <td key={field}>{monthCell(field, row)}</td>)}
             </tr>
           ))}
