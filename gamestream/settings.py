@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     lake_root: str | None = Field(
         None, description="Delta lake root: a folder or s3://bucket/prefix. Default: DATA_DIR/lake."
     )
+    raw_archive: bool = Field(
+        True,
+        description="The Twitch and Steam pollers keep every page they fetch (gzip of the body as received) under "
+        "LAKE_ROOT/raw in the seed pipeline's layout, for `gst import --format seed LAKE_ROOT/raw`.",
+    )
+    raw_retention_days: int = Field(
+        30, ge=0, description="Days of raw pages kept (`gst lake maintain` and an S3 lifecycle rule; 0: forever)."
+    )
     checkpoint_root: str | None = Field(None, description="Spark checkpoints. Default: DATA_DIR/checkpoints.")
     redis_url: str = "redis://127.0.0.1:6379/0"
     warehouse_url: str | None = Field(

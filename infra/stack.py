@@ -80,6 +80,8 @@ ASSET_EXCLUDE = [
 SOURCES = ("steam", "twitch", "youtube")
 LAKE_PREFIX, CHECKPOINT_PREFIX = "lake", "checkpoints"
 GOLD_MANIFESTS = f"{LAKE_PREFIX}/_gold_manifests"  # where `gst gold run` writes Redshift's COPY manifests
+RAW_PREFIX = f"{LAKE_PREFIX}/raw"  # the pollers' raw archive (producers/raw_archive.py: LAKE_ROOT/raw)
+ARCHIVING_POLLERS = ("steam", "twitch")  # YouTube's pages are not archived
 # RocksDB's budget on a Glue worker (16 GB, a production-scale dedup state); locally it is a setting
 GLUE_STATE_MEMORY_MB = 256
 REDSHIFT_PORT, REDIS_PORT = 5439, 6379
@@ -144,6 +146,16 @@ class GameStreamTrendsStack(cdk.Stack):
 
         # The lake: one bucket, KMS-encrypted, versioned, private, TLS only
         self.key = kms.Key(self, "LakeKey", enable_key_rotation=True, description="gst lake and checkpoints")
+        # the pollers' raw pages are kept GST_RAW_RETENTION_DAYS (0: forever), as `gst lake maintain` prunes them
+        raw_expiry = (
+            [
+                s3.LifecycleRule(
+                    id="raw-pages", prefix=f"{RAW_PREFIX}/", expiration=cdk.Duration.days(settings.raw_retention_days)
+                )
+            ]
+            if settings.raw_retention_days
+            else []
+        )
         self.bucket = s3.Bucket(
             self,
             "Lake",
@@ -172,6 +184,7 @@ class GameStreamTrendsStack(cdk.Stack):
                     ],
                 ),
                 s3.LifecycleRule(id="gold-manifests", prefix=f"{GOLD_MANIFESTS}/", expiration=cdk.Duration.days(7)),
+                *raw_expiry,
                 # vacuum and compaction remove files: their old versions go after a while
                 s3.LifecycleRule(
                     id="removed-files",
@@ -367,6 +380,8 @@ class GameStreamTrendsStack(cdk.Stack):
             self._container(task, ["gst", "produce", "--source", source], SECRET_SETTINGS[source])
             if self.stream is not None:
                 self.stream.grant_write(task.task_role)
+            if self.settings.raw_archive and source in ARCHIVING_POLLERS:  # its raw pages, and nothing else
+                self.bucket.grant_put(task.task_role, f"{RAW_PREFIX}/{source}/*")
             self.pollers[source] = ecs.FargateService(
                 self,
                 f"{source.title()}Poller",

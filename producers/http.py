@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,6 +40,15 @@ class Unauthorized(ApiError):
     pass
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A successful answer: its parsed JSON, its body exactly as received, and when it arrived."""
+
+    body: Any
+    content: bytes
+    fetched_at: datetime
+
+
 class JsonApi:
     def __init__(
         self,
@@ -62,10 +72,14 @@ class JsonApi:
         self.client.close()
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._call("GET", path, params=params).body
+
+    def get_answer(self, path: str, params: dict[str, Any] | None = None) -> Answer:
+        """Like `get`, with the raw body bytes and the time they arrived (for the raw archive)."""
         return self._call("GET", path, params=params)
 
     def post_form(self, path: str, data: dict[str, Any]) -> Any:
-        return self._call("POST", path, data=data)
+        return self._call("POST", path, data=data).body
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -74,7 +88,7 @@ class JsonApi:
             return min(max(error.retry_after, 0.0), MAX_SERVER_WAIT) + min(backoff, 1.0)
         return backoff
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, **kwargs: Any) -> Answer:
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
@@ -94,7 +108,7 @@ class JsonApi:
                     return self._once(method, path, force_auth=True, **kwargs)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(self, method: str, path: str, force_auth: bool, **kwargs: Any) -> Any:
+    def _once(self, method: str, path: str, force_auth: bool, **kwargs: Any) -> Answer:
         url = f"{self.base_url}{path}"
         headers = self.auth_headers(force_auth) if self.auth_headers else {}
         if self.limiter is not None:
@@ -116,7 +130,7 @@ class JsonApi:
         if response.status_code >= 400:
             raise ApiError(url, f"HTTP {response.status_code}: {response.text[:200]}", response.status_code)
         try:
-            return response.json()
+            return Answer(response.json(), response.content, self.clock.now())
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise TransientError(url, f"malformed JSON body: {response.text[:80]!r}", response.status_code) from None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,6 +37,7 @@ class PollRecorder:
     pages: int = 0
     pages_failed: int = 0
     errors: list[str] = field(default_factory=list)
+    on_close: list[Callable[[PollManifest], None]] = field(default_factory=list)  # e.g. the raw archive's run
 
     def emit(self, record) -> None:  # noqa: ANN001 - any contract record
         self.sink.send(record)
@@ -78,6 +80,14 @@ class PollRecorder:
             errors=self.errors,
             overran=finished_at > self.scheduled_at + timedelta(seconds=self.interval),
         )
+
+    def closed(self, manifest: PollManifest) -> None:
+        """The poll's manifest was sent: tell what watches the poll; a failing watcher is only logged."""
+        for hook in self.on_close:
+            try:
+                hook(manifest)
+            except Exception:
+                log.exception("poll_close_hook_failed", poll_id=self.poll_id)
 
 
 class PollSession:
@@ -169,9 +179,10 @@ class PollLoop:
                     recorder.error(f"poll aborted: {type(exc).__name__}: {exc}")
             finished = self.clock.now()
             manifests = [recorder.manifest(finished) for recorder in session.recorders]
-            for manifest in manifests:
+            for recorder, manifest in zip(session.recorders, manifests):
                 self.sink.send(manifest)
                 self.health.records_sent += 1
+                recorder.closed(manifest)
         finally:  # counted even when a forced stop cuts the poll short: the sink still delivers them
             self.health.records_sent += sum(recorder.count for recorder in session.recorders)
         self._record_health(manifests, finished)

@@ -8,6 +8,7 @@ refuses any call past 90% of Steam's 100,000 calls/day.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -22,6 +23,7 @@ from producers.catalog import match_steam_app, steam_apps
 from producers.clock import Clock
 from producers.http import ApiError, JsonApi
 from producers.poll_loop import Poller, PollRecorder, PollSession
+from producers.raw_archive import PLAYERS, RawArchive
 
 log = structlog.get_logger(__name__)
 CHART_REFRESH = timedelta(hours=1)
@@ -49,6 +51,7 @@ class SteamPoller(Poller):
         self._matched: list[int] = []
         self._chart_at: datetime | None = None
         self._reviews_day: date | None = None
+        self.archive = RawArchive.from_settings(settings)
 
     def budget_used(self) -> str:
         return f"{self.quota.used}/{self.quota.limit} calls today"
@@ -85,11 +88,16 @@ class SteamPoller(Poller):
         self.refresh_tracked(session)
         apps = self.tracked_apps(session.slot)
         recorder = session.open("steam", "player_count", "steam_players", planned_pages=len(apps))
+        raw = self.archive.run(PLAYERS, recorder, "steam_players")
         with ThreadPoolExecutor(self.settings.steam_concurrency, thread_name_prefix="steam") as pool:
             results = list(pool.map(self._players, apps))
-        for app_id, (count, error, observed) in zip(apps, results):
+        answers = {str(app_id): body for app_id, (*_, body) in zip(apps, results) if body is not None}
+        if answers:  # one combined file per run, as the seed kept them: every app that answered
+            raw.page(1, json.dumps(answers).encode(), self.clock.now())
+        for app_id, (count, error, observed, _) in zip(apps, results):
             if error:
                 recorder.page_failed(f"app {app_id}: {error}")
+                raw.fail(error, app=app_id)
                 continue
             recorder.page_ok()
             self._emit(
@@ -107,17 +115,19 @@ class SteamPoller(Poller):
                 session, list(dict.fromkeys([*self._chart, *self.settings.steam_app_ids, *self._matched]))
             )
 
-    def _players(self, app_id: int) -> tuple[int | None, str | None, datetime]:
+    def _players(self, app_id: int) -> tuple[int | None, str | None, datetime, Any]:
+        """(count, error, when, the parsed answer for the raw archive: None when there was none)."""
+        body = None
         try:
             body = self._call(self.api, "/ISteamUserStats/GetNumberOfCurrentPlayers/v1/", {"appid": app_id})
             response = body["response"]
             if response.get("result") != 1:
-                return None, f"no player count (result={response.get('result')})", self.clock.now()
-            return int(response["player_count"]), None, self.clock.now()
+                return None, f"no player count (result={response.get('result')})", self.clock.now(), body
+            return int(response["player_count"]), None, self.clock.now(), body
         except (ApiError, BudgetExhausted) as exc:
-            return None, str(getattr(exc, "reason", exc)), self.clock.now()
+            return None, str(getattr(exc, "reason", exc)), self.clock.now(), None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            return None, f"unexpected body: {type(exc).__name__}: {exc}", self.clock.now()
+            return None, f"unexpected body: {type(exc).__name__}: {exc}", self.clock.now(), body
 
     def _poll_reviews(self, session: PollSession, apps: list[int]) -> None:
         recorder = session.open("steam", "review_summary", "steam_reviews", planned_pages=len(apps), interval=DAY)
@@ -156,3 +166,4 @@ class SteamPoller(Poller):
     def close(self) -> None:
         self.api.close()
         self.store.close()
+        self.archive.close()

@@ -19,6 +19,7 @@ from producers.budget import SlidingWindowLimiter, TwitchPlan, plan_twitch
 from producers.clock import Clock
 from producers.http import ApiError, JsonApi
 from producers.poll_loop import Poller, PollSession
+from producers.raw_archive import STREAMS, TOP_CATEGORIES, RawArchive
 
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 
@@ -46,6 +47,7 @@ class TwitchPoller(Poller):
         self._token_lock = threading.Lock()
         self.last_sweep_pages: int | None = None
         self.tokens_fetched = 0
+        self.archive = RawArchive.from_settings(settings)
 
     def _headers(self, force_refresh: bool) -> dict[str, str]:
         with self._token_lock:
@@ -91,11 +93,14 @@ class TwitchPoller(Poller):
 
     def _poll_top_games(self, session: PollSession) -> None:
         recorder = session.open("twitch", "category_snapshot", "twitch_top_games", planned_pages=1)
+        raw = self.archive.run(TOP_CATEGORIES, recorder, "twitch_top_games")
         try:
-            body = self.api.get("/helix/games/top", {"first": 100})
-            games = _data(body)
+            answer = self.api.get_answer("/helix/games/top", {"first": 100})
+            raw.page(1, answer.content, answer.fetched_at)
+            games = _data(answer.body)
         except ApiError as exc:
             recorder.page_failed(f"games/top: {exc.reason}")
+            raw.fail(exc.reason, page=1)
             return
         recorder.page_ok()
         observed = self.clock.now()
@@ -118,9 +123,9 @@ class TwitchPoller(Poller):
     def _poll_streams(self, session: PollSession, sweep: bool) -> None:
         max_pages = self.plan.sweep_pages if sweep else self.plan.head_pages
         estimate = min(self.last_sweep_pages or max_pages, max_pages) if sweep else max_pages
-        recorder = session.open(
-            "twitch", "stream_snapshot", "twitch_sweep" if sweep else "twitch_head", planned_pages=estimate
-        )
+        poll_kind = "twitch_sweep" if sweep else "twitch_head"
+        recorder = session.open("twitch", "stream_snapshot", poll_kind, planned_pages=estimate)
+        raw = self.archive.run(STREAMS, recorder, poll_kind)
         seen: set[str] = set()
         cursor: str | None = None
         reached_end = False
@@ -132,10 +137,13 @@ class TwitchPoller(Poller):
             if cursor:
                 params["after"] = cursor
             try:
-                body = self.api.get("/helix/streams", params)
+                answer = self.api.get_answer("/helix/streams", params)
+                raw.page(page, answer.content, answer.fetched_at)
+                body = answer.body
                 streams = _data(body)
             except ApiError as exc:
                 recorder.page_failed(f"streams page {page}: {exc.reason}")
+                raw.fail(exc.reason, page=page)
                 break
             recorder.page_ok()
             observed = self.clock.now()
@@ -160,6 +168,7 @@ class TwitchPoller(Poller):
     def close(self) -> None:
         self.api.close()
         self.auth.close()
+        self.archive.close()
 
 
 def _data(body: Any) -> list[dict[str, Any]]:

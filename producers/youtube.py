@@ -116,8 +116,12 @@ class YouTubePoller(Poller):
     def _emit(self, recorder: PollRecorder, item: dict[str, Any]) -> None:
         video_id: str = item.get("id", "")
         live = item.get("liveStreamingDetails") or {}
-        if "concurrentViewers" not in live or live.get("actualEndTime"):
-            self.live.pop(video_id, None)  # the broadcast ended
+        if not live or live.get("actualEndTime"):
+            self.live.pop(video_id, None)  # the broadcast ended (or never was one)
+            return
+        if "concurrentViewers" not in live:
+            # Still live, but YouTube leaves the count out when nobody watches or the owner hides it:
+            # no record (hidden is not zero), and the video stays tracked for the next refresh.
             return
         snippet = item.get("snippet") or {}
         stats = item.get("statistics") or {}

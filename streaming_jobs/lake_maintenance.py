@@ -1,4 +1,5 @@
-"""Lake upkeep: compact small files (delta-rs optimize), vacuum files past retention, report sizes.
+"""Lake upkeep: compact small files (delta-rs optimize), vacuum files past retention, report sizes,
+and delete the raw archive's day folders past its retention (producers/raw_archive.py).
 
 The streaming queries write a few files per table per batch; without compaction the lake becomes
 hundreds of thousands of tiny files that slow every read. The streaming job runs this on a thread
@@ -16,6 +17,7 @@ import structlog
 from deltalake import DeltaTable
 from deltalake.exceptions import CommitFailedError
 
+from producers.raw_archive import RawArchive
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
 
@@ -58,15 +60,15 @@ def _files(delta: DeltaTable) -> tuple[int, int, int]:
 class PeriodicMaintenance(threading.Thread):
     """`maintain` every `seconds` until stopped; a failure is logged, never fatal to the job."""
 
-    def __init__(self, lake: Lake, seconds: float, retention_hours: float):
+    def __init__(self, lake: Lake, seconds: float, retention_hours: float, raw: RawArchive | None = None):
         super().__init__(name="lake-maintenance", daemon=True)
-        self.lake, self.seconds, self.retention_hours = lake, seconds, retention_hours
+        self.lake, self.seconds, self.retention_hours, self.raw = lake, seconds, retention_hours, raw
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.seconds):
             try:
-                maintain(self.lake, self.retention_hours)
+                maintain(self.lake, self.retention_hours, raw=self.raw)
             except Exception as exc:  # the lake stays readable; the next round tries again
                 log.warning("maintenance_failed", error=str(exc))
 
@@ -74,7 +76,15 @@ class PeriodicMaintenance(threading.Thread):
         self.stopped.set()
 
 
-def maintain(lake: Lake, retention_hours: float = 168.0, attempts: int = 3) -> list[TableReport]:
+def maintain(
+    lake: Lake, retention_hours: float = 168.0, attempts: int = 3, raw: RawArchive | None = None
+) -> list[TableReport]:
+    """Every table's upkeep; with `raw`, the raw archive's day folders past its retention go too."""
+    if raw is not None:
+        try:
+            raw.prune()
+        except Exception as exc:  # the tables' upkeep does not depend on it; the next round tries again
+            log.warning("raw_prune_failed", root=raw.root, error=str(exc))
     reports = []
     for table in TABLES:
         delta = lake.table(table)

@@ -18,6 +18,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
 from gamestream.settings import Settings
+from producers.raw_archive import RawArchive
 from streaming_jobs.lake import Lake, last_positions
 from streaming_jobs.lake_maintenance import PeriodicMaintenance
 from streaming_jobs.lake_query import LakeWriter, start_lake_query
@@ -110,7 +111,10 @@ class StreamingJob:
         ]
         if not available_now and settings.lake_maintain_seconds:
             self.maintenance = PeriodicMaintenance(
-                Lake(settings.lake_path), settings.lake_maintain_seconds, settings.lake_retention_hours
+                Lake(settings.lake_path),
+                settings.lake_maintain_seconds,
+                settings.lake_retention_hours,
+                RawArchive.from_settings(settings),
             )
             self.maintenance.start()
         log.info("stream_started", stream=settings.stream_name, lake=settings.lake_path, available_now=available_now)

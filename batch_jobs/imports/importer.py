@@ -15,6 +15,7 @@ records and manifest were written together, so it need not wait for the stream's
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ class ImportReport:
     runs: list[Run] = field(default_factory=list)  # fetch runs found (paged formats), with coverage once converted
     notes: list[str] = field(default_factory=list)
     used: int = 0  # files read for context (the seed's app names)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: plan, convert, write, backfill
 
     @property
     def converted_runs(self) -> list[Run]:
@@ -167,6 +169,7 @@ def run_import(
     """Import everything under `location`; `spark` is called only when there is something to backfill.
     `on_plan` sees the report of what was found before anything is written; a dry run reads and
     converts every file (so coverage is exact) and writes nothing."""
+    began = time.perf_counter()
     files = Files(location, settings)
     listed = files.find()
     single = len(listed) == 1 and (listed[0].uri == location or Path(location).is_file())
@@ -181,6 +184,7 @@ def run_import(
     report.runs = plan.runs
     report.notes = form.notes()
     report.dry_run = dry_run
+    report.timings["plan"] = time.perf_counter() - began
     if on_plan is not None:
         on_plan(report)
     runs = {tuple(run.files): index for index, run in enumerate(report.runs)}
@@ -205,6 +209,7 @@ def run_import(
                 raise UnreadableFile(f"{file.uri}: {exc}") from None
 
         for group in plan.units:
+            began = time.perf_counter()
             try:
                 unit = form.convert(group, read)
             except UnreadableFile as exc:
@@ -216,7 +221,10 @@ def run_import(
             else:
                 if unit.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
                     report.runs[index] = unit.run
+                converted = time.perf_counter()
+                _add_time(report, "convert", converted - began)
                 writer.add(unit)
+                _add_time(report, "write", time.perf_counter() - converted)
             progress.update(
                 task,
                 advance=len(group),
@@ -225,7 +233,9 @@ def run_import(
                 quarantined=report.quarantined + writer.pending_problems,
                 skipped=report.skipped_files,
             )
+        began = time.perf_counter()
         writer.flush()
+        _add_time(report, "write", time.perf_counter() - began)
         progress.update(task, records=report.records, polls=report.polls, quarantined=report.quarantined)
     log.info(
         "import_checked" if dry_run else "import_written",
@@ -239,6 +249,7 @@ def run_import(
     )
     if writer.arrivals:
         first, last = min(writer.arrivals), max(writer.arrivals)
+        began = time.perf_counter()
         report.backfill = backfill(
             settings,
             spark(),
@@ -248,6 +259,7 @@ def run_import(
             load_gold=load_gold,
             ingest_run=report.run_id,
         )
+        report.timings["backfill"] = time.perf_counter() - began
     return report
 
 
@@ -365,6 +377,10 @@ class ChunkWriter:
             "payload": pa.array([p.payload for p in problems], pa.string()),
         }
         return pa.table({name: columns[name] for name in QUARANTINE_SCHEMA.names}, schema=QUARANTINE_SCHEMA)
+
+
+def _add_time(report: ImportReport, stage: str, seconds: float) -> None:
+    report.timings[stage] = report.timings.get(stage, 0.0) + seconds
 
 
 def _tables_of(unit: Unit) -> list[str]:

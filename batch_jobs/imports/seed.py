@@ -43,6 +43,7 @@ left alone.
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import statistics
@@ -64,14 +65,16 @@ from batch_jobs.imports.base import (
     digest,
     payload_text,
 )
-from gamestream.contracts import CategorySnapshot, ContractError, PlayerCount, Source
+from gamestream.contracts import CategorySnapshot, ContractError, PlayerCount, PollManifest, Source, parse_record
 from producers.catalog import steam_apps
 from producers.clock import ManualClock
 from producers.poll_loop import PollRecorder, PollSession
+from producers.raw_archive import FORMAT as ARCHIVE_FORMAT
 from producers.twitch import stream_record
 
 KST = timezone(timedelta(hours=9), "KST")
 DEFAULT_INTERVAL = 4 * 3600.0  # the seed's DAGs fetched every 4 hours (KST 00, 04, ..., 20)
+
 MAX_PAGE_GAP = timedelta(minutes=10)  # the seed saved page after page with no pause; a retry starts at page 1
 STAMP = r"(?P<stamp>\d{4}-\d{2}-\d{2}[_-]\d{2}-\d{2}-\d{2})"
 DAY_HOUR = r"(?P<day>\d{4}-\d{2}-\d{2})/(?P<hour>\d{2})"
@@ -90,8 +93,8 @@ class Layout:
 
 
 def _layout_pattern(folder: str, name: str) -> re.Pattern[str]:
-    """The file name with its KST timestamp, or the older name without one."""
-    return re.compile(rf"(?:^|/)(?P<path>{folder}{DAY_HOUR}/{name}(?:_{STAMP})?\.json)$")
+    """The file name with its KST timestamp, or the older name without one; `.json.gz` in our own archive."""
+    return re.compile(rf"(?:^|/)(?P<path>{folder}{DAY_HOUR}/{name}(?:_{STAMP})?\.json(?P<gz>\.gz)?)$")
 
 
 LAYOUTS = {
@@ -123,6 +126,10 @@ LAYOUTS = {
         None,
     ),
 }
+# our own archive's run manifest, beside the run's first page (producers/raw_archive.py)
+RUN_MANIFEST = re.compile(
+    rf"(?:^|/)(?P<kind>twitch/streams|twitch/top_categories|steam/players)/{DAY_HOUR}/run_[a-z_]+_{STAMP}\.manifest\.json$"
+)
 DETAILS = re.compile(r"(?:^|/)steam/details/\d{4}-\d{2}-\d{2}/combined_details(?:_" + STAMP + r")?\.json$")
 
 
@@ -140,6 +147,13 @@ class Page:
     page: int
     at: datetime
     stamped: bool  # False: the older layout, whose clock is its hour folder
+    gz: bool = False  # our own archive's pages are gzip
+    stamp: str = ""  # as the name spells it
+
+    @property
+    def run_key(self) -> tuple[str, str]:
+        """(folder, stamp): how our own archive's run manifest names the run's first page."""
+        return self.file.uri.rpartition("/")[0], self.stamp
 
 
 def _page(file: SourceFile) -> Page | None:
@@ -147,10 +161,12 @@ def _page(file: SourceFile) -> Page | None:
         found = layout.pattern.search(file.uri)
         if found:
             number = int(found.groupdict().get("page") or 1)
+            gz = bool(found["gz"])
             if found["stamp"]:
-                return Page(file, kind, found["path"], number, fetched_at(found["stamp"]), True)
+                at = fetched_at(found["stamp"])
+                return Page(file, kind, found["path"], number, at, True, gz, found["stamp"])
             hour = datetime.strptime(f"{found['day']} {found['hour']}", "%Y-%m-%d %H").replace(tzinfo=KST)
-            return Page(file, kind, found["path"], number, hour.astimezone(UTC), False)
+            return Page(file, kind, found["path"], number, hour.astimezone(UTC), False, gz)
     return None
 
 
@@ -170,18 +186,28 @@ def _json(page: Page, data: bytes) -> tuple[Any, Problem | None]:
 
 @dataclass
 class FetchRun:
-    """Pages 1..N of one fetch run, as found (a run may lack pages, or its page 1)."""
+    """Pages 1..N of one fetch run, as found (a run may lack pages, or its page 1), and in our own
+    archive the run's manifest (a poll whose every page failed has only its manifest)."""
 
     kind: str
     pages: list[Page] = field(default_factory=list)
+    manifest: SourceFile | None = None
+    manifest_at: datetime | None = None
 
     @property
     def start(self) -> datetime:
-        return self.pages[0].at
+        if self.pages:
+            return self.pages[0].at
+        assert self.manifest_at is not None, "a run has pages or a manifest"
+        return self.manifest_at
 
     @property
     def last(self) -> int:
-        return self.pages[-1].page
+        return self.pages[-1].page if self.pages else 0
+
+    @property
+    def files(self) -> list[SourceFile]:
+        return [p.file for p in self.pages] + ([self.manifest] if self.manifest else [])
 
     @property
     def missing(self) -> list[int]:
@@ -197,10 +223,10 @@ class FetchRun:
         return Run(
             kind=layout.poll_kind,
             start=self.start,
-            files=[p.file.uri for p in self.pages],
+            files=[f.uri for f in self.files],
             pages=len(self.pages),
-            missing=self.missing,
-            stamped=self.pages[0].stamped,
+            missing=[] if self.manifest else self.missing,  # our own archive: its manifest says what failed
+            stamped=not self.pages or self.pages[0].stamped,
         )
 
 
@@ -230,10 +256,14 @@ class SeedArchive(ImportFormat):
         misnamed: list[SourceFile] = []
         ignored = []
         details = []
+        manifests: dict[tuple[str, str], tuple[str, SourceFile]] = {}
         for file in files:
             page = _page(file)
             if page is not None:
                 by_kind[page.kind].append(page)
+            elif found := RUN_MANIFEST.search(file.uri):
+                kind = next(k for k, layout in LAYOUTS.items() if layout.folder == found["kind"] + "/")
+                manifests[(file.uri.rpartition("/")[0], found["stamp"])] = (kind, file)
             elif DETAILS.search(file.uri):
                 details.append(file)
             elif _in_seed_folder(file):  # a seed folder, but not its layout: quarantined as a unit of its own
@@ -242,13 +272,18 @@ class SeedArchive(ImportFormat):
                 ignored.append(file)
         self.details = sorted(details, key=lambda f: _details_time(f.uri))
         runs = [run for pages in by_kind.values() for run in fetch_runs(pages)]
+        for run in runs:
+            if run.pages[0].stamped:
+                run.manifest = manifests.pop(run.pages[0].run_key, (None, None))[1]
+        for (_, stamp), (kind, file) in manifests.items():  # a poll none of whose pages was archived
+            runs.append(FetchRun(kind, manifest=file, manifest_at=fetched_at(stamp)))
         starts: dict[str, list[datetime]] = defaultdict(list)
         for run in runs:
             starts[run.kind].append(run.start)
         self.intervals = {kind: self.interval or _usual_gap(sorted(found)) for kind, found in starts.items()}
-        runs.sort(key=lambda run: (run.start, run.pages[0].file.uri))
-        self._runs = {tuple(p.file.uri for p in run.pages): run for run in runs}
-        units = [[p.file for p in run.pages] for run in runs] + [[file] for file in misnamed]
+        runs.sort(key=lambda run: (run.start, run.files[0].uri))
+        self._runs = {tuple(f.uri for f in run.files): run for run in runs}
+        units = [run.files for run in runs] + [[file] for file in misnamed]
         return Plan(units, ignored, [run.describe() for run in runs], used=details)
 
     def notes(self) -> list[str]:
@@ -259,7 +294,7 @@ class SeedArchive(ImportFormat):
                 "Steam: the seed left apps whose request failed out of its files, so Steam's coverage cannot "
                 "be known; an app missing from a run is a gap for that app, not 0 players"
             )
-        if any(not run.pages[0].stamped for run in self._runs.values()):
+        if any(run.pages and not run.pages[0].stamped for run in self._runs.values()):
             found.append(
                 "files without a timestamp in their names (the seed's layout before 2025-01-08): each hour "
                 "folder is one run, clocked at its hour (KST); later runs of that hour had overwritten earlier ones"
@@ -271,23 +306,41 @@ class SeedArchive(ImportFormat):
         contents = [read(f) for f in files]
         if run is None:
             return _misnamed(files[0], contents[0])
-        first = run.pages[0]
-        parts = [part for p, data in zip(run.pages, contents) for part in (p.path.encode(), data)]
-        unit = Unit(first.path, digest(parts), len(files))
+        paths = [p.path for p in run.pages] + ([_manifest_path(run.manifest)] if run.manifest else [])
+        unit = Unit(
+            paths[0],
+            digest([part for path, data in zip(paths, contents) for part in (path.encode(), data)]),
+            len(files),
+        )
+        data = {p.page: gzip.decompress(raw) if p.gz else raw for p, raw in zip(run.pages, contents)}
+        archived = self._archived(run, contents[-1], unit) if run.manifest else None
         layout = LAYOUTS[run.kind]
         sink = Collected()
-        interval = self.intervals.get(run.kind) or self.interval or DEFAULT_INTERVAL
-        session = PollSession(sink, ManualClock(first.at), layout.source, first.at, interval)
-        if run.kind == "players":
-            recorder = session.open(layout.platform, layout.record_kind, layout.poll_kind, planned_pages=0)
-            self._players(recorder, sink, first, contents[0], unit, read)
+        if archived is not None:  # our own archive: the poll as the poller closed it
+            sent, fetched = archived
+            session = PollSession(
+                sink, ManualClock(sent.started_at), sent.source, sent.scheduled_at, sent.interval_seconds
+            )
+            poll_kind = sent.poll_id.split(":")[1]
+            recorder = session.open(sent.platform, sent.record_kind, poll_kind, planned_pages=None)
         else:
+            interval = self.intervals.get(run.kind) or self.interval or DEFAULT_INTERVAL
+            session = PollSession(sink, ManualClock(run.start), layout.source, run.start, interval)
             recorder = session.open(layout.platform, layout.record_kind, layout.poll_kind, planned_pages=run.last)
-            if first.page != 1:
-                recorder.error(f"the run's page 1 is not in the archive: its first page is page {first.page}")
-            self._pages(recorder, sink, run, dict(zip((p.page for p in run.pages), contents)), unit)
-        sink.origin = (first.file.uri, 0)
-        manifest = recorder.manifest(run.pages[-1].at)
+            fetched = {}
+        if run.kind == "players":
+            if run.pages:
+                page = run.pages[0]
+                self._players(recorder, sink, page, data[page.page], unit, read, fetched.get(page.path, page.at))
+        else:
+            if run.pages and run.pages[0].page != 1 and archived is None:
+                recorder.error(f"the run's page 1 is not in the archive: its first page is page {run.pages[0].page}")
+            self._pages(recorder, sink, run, data, unit, fetched, capped=archived is None)
+        sink.origin = (run.files[0].uri, 0)
+        if archived is not None:
+            manifest = _as_archived(archived[0], recorder.count)
+        else:
+            manifest = recorder.manifest(run.pages[-1].at)
         sink.send(manifest)
         unit.records = sink.records
         described = run.describe()
@@ -295,10 +348,39 @@ class SeedArchive(ImportFormat):
         unit.run = described
         return unit
 
+    def _archived(self, run: FetchRun, data: bytes, unit: Unit) -> tuple[PollManifest, dict[str, datetime]] | None:
+        """Our own archive's run manifest: the poll's manifest as the poller sent it, and when each page
+        was fetched; None (and a problem) when it cannot be read, so the run is read as the seed's."""
+        assert run.manifest is not None
+        try:
+            document = json.loads(data)
+            if document.get("format") != ARCHIVE_FORMAT:
+                raise ValueError(f"format {document.get('format')!r} is not {ARCHIVE_FORMAT}")
+            sent = parse_record(json.dumps(document["manifest"]))
+            if not isinstance(sent, PollManifest):
+                raise ValueError(f"its manifest is a {sent.kind}")
+            fetched = {page["path"]: datetime.fromisoformat(page["fetched_at"]) for page in document["pages"]}
+        except (ValueError, KeyError, TypeError, AttributeError, ContractError) as exc:
+            unit.problems.append(
+                Problem(
+                    run.manifest.uri, 0, f"not a run manifest: {exc}", payload_text(data), str(LAYOUTS[run.kind].source)
+                )
+            )
+            return None
+        return sent, fetched
+
     def _pages(
-        self, recorder: PollRecorder, sink: Collected, run: FetchRun, data: dict[int, bytes], unit: Unit
+        self,
+        recorder: PollRecorder,
+        sink: Collected,
+        run: FetchRun,
+        data: dict[int, bytes],
+        unit: Unit,
+        fetched: dict[str, datetime],
+        capped: bool,
     ) -> None:
-        """Helix pages 1..last of one run: streams (a stream id once per run) or top categories."""
+        """Helix pages 1..last of one run: streams (a stream id once per run) or top categories.
+        `capped`: coverage follows the seed's page caps (our own archive's manifest gives its own)."""
         seen: set[str] = set()
         rank = 0
         by_number = {p.page: p for p in run.pages}
@@ -322,28 +404,29 @@ class SeedArchive(ImportFormat):
                 recorder.page_failed(f"page {number}: {problem.reason}")
                 continue
             recorder.page_ok()
+            observed = fetched.get(page.path, page.at)
             for position, entry in enumerate(body["data"], start=1):
                 sink.origin = (page.file.uri, position)
                 if run.kind == "top_categories":
                     rank += 1
-                    self._emit_category(recorder, unit, page, position, entry, rank)
+                    self._emit_category(recorder, unit, page, position, entry, rank, observed)
                     continue
                 stream_id = str(entry.get("id", "")) if isinstance(entry, dict) else ""
                 if stream_id and stream_id in seen:
                     continue  # the listing shifted while the seed paged: the stream counts once
                 seen.add(stream_id)
                 try:
-                    recorder.emit(stream_record(entry, Source.TWITCH, page.at, recorder.poll_id))
+                    recorder.emit(stream_record(entry, Source.TWITCH, observed, recorder.poll_id))
                 except (ContractError, AttributeError, TypeError) as exc:
                     self._bad_entry(recorder, unit, page, position, entry, exc)
             pagination = body.get("pagination")
             cursor = pagination.get("cursor") if isinstance(pagination, dict) else None
-            if number == run.last and cursor and body["data"] and (cap is None or number < cap):
+            if capped and number == run.last and cursor and body["data"] and (cap is None or number < cap):
                 recorder.planned_pages = number + 1  # the seed stopped on a failed request: the next page failed
                 recorder.page_failed(f"page {number + 1}: the listing went on, but the run ended after page {number}")
 
     def _emit_category(
-        self, recorder: PollRecorder, unit: Unit, page: Page, position: int, entry: Any, rank: int
+        self, recorder: PollRecorder, unit: Unit, page: Page, position: int, entry: Any, rank: int, observed: datetime
     ) -> None:
         try:
             if not isinstance(entry, dict):
@@ -351,7 +434,7 @@ class SeedArchive(ImportFormat):
             recorder.emit(
                 CategorySnapshot.create(
                     source=Source.TWITCH,
-                    observed_at=page.at,
+                    observed_at=observed,
                     poll_id=recorder.poll_id,
                     game_id=str(entry.get("id", "")),
                     game_name=str(entry.get("name", "")),
@@ -363,7 +446,14 @@ class SeedArchive(ImportFormat):
             self._bad_entry(recorder, unit, page, position, entry, exc)
 
     def _players(
-        self, recorder: PollRecorder, sink: Collected, page: Page, data: bytes, unit: Unit, read: Reader
+        self,
+        recorder: PollRecorder,
+        sink: Collected,
+        page: Page,
+        data: bytes,
+        unit: Unit,
+        read: Reader,
+        observed: datetime,
     ) -> None:
         """One combined_players file: an app whose answer has no count is a failed page, as in the poller;
         an app the file leaves out (its request failed) is simply not sampled."""
@@ -389,7 +479,7 @@ class SeedArchive(ImportFormat):
                 recorder.emit(
                     PlayerCount.create(
                         source=Source.STEAM,
-                        observed_at=page.at,
+                        observed_at=observed,
                         poll_id=recorder.poll_id,
                         app_id=app_id,
                         app_name=names.get(app_id),
@@ -435,6 +525,20 @@ class SeedArchive(ImportFormat):
             recorder.error(reason)
         source = str(LAYOUTS[page.kind].source)
         unit.problems.append(Problem(page.file.uri, position, str(exc), json.dumps(entry, default=str), source))
+
+
+def _manifest_path(file: SourceFile) -> str:
+    """A run manifest's path from its data type's folder on (what the unit's digest covers)."""
+    found = RUN_MANIFEST.search(file.uri)
+    assert found is not None
+    return file.uri[found.start("kind") :]
+
+
+def _as_archived(sent: PollManifest, count: int) -> PollManifest:
+    """The poll's manifest as the poller sent it, counting the records read from its pages now (the
+    same count, unless a parser differs from the one that polled)."""
+    fields = sent.model_dump(exclude={"event_id", "kind", "schema_version"})
+    return PollManifest.create(**{**fields, "record_count": count})
 
 
 def _misnamed(file: SourceFile, data: bytes) -> Unit:

@@ -19,13 +19,16 @@ def lake_maintain(
         float | None, typer.Option(help="Vacuum files older than this (default GST_LAKE_RETENTION_HOURS).", min=0)
     ] = None,
 ) -> None:
-    """Compact small files, vacuum past retention and report table sizes."""
+    """Compact small files, vacuum past retention, prune the raw archive and report table sizes."""
+    from producers.raw_archive import RawArchive
     from streaming_jobs.lake import Lake
     from streaming_jobs.lake_maintenance import maintain
 
     settings = load_settings()
     reports = maintain(
-        Lake(settings.lake_path), settings.lake_retention_hours if retention_hours is None else retention_hours
+        Lake(settings.lake_path),
+        settings.lake_retention_hours if retention_hours is None else retention_hours,
+        raw=RawArchive.from_settings(settings),
     )
     table = Table(
         "table", "files before", "files after", "rows", "MiB", "vacuumed files", title=f"lake {settings.lake_path}"

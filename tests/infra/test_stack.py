@@ -59,6 +59,13 @@ class Synth:
             options=replace(DeployOptions.from_context(app.node.try_get_context), stream_mode="on-demand"),
             env=cdk.Environment(region="us-east-1"),
         )
+        self.raw_kept_stack = GameStreamTrendsStack(
+            app,
+            "GameStreamTrendsRawKept",
+            settings=Settings(_env_file=None, raw_retention_days=0),
+            options=DeployOptions.from_context(app.node.try_get_context),
+            env=cdk.Environment(region="us-east-1"),
+        )
         self.assembly = app.synth()
         self.outdir = outdir
         self.template = Template.from_stack(self.kinesis_stack)
@@ -138,6 +145,17 @@ def test_the_lake_bucket_is_encrypted_versioned_private_and_tls_only(synth):
     bucket = next(iter(resources(synth.raw(synth.kinesis_stack), "AWS::S3::Bucket").values()))
     bronze = [r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "lake/bronze/"]
     assert bronze and all("ExpirationInDays" not in r for r in bronze)
+    # the pollers' raw pages (LAKE_ROOT/raw) expire after GST_RAW_RETENTION_DAYS; 0 keeps them
+    raw = [r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == "lake/raw/"]
+    assert [(r["ExpirationInDays"], r["Status"]) for r in raw] == [(30, "Enabled")]
+    Template.from_stack(synth.raw_kept_stack).has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "LifecycleConfiguration": {
+                "Rules": Match.not_(Match.array_with([Match.object_like({"Prefix": "lake/raw/"})]))
+            }
+        },
+    )
 
 
 def test_the_streaming_job_runs_the_projects_glue_entry_point_with_delta(synth):
@@ -353,7 +371,25 @@ def test_each_part_gets_only_its_own_data_permissions(synth):
     poller_roles = [n for n in roles if "PollerTaskTaskRole" in n]
     assert len(poller_roles) == 3
     for role in poller_roles:
-        assert "kinesis:PutRecords" in by_role[role] and not any(a.startswith("s3:") for a in by_role[role])
+        s3_actions = {a for a in by_role[role] if a.startswith("s3:")}
+        assert "kinesis:PutRecords" in by_role[role]
+        if role.startswith("YoutubePoller"):
+            assert not s3_actions
+        else:  # the raw archive: put its own pages, never read or delete
+            assert "s3:PutObject" in s3_actions and not any(
+                a.startswith(("s3:Get", "s3:List", "s3:Delete")) for a in s3_actions
+            )
+    raw_grants = {
+        role["Ref"].split("PollerTask")[0]: statement["Resource"]
+        for policy in resources(raw, "AWS::IAM::Policy").values()
+        for role in policy["Properties"]["Roles"]
+        if "PollerTaskTaskRole" in role["Ref"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "s3:PutObject" in statement["Action"]
+    }
+    assert set(raw_grants) == {"Steam", "Twitch"}
+    for source, resource in raw_grants.items():
+        assert f"/lake/raw/{source.lower()}/*" in json.dumps(resource)
     api_role = next(n for n in roles if n.startswith("ApiTaskTaskRole"))
     assert not any(a.startswith(("s3:", "kinesis:")) for a in by_role.get(api_role, set()))
     gold_role = next(n for n in roles if n.startswith("GoldTaskTaskRole"))

@@ -39,4 +39,5 @@ def settings(fixture) -> Settings:
         http_timeout_seconds=0.3,
         twitch_head_pages=3,
         twitch_max_pages=1200,
+        raw_archive=False,  # tests/producers/test_raw_archive.py turns it on, in a temporary lake
     )

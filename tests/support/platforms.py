@@ -25,6 +25,7 @@ class Logged:
     path: str
     params: dict[str, list[str]]
     status: int
+    body: bytes = b""  # what was served, byte for byte
 
 
 @dataclass
@@ -69,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None, raw: bytes | None = None) -> None:
         payload = raw if raw is not None else json.dumps(body).encode()
-        self._entry.status = status  # logged before the client can read the answer
+        self._entry.status, self._entry.body = status, payload  # logged before the client can read the answer
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
