@@ -1,5 +1,7 @@
 """Gold loads on DuckDB and on the machine's PostgreSQL, checked against an independent pandas
-computation of the metric definitions (docs/architecture.md, Layers), loaded in one go and incrementally."""
+computation of the metric definitions (docs/warehouse.md, Metric definitions), loaded in one go and
+incrementally. A game absent from a poll counts 0 viewers there; a Steam app absent from a poll was not
+sampled there: its average is over the polls that sampled it."""
 
 from datetime import timedelta
 
@@ -14,18 +16,31 @@ from gamestream.warehouse import Warehouse
 from streaming_jobs.lake import GAMES_SCHEMA, Lake
 from tests.support.cli import run_gst
 from tests.support.postgres import fresh_database
-from tests.support.silver import T0, monthly_totals, seed_parity_totals, totals
+from tests.support.silver import T0, monthly_totals, sampled_totals, seed_parity_totals, totals
+
+
+def weighed_polls(part: pd.DataFrame) -> pd.DataFrame:
+    """One platform's polls, each weighing the gap to the next poll, at most its interval."""
+    polls = part.drop_duplicates("poll_id").sort_values("scheduled_at")[
+        ["poll_id", "scheduled_at", "interval_seconds", "coverage"]
+    ]
+    gaps = polls.scheduled_at.shift(-1).sub(polls.scheduled_at).dt.total_seconds()
+    polls["weight"] = gaps.fillna(polls.interval_seconds).clip(upper=polls.interval_seconds)
+    return polls
+
+
+def average(rows: pd.DataFrame, value: str, observed: float) -> float:
+    """Viewers: value-seconds over the platform's observed seconds (a poll without the game counts 0).
+    Players: over the seconds of the polls that sampled the app (a poll without it is a gap)."""
+    seconds = (rows[value] * rows.weight).sum()
+    return seconds / (rows.weight[rows[value].notna()].sum() if value == "players" else observed)
 
 
 def expected_game_buckets(table: pa.Table, bucket_seconds: int) -> pd.DataFrame:
     frame = table.to_pandas()
     out = []
     for platform, part in frame.groupby("platform"):
-        polls = part.drop_duplicates("poll_id").sort_values("scheduled_at")[
-            ["poll_id", "scheduled_at", "interval_seconds", "coverage"]
-        ]
-        gaps = polls.scheduled_at.shift(-1).sub(polls.scheduled_at).dt.total_seconds()
-        polls["weight"] = gaps.fillna(polls.interval_seconds).clip(upper=polls.interval_seconds)
+        polls = weighed_polls(part)
         polls["bucket_start"] = polls.scheduled_at.map(lambda t: int(t.timestamp()) // bucket_seconds * bucket_seconds)
         value = "players" if platform == "steam" else "viewers"
         merged = part.merge(polls[["poll_id", "weight", "bucket_start"]], on="poll_id")
@@ -36,7 +51,7 @@ def expected_game_buckets(table: pa.Table, bucket_seconds: int) -> pd.DataFrame:
                     "platform": platform,
                     "bucket_start": start,
                     "game_key": game,
-                    "avg": (rows[value] * rows.weight).sum() / bucket_weight[start],
+                    "avg": average(rows, value, bucket_weight[start]),
                     "peak": rows[value].max(),  # hours watched: viewers only, none for players
                     "hours": (rows[value] * rows.weight).sum() / 3600 if value == "viewers" else 0.0,
                 }
@@ -323,6 +338,17 @@ def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
     assert report.from_version is None and report.rows > 0  # old load state dropped with the old tables
     warehouse = Warehouse(settings.warehouse)
     assert "change_4h" in warehouse.columns("gold.game_buckets")
+    # gold built by an earlier version of the project (another digest in the load state), from before
+    # game_buckets had players_observed_seconds: the next load rebuilds it all, where an incremental
+    # build would stop on the missing column (on_schema_change: fail)
+    warehouse.execute("ALTER TABLE gold.game_buckets DROP COLUMN players_observed_seconds")
+    warehouse.execute("UPDATE gold.load_state SET project = 'an older project'")
+    warehouse.close()
+    Lake(settings.lake_path).append("silver/game_poll_totals", totals(range(10, 20)), 1, ["poll_date"])
+    report = run_gold(settings)
+    assert report.from_version is None and report.rows == totals(range(0, 20)).num_rows
+    warehouse = Warehouse(settings.warehouse)
+    assert "players_observed_seconds" in warehouse.columns("gold.game_buckets")
     warehouse.close()
 
 
@@ -358,15 +384,12 @@ def test_duckdb_and_postgresql_build_identical_gold(tmp_path, postgres_url):
 
 def expected_game_months(table: pa.Table) -> pd.DataFrame:
     """The monthly columns straight from the polls (not from days): per platform and calendar month
-    (UTC), each poll weighing the seconds it stands for, a game absent from a poll counting 0."""
+    (UTC), each poll weighing the seconds it stands for, a game absent from a poll counting 0 viewers,
+    a Steam app absent from a poll not sampled there (its average over the polls that sampled it)."""
     frame = table.to_pandas()
     out = []
     for platform, part in frame.groupby("platform"):
-        polls = part.drop_duplicates("poll_id").sort_values("scheduled_at")[
-            ["poll_id", "scheduled_at", "interval_seconds", "coverage"]
-        ]
-        gaps = polls.scheduled_at.shift(-1).sub(polls.scheduled_at).dt.total_seconds()
-        polls["weight"] = gaps.fillna(polls.interval_seconds).clip(upper=polls.interval_seconds)
+        polls = weighed_polls(part)
         polls["month"] = polls.scheduled_at.map(lambda t: pd.Timestamp(t.year, t.month, 1, tz="UTC"))
         value = "players" if platform == "steam" else "viewers"
         merged = part.merge(polls[["poll_id", "weight", "month"]], on="poll_id")
@@ -381,7 +404,7 @@ def expected_game_months(table: pa.Table) -> pd.DataFrame:
                     "platform": platform,
                     "month_start": month,
                     "game_key": game,
-                    "avg": watched / month_weight[month],
+                    "avg": average(rows, value, month_weight[month]),
                     "peak": rows[value].max(),
                     "hours": watched / 3600 if value == "viewers" else 0.0,
                     "avg_channels": channels / month_weight[month] if channels is not None else None,
@@ -444,3 +467,109 @@ def test_monthly_gold_matches_an_independent_computation_loaded_incrementally(wa
     assert [p[1] for p in platform] == [False, False, True]  # December runs past the newest poll
     assert platform[1][2] == (30 - 1) * 86400  # November without its gap day
     assert platform[1][3] == pytest.approx((30 - 1) * 86400 - 10800 / 2)  # one poll saw half the platform
+
+
+def test_a_steam_app_absent_from_a_poll_is_a_gap_and_a_twitch_game_counts_zero(warehouse_settings):
+    data = sampled_totals(days=3)
+    Lake(warehouse_settings.lake_path).append("silver/game_poll_totals", data, 0, ["poll_date"])
+    run_gold(warehouse_settings)
+    frame = data.to_pandas()
+    polls = pd.concat([weighed_polls(part).assign(platform=platform) for platform, part in frame.groupby("platform")])
+    polls["epoch"] = polls.scheduled_at.map(lambda t: int(t.timestamp()))
+    polls["month"] = polls.scheduled_at.map(lambda t: pd.Timestamp(t.year, t.month, 1, tz="UTC"))
+    rows = frame.merge(polls[["poll_id", "weight", "epoch", "month"]], on="poll_id")
+    value = {"steam": "players", "twitch": "viewers"}
+
+    def expected(period: str, rows: pd.DataFrame, polls: pd.DataFrame) -> pd.DataFrame:
+        observed = polls.groupby(["platform", period]).weight.sum()
+        out = [
+            {
+                "platform": platform,
+                period: start,
+                "game_key": game,
+                "avg": average(part, value[platform], observed[platform, start]),
+                "peak": part[value[platform]].max(),
+                "sampled": part.weight.sum() if platform == "steam" else float("nan"),
+            }
+            for (platform, start, game), part in rows.groupby(["platform", period, "game_key"])
+        ]
+        want = pd.DataFrame(out).sort_values(["platform", period, "game_key"]).reset_index(drop=True)
+        want["rank"] = want.groupby(["platform", period]).avg.rank(method="min", ascending=False).astype(int)
+        return want
+
+    def compare(got: pd.DataFrame, want: pd.DataFrame, what: str) -> None:
+        assert got[["platform", "game_key"]].values.tolist() == want[["platform", "game_key"]].values.tolist(), what
+        for column in ("avg", "peak", "sampled", "rank"):
+            pd.testing.assert_series_equal(
+                got[column].astype(float),
+                want[column].astype(float),
+                check_names=False,
+                rtol=1e-9,
+                obj=f"{what} {column}",
+            )
+
+    warehouse = Warehouse(warehouse_settings.warehouse)
+    figures = (
+        "platform, game_key, COALESCE(avg_viewers, avg_players), COALESCE(peak_viewers, peak_players),"
+        " players_observed_seconds, rank"
+    )
+    for bucket, seconds in (("1h", 3600), ("1d", 86400)):
+        got = pd.DataFrame(
+            warehouse.execute(
+                f"SELECT {figures}, bucket_start FROM gold.game_buckets WHERE bucket = :bucket"
+                " ORDER BY platform, bucket_start, game_key",
+                {"bucket": bucket},
+            ),
+            columns=["platform", "game_key", "avg", "peak", "sampled", "rank", "start"],
+        )
+        rows["start"], polls["start"] = rows.epoch // seconds * seconds, polls.epoch // seconds * seconds
+        want = expected("start", rows, polls)
+        assert got.start.map(lambda t: int(t.timestamp())).tolist() == want.start.tolist()
+        compare(got, want, bucket)
+        if bucket == "1h":  # sampled in one poll an hour: the hour's average is that sample
+            tail = rows[rows.game_key == "long tail"].sort_values("start")
+            assert got[got.game_key == "long tail"].avg.tolist() == tail.players.astype(float).tolist()
+            assert got[got.game_key == "long tail"].sampled.tolist() == tail.weight.tolist()
+        assert got[got.platform == "twitch"].sampled.isna().all()
+    got = pd.DataFrame(
+        warehouse.execute(
+            f"SELECT {figures}, month_start FROM gold.game_months ORDER BY platform, month_start, game_key"
+        ),
+        columns=["platform", "game_key", "avg", "peak", "sampled", "rank", "month"],
+    )
+    want = expected("month", rows, polls)
+    assert got.month.map(lambda t: pd.Timestamp(t).tz_convert("UTC")).tolist() == want.month.tolist()
+    compare(got, want, "month")
+    window = dict(
+        ((platform, game), avg)
+        for platform, game, avg in warehouse.execute(
+            "SELECT platform, game_key, COALESCE(avg_viewers, avg_players) FROM gold.game_windows"
+            " WHERE time_window = '30d'"
+        )
+    )
+    warehouse.close()
+
+    # the 30-day window (all three days): a day weighs its covered seconds, an app's day the share of
+    # them that sampled it (covered / observed x the seconds that sampled it)
+    rows["day"], polls["day"] = rows.epoch // 86400, polls.epoch // 86400
+    days = expected("day", rows, polls)
+    observed = polls.groupby(["platform", "day"]).weight.sum()
+    covered = (polls.weight * polls.coverage).groupby([polls.platform, polls.day]).sum().clip(upper=86400)
+    assert covered["steam"].sum() < observed["steam"].sum()  # the poll that saw half the platform
+    keys = list(zip(days.platform, days.day, strict=True))
+    days["covered"] = covered.loc[keys].values
+    days["weight"] = days.covered.where(
+        days.platform != "steam", days.sampled * days.covered / observed.loc[keys].values
+    )
+    want = {
+        (platform, game): (part.avg * part.weight).sum()
+        / (part.weight.sum() if platform == "steam" else covered[platform].sum())
+        for (platform, game), part in days.groupby(["platform", "game_key"])
+    }
+    assert window == pytest.approx(want, rel=1e-9)
+    # dota 2 missed a third of Steam's polls: averaging them as 0 players would put it a third lower
+    dota = rows[(rows.platform == "steam") & (rows.game_key == "dota 2")]
+    assert (
+        window["steam", "dota 2"]
+        > 1.4 * (dota.players * dota.weight).sum() / polls[polls.platform == "steam"].weight.sum()
+    )

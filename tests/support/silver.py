@@ -149,3 +149,51 @@ def monthly_totals(polls, skip=(), partial=()):
                     )
                 )
     return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
+
+
+SAMPLED_START = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)
+
+
+def sampled_totals(days: int = 3) -> pa.Table:
+    """Steam and Twitch every 10 minutes from 29 November (into December), each slot divisible by 7
+    with a second poll 4 minutes later (weights of 240 and 360 seconds, not all alike), one Steam
+    poll that saw half the platform. On Steam, counter strike 2 is in every poll, dota 2 misses every
+    third (a failed request) and a long-tail app is sampled every sixth slot only: absent is not
+    sampled, a gap. On Twitch, fortnite misses every fourth poll: no live stream, 0 viewers."""
+    rows = []
+    for k in range(days * 144):
+        slot = SAMPLED_START + timedelta(minutes=10 * k)
+        for n, t in enumerate([slot, slot + timedelta(minutes=4)] if k % 7 == 0 else [slot]):
+            i = 2 * k + n  # poll number (both platforms poll alike)
+            steam = {"counter strike 2": 1_000_000 + 37 * (i % 19), "dota 2": 600_000 + 1_000 * (i % 12)}
+            if i % 3 == 0:
+                del steam["dota 2"]
+            if k % 6 == 0 and n == 0:
+                steam["long tail"] = 50 + i % 17
+            half = k == 200 and n == 0
+            for game, players in steam.items():
+                rows.append(
+                    twitch_total(
+                        t,
+                        game,
+                        poll_id=f"steam:steam_players:{int(t.timestamp())}",
+                        platform="steam",
+                        source="steam",
+                        players=players,
+                        records=1,
+                        mature_channels=0,
+                        interval_seconds=600.0,
+                        status="partial" if half else "complete",
+                        coverage=0.5 if half else 1.0,
+                    )
+                )
+            twitch = {"dota 2": 40_000 + 500 * (i % 9), "fortnite": 20_000 + 300 * (i % 5)}
+            if i % 4 == 0:
+                del twitch["fortnite"]
+            for game, viewers in twitch.items():
+                rows.append(
+                    twitch_total(
+                        t, game, viewers=viewers, channels=10, records=1, mature_channels=0, interval_seconds=600.0
+                    )
+                )
+    return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)

@@ -1,6 +1,11 @@
 -- gold.game_buckets: per platform, game and bucket (5m, 1h, 1d).
---   avg_*: time-weighted averages over the bucket's polls (a poll weighs the seconds it stands for;
---          a game absent from a poll counts 0 there); peak_*: the highest single poll;
+--   avg_viewers, avg_channels: time-weighted averages over the bucket's polls (a poll weighs the
+--          seconds it stands for; a game absent from a poll counts 0 there: no live stream);
+--   avg_players: player-seconds / players_observed_seconds, the seconds of the bucket's polls that
+--          sampled the app (players not null): a Steam app absent from a poll was not sampled there
+--          (a failed request, a long-tail app polled every few slots), a gap, never 0 players;
+--          players_observed_seconds: null for rows without players (Twitch, YouTube);
+--   peak_*: the highest single poll;
 --   hours_watched = avg_viewers x the hours the platform was observed in the bucket;
 --   coverage: as platform_buckets'; top_channel: the channel with the most viewers in any one poll;
 --   views: the highest summed view count of the game's live YouTube videos;
@@ -52,6 +57,7 @@ game_values as (
            sum(viewers * weight) as viewer_seconds, max(viewers) as peak_viewers,
            sum(channels * weight) as channel_seconds, max(channels) as peak_channels,
            sum(players * weight) as player_seconds, max(players) as peak_players,
+           sum(case when players is not null then weight end) as players_observed_seconds,
            sum(mature_channels * weight) as mature_seconds, max(views) as views,
            max(top_channel) as top_channel, max(top_channel_viewers) as top_channel_viewers
     from game_polls
@@ -63,13 +69,16 @@ base as (
            g.viewer_seconds / w.weight as avg_viewers, g.peak_viewers, g.viewer_seconds / 3600.0 as hours_watched,
            g.channel_seconds / w.weight as avg_channels, g.peak_channels,
            case when g.channel_seconds > 0 then g.viewer_seconds / g.channel_seconds end as avg_viewer_ratio,
-           g.player_seconds / w.weight as avg_players, g.peak_players,
+           g.player_seconds / nullif(g.players_observed_seconds, 0) as avg_players, g.peak_players,
+           g.players_observed_seconds,
            case when g.channel_seconds > 0 then g.mature_seconds / g.channel_seconds end as mature_share,
            g.top_channel, g.top_channel_viewers, g.views, w.samples,
            least(w.covered / w.bucket_seconds, 1.0) as coverage,
            g.start_epoch + w.bucket_seconds > r.covered_until as is_partial,
            rank() over (partition by g.platform, g.bucket, g.start_epoch
-                        order by coalesce(g.viewer_seconds, g.player_seconds) desc nulls last) as rank
+                        order by coalesce(g.viewer_seconds / w.weight,
+                                          g.player_seconds / nullif(g.players_observed_seconds, 0)) desc nulls last)
+               as rank
     from game_values g
     join bucket_weights w on w.platform = g.platform and w.bucket = g.bucket and w.start_epoch = g.start_epoch
     join reach r on r.platform = g.platform
@@ -86,7 +95,8 @@ relabelled as (  -- buckets not rebuilt that hold a game whose name or category 
 {%- endif %}
 select c.platform, c.bucket, {{ from_epoch('c.start_epoch') }} as bucket_start, c.game_key, c.game_name, c.is_game,
        c.avg_viewers, c.peak_viewers, c.hours_watched, c.avg_channels, c.peak_channels, c.avg_viewer_ratio,
-       c.avg_players, c.peak_players, c.mature_share, c.top_channel, c.top_channel_viewers, c.views, c.samples,
+       c.avg_players, c.peak_players, c.players_observed_seconds, c.mature_share, c.top_channel,
+       c.top_channel_viewers, c.views, c.samples,
        c.coverage, c.is_partial, c.rank,
        case when coalesce(p.avg_viewers, p.avg_players) > 0 and abs(c.coverage - p.coverage) <= 0.2
             then (coalesce(c.avg_viewers, c.avg_players) - coalesce(p.avg_viewers, p.avg_players))
@@ -106,7 +116,8 @@ where exists (select 1 from affected a where a.platform = c.platform and a.bucke
 union all
 select b.platform, b.bucket, b.bucket_start, b.game_key, coalesce(gm.name, b.game_name), coalesce(gm.is_game, b.is_game),
        b.avg_viewers, b.peak_viewers, b.hours_watched, b.avg_channels, b.peak_channels, b.avg_viewer_ratio,
-       b.avg_players, b.peak_players, b.mature_share, b.top_channel, b.top_channel_viewers, b.views, b.samples,
+       b.avg_players, b.peak_players, b.players_observed_seconds, b.mature_share, b.top_channel,
+       b.top_channel_viewers, b.views, b.samples,
        b.coverage, b.is_partial, b.rank, b.growth, b.change, b.change_4h, b.views_change
 from {{ this }} b
 join relabelled r on r.platform = b.platform and r.bucket = b.bucket and r.bucket_start = b.bucket_start

@@ -1,8 +1,12 @@
 -- gold.game_months: per platform, game and calendar month (UTC), the statistics sites' monthly
 -- table, rolled up from the month's daily game_buckets (UTC days tile UTC months, so the roll-up
 -- equals the definitions over the month's polls):
---   avg_*: time-weighted over the month (a day weighs its observed seconds; a game absent from an
---          observed day counts 0 there); peak_*: the highest single poll;
+--   avg_viewers, avg_channels: time-weighted over the month (a day weighs its observed seconds; a
+--          game absent from an observed day counts 0 there);
+--   avg_players: over the seconds that sampled the app, as game_buckets': sum over days of
+--          avg_players x players_observed_seconds / sum of players_observed_seconds (the month's
+--          seconds whose polls sampled the app; days without a sample are gaps, not 0 players);
+--   peak_*: the highest single poll;
 --   hours_watched: the days' sum (= avg_viewers x the month's observed hours);
 --   avg_viewer_ratio: viewers per channel (viewer-seconds / channel-seconds);
 --   coverage, is_partial: the platform's month (platform_months);
@@ -47,7 +51,8 @@ game_days as (
     select g.platform, {{ month_floor('g.bucket_start') }} as month_start, g.game_key, g.game_name,
            g.avg_viewers * p.observed_seconds as viewer_seconds, g.peak_viewers,
            g.avg_channels * p.observed_seconds as channel_seconds, g.peak_channels,
-           g.avg_players * p.observed_seconds as player_seconds, g.peak_players, g.hours_watched
+           g.avg_players * g.players_observed_seconds as player_seconds, g.peak_players,
+           g.players_observed_seconds, g.hours_watched
     from {{ ref('game_buckets') }} g
     join {{ ref('platform_buckets') }} p
       on p.platform = g.platform and p.bucket = g.bucket and p.bucket_start = g.bucket_start
@@ -65,7 +70,7 @@ game_values as (
            sum(viewer_seconds) as viewer_seconds, max(peak_viewers) as peak_viewers,
            sum(channel_seconds) as channel_seconds, max(peak_channels) as peak_channels,
            sum(player_seconds) as player_seconds, max(peak_players) as peak_players,
-           sum(hours_watched) as hours_watched
+           sum(players_observed_seconds) as players_observed_seconds, sum(hours_watched) as hours_watched
     from game_days
     group by platform, month_start, game_key
 ),
@@ -75,17 +80,19 @@ base as (
            g.viewer_seconds / m.observed_seconds as avg_viewers, g.peak_viewers, g.hours_watched,
            g.channel_seconds / m.observed_seconds as avg_channels, g.peak_channels,
            case when g.channel_seconds > 0 then g.viewer_seconds / g.channel_seconds end as avg_viewer_ratio,
-           g.player_seconds / m.observed_seconds as avg_players, g.peak_players,
-           m.coverage, m.is_partial, m.month_end,
+           g.player_seconds / nullif(g.players_observed_seconds, 0) as avg_players, g.peak_players,
+           g.players_observed_seconds, m.coverage, m.is_partial, m.month_end,
            rank() over (partition by g.platform, g.month_start
-                        order by coalesce(g.viewer_seconds, g.player_seconds) desc nulls last) as rank
+                        order by coalesce(g.viewer_seconds / m.observed_seconds,
+                                          g.player_seconds / nullif(g.players_observed_seconds, 0)) desc nulls last)
+               as rank
     from game_values g
     join {{ ref('platform_months') }} m on m.platform = g.platform and m.month_start = g.month_start
     left join {{ ref('games') }} gm on gm.game_key = g.game_key
 )
 select c.platform, c.month_start, c.game_key, c.game_name, c.is_game, c.avg_viewers, c.peak_viewers, c.hours_watched,
-       c.avg_channels, c.peak_channels, c.avg_viewer_ratio, c.avg_players, c.peak_players, c.coverage, c.is_partial,
-       c.rank,
+       c.avg_channels, c.peak_channels, c.avg_viewer_ratio, c.avg_players, c.peak_players, c.players_observed_seconds,
+       c.coverage, c.is_partial, c.rank,
        coalesce(c.avg_viewers, c.avg_players) - coalesce(p.avg_viewers, p.avg_players) as gain,
        case when coalesce(p.avg_viewers, p.avg_players) > 0
             then (coalesce(c.avg_viewers, c.avg_players) - coalesce(p.avg_viewers, p.avg_players))

@@ -2,6 +2,9 @@
 -- (viewers on Twitch and YouTube, players on Steam), its peak, hours watched, the seconds the
 -- platform was observed, coverage (observed seconds weighed by each poll's coverage / bucket
 -- seconds, at most 1) and whether the bucket reaches past the platform's newest poll (is_partial).
+-- A poll's total is the sum over the games it holds, so a total is over what was sampled: a Steam
+-- app missing from a poll adds nothing to it (game_buckets' avg_players treats that poll as a gap
+-- for the app instead; the platform's total is not rescaled for apps not sampled).
 -- depends_on: {{ ref('affected_buckets') }}
 {{ config(
     materialized='incremental',

@@ -3,7 +3,8 @@
 -- players on Steam), its peak, hours watched, the seconds observed and covered (a day's coverage x
 -- its seconds), coverage = covered / the month's seconds, and the gain and growth of the average
 -- vs the month before. is_partial: the month reaches past the platform's newest day, or holds a
--- partial day.
+-- partial day. Like platform_buckets', a total is over what each poll sampled (a Steam app missing
+-- from a poll adds nothing to it; it is not a gap here as it is in game_months' avg_players).
 -- depends_on: {{ ref('affected_buckets') }} {{ ref('affected_months') }}
 {{ config(
     materialized='incremental',

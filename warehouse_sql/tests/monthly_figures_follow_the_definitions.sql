@@ -1,11 +1,14 @@
 -- A month's figures follow the metric definitions, checked by another path than the model's
--- (which rolls up days): the average equals the observed-time-weighted mean of the month's hourly
--- averages (a game missing from an hour counting 0 there); the peak is the highest single poll in
--- the month; hours watched = average x the month's observed hours; gain = the average minus the
--- month before's.
+-- (which rolls up days): avg_viewers equals the observed-time-weighted mean of the month's hourly
+-- averages (a game missing from an hour counting 0 there); avg_players the mean of the month's hourly
+-- avg_players weighted by their players_observed_seconds (an hour without a sample of the app is a
+-- gap), and players_observed_seconds their sum; the peak is the highest single poll in the month;
+-- hours watched = average x the month's observed hours; gain = the average minus the month before's.
 with hours as (
     select g.platform, g.game_key, {{ month_floor('g.bucket_start') }} as month_start,
-           sum(coalesce(g.avg_viewers, g.avg_players) * p.observed_seconds) as weighted
+           sum(g.avg_viewers * p.observed_seconds) as weighted,
+           sum(g.avg_players * g.players_observed_seconds) as player_seconds,
+           sum(g.players_observed_seconds) as sampled
     from {{ ref('game_buckets') }} g
     join {{ ref('platform_buckets') }} p
       on p.platform = g.platform and p.bucket = g.bucket and p.bucket_start = g.bucket_start
@@ -27,8 +30,12 @@ select m.platform, m.month_start, m.game_key, 'average' as figure
 from {{ ref('game_months') }} m
 join observed o on o.platform = m.platform and o.month_start = m.month_start
 left join hours h on h.platform = m.platform and h.game_key = m.game_key and h.month_start = m.month_start
-where abs(coalesce(m.avg_viewers, m.avg_players) - coalesce(h.weighted, 0) / o.observed)
-      > 1e-6 * (1 + abs(coalesce(m.avg_viewers, m.avg_players)))
+where (m.avg_viewers is not null
+       and abs(m.avg_viewers - coalesce(h.weighted, 0) / o.observed) > 1e-6 * (1 + abs(m.avg_viewers)))
+   or (m.avg_players is not null
+       and (coalesce(h.sampled, 0) <= 0
+            or abs(m.avg_players - h.player_seconds / h.sampled) > 1e-6 * (1 + abs(m.avg_players))
+            or abs(m.players_observed_seconds - h.sampled) > 1e-6 * (1 + h.sampled)))
 union all
 select m.platform, m.month_start, m.game_key, 'peak'
 from {{ ref('game_months') }} m
