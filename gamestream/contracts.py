@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -59,6 +60,9 @@ class ContractError(ValueError):
         if len(shown) > 200:
             shown = shown[:200] + "..."
         super().__init__(f"invalid record: field '{field}' = {shown}: {reason}")
+
+
+DERIVED: dict[str, bool] = {"event_id_derived": True}  # validation context of `create`: no second hash
 
 
 def derive_event_id(source: str, kind: str, entity_id: object, poll_id: str) -> str:
@@ -101,7 +105,9 @@ class RecordBase(BaseModel):
         return value.astimezone(UTC)
 
     @model_validator(mode="after")
-    def _event_id_matches(self) -> Self:
+    def _event_id_matches(self, info: ValidationInfo) -> Self:
+        if info.context is DERIVED:  # `create` derived it from these very fields
+            return self
         expected = derive_event_id(self.source, self.kind, self.entity_id, self.poll_id)
         if self.event_id != expected:
             raise ValueError(f"event_id {self.event_id} does not match its observation (expected {expected})")
@@ -119,7 +125,7 @@ class RecordBase(BaseModel):
         entity = fields.get(cls.entity_field)
         event_id = derive_event_id(fields.get("source", ""), kind, entity, fields.get("poll_id", ""))
         try:
-            return cls.model_validate({**fields, "kind": kind, "event_id": event_id})
+            return cls.model_validate({**fields, "kind": kind, "event_id": event_id}, context=DERIVED)
         except ValidationError as exc:
             raise _contract_error(exc, {**fields, "kind": kind}) from None
 
