@@ -15,8 +15,9 @@ writes each poll whole, so its run can be backfilled at once.
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
@@ -50,6 +51,7 @@ class BackfillReport:
     records: int
     invalid: int
     gold: LoadReport | None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: parse, silver, polls, gold
 
 
 def check_settled(settings: Settings, end: datetime, now: datetime | None = None) -> None:
@@ -101,6 +103,7 @@ def backfill(
     days = ingest_days(start, end)
     records = invalid = added = 0
     inputs: list[DataFrame] = []
+    timings = {"parse": 0.0, "silver": 0.0, "polls": 0.0, "gold": 0.0}
     columns = (
         TextColumn("backfill {task.fields[range]}"),
         BarColumn(),
@@ -122,20 +125,36 @@ def backfill(
                 rows = rows.where(F.col("source") == source)
             if ingest_run:
                 rows = rows.where(F.col("ingest_run") == ingest_run)
+            began = time.perf_counter()
             parsed = parse_records(rows).withColumn("late", F.lit(False)).persist()
             counts = parsed.groupBy(F.col("quarantine_reason").isNotNull().alias("bad")).count().collect()
             day_records = sum(c["count"] for c in counts)
+            parsed_at = time.perf_counter()
+            timings["parse"] += parsed_at - began
             if day_records:
                 records += day_records
                 invalid += sum(c["count"] for c in counts if c["bad"])
                 added += _add_to_silver(spark, lake, parsed, run_id, version)
                 inputs.append(poll_inputs(parsed))
+            timings["silver"] += time.perf_counter() - parsed_at
             progress.update(task, advance=1, records=records, added=added)
+        began = time.perf_counter()
         polls = _close_polls(spark, lake, inputs, run_id, len(days)) if inputs else 0
+        timings["polls"] = time.perf_counter() - began
         progress.update(task, advance=1)
-    log.info("backfill_silver_done", run_id=run_id, records=records, invalid=invalid, added=added, polls=polls)
+    log.info(
+        "backfill_silver_done",
+        run_id=run_id,
+        records=records,
+        invalid=invalid,
+        added=added,
+        polls=polls,
+        seconds={stage: round(seconds, 2) for stage, seconds in timings.items() if seconds},
+    )
+    began = time.perf_counter()
     gold = run_gold(settings) if load_gold and records else None
-    return BackfillReport(run_id, len(days), records, invalid, gold)
+    timings["gold"] = time.perf_counter() - began
+    return BackfillReport(run_id, len(days), records, invalid, gold, timings)
 
 
 def _add_to_silver(spark: SparkSession, lake: L.Lake, parsed: DataFrame, run_id: str, version: int) -> int:

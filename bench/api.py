@@ -75,12 +75,12 @@ def build_gold(path: Path, games: int, days: int) -> None:
                     INSERT INTO gold.game_buckets (platform, bucket, bucket_start, game_key, game_name, is_game,
                         {value}, {"peak_viewers" if viewers else "peak_players"}, hours_watched, avg_channels,
                         peak_channels, samples, coverage, is_partial, rank, growth, change, change_4h, top_channel,
-                        top_channel_viewers)
+                        top_channel_viewers, players_observed_seconds)
                     SELECT '{platform}', '{bucket}', to_timestamp({first} + t * {seconds}), 'game ' || g, 'Game ' || g,
                            g % 97 <> 5, {base}, CAST({base} * 1.2 AS BIGINT),
                            {f"{base} * {seconds} / 3600.0" if viewers else "NULL"}, {base} / 40, CAST({base} / 30 AS BIGINT),
                            {max(1, seconds // 300)}, 1.0, FALSE, g + 1, 0.01, 1.0, 2.0, 'streamer ' || (g % 50),
-                           CAST({base} / 5 AS BIGINT)
+                           CAST({base} / 5 AS BIGINT), {"NULL" if viewers else seconds}
                     FROM range({per_day}) s(t) CROSS JOIN range({count}) r(g) ORDER BY t, g""")
                 conn.execute(f"""
                     INSERT INTO gold.platform_buckets
@@ -96,11 +96,11 @@ def build_gold(path: Path, games: int, days: int) -> None:
         FROM gold.platform_buckets WHERE bucket = '1d' GROUP BY ALL ORDER BY 2, 1""")
     conn.execute(f"""
         INSERT INTO gold.game_months (platform, month_start, game_key, game_name, is_game, avg_viewers, peak_viewers,
-            hours_watched, avg_channels, peak_channels, avg_viewer_ratio, avg_players, peak_players, coverage, is_partial,
-            rank, gain, growth)
+            hours_watched, avg_channels, peak_channels, avg_viewer_ratio, avg_players, peak_players,
+            players_observed_seconds, coverage, is_partial, rank, gain, growth)
         SELECT platform, {month}, game_key, MAX(game_name), BOOL_AND(is_game), AVG(avg_viewers), MAX(peak_viewers),
                SUM(hours_watched), AVG(avg_channels), MAX(peak_channels), AVG(avg_viewers) / AVG(avg_channels),
-               AVG(avg_players), MAX(peak_players), 1.0, FALSE, MIN(rank), 1.0, 0.01
+               AVG(avg_players), MAX(peak_players), SUM(players_observed_seconds), 1.0, FALSE, MIN(rank), 1.0, 0.01
         FROM gold.game_buckets WHERE bucket = '1d' GROUP BY platform, {month}, game_key ORDER BY 2, 1, 3""")
     rows = conn.execute("SELECT COUNT(*) FROM gold.game_buckets").fetchone()[0]
     conn.close()

@@ -103,7 +103,7 @@ def main() -> None:
 
         from streaming_jobs.spark import local_spark
 
-        settings = Settings(_env_file=None, data_dir=work / "data", warehouse_url=f"duckdb:///{work / 'gold.duckdb'}")
+        settings = Settings(_env_file=None, data_dir=work / "data", warehouse_url=f"duckdb:///{work / 'warehouse.duckdb'}")
         session = None
 
         def spark():
@@ -118,7 +118,11 @@ def main() -> None:
         print(
             f"import: {report.records} records, {report.polls} polls, {report.quarantined} quarantined in {total_s:.1f} s = {rate:,.0f} records/s"
         )
-        for stage, seconds in report.timings.items():
+        stages = dict(report.timings)
+        if report.backfill is not None:  # the backfill's own split replaces its total
+            stages.pop("backfill", None)
+            stages.update({f"backfill_{stage}": seconds for stage, seconds in report.backfill.timings.items()})
+        for stage, seconds in stages.items():
             print(
                 f"  {stage:<10} {seconds:7.1f} s  {report.records / seconds if seconds else float('inf'):>12,.0f} records/s"
             )
@@ -134,7 +138,7 @@ def main() -> None:
         print(
             f"records={report.records} import_records_per_s={rate:.0f} plain_read_entries_per_s={entries / read_s:.0f} "
             f"ratio_to_plain_read={rate / (entries / read_s):.3f} "
-            + " ".join(f"{stage}_s={seconds:.1f}" for stage, seconds in report.timings.items())
+            + " ".join(f"{stage}_s={seconds:.1f}" for stage, seconds in stages.items())
             + f" reimport_s={reimport_s:.1f}"
         )
     finally:

@@ -92,6 +92,7 @@ DEFAULT_METRIC = {
     Platform.YOUTUBE: Metric.avg_viewers,
 }
 AVERAGED = ("avg_viewers", "avg_channels", "avg_players")  # time-weighted over the window
+ZERO_FILLED = ("avg_viewers", "avg_channels")  # a game absent from a covered bucket counts 0 (players: a gap)
 PEAKS = ("peak_viewers", "peak_channels", "peak_players")
 MAX_POINTS = 5000
 
@@ -244,43 +245,61 @@ def plan_span(start: datetime, end: datetime) -> Span:
 
 def _windowed(span: Span, table: str) -> str:
     """A query over one platform's buckets in the span (and the span before it) shaped like
-    gold.game_windows' rows: the same time weighting (a bucket weighs its covered seconds). `table`
-    holds the game buckets (game_buckets' rows, which carry their platform's coverage).
+    gold.game_windows' rows, with the same time weighting: for viewers and channels a bucket weighs
+    its covered seconds (a game absent from a covered bucket counts 0) over the span's covered
+    seconds; for players a bucket weighs the share of its covered seconds that sampled the app
+    (players_observed_seconds x covered / observed seconds) over those weights of the app's own
+    buckets, so polls and buckets without the app are gaps, not 0 players. `table` holds the game
+    buckets (game_buckets' rows).
 
     One pass over the game rows, grouped by game and span; the platform's covered seconds per span
-    divide the sums after grouping, not per row."""
+    divide the viewers' sums after grouping, not per row."""
     if span.bucket == MONTH:
-        weights = """SELECT month_start AS bucket_start, covered_seconds AS weight FROM gold.platform_months
+        weights = """SELECT month_start AS bucket_start, covered_seconds AS weight,
+                            covered_seconds / NULLIF(observed_seconds, 0) AS covered_per_observed
+                     FROM gold.platform_months
                      WHERE platform = :platform AND month_start >= :previous_start AND month_start < :end"""
         games = f"""SELECT g.month_start AS bucket_start, g.game_key, g.game_name, g.is_game, g.avg_viewers,
                           g.avg_channels, g.avg_players, g.peak_viewers, g.peak_channels, g.peak_players,
-                          g.hours_watched, w.weight
+                          g.hours_watched, w.weight, g.players_observed_seconds * w.covered_per_observed AS players_weight
                    FROM gold.game_months g JOIN ({weights}) w ON w.bucket_start = g.month_start
                    WHERE g.platform = :platform AND g.month_start >= :previous_start AND g.month_start < :end"""
     else:
         seconds = BUCKET_SECONDS[span.bucket]
-        weights = f"""SELECT bucket_start, coverage * {seconds} AS weight FROM gold.platform_buckets
+        weights = f"""SELECT bucket_start, coverage * {seconds} AS weight,
+                             coverage * {seconds} / NULLIF(observed_seconds, 0) AS covered_per_observed
+                      FROM gold.platform_buckets
                       WHERE platform = :platform AND bucket = :bucket
                         AND bucket_start >= :previous_start AND bucket_start < :end"""
-        games = f"""SELECT *, coverage * {seconds} AS weight FROM {table} WHERE platform = :platform AND bucket = :bucket
-                      AND bucket_start >= :previous_start AND bucket_start < :end"""
-    sums = ", ".join(f"SUM({c} * weight) AS {c}" for c in AVERAGED)
+        games = f"""SELECT g.bucket_start, g.game_key, g.game_name, g.is_game, g.avg_viewers, g.avg_channels,
+                          g.avg_players, g.peak_viewers, g.peak_channels, g.peak_players, g.hours_watched, w.weight,
+                          g.players_observed_seconds * w.covered_per_observed AS players_weight
+                   FROM {table} g JOIN ({weights}) w ON w.bucket_start = g.bucket_start
+                   WHERE g.platform = :platform AND g.bucket = :bucket
+                     AND g.bucket_start >= :previous_start AND g.bucket_start < :end"""
+    sums = ", ".join(f"SUM({c} * weight) AS {c}" for c in ZERO_FILLED)
     peaks = ", ".join(f"MAX({c}) AS {c}" for c in PEAKS)
-    current = ", ".join(f"c.{c} / t.current_weight AS {c}" for c in AVERAGED)
-    previous = ", ".join(f"p.{c} / t.previous_weight AS prev_{c}" for c in AVERAGED)
+
+    def averages(alias: str, weight: str, prefix: str = "") -> str:
+        """Viewers and channels over the span's covered seconds, players over the app's own weights."""
+        viewers = [f"{alias}.{c} / t.{weight} AS {prefix}{c}" for c in ZERO_FILLED]
+        players = f"{alias}.avg_players / NULLIF({alias}.players_weight, 0) AS {prefix}avg_players"
+        return ", ".join([*viewers, players])
+
     return f"""WITH t AS (
             SELECT SUM(CASE WHEN bucket_start >= :start THEN weight END) AS current_weight,
                    SUM(CASE WHEN bucket_start < :start THEN weight END) AS previous_weight
             FROM ({weights}) w),
         per_game AS (
             SELECT bucket_start >= :start AS is_current, game_key, MAX(game_name) AS name,
-                   MAX(CASE WHEN is_game THEN 1 ELSE 0 END) AS is_game, {sums}, {peaks},
+                   MAX(CASE WHEN is_game THEN 1 ELSE 0 END) AS is_game, {sums},
+                   SUM(avg_players * players_weight) AS avg_players, SUM(players_weight) AS players_weight, {peaks},
                    SUM(hours_watched) AS hours_watched
             FROM ({games}) g
             GROUP BY bucket_start >= :start, game_key)
-        SELECT c.game_key, c.name, c.is_game, {current}, {", ".join(f"c.{c}" for c in PEAKS)}, c.hours_watched,
-               t.current_weight AS covered_seconds, {previous}, {", ".join(f"p.{c} AS prev_{c}" for c in PEAKS)},
-               p.hours_watched AS prev_hours_watched,
+        SELECT c.game_key, c.name, c.is_game, {averages("c", "current_weight")}, {", ".join(f"c.{c}" for c in PEAKS)},
+               c.hours_watched, t.current_weight AS covered_seconds, {averages("p", "previous_weight", "prev_")},
+               {", ".join(f"p.{c} AS prev_{c}" for c in PEAKS)}, p.hours_watched AS prev_hours_watched,
                CASE WHEN p.game_key IS NOT NULL THEN t.previous_weight END AS prev_covered_seconds
         FROM per_game c
         CROSS JOIN t
@@ -494,6 +513,7 @@ SERIES_VALUES = (
     "peak_channels",
     "avg_players",
     "peak_players",
+    "players_observed_seconds",
     "top_channel",
     "top_channel_viewers",
     "views",
@@ -504,10 +524,15 @@ SERIES_VALUES = (
 
 MONTH_ABSENT = ("top_channel", "top_channel_viewers", "views")  # per-poll details gold keeps per bucket only
 _VIEWERS_ZERO = {"avg_viewers": 0.0, "peak_viewers": 0, "hours_watched": 0.0, "avg_channels": 0.0, "peak_channels": 0}
-ABSENT = {  # a polled bucket without the game: zero on the platform's own metrics
-    Platform.STEAM.value: {**dict.fromkeys(_VIEWERS_ZERO), "avg_players": 0.0, "peak_players": 0},
-    Platform.TWITCH.value: {**_VIEWERS_ZERO, "avg_players": None, "peak_players": None},
-    Platform.YOUTUBE.value: {**_VIEWERS_ZERO, "avg_players": None, "peak_players": None},
+_NO_PLAYERS = {"avg_players": None, "peak_players": None, "players_observed_seconds": None}
+_NOT_SAMPLED = {"gap": True, "avg_players": None, "peak_players": None, "players_observed_seconds": 0.0}
+ABSENT = {  # a polled bucket without the game
+    # Steam: no poll of the bucket sampled the app, a gap for it (never 0 players); the bucket's
+    # coverage and seconds stay the platform's, and no second of them sampled the app
+    Platform.STEAM.value: {**dict.fromkeys(_VIEWERS_ZERO), **_NOT_SAMPLED},
+    # Twitch, YouTube: no live stream, 0 viewers (not a gap)
+    Platform.TWITCH.value: {**_VIEWERS_ZERO, **_NO_PLAYERS},
+    Platform.YOUTUBE.value: {**_VIEWERS_ZERO, **_NO_PLAYERS},
 }
 GAP = {  # a bucket the platform was not polled in
     "gap": True,
@@ -516,6 +541,9 @@ GAP = {  # a bucket the platform was not polled in
     "covered_seconds": 0.0,
     "observed_seconds": 0.0,
     **dict.fromkeys(SERIES_VALUES),
+}
+GAPS = {  # per platform: no second weighs (players_observed_seconds: 0 on Steam, null where players are none)
+    p.value: {**GAP, "players_observed_seconds": 0.0 if p is Platform.STEAM else None} for p in Platform
 }
 
 
@@ -535,9 +563,13 @@ def series(
     store: GoldStore, game_key: str, platforms: list[Platform], start: datetime, end: datetime, bucket: str
 ) -> dict[str, list[dict[str, Any]]]:
     """Per platform, one point per bucket in [start, end): the game's values where the platform was
-    polled (0 when the game was absent), and explicit gaps (nulls, coverage 0) where it was not.
+    polled (0 viewers when the game was absent), and explicit gaps (nulls, coverage 0) where it was
+    not. A Steam bucket that was polled but whose polls never sampled the app is a gap too (nulls,
+    players_observed_seconds 0), not 0 players; its coverage and seconds stay the platform's.
     Every point carries its weights: covered_seconds (coverage x the bucket's seconds, the weight the
-    rankings combine buckets by) and observed_seconds (the exact weight of time-weighted averages).
+    rankings combine buckets by), observed_seconds (the exact weight of time-weighted viewers and
+    channels) and players_observed_seconds (that of avg_players: the seconds of the polls that
+    sampled the app; x covered / observed seconds, the rankings' weight of it).
     Buckets are matched by their epoch second: the database converts no timestamp per row."""
     polled = [p.value for p in platforms]
     keys: list[int] = []  # game_series' clustering keys of the game's rows (DuckDB)
@@ -589,11 +621,13 @@ def series(
     ):
         point = {"bucket_start": starts[epoch], "gap": False}
         point.update(zip(names, row, strict=True))
-        if game is None:  # polled, game absent: zero, not a gap
+        if game is None:  # polled, game absent: 0 viewers; on Steam, not sampled: a gap
             point.update(ABSENT[platform])
         found[platform][epoch] = point
     return {
-        platform: [points.get(epoch) or {"bucket_start": t, **GAP} for epoch, t in starts.items()] if points else []
+        platform: [points.get(epoch) or {"bucket_start": t, **GAPS[platform]} for epoch, t in starts.items()]
+        if points
+        else []
         for platform, points in found.items()
     }
 
