@@ -103,7 +103,9 @@ def main() -> None:
 
         from streaming_jobs.spark import local_spark
 
-        settings = Settings(_env_file=None, data_dir=work / "data", warehouse_url=f"duckdb:///{work / 'warehouse.duckdb'}")
+        settings = Settings(
+            _env_file=None, data_dir=work / "data", warehouse_url=f"duckdb:///{work / 'warehouse.duckdb'}"
+        )
         session = None
 
         def spark():
