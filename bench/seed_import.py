@@ -21,56 +21,96 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from batch_jobs.gold import Warehouse  # noqa: E402
 from batch_jobs.imports.importer import run_import  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from producers.catalog import categories, steam_apps  # noqa: E402
+from streaming_jobs.games import identify  # noqa: E402
 from tests.support.seed_archive import (  # noqa: E402
     KST,
     RUN_HOURS_KST,
+    Month,
+    RunTruth,
     helix_stream,
     players,
     write_helix_run,
     write_players_run,
 )
 
+STEAM_FAILED = 0.03  # the share of app requests that failed: the seed left those apps out of its file
 
-def write_archive(root: Path, days: int, pages: int, per_page: int, seed: int = 7) -> int:
-    """The seed's archive for `days` days from 2025-01-01 (KST); returns the files written."""
+
+def write_archive(root: Path, days: int, pages: int, per_page: int, seed: int = 7) -> tuple[int, Month]:
+    """The seed's archive for the first `days` days of January 2025 (UTC): the files written, and
+    what each run held (the writer's own account, for the independent figures)."""
     rng = random.Random(seed)
     games = [category.name for category in categories()][:200]
-    apps = sorted(app_id for app_id, _ in steam_apps().values())[:200]
-    start = datetime(2025, 1, 1, tzinfo=KST)
+    apps = {app_id: name for app_id, name in sorted(steam_apps().values())[:200]}
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=days)
+    runs: list[RunTruth] = []
+    steam: list[tuple[datetime, dict[str, int]]] = []
     files = 0
     stream_id = 1
-    for day in range(days):
-        for hour in RUN_HOURS_KST:
-            fired = (start + timedelta(days=day, hours=hour, seconds=rng.randint(1, 40))).astimezone(UTC)
+    fired = start.astimezone(KST).replace(hour=0)
+    while fired < end:
+        if fired.hour in RUN_HOURS_KST and fired >= start:
+            at = fired + timedelta(seconds=rng.randint(1, 40))
+            truth = RunTruth(at)
             listing = []
             for _ in range(pages):
                 page = []
                 for _ in range(per_page):
                     rank = min(int(rng.paretovariate(1.2)) - 1, len(games) - 1)
-                    page.append(helix_stream(stream_id, games[rank], rng.randint(1, 20_000 // (rank + 1))))
+                    viewers = rng.randint(1, 20_000 // (rank + 1))
+                    page.append(helix_stream(stream_id, games[rank], viewers))
+                    truth.add(games[rank], viewers)
                     stream_id += 1
                 listing.append(page)
-            files += len(write_helix_run(root, "streams", fired, listing, listing_goes_on=True))
+            files += len(write_helix_run(root, "streams", at, listing, listing_goes_on=True))
+            runs.append(truth)
             top = [
                 [{"id": str(i), "name": g, "box_art_url": "", "igdb_id": ""} for i, g in enumerate(games[k : k + 100])]
                 for k in (0, 100)
             ]
-            files += len(
-                write_helix_run(root, "top_categories", fired + timedelta(seconds=3), top, listing_goes_on=True)
-            )
+            files += len(write_helix_run(root, "top_categories", at + timedelta(seconds=3), top, listing_goes_on=True))
+            answered = {app: rng.randint(0, 500_000) for app in apps if rng.random() >= STEAM_FAILED}
             write_players_run(
-                root, fired + timedelta(seconds=30), {app: players(rng.randint(0, 500_000)) for app in apps}
+                root, at + timedelta(seconds=30), {app: players(count) for app, count in answered.items()}
             )
+            steam.append((at + timedelta(seconds=30), {apps[app]: count for app, count in answered.items()}))
             files += 1
-    return files
+        fired += timedelta(hours=1)
+    return files, Month(start, end, runs, steam, sum(sum(r.channels.values()) for r in runs), files)
+
+
+def compare(settings: Settings, month: Month) -> dict[str, float]:
+    """The largest relative difference, per figure, between gold's month and the writer's own account."""
+    warehouse = Warehouse(settings.warehouse)
+    worst: dict[str, float] = {}
+    try:
+        for platform, expected in (("twitch", month.twitch()), ("steam", month.steam())):
+            names = list(next(iter(expected.values())))
+            rows = warehouse.rows(
+                f"SELECT game_key, {', '.join(names)} FROM gold.game_months WHERE platform = :p AND month_start = :m",
+                {"p": platform, "m": month.start},
+            )
+            found = {row["game_key"]: row for row in rows}
+            for game, figures in expected.items():
+                row = found.get(identify(game).key)
+                for name, want in figures.items():
+                    got = row[name] if row else None
+                    error = abs(got - want) / abs(want) if got is not None and want else (0.0 if got == want else 1.0)
+                    worst[f"{platform}_{name}"] = max(worst.get(f"{platform}_{name}", 0.0), error)
+    finally:
+        warehouse.close()
+    return worst
 
 
 def plain_read(root: Path) -> tuple[int, float]:
@@ -94,7 +134,7 @@ def main() -> None:
     try:
         archive = work / "archive"
         began = time.perf_counter()
-        files = write_archive(archive, args.days, args.pages, args.per_page)
+        files, month = write_archive(archive, args.days, args.pages, args.per_page)
         print(
             f"wrote {files} files ({sum(p.stat().st_size for p in archive.rglob('*')) / 1e6:.0f} MB) in {time.perf_counter() - began:.1f} s"
         )
@@ -128,9 +168,15 @@ def main() -> None:
             print(
                 f"  {stage:<10} {seconds:7.1f} s  {report.records / seconds if seconds else float('inf'):>12,.0f} records/s"
             )
+        kinds = Counter(run.kind for run in report.runs)
         print(
-            f"  runs complete {report.complete_share:.1%}, lowest coverage {report.lowest_coverage}, doubts {report.doubts or 'none'}"
+            f"  runs found {len(report.runs)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); "
+            f"complete {report.complete_share:.1%}, lowest coverage {report.lowest_coverage}, "
+            f"doubts {report.doubts or 'none'}"
         )
+        worst = compare(settings, month) if not args.no_gold else {}
+        for figure, error in worst.items():
+            print(f"  {figure:<22} largest difference from the writer's own figures: {error:.6%}")
         began = time.perf_counter()
         again = run_import(settings, str(archive), "seed", spark, load_gold=not args.no_gold, show_progress=False)
         reimport_s = time.perf_counter() - began
@@ -141,7 +187,7 @@ def main() -> None:
             f"records={report.records} import_records_per_s={rate:.0f} plain_read_entries_per_s={entries / read_s:.0f} "
             f"ratio_to_plain_read={rate / (entries / read_s):.3f} "
             + " ".join(f"{stage}_s={seconds:.1f}" for stage, seconds in stages.items())
-            + f" reimport_s={reimport_s:.1f}"
+            + f" reimport_s={reimport_s:.1f} worst_relative_error={max(worst.values(), default=0.0):.2e}"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

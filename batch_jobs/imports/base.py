@@ -155,6 +155,11 @@ class ImportFormat(ABC):
     def plan(self, files: Sequence[SourceFile]) -> Plan: ...
 
     @abstractmethod
+    def fingerprint(self, files: Sequence[SourceFile], contents: Sequence[bytes]) -> str:
+        """The digest a unit of these files has (its app id's), from their bytes alone: an import
+        finds what it already holds without converting it."""
+
+    @abstractmethod
     def convert(self, files: Sequence[SourceFile], read: Reader) -> Unit:
         """The unit of `files` (as `plan` grouped them); `read` fetches a file's bytes."""
 

@@ -113,7 +113,8 @@ class ImportReport:
 
     @property
     def unchained_runs(self) -> list[Run]:
-        return [run for run in self.runs if not run.chains]
+        """Runs converted by this import whose pages do not chain."""
+        return [run for run in self.converted_runs if not run.chains]
 
     @property
     def complete_share(self) -> float | None:
@@ -211,7 +212,12 @@ def run_import(
         for group in plan.units:
             began = time.perf_counter()
             try:
-                unit = form.convert(group, read)
+                contents = {f.uri: read(f) for f in group}
+                if writer.imported(form.fingerprint(group, list(contents.values()))):
+                    report.skipped_files += len(group)  # found by its bytes alone: nothing to convert
+                    unit = None
+                else:
+                    unit = form.convert(group, _read_first(contents, read))
             except UnreadableFile as exc:
                 log.warning("import_file_unreadable", error=str(exc))
                 report.failed.append(str(exc))
@@ -219,11 +225,14 @@ def run_import(
                 log.exception("import_unit_failed", file=group[0].uri)
                 report.failed.append(f"{group[0].uri}: {type(exc).__name__}: {exc}")
             else:
-                if unit.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
+                if unit is None:
+                    pass
+                elif unit.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
                     report.runs[index] = unit.run
                 converted = time.perf_counter()
                 _add_time(report, "convert", converted - began)
-                writer.add(unit)
+                if unit is not None:
+                    writer.add(unit)
                 _add_time(report, "write", time.perf_counter() - converted)
             progress.update(
                 task,
@@ -274,6 +283,12 @@ class ChunkWriter:
         self.batch = 0
         self.tables = {L.BRONZE: lake.table(L.BRONZE), L.QUARANTINE: lake.table(L.QUARANTINE)}
 
+    def imported(self, fingerprint: str) -> bool:
+        """Does bronze hold the unit of this fingerprint? Quarantine is committed first, so a unit
+        bronze holds is whole."""
+        delta = self.tables[L.BRONZE]
+        return delta is not None and delta.transaction_version(f"import-{fingerprint}") is not None
+
     def _count_pending(self, unit: Unit) -> None:
         self.pending_records += len(unit.records)
         self.pending_polls += unit.polls
@@ -293,10 +308,11 @@ class ChunkWriter:
         if not self.pending:
             return
         arrived = datetime.now(UTC)
+        # quarantine first: a unit bronze holds is then whole, and a later import skips it unread
+        quarantined = self._commit(L.QUARANTINE, [u for u in self.pending if u.problems], arrived, ["ingest_date"])
         written_to_bronze = self._commit(
             L.BRONZE, [u for u in self.pending if u.records], arrived, ["source", "ingest_date"]
         )
-        quarantined = self._commit(L.QUARANTINE, [u for u in self.pending if u.problems], arrived, ["ingest_date"])
         if written_to_bronze and not self.dry_run:
             self.arrivals.append(arrived)
         report = self.report
@@ -377,6 +393,11 @@ class ChunkWriter:
             "payload": pa.array([p.payload for p in problems], pa.string()),
         }
         return pa.table({name: columns[name] for name in QUARANTINE_SCHEMA.names}, schema=QUARANTINE_SCHEMA)
+
+
+def _read_first(contents: dict[str, bytes], read: Callable[[SourceFile], bytes]) -> Callable[[SourceFile], bytes]:
+    """A reader that hands back the bytes already read (a unit's files), and reads any other."""
+    return lambda file: contents[file.uri] if file.uri in contents else read(file)
 
 
 def _add_time(report: ImportReport, stage: str, seconds: float) -> None:

@@ -36,10 +36,13 @@ class JsonLines(ImportFormat):
         taken = [f for f in files if self.single_file or f.uri.endswith(SUFFIXES)]
         return Plan([[f] for f in taken], [f for f in files if f not in taken])
 
+    def fingerprint(self, files: Sequence[SourceFile], contents: Sequence[bytes]) -> str:
+        return digest([contents[0]])
+
     def convert(self, files: Sequence[SourceFile], read: Reader) -> Unit:
         (file,) = files
         data = read(file)
-        unit = Unit(file.uri, digest([data]), 1)
+        unit = Unit(file.uri, self.fingerprint(files, [data]), 1)
         for number, line in enumerate(data.splitlines(), start=1):
             if not line.strip():
                 continue

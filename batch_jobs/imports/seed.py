@@ -301,17 +301,22 @@ class SeedArchive(ImportFormat):
             )
         return found
 
+    def fingerprint(self, files: Sequence[SourceFile], contents: Sequence[bytes]) -> str:
+        """A run: its paths from the data type's folder on and its bytes, so the same run is the same
+        unit wherever it is read from; a misnamed file: its location and bytes."""
+        run = self._runs.get(tuple(f.uri for f in files))
+        if run is None:
+            return digest([files[0].uri.encode(), contents[0]])
+        paths = [p.path for p in run.pages] + ([_manifest_path(run.manifest)] if run.manifest else [])
+        return digest([part for path, data in zip(paths, contents) for part in (path.encode(), data)])
+
     def convert(self, files: Sequence[SourceFile], read: Reader) -> Unit:
         run = self._runs.get(tuple(f.uri for f in files))
         contents = [read(f) for f in files]
         if run is None:
-            return _misnamed(files[0], contents[0])
-        paths = [p.path for p in run.pages] + ([_manifest_path(run.manifest)] if run.manifest else [])
-        unit = Unit(
-            paths[0],
-            digest([part for path, data in zip(paths, contents) for part in (path.encode(), data)]),
-            len(files),
-        )
+            return _misnamed(files[0], contents[0], self.fingerprint(files, contents))
+        name = run.pages[0].path if run.pages else _manifest_path(run.files[0])
+        unit = Unit(name, self.fingerprint(files, contents), len(files))
         data = {p.page: gzip.decompress(raw) if p.gz else raw for p, raw in zip(run.pages, contents)}
         archived = self._archived(run, contents[-1], unit) if run.manifest else None
         layout = LAYOUTS[run.kind]
@@ -541,9 +546,9 @@ def _as_archived(sent: PollManifest, count: int) -> PollManifest:
     return PollManifest.create(**{**fields, "record_count": count})
 
 
-def _misnamed(file: SourceFile, data: bytes) -> Unit:
+def _misnamed(file: SourceFile, data: bytes, fingerprint: str) -> Unit:
     folder = next(layout.folder for layout in LAYOUTS.values() if f"/{layout.folder}" in f"/{file.uri}")
-    unit = Unit(file.uri, digest([file.uri.encode(), data]), 1)
+    unit = Unit(file.uri, fingerprint, 1)
     unit.problems.append(
         Problem(
             file.uri,
