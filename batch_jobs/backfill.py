@@ -126,7 +126,13 @@ def backfill(
             if ingest_run:
                 rows = rows.where(F.col("ingest_run") == ingest_run)
             began = time.perf_counter()
-            parsed = parse_records(rows).withColumn("late", F.lit(False)).persist()
+            # kept in memory: the typed fields, and the raw text of manifests only (the poll state reads it)
+            parsed = (
+                parse_records(rows.drop("data"))
+                .withColumn("payload", F.when(F.col("kind") == "poll_manifest", F.col("payload")))
+                .withColumn("late", F.lit(False))
+                .persist()
+            )
             counts = parsed.groupBy(F.col("quarantine_reason").isNotNull().alias("bad")).count().collect()
             day_records = sum(c["count"] for c in counts)
             parsed_at = time.perf_counter()

@@ -70,7 +70,7 @@ def write_archive(root: Path, days: int, pages: int, per_page: int, seed: int = 
                     rank = min(int(rng.paretovariate(1.2)) - 1, len(games) - 1)
                     viewers = rng.randint(1, 20_000 // (rank + 1))
                     page.append(helix_stream(stream_id, games[rank], viewers))
-                    truth.add(games[rank], viewers)
+                    truth.add(identify(games[rank]).key, viewers)  # gold's game: names may share a key
                     stream_id += 1
                 listing.append(page)
             files += len(write_helix_run(root, "streams", at, listing, listing_goes_on=True))
@@ -84,7 +84,7 @@ def write_archive(root: Path, days: int, pages: int, per_page: int, seed: int = 
             write_players_run(
                 root, at + timedelta(seconds=30), {app: players(count) for app, count in answered.items()}
             )
-            steam.append((at + timedelta(seconds=30), {apps[app]: count for app, count in answered.items()}))
+            steam.append((at + timedelta(seconds=30), {identify(apps[app]).key: c for app, c in answered.items()}))
             files += 1
         fired += timedelta(hours=1)
     return files, Month(start, end, runs, steam, sum(sum(r.channels.values()) for r in runs), files)

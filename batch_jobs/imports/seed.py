@@ -176,7 +176,9 @@ def _in_seed_folder(file: SourceFile) -> bool:
 
 def _json(page: Page, data: bytes) -> tuple[Any, Problem | None]:
     try:
-        return json.loads(data), None
+        return json.loads(gzip.decompress(data) if page.gz else data), None
+    except (OSError, EOFError) as exc:  # gzip's own errors
+        reason = f"not gzip: {exc}"
     except UnicodeDecodeError as exc:
         reason = f"not UTF-8 text: {exc}"
     except json.JSONDecodeError as exc:
@@ -287,9 +289,8 @@ class SeedArchive(ImportFormat):
         return Plan(units, ignored, [run.describe() for run in runs], used=details)
 
     def notes(self) -> list[str]:
-        kinds = {run.kind for run in self._runs.values()}
         found = []
-        if "players" in kinds:
+        if any(run.kind == "players" and run.manifest is None for run in self._runs.values()):
             found.append(
                 "Steam: the seed left apps whose request failed out of its files, so Steam's coverage cannot "
                 "be known; an app missing from a run is a gap for that app, not 0 players"
@@ -317,8 +318,10 @@ class SeedArchive(ImportFormat):
             return _misnamed(files[0], contents[0], self.fingerprint(files, contents))
         name = run.pages[0].path if run.pages else _manifest_path(run.files[0])
         unit = Unit(name, self.fingerprint(files, contents), len(files))
-        data = {p.page: gzip.decompress(raw) if p.gz else raw for p, raw in zip(run.pages, contents)}
+        data = {p.page: raw for p, raw in zip(run.pages, contents)}
         archived = self._archived(run, contents[-1], unit) if run.manifest else None
+        if archived is None and not run.pages:
+            return unit  # a run manifest alone that cannot be read: quarantined, no poll
         layout = LAYOUTS[run.kind]
         sink = Collected()
         if archived is not None:  # our own archive: the poll as the poller closed it

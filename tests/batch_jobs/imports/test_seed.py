@@ -2,6 +2,7 @@
 them: pages named by the moment each was saved (KST) chain into fetch runs, runs become polls with
 manifests, the page caps and failed or lost pages set coverage, bad files and entries are set aside."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.support.seed_archive import (
     T0,
     Examples,
     helix_stream,
+    kst_stamp,
     page_time,
     players,
     write_details,
@@ -226,3 +228,49 @@ def test_interval_follows_the_archive_or_the_option(examples):
     inferred.plan(files)
     # streams runs 4 hours apart; one run of the other kinds: the seed's schedule
     assert inferred.intervals == {"streams": 14_400.0, "top_categories": 14_400.0, "players": 14_400.0}
+
+
+def test_our_archive_a_poll_with_no_page_a_broken_gzip_and_a_broken_manifest(tmp_path):
+    """Our own raw archive (gzip pages, a run manifest beside page 1): a poll none of whose pages
+    was kept is still a poll (its manifest's coverage); a page that is not gzip and a manifest that
+    is not one are quarantined."""
+    raw = tmp_path / "raw" / "twitch" / "streams" / "2026-12-06" / "10"
+    raw.mkdir(parents=True)
+    at = datetime(2026, 12, 6, 1, 0, 0, tzinfo=UTC)  # 10:00 KST
+    stamp = kst_stamp(at)[2]
+
+    def manifest(poll_kind: str, pages: list[dict], coverage: float, count: int) -> dict:
+        sent = PollManifest.create(
+            source="twitch",
+            observed_at=at,
+            poll_id=f"twitch:{poll_kind}:{int(at.timestamp())}",
+            platform="twitch",
+            record_kind="stream_snapshot",
+            record_count=count,
+            scheduled_at=at,
+            started_at=at,
+            finished_at=at,
+            interval_seconds=60,
+            pages=1,
+            pages_failed=1 if coverage == 0 else 0,
+            coverage=coverage,
+        )
+        return {"format": "gst-raw-archive/1", "pages": pages, "manifest": json.loads(sent.to_json())}
+
+    (raw / f"run_twitch_sweep_{stamp}.manifest.json").write_text(json.dumps(manifest("twitch_sweep", [], 0.0, 0)))
+    later = kst_stamp(at + timedelta(minutes=1))[2]
+    (raw / f"fetch_streams_1_{later}.json.gz").write_bytes(b"not gzip at all")
+    page = {"page": 1, "path": f"twitch/streams/2026-12-06/10/fetch_streams_1_{later}.json.gz", "fetched_at": "x"}
+    (raw / f"run_twitch_head_{later}.manifest.json").write_text(json.dumps(manifest("twitch_head", [page], 1.0, 1)))
+
+    files = Files(str(tmp_path / "raw"), Settings(_env_file=None))
+    archive = SeedArchive()
+    plan = archive.plan(files.find())
+    assert plan.ignored == [] and len(plan.units) == 2
+    empty, broken = [archive.convert(group, files.read) for group in plan.units]
+    (only,) = [r.record for r in empty.records]
+    assert (only.poll_id, only.record_count, only.coverage) == (f"twitch:twitch_sweep:{int(at.timestamp())}", 0, 0.0)
+    reasons = sorted(p.reason for p in broken.problems)
+    assert reasons[0].startswith("not a run manifest: Invalid isoformat string")  # its page's fetched_at
+    assert reasons[1].startswith("not gzip:")
+    assert [r.record.kind for r in broken.records] == ["poll_manifest"]  # read as the seed's: a failed page
