@@ -225,13 +225,11 @@ def run_import(
                 log.exception("import_unit_failed", file=group[0].uri)
                 report.failed.append(f"{group[0].uri}: {type(exc).__name__}: {exc}")
             else:
-                if unit is None:
-                    pass
-                elif unit.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
-                    report.runs[index] = unit.run
                 converted = time.perf_counter()
                 _add_time(report, "convert", converted - began)
                 if unit is not None:
+                    if unit.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
+                        report.runs[index] = unit.run  # with its coverage
                     writer.add(unit)
                 _add_time(report, "write", time.perf_counter() - converted)
             progress.update(
