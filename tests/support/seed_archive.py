@@ -272,9 +272,10 @@ def write_month(root: Path, games: list[str], year: int, month: int, seed: int =
                 app: rng.randint(1_000, 900_000 // (i + 1)) for i, app in enumerate(STEAM_APPS) if rng.random() > 0.15
             }
             steam_at = fired + timedelta(seconds=rng.randint(20, 50))
-            write_players_run(root, steam_at, {app: players(count) for app, count in present.items()})
-            steam.append((steam_at, {STEAM_APPS[app]: count for app, count in present.items()}))
-            files += 1
+            if present:  # fetch_players writes no file when no app answered
+                write_players_run(root, steam_at, {app: players(count) for app, count in present.items()})
+                steam.append((steam_at, {STEAM_APPS[app]: count for app, count in present.items()}))
+                files += 1
         day += timedelta(days=1)
     write_details(root, start + timedelta(hours=1), STEAM_APPS)
     runs.sort(key=lambda r: r.at)
