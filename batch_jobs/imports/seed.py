@@ -50,7 +50,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from batch_jobs.imports.base import (
@@ -70,9 +70,9 @@ from producers.catalog import steam_apps
 from producers.clock import ManualClock
 from producers.poll_loop import PollRecorder, PollSession
 from producers.raw_archive import FORMAT as ARCHIVE_FORMAT
+from producers.raw_archive import KST
 from producers.twitch import stream_record
 
-KST = timezone(timedelta(hours=9), "KST")
 DEFAULT_INTERVAL = 4 * 3600.0  # the seed's DAGs fetched every 4 hours (KST 00, 04, ..., 20)
 
 MAX_PAGE_GAP = timedelta(minutes=10)  # the seed saved page after page with no pause; a retry starts at page 1

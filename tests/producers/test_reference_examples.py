@@ -22,6 +22,7 @@ from producers.steam import SteamPoller
 from producers.twitch import TwitchPoller
 from producers.youtube import YouTubePoller
 from tests.support.http import ServedInThread
+from tests.support.producers import platform_settings
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference"
 NOT_FOUND = (404, b'{"error":"Not Found","status":404,"message":"no such route in this test"}')
@@ -101,21 +102,7 @@ def platform() -> Iterator[ScriptedPlatform]:
 
 @pytest.fixture()
 def ref_settings(platform: ScriptedPlatform) -> Settings:
-    return Settings(
-        _env_file=None,
-        twitch_api_url=platform.url,
-        twitch_auth_url=platform.url,
-        steam_api_url=platform.url,
-        steam_store_url=platform.url,
-        youtube_api_url=platform.url,
-        twitch_client_id="fixture-client",
-        twitch_client_secret="fixture-secret",
-        youtube_api_key="fixture-key",
-        http_timeout_seconds=2.0,
-        twitch_head_pages=5,
-        twitch_max_pages=1200,
-        raw_archive=False,  # as in conftest.py: no pages kept in the lake of the working tree
-    )
+    return platform_settings(platform.url, http_timeout_seconds=2.0, twitch_head_pages=5)
 
 
 def manifest_for(sink, kind: str):

@@ -187,13 +187,21 @@ def test_ranges_of_days_and_months_agree_with_gold(sampled):
         assert item["avg_players"] == pytest.approx(want, rel=1e-9), item["game_key"]
 
 
+def game_series(
+    client: TestClient, game: str, platform: str, start: datetime | str, end: datetime | str, resolution: str
+) -> list[dict]:
+    """The game's series points on one platform over [start, end)."""
+    bounds = [t.isoformat() if isinstance(t, datetime) else t for t in (start, end)]
+    params = {"from": bounds[0], "to": bounds[1], "resolution": resolution, "platform": platform}
+    answer = client.get(f"/api/games/{game}/series", params=params)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["series"][platform]
+
+
 def test_a_steam_series_is_a_gap_where_no_poll_sampled_the_app(sampled):
     client, polls, rows = sampled
     start, end = SAMPLED_START + timedelta(days=1), SAMPLED_START + timedelta(days=1, hours=12)
-    series = client.get(
-        "/api/games/dota 2/series",
-        params={"from": start.isoformat(), "to": end.isoformat(), "resolution": "1h", "platform": "steam"},
-    ).json()["series"]["steam"]
+    series = game_series(client, "dota 2", "steam", start, end, "1h")
     assert len(series) == 12 and not any(p["gap"] for p in series)
     for point in series:
         hour = at(point["bucket_start"])
@@ -218,16 +226,7 @@ def test_a_steam_series_is_a_gap_where_no_poll_sampled_the_app(sampled):
 
     # the long-tail app, sampled in the first 5 minutes of each hour: polled buckets without it are gaps
     hour = SAMPLED_START + timedelta(hours=30)
-    tail = client.get(
-        "/api/games/long tail/series",
-        params={
-            "from": hour.isoformat(),
-            "to": (hour + timedelta(hours=1)).isoformat(),
-            "resolution": "5m",
-            "platform": "steam",
-        },
-    ).json()["series"]
-    steam = tail["steam"]
+    steam = game_series(client, "long tail", "steam", hour, hour + timedelta(hours=1), "5m")
     assert len(steam) == 12
     sample = in_range(rows, "steam", hour, hour + timedelta(minutes=5)).query("game_key == 'long tail'")
     assert len(sample) == 1 and not steam[0]["gap"]
@@ -241,17 +240,11 @@ def test_a_steam_series_is_a_gap_where_no_poll_sampled_the_app(sampled):
         assert point["players_observed_seconds"] == 0 and point["observed_seconds"] > 0
     for point in unpolled:  # Steam not polled at all
         assert point["gap"] and point["avg_players"] is None and point["players_observed_seconds"] == 0
-    daily = client.get(
-        "/api/games/long tail/series",
-        params={"from": "2026-11-29", "to": "2026-12-02", "resolution": "1d", "platform": "steam"},
-    ).json()["series"]["steam"]
+    daily = game_series(client, "long tail", "steam", "2026-11-29", "2026-12-02", "1d")
     for point in daily:
         day = at(point["bucket_start"])
         assert point["avg_players"] == pytest.approx(sampled_mean(rows, "long tail", day, day + timedelta(days=1)))
-    months = client.get(
-        "/api/games/dota 2/series",
-        params={"from": "2026-10-01", "to": "2027-01-01", "resolution": "1mo", "platform": "steam"},
-    ).json()["series"]["steam"]
+    months = game_series(client, "dota 2", "steam", "2026-10-01", "2027-01-01", "1mo")
     october, november, december = months
     assert october["gap"] and october["players_observed_seconds"] == 0 and october["coverage"] == 0
     first, last = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
@@ -264,27 +257,11 @@ def test_a_steam_series_is_a_gap_where_no_poll_sampled_the_app(sampled):
 def test_a_twitch_game_absent_from_a_poll_still_counts_zero_in_its_series(sampled):
     client, polls, rows = sampled
     start = SAMPLED_START + timedelta(days=1)
-    points = client.get(
-        "/api/games/fortnite/series",
-        params={
-            "from": start.isoformat(),
-            "to": (start + timedelta(hours=6)).isoformat(),
-            "resolution": "5m",
-            "platform": "twitch",
-        },
-    ).json()["series"]["twitch"]
+    points = game_series(client, "fortnite", "twitch", start, start + timedelta(hours=6), "5m")
     zero = [p for p in points if not p["gap"] and p["avg_viewers"] == 0]
     assert zero and all(p["coverage"] == 1 and p["peak_viewers"] == 0 for p in zero)
     assert all(p["players_observed_seconds"] is None and p["avg_players"] is None for p in points)
-    hourly = client.get(
-        "/api/games/fortnite/series",
-        params={
-            "from": start.isoformat(),
-            "to": (start + timedelta(hours=6)).isoformat(),
-            "resolution": "1h",
-            "platform": "twitch",
-        },
-    ).json()["series"]["twitch"]
+    hourly = game_series(client, "fortnite", "twitch", start, start + timedelta(hours=6), "1h")
     combined = sum(p["avg_viewers"] * p["observed_seconds"] for p in hourly) / sum(
         p["observed_seconds"] for p in hourly
     )

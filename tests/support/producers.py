@@ -19,6 +19,27 @@ from tests.support.cli import start_gst
 T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 
+def platform_settings(url: str, **overrides: object) -> Settings:
+    """Settings of pollers that talk to a local platform fixture at `url` (every platform's API there),
+    with fixture credentials and no raw archive in the working tree's lake."""
+    fields: dict[str, object] = {
+        "twitch_api_url": url,
+        "twitch_auth_url": url,
+        "steam_api_url": url,
+        "steam_store_url": url,
+        "youtube_api_url": url,
+        "twitch_client_id": "fixture-client",
+        "twitch_client_secret": "fixture-secret",
+        "youtube_api_key": "fixture-key",
+        "http_timeout_seconds": 0.3,
+        "twitch_head_pages": 3,
+        "twitch_max_pages": 1200,
+        "raw_archive": False,  # tests/producers/test_raw_archive.py turns it on, in a temporary lake
+        **overrides,
+    }
+    return Settings(_env_file=None, **fields)  # type: ignore[arg-type]
+
+
 def player_counts(count: int, poll: str = "p1") -> list[PlayerCount]:
     """`count` Steam player counts of one poll, apps 1..count."""
     return [
