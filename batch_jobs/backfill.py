@@ -34,7 +34,7 @@ from streaming_jobs.games import identify
 from streaming_jobs.lake_query import new_games
 from streaming_jobs.poll_query import emitted_tables
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, close_poll
-from streaming_jobs.transforms import game_names, parse_records, poll_inputs, silver_frames
+from streaming_jobs.transforms import game_names, parse_records, poll_inputs, repeated_event_ids, silver_frames
 
 log = structlog.get_logger(__name__)
 SOURCES = ("steam", "twitch", "youtube", "synthetic")
@@ -172,7 +172,8 @@ def _add_to_silver(spark: SparkSession, lake: L.Lake, parsed: DataFrame, run_id:
     if games is not None:
         append_once(spark.createDataFrame(games).coalesce(1), lake.path(L.GAMES), run_id, version)
     added = 0
-    for table, frame in silver_frames(parsed, keys).items():
+    repeated = [r["event_id"] for r in repeated_event_ids(parsed).collect()]  # deduplicate only these rows
+    for table, frame in silver_frames(parsed, keys, repeated).items():
         path = f"silver/{table}"
         existing = delta(spark, lake, path)
         if existing is not None:

@@ -76,7 +76,10 @@ def write_archive(root: Path, days: int, pages: int, per_page: int, seed: int = 
             files += len(write_helix_run(root, "streams", at, listing, listing_goes_on=True))
             runs.append(truth)
             top = [
-                [{"id": str(i), "name": g, "box_art_url": "", "igdb_id": ""} for i, g in enumerate(games[k : k + 100])]
+                [
+                    {"id": str(i), "name": g, "box_art_url": "", "igdb_id": ""}
+                    for i, g in enumerate(games[k : k + 100], start=k)
+                ]
                 for k in (0, 100)
             ]
             files += len(write_helix_run(root, "top_categories", at + timedelta(seconds=3), top, listing_goes_on=True))

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     raw_retention_days: int = Field(
         30, ge=0, description="Days of raw pages kept (`gst lake maintain` and an S3 lifecycle rule; 0: forever)."
     )
+    import_workers: int = Field(
+        0, ge=0, description="Processes `gst import` converts files in (0: one per core for an import over 64 MiB)."
+    )
     checkpoint_root: str | None = Field(None, description="Spark checkpoints. Default: DATA_DIR/checkpoints.")
     redis_url: str = "redis://127.0.0.1:6379/0"
     warehouse_url: str | None = Field(

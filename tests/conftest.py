@@ -23,8 +23,11 @@ from tests.support.postgres import throwaway_postgres
 # The suite's Spark JVMs (its sessions and the drills' jobs, which inherit the environment) each live
 # seconds to minutes on a few thousand rows: C1 alone spares the optimising compiler's CPU. In two
 # clean runs the kill -9 drill and the importer were faster, backfill's setups slower, the whole suite
-# within noise. Only the JIT changes, not what Spark runs.
-os.environ.setdefault("SPARK_SUBMIT_OPTS", "-XX:TieredStopAtLevel=1")
+# within noise. Only the JIT changes, not what Spark runs. C1 alone also shrinks the JVM's default
+# code cache to 48 MB, which Spark's generated code fills in about two minutes of a drill's job:
+# the JVM then stops compiling and runs everything interpreted (a lake batch of a few thousand rows
+# took 55 s), so the cache keeps the size it has with both compilers.
+os.environ.setdefault("SPARK_SUBMIT_OPTS", "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m")
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ records and manifest were written together, so it need not wait for the stream's
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -24,17 +25,17 @@ from pathlib import Path
 
 import pyarrow as pa
 import structlog
-from botocore.exceptions import BotoCoreError, ClientError
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 from pyspark.sql import SparkSession
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from batch_jobs.backfill import BackfillReport, backfill
 from batch_jobs.imports import FormatName
-from batch_jobs.imports.base import PARTIAL_RUNS_ACCEPTED, ImportFormat, Run, SourceFile, Unit
+from batch_jobs.imports.base import PARTIAL_RUNS_ACCEPTED, ImportFormat, Run
 from batch_jobs.imports.files import Files, NothingToImport
 from batch_jobs.imports.jsonl import JsonLines
 from batch_jobs.imports.seed import SeedArchive
+from batch_jobs.imports.staging import Failed, Skipped, Staged, UnitConverter, converted, workers_for
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
 
@@ -78,10 +79,6 @@ QUARANTINE_SCHEMA = pa.schema(
 )
 
 
-class UnreadableFile(RuntimeError):
-    """A file could not be read (its unit is left for the next import)."""
-
-
 @dataclass
 class ImportReport:
     run_id: str
@@ -102,6 +99,7 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
     used: int = 0  # files read for context (the seed's app names)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage: plan, convert, write, backfill
+    workers: int = 1  # processes that converted the files
 
     @property
     def converted_runs(self) -> list[Run]:
@@ -190,6 +188,7 @@ def run_import(
         on_plan(report)
     runs = {tuple(run.files): index for index, run in enumerate(report.runs)}
     writer = ChunkWriter(L.Lake(settings.lake_path), report, dry_run)
+    session = SparkStart(spark)
     columns = (
         TextColumn(f"import {form.name} {location}"),
         BarColumn(),
@@ -200,38 +199,26 @@ def run_import(
         ),
         TimeRemainingColumn(),
     )
+    workers = workers_for(settings, plan.units)
     with Progress(*columns, disable=not show_progress) as progress:
         task = progress.add_task("import", total=report.files, records=0, polls=0, quarantined=0, skipped=0)
-
-        def read(file: SourceFile) -> bytes:
-            try:
-                return files.read(file)
-            except (OSError, ClientError, BotoCoreError) as exc:
-                raise UnreadableFile(f"{file.uri}: {exc}") from None
-
-        for group in plan.units:
+        outcomes = converted(UnitConverter(form, location, settings), plan.units, workers)
+        for group, (outcome, waited) in zip(plan.units, outcomes, strict=True):
+            _add_time(report, "convert", waited)
             began = time.perf_counter()
-            try:
-                contents = {f.uri: read(f) for f in group}
-                if writer.imported(form.fingerprint(group, list(contents.values()))):
-                    report.skipped_files += len(group)  # found by its bytes alone: nothing to convert
-                    unit = None
-                else:
-                    unit = form.convert(group, _read_first(contents, read))
-            except UnreadableFile as exc:
-                log.warning("import_file_unreadable", error=str(exc))
-                report.failed.append(str(exc))
-            except Exception as exc:  # a file this code cannot handle must not stop the import
-                log.exception("import_unit_failed", file=group[0].uri)
-                report.failed.append(f"{group[0].uri}: {type(exc).__name__}: {exc}")
+            if isinstance(outcome, Failed):
+                if outcome.unreadable:
+                    log.warning("import_file_unreadable", error=outcome.reason)
+                report.failed.append(outcome.reason)
+            elif isinstance(outcome, Skipped):
+                report.skipped_files += outcome.files  # found by its bytes alone: nothing to convert
             else:
-                converted = time.perf_counter()
-                _add_time(report, "convert", converted - began)
-                if unit is not None:
-                    if unit.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
-                        report.runs[index] = unit.run  # with its coverage
-                    writer.add(unit)
-                _add_time(report, "write", time.perf_counter() - converted)
+                if outcome.run is not None and (index := runs.get(tuple(f.uri for f in group))) is not None:
+                    report.runs[index] = outcome.run  # with its coverage
+                if outcome.records and not dry_run:
+                    session.start()  # the JVM starts while the rest converts
+                writer.add(outcome)
+            _add_time(report, "write", time.perf_counter() - began)
             progress.update(
                 task,
                 advance=len(group),
@@ -244,6 +231,7 @@ def run_import(
         writer.flush()
         _add_time(report, "write", time.perf_counter() - began)
         progress.update(task, records=report.records, polls=report.polls, quarantined=report.quarantined)
+    report.workers = workers
     log.info(
         "import_checked" if dry_run else "import_written",
         run_id=report.run_id,
@@ -259,7 +247,7 @@ def run_import(
         began = time.perf_counter()
         report.backfill = backfill(
             settings,
-            spark(),
+            session.get(),
             first,
             last + timedelta(seconds=1),
             show_progress=show_progress,
@@ -275,24 +263,18 @@ class ChunkWriter:
 
     def __init__(self, lake: L.Lake, report: ImportReport, dry_run: bool = False):
         self.lake, self.report, self.dry_run = lake, report, dry_run
-        self.pending: list[Unit] = []
+        self.pending: list[Staged] = []
         self.pending_records = self.pending_polls = self.pending_problems = 0
         self.arrivals: list[datetime] = []
         self.batch = 0
         self.tables = {L.BRONZE: lake.table(L.BRONZE), L.QUARANTINE: lake.table(L.QUARANTINE)}
 
-    def imported(self, fingerprint: str) -> bool:
-        """Does bronze hold the unit of this fingerprint? Quarantine is committed first, so a unit
-        bronze holds is whole."""
-        delta = self.tables[L.BRONZE]
-        return delta is not None and delta.transaction_version(f"import-{fingerprint}") is not None
-
-    def _count_pending(self, unit: Unit) -> None:
-        self.pending_records += len(unit.records)
+    def _count_pending(self, unit: Staged) -> None:
+        self.pending_records += unit.records
         self.pending_polls += unit.polls
         self.pending_problems += len(unit.problems)
 
-    def add(self, unit: Unit) -> None:
+    def add(self, unit: Staged) -> None:
         pending = any(other.app_id == unit.app_id for other in self.pending)  # the same bytes twice in one import
         if pending or all(_holds(self.tables[table], unit) for table in _tables_of(unit)):
             self.report.skipped_files += unit.files
@@ -319,11 +301,10 @@ class ChunkWriter:
                 report.skipped_files += unit.files  # another import committed it meanwhile
                 continue
             report.units += 1
-            if unit.app_id in written_to_bronze:
-                report.records += len(unit.records)
+            if unit.app_id in written_to_bronze and unit.observed is not None:
+                report.records += unit.records
                 report.polls += unit.polls
-                first = min(r.record.observed_at for r in unit.records)
-                last = max(r.record.observed_at for r in unit.records)
+                first, last = unit.observed
                 seen = report.observed or (first, last)
                 report.observed = (min(seen[0], first), max(seen[1], last))
             if unit.app_id in quarantined:
@@ -333,7 +314,7 @@ class ChunkWriter:
         self.batch += 1
         self.tables = {table: self.lake.table(table) for table in self.tables}
 
-    def _commit(self, table: str, units: Sequence[Unit], arrived: datetime, partition_by: list[str]) -> set[str]:
+    def _commit(self, table: str, units: Sequence[Staged], arrived: datetime, partition_by: list[str]) -> set[str]:
         """Append the rows of the units `table` does not hold yet, in one commit; their app ids (a dry
         run: those it would append)."""
 
@@ -366,21 +347,12 @@ class ChunkWriter:
             "ingest_date": pa.array([arrived.date()] * count, pa.date32()),
         }
 
-    def _bronze(self, units: Sequence[Unit], arrived: datetime) -> pa.Table:
-        records = [r for u in units for r in u.records]
-        texts = [r.record.to_json() for r in records]
-        columns = {
-            **self._common(len(records), arrived),
-            "shard_id": pa.array([r.file for r in records], pa.string()),
-            "sequence_number": pa.array([str(r.position) for r in records], pa.string()),
-            "partition_key": pa.array([r.record.entity_id for r in records], pa.string()),
-            "data": pa.array([t.encode() for t in texts], pa.binary()),
-            "payload": pa.array(texts, pa.string()),
-            "source": pa.array([str(r.record.source) for r in records], pa.string()),
-        }
+    def _bronze(self, units: Sequence[Staged], arrived: datetime) -> pa.Table:
+        rows = pa.concat_tables([u.rows for u in units])
+        columns = {**self._common(rows.num_rows, arrived), **dict(zip(rows.column_names, rows.columns, strict=True))}
         return pa.table({name: columns[name] for name in BRONZE_SCHEMA.names}, schema=BRONZE_SCHEMA)
 
-    def _quarantine(self, units: Sequence[Unit], arrived: datetime) -> pa.Table:
+    def _quarantine(self, units: Sequence[Staged], arrived: datetime) -> pa.Table:
         problems = [p for u in units for p in u.problems]
         columns = {
             **self._common(len(problems), arrived),
@@ -393,18 +365,44 @@ class ChunkWriter:
         return pa.table({name: columns[name] for name in QUARANTINE_SCHEMA.names}, schema=QUARANTINE_SCHEMA)
 
 
-def _read_first(contents: dict[str, bytes], read: Callable[[SourceFile], bytes]) -> Callable[[SourceFile], bytes]:
-    """A reader that hands back the bytes already read (a unit's files), and reads any other."""
-    return lambda file: contents[file.uri] if file.uri in contents else read(file)
+class SparkStart:
+    """The SparkSession, started in a thread once the import knows it will backfill, so the JVM's
+    start (about 10 s) overlaps the files still being converted; started at most once."""
+
+    def __init__(self, spark: Callable[[], SparkSession]):
+        self.spark = spark
+        self.thread: threading.Thread | None = None
+        self.session: SparkSession | None = None
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, name="gst-import-spark-start", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.session = self.spark()
+        except BaseException as exc:  # handed to the main thread by `get`
+            self.error = exc
+
+    def get(self) -> SparkSession:
+        self.start()
+        assert self.thread is not None
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.session is not None
+        return self.session
 
 
 def _add_time(report: ImportReport, stage: str, seconds: float) -> None:
     report.timings[stage] = report.timings.get(stage, 0.0) + seconds
 
 
-def _tables_of(unit: Unit) -> list[str]:
+def _tables_of(unit: Staged) -> list[str]:
     return [table for table, has in ((L.BRONZE, unit.records), (L.QUARANTINE, unit.problems)) if has]
 
 
-def _holds(delta: DeltaTable | None, unit: Unit) -> bool:
+def _holds(delta: DeltaTable | None, unit: Staged) -> bool:
     return delta is not None and delta.transaction_version(unit.app_id) is not None

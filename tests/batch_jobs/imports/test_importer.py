@@ -44,9 +44,11 @@ def imported(spark, stack, archive, tmp_path_factory):
             "warehouse_url": f"duckdb:///{folder / 'warehouse.duckdb'}",
             "data_dir": folder,
             "redis_url": stack.settings.redis_url.rsplit("/", 1)[0] + "/6",
+            "import_workers": 2,  # converted in worker processes, as a large import is
         }
     )
     report = run_import(settings, str(archive[0].root), "seed", lambda: spark, show_progress=False)
+    assert report.workers == 2
     return settings, report
 
 
