@@ -102,7 +102,7 @@ class RecordBase(BaseModel):
     @field_validator("observed_at")
     @classmethod
     def _to_utc(cls, value: datetime) -> datetime:
-        return value.astimezone(UTC)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
 
     @model_validator(mode="after")
     def _event_id_matches(self, info: ValidationInfo) -> Self:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -111,20 +110,21 @@ def digest(parts: Sequence[bytes]) -> str:
 
 class Collected(Sink):
     """A sink that keeps what a poll emits, with the file and entry each record came from (set
-    `origin` before emitting), so a fetch run goes through the pollers' own PollRecorder."""
+    `origin` before emitting), so a fetch run goes through the pollers' own PollRecorder. One
+    thread fills it (a unit is converted in one); its stats are brought up to date by `flush`,
+    as counting each record under the stats' lock cost a tenth of converting it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.origin: tuple[str, int] = ("", 0)
         self.records: list[ImportedRecord] = []
-        self._lock = threading.Lock()
 
     def send(self, record: RecordBase) -> None:
-        with self._lock:
-            self.records.append(ImportedRecord(self.origin[0], self.origin[1], record))
-        self.stats.add(accepted=1, delivered=1)
+        self.records.append(ImportedRecord(self.origin[0], self.origin[1], record))
 
     def flush(self, timeout: float | None = None) -> bool:
+        fresh = len(self.records) - self.stats.accepted
+        self.stats.add(accepted=fresh, delivered=fresh)
         return True
 
     def close(self, timeout: float | None = None) -> None:

@@ -267,7 +267,7 @@ class ChunkWriter:
         self.pending_records = self.pending_polls = self.pending_problems = 0
         self.arrivals: list[datetime] = []
         self.batch = 0
-        self.tables = {L.BRONZE: lake.table(L.BRONZE), L.QUARANTINE: lake.table(L.QUARANTINE)}
+        self.seen: set[str] = set()  # app ids of the units this import added
 
     def _count_pending(self, unit: Staged) -> None:
         self.pending_records += unit.records
@@ -275,10 +275,12 @@ class ChunkWriter:
         self.pending_problems += len(unit.problems)
 
     def add(self, unit: Staged) -> None:
-        pending = any(other.app_id == unit.app_id for other in self.pending)  # the same bytes twice in one import
-        if pending or all(_holds(self.tables[table], unit) for table in _tables_of(unit)):
+        """Units the tables already hold are left out when their chunk is committed (`_commit` looks
+        each up in the table as it is then); the same bytes twice in one import are caught here."""
+        if unit.app_id in self.seen:
             self.report.skipped_files += unit.files
             return
+        self.seen.add(unit.app_id)
         self.pending.append(unit)
         self._count_pending(unit)
         if self.pending_records >= CHUNK_RECORDS or len(self.pending) >= CHUNK_UNITS:
@@ -312,7 +314,6 @@ class ChunkWriter:
         self.pending = []
         self.pending_records = self.pending_polls = self.pending_problems = 0
         self.batch += 1
-        self.tables = {table: self.lake.table(table) for table in self.tables}
 
     def _commit(self, table: str, units: Sequence[Staged], arrived: datetime, partition_by: list[str]) -> set[str]:
         """Append the rows of the units `table` does not hold yet, in one commit; their app ids (a dry
@@ -338,13 +339,14 @@ class ChunkWriter:
         return self.lake.retrying(table, attempt) if units else set()
 
     def _common(self, count: int, arrived: datetime) -> dict[str, pa.Array]:
+        """The columns every row of a commit shares."""
         return {
-            "stream": pa.array([IMPORT_STREAM] * count, pa.string()),
-            "arrival_time": pa.array([arrived] * count, TIMESTAMP),
-            "ingested_at": pa.array([arrived] * count, TIMESTAMP),
-            "ingest_batch_id": pa.array([self.batch] * count, pa.int64()),
-            "ingest_run": pa.array([self.report.run_id] * count, pa.string()),
-            "ingest_date": pa.array([arrived.date()] * count, pa.date32()),
+            "stream": pa.repeat(pa.scalar(IMPORT_STREAM, pa.string()), count),
+            "arrival_time": pa.repeat(pa.scalar(arrived, TIMESTAMP), count),
+            "ingested_at": pa.repeat(pa.scalar(arrived, TIMESTAMP), count),
+            "ingest_batch_id": pa.repeat(pa.scalar(self.batch, pa.int64()), count),
+            "ingest_run": pa.repeat(pa.scalar(self.report.run_id, pa.string()), count),
+            "ingest_date": pa.repeat(pa.scalar(arrived.date(), pa.date32()), count),
         }
 
     def _bronze(self, units: Sequence[Staged], arrived: datetime) -> pa.Table:
@@ -398,10 +400,6 @@ class SparkStart:
 
 def _add_time(report: ImportReport, stage: str, seconds: float) -> None:
     report.timings[stage] = report.timings.get(stage, 0.0) + seconds
-
-
-def _tables_of(unit: Staged) -> list[str]:
-    return [table for table, has in ((L.BRONZE, unit.records), (L.QUARANTINE, unit.problems)) if has]
 
 
 def _holds(delta: DeltaTable | None, unit: Staged) -> bool:

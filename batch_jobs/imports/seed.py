@@ -350,6 +350,7 @@ class SeedArchive(ImportFormat):
         else:
             manifest = recorder.manifest(run.pages[-1].at)
         sink.send(manifest)
+        sink.flush()
         unit.records = sink.records
         described = run.describe()
         described.coverage = manifest.coverage
