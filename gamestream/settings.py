@@ -35,9 +35,15 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".gst"), description="Embedded stack data directory (lake, warehouse, logs).")
 
     # Stream
-    stream_name: str = Field("gst-snapshots", min_length=1, max_length=128, pattern=r"^[a-zA-Z0-9_.-]+$")
-    stream_shards: int = Field(2, ge=1, le=500)
-    sink: Literal["kinesis", "kafka"] = "kinesis"
+    stream_name: str = Field(
+        "gst-snapshots",
+        min_length=1,
+        max_length=128,
+        pattern=r"^[a-zA-Z0-9_.-]+$",
+        description="The Kinesis stream (or Kafka topic) the pollers write and the streaming job reads.",
+    )
+    stream_shards: int = Field(2, ge=1, le=500, description="Shards of the stream the stack or `gst init` creates.")
+    sink: Literal["kinesis", "kafka"] = Field("kinesis", description="Where the pollers send records (docs/kafka.md).")
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="host:port[,host:port...] of the Kafka brokers (the embedded stack sets its own)."
     )
@@ -51,8 +57,8 @@ class Settings(BaseSettings):
         None,
         description="SASL_SSL only: MSK IAM auth (AWS credential chain) or SCRAM with the username/password below.",
     )
-    kafka_sasl_username: str | None = None
-    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_username: str | None = Field(None, description="SCRAM-SHA-512 only: the MSK user.")
+    kafka_sasl_password: SecretStr | None = Field(None, description="SCRAM-SHA-512 only: the MSK user's password.")
     kafka_host: str = Field(
         "127.0.0.1", description="Interface the embedded broker listens on (loopback; 0.0.0.0 exposes it)."
     )
@@ -62,11 +68,13 @@ class Settings(BaseSettings):
     )
 
     # AWS (endpoint unset = real AWS; set for kinesalite or LocalStack)
-    aws_region: str = "us-east-1"
-    aws_endpoint_url: str | None = None
-    aws_access_key_id: SecretStr | None = None
-    aws_secret_access_key: SecretStr | None = None
-    s3_bucket: str = "gst-lake"
+    aws_region: str = Field("us-east-1", description="Region of the Kinesis stream, the lake's bucket and Redshift.")
+    aws_endpoint_url: str | None = Field(
+        None, description="An AWS API stand-in (kinesalite, an S3 API); unset: AWS itself."
+    )
+    aws_access_key_id: SecretStr | None = Field(None, description="Unset: boto3's default credential chain.")
+    aws_secret_access_key: SecretStr | None = Field(None, description="Unset: boto3's default credential chain.")
+    s3_bucket: str = Field("gst-lake", description="The lake's bucket on AWS (infra/ creates it).")
 
     # Storage
     lake_root: str | None = Field(
@@ -84,7 +92,9 @@ class Settings(BaseSettings):
         0, ge=0, description="Processes `gst import` converts files in (0: one per core for an import over 64 MiB)."
     )
     checkpoint_root: str | None = Field(None, description="Spark checkpoints. Default: DATA_DIR/checkpoints.")
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="The live state: redis://, rediss:// (TLS) or unix:// (a socket)."
+    )
     warehouse_url: str | None = Field(
         None, description="duckdb:///path, postgresql://..., redshift://... Default: DuckDB file in DATA_DIR."
     )
@@ -97,8 +107,8 @@ class Settings(BaseSettings):
     )
 
     # API
-    api_host: str = "127.0.0.1"
-    api_port: int = Field(8000, ge=1, le=65535)
+    api_host: str = Field("127.0.0.1", description="Interface `gst api` listens on (loopback; 0.0.0.0 exposes it).")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port of `gst api` and the dashboard.")
     api_allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["http://127.0.0.1:8000", "http://localhost:8000"],
         description="Origins allowed by CORS and on WebSocket connect (comma-separated).",
@@ -122,31 +132,41 @@ class Settings(BaseSettings):
     )
 
     # Poll intervals (seconds); the budget planner may only lengthen them.
-    steam_poll_seconds: float = Field(300.0, gt=0)
-    twitch_poll_seconds: float = Field(60.0, gt=0)
-    twitch_sweep_seconds: float = Field(300.0, gt=0)
-    youtube_poll_seconds: float = Field(300.0, gt=0)
-    synthetic_poll_seconds: float = Field(5.0, gt=0)
+    steam_poll_seconds: float = Field(300.0, gt=0, description="Steam players are polled this often.")
+    twitch_poll_seconds: float = Field(
+        60.0, gt=0, description="Twitch's head (the most-watched streams) is polled this often."
+    )
+    twitch_sweep_seconds: float = Field(
+        300.0, gt=0, description="Every stream on Twitch is read this often (at least the head's interval)."
+    )
+    youtube_poll_seconds: float = Field(
+        300.0, gt=0, description="YouTube's live gaming broadcasts are polled this often."
+    )
+    synthetic_poll_seconds: float = Field(5.0, gt=0, description="The synthetic market (no keys) is polled this often.")
 
     # Platform endpoints (tests point these at local fixtures that speak the same HTTP)
-    steam_api_url: str = "https://api.steampowered.com"
-    steam_store_url: str = "https://store.steampowered.com"
-    twitch_api_url: str = "https://api.twitch.tv"
-    twitch_auth_url: str = "https://id.twitch.tv"
-    youtube_api_url: str = "https://www.googleapis.com"
-    http_timeout_seconds: float = Field(10.0, gt=0)
+    steam_api_url: str = Field("https://api.steampowered.com", description="Steam's Web API.")
+    steam_store_url: str = Field("https://store.steampowered.com", description="Steam's store API (app details).")
+    twitch_api_url: str = Field("https://api.twitch.tv", description="Twitch's Helix API.")
+    twitch_auth_url: str = Field("https://id.twitch.tv", description="Twitch's OAuth server (app access tokens).")
+    youtube_api_url: str = Field("https://www.googleapis.com", description="YouTube's Data API.")
+    http_timeout_seconds: float = Field(10.0, gt=0, description="Longest the pollers wait for one platform answer.")
 
     # What to poll
     steam_app_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="Always-tracked Steam apps."
     )
     steam_top_apps: int = Field(100, ge=0, le=100, description="Apps taken from Steam's most-played chart.")
-    steam_concurrency: int = Field(8, ge=1, le=64)
+    steam_concurrency: int = Field(8, ge=1, le=64, description="Steam requests one poll has in flight at once.")
     twitch_head_pages: int = Field(50, ge=1, le=700, description="Pages of 100 streams read every head poll.")
     twitch_max_pages: int = Field(1500, ge=1, description="Upper bound on pages of one full sweep.")
-    youtube_discovery_seconds: float = Field(1800.0, gt=0)
-    youtube_max_videos: int = Field(200, ge=1, le=5000)
-    synthetic_seed: int = 7
+    youtube_discovery_seconds: float = Field(
+        1800.0,
+        gt=0,
+        description="How often the YouTube poller searches for live broadcasts again (a search page costs 100 quota units).",
+    )
+    youtube_max_videos: int = Field(200, ge=1, le=5000, description="Live broadcasts the YouTube poller follows.")
+    synthetic_seed: int = Field(7, description="Seed of the synthetic market: the same seed, the same market.")
     synthetic_scale: float = Field(0.01, gt=0, le=2.0, description="Share of the real market's channels and viewers.")
 
     # Streaming job
@@ -163,7 +183,9 @@ class Settings(BaseSettings):
         0.5, gt=0, description="Poll query trigger: how often complete polls reach Redis (not 0: timeouts need it)."
     )
     poll_max_records_per_batch: int = Field(100_000, ge=1, description="Cap on one poll-query micro-batch.")
-    stream_starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = "TRIM_HORIZON"
+    stream_starting_position: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"] = Field(
+        "TRIM_HORIZON", description="Where a streaming job without a checkpoint starts reading the stream."
+    )
     stream_dedup_seconds: float = Field(
         900.0,
         gt=0,
@@ -208,16 +230,18 @@ class Settings(BaseSettings):
         None,
         description="Tests only: kill -9 the streaming job at this point of the first batch numbered test_fault_batch or later.",
     )
-    test_fault_batch: int | None = None
+    test_fault_batch: int | None = Field(None, description="Tests only: see test_fault_point.")
 
     # Platform credentials
-    steam_api_key: SecretStr | None = None
-    twitch_client_id: SecretStr | None = None
-    twitch_client_secret: SecretStr | None = None
-    youtube_api_key: SecretStr | None = None
+    steam_api_key: SecretStr | None = Field(
+        None, description="Steam Web API key for keyed calls (player counts need none)."
+    )
+    twitch_client_id: SecretStr | None = Field(None, description="Twitch app's client id (unset: no Twitch poller).")
+    twitch_client_secret: SecretStr | None = Field(None, description="Twitch app's client secret.")
+    youtube_api_key: SecretStr | None = Field(None, description="YouTube Data API key (unset: no YouTube poller).")
 
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_json: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Lowest level logged.")
+    log_json: bool = Field(True, description="Logs as JSON lines (false: for a person at a terminal).")
 
     @field_validator("api_allowed_origins", mode="before")
     @classmethod

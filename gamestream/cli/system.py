@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from gamestream.cli.common import app, console, load_settings
+from gamestream.settings_doc import settings_table
 
 
 @app.command()
@@ -54,8 +56,18 @@ def doctor() -> None:
 
 
 @app.command("settings")
-def show_settings() -> None:
+def show_settings(
+    markdown: Annotated[
+        bool,
+        typer.Option(
+            "--markdown", help="Print every setting's default and description as docs/operations.md has them."
+        ),
+    ] = False,
+) -> None:
     """Print the effective settings (secrets shown only as set / not set)."""
+    if markdown:
+        print(settings_table())
+        return
     table = Table("setting", "value")
     for name, value in load_settings().describe().items():
         table.add_row(f"GST_{name.upper()}", value)

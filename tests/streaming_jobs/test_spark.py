@@ -8,21 +8,37 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deltalake import DeltaTable
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 from gamestream.settings import Settings
 
 
-def test_spark_writes_and_reads_delta_that_delta_rs_reads_too(spark, tmp_path):
+def test_delta_spark_and_delta_rs_read_each_others_commits_to_one_table(spark, tmp_path):
+    """The lake query commits with delta-spark and the poll query, upkeep and imports with delta-rs, to
+    the same tables: each library must read the other's rows and honour its idempotent-write marks."""
     path = str(tmp_path / "table")
-    spark.range(5).selectExpr("id AS x", "'a' AS tag").write.format("delta").save(path)
-    again = spark.range(5, 8).selectExpr("id AS x", "'b' AS tag")
+    spark.range(5).selectExpr("id AS x", "'spark' AS tag").write.format("delta").save(path)
+    write_deltalake(
+        path,
+        pa.table({"x": pa.array([5, 6], pa.int64()), "tag": ["delta-rs"] * 2}),
+        mode="append",
+        commit_properties=CommitProperties(app_transactions=[Transaction(app_id="rs-writer", version=3)]),
+    )
+    again = spark.range(7, 9).selectExpr("id AS x", "'spark' AS tag")
     for _ in range(2):  # the second append is the same batch replayed: Delta's idempotent writes skip it
-        again.write.format("delta").mode("append").option("txnAppId", "test-query").option("txnVersion", 1).save(path)
-    assert sorted(r.x for r in spark.read.format("delta").load(path).collect()) == list(range(8))
+        again.write.format("delta").mode("append").option("txnAppId", "spark-writer").option("txnVersion", 1).save(path)
+    read_by_spark = sorted((r.x, r.tag) for r in spark.read.format("delta").load(path).collect())
     table = DeltaTable(path)
-    assert table.version() == 1
-    assert sorted(table.to_pyarrow_table().column("x").to_pylist()) == list(range(8))
+    read_by_rs = sorted(zip(*table.to_pyarrow_table().select(["x", "tag"]).to_pydict().values(), strict=True))
+    expected = [(x, "spark") for x in range(5)] + [(5, "delta-rs"), (6, "delta-rs")] + [(7, "spark"), (8, "spark")]
+    assert read_by_spark == expected, "delta-spark does not read what delta-rs committed"
+    assert read_by_rs == expected, "delta-rs does not read what delta-spark committed"
+    assert table.version() == 2, "the replayed delta-spark batch was committed again"
+    assert table.transaction_version("spark-writer") == 1, "delta-rs does not see delta-spark's write marks"
+    replay = spark.range(5, 7).selectExpr("id AS x", "'spark' AS tag")
+    replay.write.format("delta").mode("append").option("txnAppId", "rs-writer").option("txnVersion", 3).save(path)
+    assert DeltaTable(path).version() == 2, "delta-spark does not honour delta-rs' write marks"
 
 
 STREAMING_JVM_PROBE = """

