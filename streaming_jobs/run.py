@@ -123,9 +123,9 @@ class StreamingJob:
     def await_termination(self) -> None:
         """Until every query has ended; when one fails, the others are stopped and its error raised.
 
-        With `available_now`, the poll query would run timeout batches forever (open polls keep
-        timeouts pending), so once the lake query has caught up, the poll query finishes what it
-        read and is stopped; its open polls stay in its state for the next run."""
+        With `available_now`, the poll query runs on a trigger (open polls keep timeouts pending,
+        so it would never end by itself): once the lake query has ended, the poll query finishes
+        what it read and is stopped; its open polls stay in its state for the next run."""
 
         while True:
             for query in self.queries:
