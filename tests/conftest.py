@@ -8,17 +8,16 @@ existing servers instead (their data there is overwritten)."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gamestream.aws import aws_client, ensure_stream
 from gamestream.embedded import EmbeddedStack, embedded_stack
 from gamestream.settings import Settings
 from tests.support.kinesis import put as put  # tests/streaming_jobs imports it from here
 from tests.support.postgres import throwaway_postgres
+from tests.support.streaming import fresh_settings
 
 # The suite's Spark JVMs (its sessions and the drills' jobs, which inherit the environment) each live
 # seconds to minutes on a few thousand rows: C1 alone spares the optimising compiler's CPU. In two
@@ -85,19 +84,7 @@ def spark(stack):
 @pytest.fixture()
 def fresh(stack, tmp_path):
     """Settings with a new stream, lake, checkpoint folder and Redis database of their own."""
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    ensure_stream(aws_client(stack.settings, "kinesis"), name, 2)
-    import redis
-
-    redis.Redis.from_url(stack.settings.redis_url).flushdb()
-    return stack.settings.model_copy(
-        update={
-            "stream_name": name,
-            "lake_root": str(tmp_path / "lake"),
-            "checkpoint_root": str(tmp_path / "checkpoints"),
-            "data_dir": tmp_path,
-        }
-    )
+    return fresh_settings(stack.settings, tmp_path)
 
 
 # The longest files, started first: with two pytest workers taking whole files in collection order

@@ -13,7 +13,7 @@ from batch_jobs.gold import Warehouse, run_gold
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
 from tests.support.kinesis import put
-from tests.support.streaming import run_job, synthetic_records
+from tests.support.streaming import fresh_settings, run_job, synthetic_records
 
 # which run wrote a row, and when (wall-clock) it was closed or first seen, differ by design
 RUN_COLUMNS = {"ingest_run", "ingest_batch_id", "ingested_at", "closed_at"}
@@ -44,10 +44,12 @@ def gold(settings) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@pytest.fixture()
-def streamed(spark, fresh, tmp_path):
-    """Three polls per platform streamed in two batches, one poll missing a record (closed partial)."""
-    settings = fresh.model_copy(
+@pytest.fixture(scope="module")
+def streamed(spark, stack, tmp_path_factory):
+    """Three polls per platform streamed in two batches, one poll missing a record (closed partial).
+    Both tests read it and neither changes it (that is what the second one checks)."""
+    tmp_path = tmp_path_factory.mktemp("streamed")
+    settings = fresh_settings(stack.settings, tmp_path).model_copy(
         update={
             "synthetic_scale": 0.002,
             "poll_grace_seconds": 1,

@@ -1,6 +1,6 @@
 """Runs the streaming job's shared parts on the given payloads under whatever PySpark the interpreter
-has (the test runs it under PySpark 3.5, as AWS Glue 5.0 has, and under PySpark 4) and prints the
-results as JSON: the lake transforms, the poll state function in a real streaming query (a file
+has and prints the results as JSON (the test runs it as a script under PySpark 3.5, as AWS Glue 5.0
+has, and calls `probe` in its own PySpark 4 session): the lake transforms, the poll state function in a real streaming query (a file
 source, Trigger.Once), and Delta's idempotent appends with the Delta jars in GST_PROBE_DELTA_JARS.
 Uses no Spark-4-only API itself: rows go in as tuples, come out through collect()."""
 
@@ -42,20 +42,8 @@ def rows(frame, columns):
     return sorted(out, key=lambda r: [x or "" for x in r])
 
 
-def main() -> None:
-    payloads = json.load(sys.stdin)
-    jars = sorted(str(p) for p in Path(os.environ["GST_PROBE_DELTA_JARS"]).glob("*.jar"))
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .config("spark.jars", ",".join(jars))
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+def probe(spark: SparkSession, payloads: list[str]) -> dict:
+    """The shared parts' results on `payloads`, in any SparkSession with the Delta extension."""
     raw = spark.createDataFrame(
         [
             ("s", "shard-0", str(i), "k", ARRIVED, bytearray(p.encode() if isinstance(p, str) else bytes(p)), 0)
@@ -105,7 +93,24 @@ def main() -> None:
         result["delta_rows"] = sorted(r["v"] for r in spark.read.format("delta").load(table).collect())
 
     result["spark_version"] = spark.version
-    print(json.dumps(result))
+    return result
+
+
+def main() -> None:
+    payloads = json.load(sys.stdin)
+    jars = sorted(str(p) for p in Path(os.environ["GST_PROBE_DELTA_JARS"]).glob("*.jar"))
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.jars", ",".join(jars))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    print(json.dumps(probe(spark, payloads)))
     spark.stop()
 
 

@@ -7,14 +7,13 @@ points at another interpreter."""
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from gamestream.contracts import PlayerCount, PollManifest, StreamSnapshot, VideoSnapshot
-from gamestream.settings import Settings
+from tests.streaming_jobs.spark35_probe import probe
 
 ROOT = Path(__file__).resolve().parents[2]
 SPARK35 = Path(os.environ.get("GST_SPARK35_PYTHON", ROOT / ".venv-spark35" / "bin" / "python"))
@@ -88,8 +87,8 @@ def payloads():
 
 
 def start(python: Path, jars: Path, folder: Path) -> subprocess.Popen:
-    """The probe under `python` with `jars`, reading the payloads from a file and logging to one: the
-    two probes run side by side (each is mostly a JVM starting and waiting for its query)."""
+    """The probe under `python` with `jars`, reading the payloads from a file and logging to one (it
+    starts its JVM while the test probes its own session)."""
     (folder / "payloads.json").write_text(json.dumps(payloads()))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYSPARK_PYTHON": str(python), "GST_PROBE_DELTA_JARS": str(jars)}
     with (folder / "payloads.json").open() as stdin, (folder / "stderr.log").open("w") as stderr:
@@ -110,18 +109,13 @@ def result(probe: subprocess.Popen, folder: Path) -> dict:
 
 
 @pytest.mark.skipif(not SPARK35.exists(), reason=f"no PySpark 3.5 interpreter at {SPARK35} (make test creates it)")
-def test_the_shared_parts_agree_between_spark_35_and_spark_4(tmp_path):
-    for version in ("3.5", "4"):
-        (tmp_path / version).mkdir()
-    probes = [
-        start(SPARK35, ROOT / ".jars" / "spark35", tmp_path / "3.5"),
-        start(Path(sys.executable), Settings().spark_jars_path, tmp_path / "4"),
-    ]
+def test_the_shared_parts_agree_between_spark_35_and_spark_4(spark, tmp_path):
+    spark35 = start(SPARK35, ROOT / ".jars" / "spark35", tmp_path)
     try:
-        old, new = result(probes[0], tmp_path / "3.5"), result(probes[1], tmp_path / "4")
+        new = probe(spark, payloads())
+        old = result(spark35, tmp_path)
     finally:
-        for probe in probes:
-            probe.kill()
+        spark35.kill()
     assert old.pop("spark_version").startswith("3.5")
     assert new.pop("spark_version").startswith("4.")
     assert old == new

@@ -1,10 +1,15 @@
 """Helpers of the streaming tests: recent poll slots, synthetic polls, one run of the streaming job
 over what the stream holds, and lake tables as pandas."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
+import redis
 
+from gamestream.aws import aws_client, ensure_stream
+from gamestream.settings import Settings
 from producers.clock import ManualClock
 from producers.poll_loop import PollLoop
 from producers.synthetic import SyntheticPoller
@@ -18,6 +23,22 @@ def recent_slot(interval: int = 60, polls: int = 3) -> datetime:
     """A grid slot recent enough that the stream treats its records as timely, not late."""
     now = int(datetime.now(UTC).timestamp())
     return datetime.fromtimestamp(now - now % interval - polls * interval, UTC)
+
+
+def fresh_settings(settings: Settings, folder: Path) -> Settings:
+    """`settings` with a new stream, lake and checkpoint folder in `folder`, and Redis emptied
+    (the `fresh` fixture's, and a wider-scoped fixture's)."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    ensure_stream(aws_client(settings, "kinesis"), name, 2)
+    redis.Redis.from_url(settings.redis_url).flushdb()
+    return settings.model_copy(
+        update={
+            "stream_name": name,
+            "lake_root": str(folder / "lake"),
+            "checkpoint_root": str(folder / "checkpoints"),
+            "data_dir": folder,
+        }
+    )
 
 
 def run_job(spark, settings, job=None):
