@@ -25,7 +25,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from batch_jobs.gold import LoadReport, run_gold
+from batch_jobs.gold.loads import LoadReport, run_gold
 from batch_jobs.replay import ingest_days
 from gamestream.settings import Settings
 from streaming_jobs import lake as L
@@ -34,7 +34,9 @@ from streaming_jobs.games import identify
 from streaming_jobs.lake_query import new_games
 from streaming_jobs.poll_query import emitted_tables
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, close_poll
-from streaming_jobs.transforms import game_names, parse_records, poll_inputs, repeated_event_ids, silver_frames
+from streaming_jobs.transforms.parse import parse_records
+from streaming_jobs.transforms.polls import poll_inputs
+from streaming_jobs.transforms.silver import game_names, repeated_event_ids, silver_frames
 
 log = structlog.get_logger(__name__)
 SOURCES = ("steam", "twitch", "youtube", "synthetic")

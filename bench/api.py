@@ -35,9 +35,11 @@ import duckdb  # noqa: E402
 import httpx  # noqa: E402
 
 from batch_jobs.dbt import invoke  # noqa: E402
-from batch_jobs.gold import project_digest, run_gold  # noqa: E402
+from batch_jobs.gold.loads import run_gold  # noqa: E402
+from batch_jobs.gold.project import project_digest  # noqa: E402
 from bench.common import gst_api, percentile  # noqa: E402
-from gamestream.embedded import free_port, redis_server  # noqa: E402
+from gamestream.embedded.ports import free_port  # noqa: E402
+from gamestream.embedded.redis_server import redis_server  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from streaming_jobs.lake import Lake  # noqa: E402
 from streaming_jobs.live import LiveWriter, PollUpdate  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from batch_jobs.demo_history import write_history  # noqa: E402
-from batch_jobs.gold import run_gold  # noqa: E402
+from batch_jobs.gold.loads import run_gold  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 
 

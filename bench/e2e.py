@@ -57,7 +57,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from bench.common import percentile  # noqa: E402
-from gamestream.embedded import embedded_stack, free_port  # noqa: E402
+from gamestream.embedded.ports import free_port  # noqa: E402
+from gamestream.embedded.stack import embedded_stack  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from producers.clock import SystemClock, slot_floor  # noqa: E402
 from producers.poll_loop import PollLoop  # noqa: E402

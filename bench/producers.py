@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import structlog  # noqa: E402
 
 from gamestream.contracts import StreamSnapshot  # noqa: E402
-from gamestream.embedded import embedded_stack  # noqa: E402
+from gamestream.embedded.stack import embedded_stack  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from producers.clock import ManualClock  # noqa: E402
 from producers.poll_loop import PollLoop  # noqa: E402

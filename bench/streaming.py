@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import structlog  # noqa: E402
 
-from gamestream.embedded import embedded_stack  # noqa: E402
+from gamestream.embedded.stack import embedded_stack  # noqa: E402
 from gamestream.settings import Settings  # noqa: E402
 from producers.run import emit_synthetic_history  # noqa: E402
 from producers.sinks import make_sink  # noqa: E402

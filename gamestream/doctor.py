@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import redis
 
 from gamestream.aws import aws_client
-from gamestream.embedded import port_is_free
+from gamestream.embedded.ports import port_is_free
 from gamestream.settings import Settings, redact_url
 
 
@@ -86,7 +86,7 @@ def check_system_packages() -> list[Check]:
 
 
 def check_kinesalite() -> Check:
-    from gamestream.embedded import KINESALITE
+    from gamestream.embedded.kinesalite import KINESALITE
 
     if shutil.which("node") and (KINESALITE / "node_modules" / "kinesalite").is_dir():
         return Check("kinesalite", Status.OK, f"installed in {KINESALITE}")
@@ -100,7 +100,7 @@ def check_kinesalite() -> Check:
 
 def check_kafka_jars(settings: Settings) -> Check:
     """The embedded broker's jars: needed with GST_SINK=kafka (a warning otherwise)."""
-    from gamestream.embedded import KafkaMissing, kafka_jars
+    from gamestream.embedded.kafka_broker import KafkaMissing, kafka_jars
 
     try:
         jars = kafka_jars(settings.kafka_jars_path)

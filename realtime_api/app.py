@@ -1,7 +1,7 @@
 """The FastAPI app: REST trend queries over gold, the WebSocket live feed over Redis, health and
 metrics, and the built dashboard at /.
 
-Read-only by construction: the warehouse is reached only through realtime_api/gold_queries.py
+Read-only by construction: the warehouse is reached only through realtime_api/queries/
 (bound parameters, names from enums) and Redis only through reads. CORS and WebSocket origins come
 from GST_API_ALLOWED_ORIGINS. OpenAPI docs at /api/docs.
 """

@@ -5,7 +5,7 @@ overview hides the non-game categories. Read from gold.games each time, that was
 cost of those routes. The directory loads gold.games' keys, slugs, names and non-game categories
 on first use, and the app reloads it in the background every `api_game_directory_seconds`, so no
 request waits for a reload. A name it does not know is still looked up in the warehouse
-(gold_queries.resolve_game): a game gold gained since the last reload is found at once; a rename,
+(queries.games.resolve_game): a game gold gained since the last reload is found at once; a rename,
 a new slug or a recategorisation shows after at most one reload period.
 """
 
@@ -19,7 +19,8 @@ import structlog
 from fastapi.concurrency import run_in_threadpool
 
 from gamestream.names import normalize_game_name
-from realtime_api import gold_queries as Q
+from realtime_api.queries import games as game_reads
+from realtime_api.queries.games import close_keys, resolve_game
 from realtime_api.store import GoldStore
 
 log = structlog.get_logger(__name__)
@@ -46,7 +47,7 @@ class GameDirectory:
             or self._by_key.get(normalize_game_name(text))
             or self._by_name.get(lower)
         )
-        return dict(found) if found is not None else Q.resolve_game(self.store, text)
+        return dict(found) if found is not None else resolve_game(self.store, text)
 
     def non_games(self) -> frozenset[str]:
         """Keys of the categories that are not games (Just Chatting, Music, ...)."""
@@ -56,7 +57,7 @@ class GameDirectory:
     def close_matches(self, text: str) -> list[dict[str, Any]]:
         """Games whose keys come close to `text`, for a 404's suggestions."""
         self._load_once()
-        return [dict(self._by_key[k]) for k in Q.close_keys(text, list(self._by_key))]
+        return [dict(self._by_key[k]) for k in close_keys(text, list(self._by_key))]
 
     def reload(self) -> None:
         """Read gold.games again (raises WarehouseUnavailable, keeping what is held)."""
@@ -64,7 +65,7 @@ class GameDirectory:
             self._read()
 
     def _read(self) -> None:
-        rows = Q.games(self.store)
+        rows = game_reads.games(self.store)
         games = [{"game_key": r["game_key"], "slug": r["slug"], "name": r["name"]} for r in rows]
         by_name: dict[str, dict[str, Any]] = {}
         for game in sorted(games, key=lambda g: g["game_key"], reverse=True):  # the least key wins a tie

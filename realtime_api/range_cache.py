@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from realtime_api import gold_queries as Q
+from realtime_api.queries.freshness import gold_loaded_at
 from realtime_api.store import GoldStore
 
 
@@ -32,7 +32,7 @@ class RangeCache:
         if self.entries == 0:
             return compute()
         try:
-            loaded = Q.gold_loaded_at(self.store)
+            loaded = gold_loaded_at(self.store)
         except Exception:  # no load state yet (or the warehouse is down): compute() reports its own errors
             return compute()
         with self._lock:

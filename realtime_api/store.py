@@ -1,7 +1,7 @@
 """Read-only access to the gold warehouse for the API, through the shared warehouse layer
 (gamestream.warehouse: SQLAlchemy engines, bound parameters, errors mapped by type).
 
-Every query is SQL text from realtime_api/gold_queries.py with its values bound as `:name`
+Every query is SQL text from realtime_api/queries/ with its values bound as `:name`
 parameters; connections are read-only where the database enforces it (PostgreSQL and Redshift
 sessions, DuckDB when no gold build shares the process). A warehouse that cannot be reached, or has
 no gold yet, raises WarehouseUnavailable, which the app answers with 503.

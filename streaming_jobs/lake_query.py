@@ -32,18 +32,10 @@ from streaming_jobs.games import GameIdentity, identify
 from streaming_jobs.kept_rows import kept_rows, release
 from streaming_jobs.queries import start_foreach_batch
 from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer, batch_errors
-from streaming_jobs.transforms import (
-    TABLE_OF_KIND,
-    bronze_frame,
-    bronze_of,
-    game_names,
-    mark_late,
-    parse_records,
-    quarantine_frame,
-    repeated_event_ids,
-    silver_frames,
-    stamp,
-)
+from streaming_jobs.transforms.bronze import bronze_frame, bronze_of, stamp
+from streaming_jobs.transforms.parse import mark_late, parse_records, quarantine_frame
+from streaming_jobs.transforms.record_fields import TABLE_OF_KIND
+from streaming_jobs.transforms.silver import game_names, repeated_event_ids, silver_frames
 
 log = structlog.get_logger(__name__)
 

@@ -37,7 +37,9 @@ from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll
 from streaming_jobs.queries import start_foreach_batch
 from streaming_jobs.run_report import BatchReport, RunReporter, StepTimer, batch_errors
-from streaming_jobs.transforms import bronze_frame, mark_late, parse_records, poll_date, poll_inputs
+from streaming_jobs.transforms.bronze import bronze_frame
+from streaming_jobs.transforms.parse import mark_late, parse_records
+from streaming_jobs.transforms.polls import poll_date, poll_inputs
 
 log = structlog.get_logger(__name__)
 LIVE_KINDS = tuple(TOTAL_KINDS)

@@ -24,10 +24,12 @@ import pandas as pd
 import pytest
 import redis
 
-from batch_jobs.gold import Warehouse, run_gold
+from batch_jobs.gold.loads import run_gold
 from batch_jobs.imports.importer import run_import
 from gamestream.aws import aws_client, ensure_stream
-from gamestream.embedded import free_port, redis_server
+from gamestream.embedded.ports import free_port
+from gamestream.embedded.redis_server import redis_server
+from gamestream.warehouse import Warehouse
 from producers.clock import ManualClock
 from producers.poll_loop import PollLoop
 from producers.sinks.kinesis import KinesisSink

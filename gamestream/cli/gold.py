@@ -22,7 +22,8 @@ def gold_run(
 ) -> None:
     """Stage what silver gained since the last load, then `dbt build` gold (only the affected buckets)."""
     from batch_jobs.dbt import DbtFailed
-    from batch_jobs.gold import LoadReport, load_gold_every, run_gold
+    from batch_jobs.gold.loads import LoadReport, run_gold
+    from batch_jobs.gold.schedule import load_gold_every
 
     settings = load_settings()
     stop_on_sigterm()
@@ -55,7 +56,7 @@ def gold_run(
 @gold_app.command("stage")
 def gold_stage() -> None:
     """Step 1 of `gst gold run`: stage what silver gained since the last build in gold_staging."""
-    from batch_jobs.gold import stage_gold
+    from batch_jobs.gold.loads import stage_gold
 
     settings = load_settings()
     staged = stage_gold(settings)
@@ -69,7 +70,7 @@ def gold_stage() -> None:
 def gold_build() -> None:
     """Step 2 of `gst gold run`: `dbt build` gold over what is staged, then advance the load state."""
     from batch_jobs.dbt import DbtFailed
-    from batch_jobs.gold import build_gold
+    from batch_jobs.gold.loads import build_gold
 
     settings = load_settings()
     try:

@@ -16,7 +16,7 @@ from gamestream.cli.common import app, console, load_settings, stop_on_sigterm
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from batch_jobs.imports.importer import ImportReport
+    from batch_jobs.imports.report import ImportReport
 
 
 @app.command("import")

@@ -12,7 +12,8 @@ import httpx
 from rich.table import Table
 
 from gamestream.contracts import Platform
-from gamestream.embedded import EmbeddedStack, port_is_free
+from gamestream.embedded.ports import port_is_free
+from gamestream.embedded.stack import EmbeddedStack
 
 # the demo's stages run in threads with these names (see the background() helpers they use)
 STAGE_THREADS = {"producer": "producer-synthetic", "gold loads": "gold-loads", "API": "api"}

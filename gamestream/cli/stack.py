@@ -14,7 +14,7 @@ import typer
 from gamestream.cli.common import DataDir, Duration, app, console, read_settings, stop_on_sigterm
 
 if TYPE_CHECKING:
-    from gamestream.embedded import EmbeddedStack
+    from gamestream.embedded.stack import EmbeddedStack
 
 HEALTH_LOG_SECONDS = 5.0
 
@@ -28,7 +28,7 @@ def _run_embedded(
     log_file: Path | None = None,
 ) -> None:
     from gamestream.contracts import Source
-    from gamestream.embedded import embedded_stack
+    from gamestream.embedded.stack import embedded_stack
     from gamestream.logs import configure_logging
 
     settings = read_settings()
@@ -41,7 +41,7 @@ def _run_embedded(
             console.print(f"  • {line}")
         if with_stages:
             from batch_jobs.demo_history import write_history
-            from batch_jobs.gold import scheduled_gold
+            from batch_jobs.gold.schedule import scheduled_gold
             from producers.run import background_producer
             from streaming_jobs.run import background_stream
 
@@ -69,7 +69,7 @@ def _run_embedded(
                 f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
                 f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'"
             )
-            from gamestream.embedded import free_port, port_is_free
+            from gamestream.embedded.ports import free_port, port_is_free
             from realtime_api.app import create_app
             from realtime_api.server import background_api
             from realtime_api.store import GoldStore

@@ -9,10 +9,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from realtime_api import gold_queries as Q
+from gamestream.contracts import Platform
 from realtime_api.deps import NOT_FOUND, Games, Ranges, Store, UnknownGame, invalid
-from realtime_api.gold_queries import Metric, Platform, Resolution, Span, Window
 from realtime_api.json_response import FastJSONResponse
+from realtime_api.queries import games as game_reads
+from realtime_api.queries import series as series_reads
+from realtime_api.queries.freshness import latest_bucket_of_any
+from realtime_api.queries.months import game_months
+from realtime_api.queries.rankings import ranking
+from realtime_api.queries.spans import Span, choose_resolution, end_aligned_with, plan_span
+from realtime_api.queries.vocabulary import (
+    BUCKET_SECONDS,
+    DEFAULT_METRIC,
+    MAX_POINTS,
+    MONTH,
+    MONTH_SECONDS,
+    WINDOWS,
+    Metric,
+    Resolution,
+    Window,
+)
 from realtime_api.store import as_utc
 
 router = APIRouter(prefix="/api/games", tags=["games"])
@@ -60,14 +76,14 @@ def requested_span(start: datetime | None, end: datetime | None, span_seconds: i
         return None
     if end is None and start is not None:
         first = _in_years("from", as_utc(start))
-        last = Q.end_aligned_with(first, datetime.now(UTC))
+        last = end_aligned_with(first, datetime.now(UTC))
     else:
         last = _in_years("to", as_utc(end)) if end is not None else datetime.now(UTC)
         first = _in_years("from", as_utc(start) if start is not None else last - timedelta(seconds=span_seconds))
     if last <= first:
         raise invalid("to", "must be after from")
     try:
-        return Q.plan_span(first, last)
+        return plan_span(first, last)
     except ValueError as exc:
         raise invalid("from", str(exc)) from None
 
@@ -85,14 +101,14 @@ def top(
     start: RangeFrom = None,
     end: RangeTo = None,
 ) -> dict[str, Any]:
-    span = requested_span(start, end, Q.WINDOWS[window][1])
-    chosen = metric or Q.DEFAULT_METRIC[platform]
+    span = requested_span(start, end, WINDOWS[window][1])
+    chosen = metric or DEFAULT_METRIC[platform]
     if span is None:  # a trailing window: precomputed in gold.game_windows
-        result = Q.ranking(store, platform, chosen, window, include_non_games, limit, offset)
+        result = ranking(store, platform, chosen, window, include_non_games, limit, offset)
     else:
         result = ranges.get(
             ("top", platform, chosen, include_non_games, limit, offset, span),
-            lambda: Q.ranking(store, platform, chosen, window, include_non_games, limit, offset, span),
+            lambda: ranking(store, platform, chosen, window, include_non_games, limit, offset, span),
         )
     shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
     return {"platform": platform, "metric": chosen, **shown, "limit": limit, "offset": offset, **result}
@@ -106,7 +122,7 @@ def search(
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    return {"q": q, "limit": limit, "offset": offset, **Q.search(store, q, include_non_games, limit, offset)}
+    return {"q": q, "limit": limit, "offset": offset, **game_reads.search(store, q, include_non_games, limit, offset)}
 
 
 def _known(games: Games, text: str) -> dict[str, Any]:
@@ -125,7 +141,7 @@ def _known(games: Games, text: str) -> dict[str, Any]:
 )
 def game(store: Store, games: Games, game_key: GameKey) -> dict[str, Any]:
     key = _known(games, game_key)["game_key"]
-    found = Q.game(store, key)
+    found = game_reads.game(store, key)
     if found is None:  # gone between the two reads (a rebuild)
         raise UnknownGame(game_key, [])
     return found
@@ -133,7 +149,7 @@ def game(store: Store, games: Games, game_key: GameKey) -> dict[str, Any]:
 
 def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     if end is None:
-        latest = Q.latest_bucket_of_any(store, "5m")
+        latest = latest_bucket_of_any(store, "5m")
         end = latest + timedelta(minutes=5) if latest is not None else datetime.now().astimezone()
     end = _in_years("to", as_utc(end))
     start = _in_years("from", as_utc(start) if start is not None else end - timedelta(hours=24))
@@ -143,12 +159,12 @@ def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[
 
 
 def _resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
-    bucket = Q.choose_resolution(resolution, start, end)
-    points = (end - start).total_seconds() / (Q.BUCKET_SECONDS.get(bucket) or Q.MONTH_SECONDS)
-    if points > Q.MAX_POINTS:
+    bucket = choose_resolution(resolution, start, end)
+    points = (end - start).total_seconds() / (BUCKET_SECONDS.get(bucket) or MONTH_SECONDS)
+    if points > MAX_POINTS:
         raise invalid(
             "resolution",
-            f"{bucket} over this range is {points:.0f} points; at most {Q.MAX_POINTS}: "
+            f"{bucket} over this range is {points:.0f} points; at most {MAX_POINTS}: "
             "choose a coarser resolution or a shorter range",
         )
     return bucket
@@ -179,7 +195,7 @@ def series(
             "from": first,
             "to": last,
             "resolution": bucket,
-            "series": Q.series(store, key, platforms, first, last, bucket),
+            "series": series_reads.series(store, key, platforms, first, last, bucket),
         }
     )
 
@@ -200,14 +216,14 @@ def players_vs_viewers(
     key = _known(games, game_key)["game_key"]
     first, last = _range(store, start, end)
     bucket = _resolution(resolution, first, last)
-    if bucket == Q.MONTH:
+    if bucket == MONTH:
         raise invalid("resolution", "players vs viewers come in 5m, 1h or 1d buckets")
     return {
         "game_key": key,
         "from": first,
         "to": last,
         "resolution": bucket,
-        "points": Q.players_vs_viewers(store, key, first, last, bucket),
+        "points": series_reads.players_vs_viewers(store, key, first, last, bucket),
     }
 
 
@@ -229,5 +245,5 @@ def months(
         "game_key": found["game_key"],
         "slug": found["slug"],
         "name": found["name"],
-        "months": Q.game_months(store, found["game_key"], platforms, limit),
+        "months": game_months(store, found["game_key"], platforms, limit),
     }

@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from gamestream.contracts import Platform
 from realtime_api.deps import Feed
-from realtime_api.gold_queries import Platform
 from realtime_api.live_feed import LiveFeed, RedisUnavailable, Subscriber, feed_id
 
 router = APIRouter(tags=["live"])

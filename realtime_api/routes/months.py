@@ -8,9 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
-from realtime_api import gold_queries as Q
+from gamestream.contracts import Platform
 from realtime_api.deps import Store
-from realtime_api.gold_queries import MonthMetric, Platform
+from realtime_api.queries import months as month_reads
+from realtime_api.queries.spans import add_months
+from realtime_api.queries.vocabulary import DEFAULT_METRIC, MonthMetric
 
 router = APIRouter(prefix="/api/platforms", tags=["months"])
 Month = Annotated[
@@ -20,7 +22,7 @@ Month = Annotated[
 
 @router.get("/{platform}/months", summary="The platform's months in gold, newest first, with its total per month")
 def months(platform: Platform, store: Store) -> dict[str, Any]:
-    return {"platform": platform, "months": Q.platform_months(store, platform)}
+    return {"platform": platform, "months": month_reads.platform_months(store, platform)}
 
 
 @router.get(
@@ -39,15 +41,15 @@ def month_table(
 ) -> dict[str, Any]:
     year, number = (int(part) for part in month.split("-"))
     start = datetime(year, number, 1, tzinfo=UTC)
-    chosen = metric or MonthMetric(Q.DEFAULT_METRIC[platform].value)
-    table = Q.month_table(store, platform, start, chosen, include_non_games, limit, offset)
+    chosen = metric or MonthMetric(DEFAULT_METRIC[platform].value)
+    table = month_reads.month_table(store, platform, start, chosen, include_non_games, limit, offset)
     if table is None:
         raise HTTPException(status_code=404, detail=f"no {platform.value} data in {month}")
     return {
         "platform": platform,
         "metric": chosen,
         "month_start": start,
-        "month_end": Q.add_months(start, 1),
+        "month_end": add_months(start, 1),
         "limit": limit,
         "offset": offset,
         **table,

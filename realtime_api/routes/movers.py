@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from realtime_api import gold_queries as Q
+from gamestream.contracts import Platform
 from realtime_api.deps import Ranges, Store
-from realtime_api.gold_queries import Direction, MoverWindow, Platform
+from realtime_api.queries import rankings
+from realtime_api.queries.vocabulary import MOVER_WINDOWS, Direction, MoverWindow
 from realtime_api.routes.games import RangeFrom, RangeTo, requested_span
 
 router = APIRouter(prefix="/api", tags=["movers"])
@@ -26,13 +27,13 @@ def movers(
     start: RangeFrom = None,
     end: RangeTo = None,
 ) -> dict[str, Any]:
-    span = requested_span(start, end, Q.MOVER_WINDOWS[window][1])
+    span = requested_span(start, end, MOVER_WINDOWS[window][1])
     if span is None:  # a trailing window: precomputed in gold.game_windows
-        result = Q.movers(store, platform, window, direction, include_non_games, limit)
+        result = rankings.movers(store, platform, window, direction, include_non_games, limit)
     else:
         result = ranges.get(
             ("movers", platform, direction, include_non_games, limit, span),
-            lambda: Q.movers(store, platform, window, direction, include_non_games, limit, span),
+            lambda: rankings.movers(store, platform, window, direction, include_non_games, limit, span),
         )
     shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
     return {"platform": platform, **shown, "direction": direction, **result}

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from realtime_api import gold_queries as Q
+from gamestream.contracts import Platform
 from realtime_api.deps import Feed, Games, Store
-from realtime_api.gold_queries import Platform
+from realtime_api.queries import overview as overview_reads
 
 router = APIRouter(prefix="/api", tags=["overview"])
 RECENT = timedelta(hours=1)  # the span of each platform's recent totals (5-minute gold buckets)
@@ -22,7 +22,9 @@ async def _overview(
     store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int, non_games: frozenset[str]
 ) -> dict[str, Any]:
     live = await feed.snapshot([platform.value], limit * 3)
-    hour, recent = await run_in_threadpool(Q.platform_overview, store, platform, include_non_games, limit, RECENT)
+    hour, recent = await run_in_threadpool(
+        overview_reads.platform_overview, store, platform, include_non_games, limit, RECENT
+    )
     hidden = frozenset() if include_non_games else non_games
     now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
     games = [g for g in now.get("games", []) if g["game"] not in hidden][:limit]

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from batch_jobs.backfill import RangeNotSettled, backfill
-from batch_jobs.gold import Warehouse, run_gold
+from batch_jobs.gold.loads import run_gold
+from gamestream.warehouse import Warehouse
 from streaming_jobs import lake as L
 from streaming_jobs.lake import Lake
 from tests.support.kinesis import put

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from batch_jobs.gold import run_gold
+from batch_jobs.gold.loads import run_gold
 from gamestream.settings import Settings
 from gamestream.warehouse import Warehouse
 from streaming_jobs.lake import GAMES_SCHEMA, Lake

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 import pytest
 
 from batch_jobs.dbt import DbtFailed, build, work_dir
-from batch_jobs.gold import build_gold, run_gold, stage_gold
+from batch_jobs.gold.loads import build_gold, run_gold, stage_gold
 from gamestream.settings import Settings
 from gamestream.warehouse import Warehouse
 from realtime_api.store import GoldStore

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 from streaming_jobs.lake import Lake
 from tests.support.silver import seed_parity_totals
 

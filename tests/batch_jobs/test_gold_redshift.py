@@ -13,7 +13,10 @@ import sqlglot
 from sqlglot import exp
 
 from batch_jobs.dbt import invoke, work_dir
-from batch_jobs.gold import TOTALS_SOURCE, changed_files, copy_manifest, redshift_copy, run_gold
+from batch_jobs.gold.loads import run_gold
+from batch_jobs.gold.redshift_copy import copy_manifest, redshift_copy
+from batch_jobs.gold.silver_changes import changed_files
+from batch_jobs.gold.sources import TOTALS_SOURCE
 from gamestream.settings import Settings
 from streaming_jobs.lake import TOTALS_SCHEMA, Lake
 from tests.support.postgres import fresh_database

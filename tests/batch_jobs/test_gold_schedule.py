@@ -8,10 +8,11 @@ import time
 import pytest
 from typer.testing import CliRunner
 
-import batch_jobs.gold
+import batch_jobs.gold.schedule
 import gamestream.cli.gold
 from batch_jobs.dbt import DbtFailed
-from batch_jobs.gold import LoadReport, load_gold_every, scheduled_gold
+from batch_jobs.gold.loads import LoadReport
+from batch_jobs.gold.schedule import load_gold_every, scheduled_gold
 from gamestream.cli import app
 from gamestream.settings import Settings
 from tests.support.cli import start_gst
@@ -54,7 +55,7 @@ def test_a_failed_load_is_retried_at_the_next_one(monkeypatch, settings):
     stop, reports = threading.Event(), []
     # the third load stops the loop as it ends
     loads = Loads(RuntimeError("lake unreachable"), DbtFailed("model game_buckets failed"), REPORT, done=stop)
-    monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
+    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)
     thread = run_in_thread(load_gold_every, settings, 0.01, stop, on_load=reports.append)
     thread.join(10)
     assert not thread.is_alive()
@@ -63,7 +64,7 @@ def test_a_failed_load_is_retried_at_the_next_one(monkeypatch, settings):
 
 def test_a_configuration_error_ends_the_loop(monkeypatch, settings):
     loads = Loads(ValueError("Redshift loads need GST_REDSHIFT_IAM_ROLE"))
-    monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
+    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)
     with pytest.raises(ValueError, match="GST_REDSHIFT_IAM_ROLE"):
         load_gold_every(settings, 0.01, threading.Event())
     assert loads.calls == 1
@@ -71,7 +72,7 @@ def test_a_configuration_error_ends_the_loop(monkeypatch, settings):
 
 def test_stop_ends_the_wait_between_loads_at_once(monkeypatch, settings):
     loads = Loads(REPORT)
-    monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
+    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)
     stop = threading.Event()
     thread = run_in_thread(load_gold_every, settings, 3600, stop)
     assert loads.done.wait(10)  # the first load runs at once
@@ -84,7 +85,7 @@ def test_stop_ends_the_wait_between_loads_at_once(monkeypatch, settings):
 
 def test_the_demo_schedule_waits_before_its_first_load_and_stops_promptly(monkeypatch, settings):
     loads = Loads()
-    monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
+    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)
     started = time.monotonic()
     with scheduled_gold(settings, every=3600):
         time.sleep(0.1)
@@ -94,7 +95,7 @@ def test_the_demo_schedule_waits_before_its_first_load_and_stops_promptly(monkey
 
 def test_the_demo_loads_its_history_at_once(monkeypatch, settings):
     loads = Loads()
-    monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
+    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)
     with scheduled_gold(settings, every=3600, at_once=True):
         deadline = time.monotonic() + 5
         while loads.calls == 0 and time.monotonic() < deadline:
@@ -103,7 +104,7 @@ def test_the_demo_loads_its_history_at_once(monkeypatch, settings):
 
 
 def gst_gold_run(monkeypatch, settings, loads, *args):
-    monkeypatch.setattr(batch_jobs.gold, "run_gold", loads)
+    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)
     monkeypatch.setattr(gamestream.cli.gold, "load_settings", lambda: settings)
     monkeypatch.setattr(gamestream.cli.gold, "stop_on_sigterm", lambda: None)
     return CliRunner().invoke(app, ["gold", "run", *args])

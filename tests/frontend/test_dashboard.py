@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 from realtime_api.app import DASHBOARD
 from tests.support.postgres import fresh_database
 

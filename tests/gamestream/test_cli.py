@@ -6,7 +6,7 @@ import signal
 import time
 
 from gamestream.aws import aws_client
-from gamestream.embedded import free_port, port_is_free
+from gamestream.embedded.ports import free_port, port_is_free
 from tests.support.cli import run_gst, start_gst
 from tests.support.kafka import read_topic
 

@@ -9,7 +9,9 @@ import pytest
 import redis
 
 from gamestream.aws import aws_client
-from gamestream.embedded import KafkaMissing, embedded_stack, kafka_cluster_id, port_is_free
+from gamestream.embedded.kafka_broker import KafkaMissing, kafka_cluster_id
+from gamestream.embedded.ports import port_is_free
+from gamestream.embedded.stack import embedded_stack
 from gamestream.settings import Settings
 
 

@@ -9,7 +9,7 @@ import duckdb_engine
 import pytest
 import sqlalchemy as sa
 
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 from gamestream.warehouse import GoldMissing, Warehouse, WarehouseUnavailable, engine, kind_of, sqlalchemy_url
 from tests.support.postgres import fresh_database
 

@@ -21,16 +21,10 @@ from cfnlint.api import ManualArgs, lint_file  # noqa: E402
 
 from gamestream.settings import SECRET_FIELDS, Settings  # noqa: E402
 from infra.app import build  # noqa: E402
+from infra.layout import ASSET_EXCLUDE, ROOT  # noqa: E402
 from infra.options import DeployOptions  # noqa: E402
-from infra.stack import (  # noqa: E402
-    ASSET_EXCLUDE,
-    GLUE_MODULES,
-    GLUE_PACKAGES,
-    GLUE_STATE_MEMORY_MB,
-    ROOT,
-    GameStreamTrendsStack,
-    glue_requirements,
-)
+from infra.parts.glue_jobs import GLUE_MODULES, GLUE_PACKAGES, GLUE_STATE_MEMORY_MB, glue_requirements  # noqa: E402
+from infra.stack import GameStreamTrendsStack  # noqa: E402
 from streaming_jobs.spark import CODEGEN_CACHE_ENTRIES, STATE_WRITE_BUFFER_MB  # noqa: E402
 
 CONTEXT = json.loads((ROOT / "infra" / "cdk.json").read_text())["context"]
@@ -271,14 +265,14 @@ def test_the_network_has_private_subnets_and_the_lake_and_stream_endpoints(synth
         if any(r.get("CidrIp") == "0.0.0.0/0" for r in g["Properties"].get("SecurityGroupIngress", []))
     ]
     assert len(open_groups) == 1 and open_groups[0].startswith("ApiLoadBalancer")
-    redis_group = next(n for n in groups if n.startswith("RedisGroup"))
+    redis_group = next(n for n in groups if n.startswith("NetworkRedisGroup"))
     to_redis = [
         r["Properties"]
         for r in resources(raw, "AWS::EC2::SecurityGroupIngress").values()
         if r["Properties"]["GroupId"] == {"Fn::GetAtt": [redis_group, "GroupId"]}
     ]
     assert {r["FromPort"] for r in to_redis} == {6379}
-    assert sorted(r["SourceSecurityGroupId"]["Fn::GetAtt"][0][:-8] for r in to_redis) == [
+    assert sorted(r["SourceSecurityGroupId"]["Fn::GetAtt"][0][:-8].removeprefix("Network") for r in to_redis) == [
         "ApiGroup",
         "GlueGroup",
         "OpsGroup",
@@ -373,14 +367,14 @@ def test_each_part_gets_only_its_own_data_permissions(synth):
     for role in poller_roles:
         s3_actions = {a for a in by_role[role] if a.startswith("s3:")}
         assert "kinesis:PutRecords" in by_role[role]
-        if role.startswith("YoutubePoller"):
+        if role.startswith("ServicesYoutubePoller"):
             assert not s3_actions
         else:  # the raw archive: put its own pages, never read or delete
             assert "s3:PutObject" in s3_actions and not any(
                 a.startswith(("s3:Get", "s3:List", "s3:Delete")) for a in s3_actions
             )
     raw_grants = {
-        role["Ref"].split("PollerTask")[0]: statement["Resource"]
+        role["Ref"].split("PollerTask")[0].removeprefix("Services"): statement["Resource"]
         for policy in resources(raw, "AWS::IAM::Policy").values()
         for role in policy["Properties"]["Roles"]
         if "PollerTaskTaskRole" in role["Ref"]
@@ -390,14 +384,14 @@ def test_each_part_gets_only_its_own_data_permissions(synth):
     assert set(raw_grants) == {"Steam", "Twitch"}
     for source, resource in raw_grants.items():
         assert f"/lake/raw/{source.lower()}/*" in json.dumps(resource)
-    api_role = next(n for n in roles if n.startswith("ApiTaskTaskRole"))
+    api_role = next(n for n in roles if n.startswith("ServicesApiTaskTaskRole"))
     assert not any(a.startswith(("s3:", "kinesis:")) for a in by_role.get(api_role, set()))
-    gold_role = next(n for n in roles if n.startswith("GoldTaskTaskRole"))
+    gold_role = next(n for n in roles if n.startswith("ServicesGoldTaskTaskRole"))
     assert "s3:PutObject" in by_role[gold_role] and "s3:DeleteObject*" not in by_role[gold_role]
-    glue_role = next(n for n in roles if n.startswith("GlueJobRole"))
+    glue_role = next(n for n in roles if n.startswith("GlueJobsGlueJobRole"))
     assert {"kinesis:GetRecords", "s3:DeleteObject*"} <= by_role[glue_role]
     assert not any(a.startswith("kinesis:Put") for a in by_role[glue_role])
-    ops_role = next(n for n in roles if n.startswith("OpsTaskTaskRole"))
+    ops_role = next(n for n in roles if n.startswith("ServicesOpsTaskTaskRole"))
     ops = [
         s
         for p in resources(raw, "AWS::IAM::Policy").values()

@@ -12,7 +12,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from batch_jobs.gold import run_gold
+from batch_jobs.gold.loads import run_gold
 from gamestream.settings import Settings
 from realtime_api.app import create_app
 from realtime_api.store import GoldStore

@@ -7,8 +7,8 @@ import asyncio
 import pandas as pd
 import pytest
 
-from realtime_api import gold_queries as Q
 from realtime_api.cache_warmer import CacheWarmer
+from realtime_api.queries.freshness import prewarm
 from realtime_api.store import GoldStore
 
 
@@ -28,7 +28,7 @@ def test_the_warm_up_loads_the_recent_per_game_rows_into_duckdbs_buffer_pool(gol
         (rows.bucket == "5m") & (starts >= newest - pd.Timedelta(days=2))
     )
     assert 0 < recent.sum() < len(rows), "the fixture's gold should hold older rows the warm-up leaves on disk"
-    assert Q.prewarm(gold_copy, days=3) == recent.sum()
+    assert prewarm(gold_copy, days=3) == recent.sum()
     assert cached_bytes() > before
 
 
@@ -36,7 +36,7 @@ def test_the_warm_up_loads_the_recent_per_game_rows_into_duckdbs_buffer_pool(gol
 def test_postgresql_keeps_its_own_cache(gold_settings):
     store = GoldStore(gold_settings.warehouse, read_only=True)
     try:
-        assert Q.prewarm(store, days=31) == 0
+        assert prewarm(store, days=31) == 0
     finally:
         store.close()
 

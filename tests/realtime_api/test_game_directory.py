@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from realtime_api import gold_queries as Q
 from realtime_api.game_directory import GameDirectory
+from realtime_api.queries.games import resolve_game
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
@@ -15,7 +15,7 @@ def test_the_directory_names_the_game_the_warehouse_would(gold_copy):
     directory = GameDirectory(gold_copy, reload_seconds=3600)
     texts = ["dota 2", "Dota 2", "DOTA-2", "dota-2", "counter-strike-2", "Counter-Strike 2", "minecraft", "Minecraft"]
     for text in [*texts, "just chatting", "Just Chatting", "half-life 3", ""]:
-        assert directory.resolve(text) == Q.resolve_game(gold_copy, text), text
+        assert directory.resolve(text) == resolve_game(gold_copy, text), text
     assert directory.resolve("Counter-Strike 2")["game_key"] == "counter strike 2"
     assert [g["game_key"] for g in directory.close_matches("minecraf")] == ["minecraft"]
     assert directory.non_games() == {

@@ -17,7 +17,7 @@ import redis
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 from gamestream.settings import Settings
 from realtime_api.app import create_app
 from realtime_api.server import background_api

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 from realtime_api.app import create_app
 from realtime_api.server import background_api
 

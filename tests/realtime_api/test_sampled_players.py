@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
-from batch_jobs.gold import run_gold
+from batch_jobs.gold.loads import run_gold
 from gamestream.settings import Settings
 from realtime_api.app import create_app
 from streaming_jobs.lake import GAMES_SCHEMA, Lake

@@ -18,17 +18,10 @@ from pyspark.sql.streaming.state import GroupStateTimeout
 from streaming_jobs.delta_append import append_once
 from streaming_jobs.kept_rows import kept_rows, release
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, advance_poll
-from streaming_jobs.transforms import (
-    bronze_frame,
-    game_names,
-    mark_late,
-    parse_records,
-    poll_inputs,
-    quarantine_frame,
-    repeated_event_ids,
-    silver_frames,
-    stamp,
-)
+from streaming_jobs.transforms.bronze import bronze_frame, stamp
+from streaming_jobs.transforms.parse import mark_late, parse_records, quarantine_frame
+from streaming_jobs.transforms.polls import poll_inputs
+from streaming_jobs.transforms.silver import game_names, repeated_event_ids, silver_frames
 
 ARRIVED = datetime(2026, 11, 26, 3, 0, 30, tzinfo=UTC)  # 30 s after the probe's polls: timely
 RAW = (

@@ -192,7 +192,8 @@ def test_malformed_and_unknown_records_go_to_quarantine_with_reasons(spark, fres
 
 
 def test_redis_down_does_not_stop_the_lake_and_the_live_state_catches_up(spark, fresh, tmp_path):
-    from gamestream.embedded import free_port, redis_server
+    from gamestream.embedded.ports import free_port
+    from gamestream.embedded.redis_server import redis_server
 
     port = free_port()
     settings = fresh.model_copy(

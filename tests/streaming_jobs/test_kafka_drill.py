@@ -9,7 +9,8 @@ from collections import Counter
 import pytest
 import redis
 
-from gamestream.embedded import free_port, redis_server
+from gamestream.embedded.ports import free_port
+from gamestream.embedded.redis_server import redis_server
 from producers.sinks.kafka import KafkaSink
 from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kafka import new_topic

@@ -16,7 +16,8 @@ from streaming_jobs.glue_job import from_glue_kinesis
 from streaming_jobs.kinesis_source import SCHEMA
 from streaming_jobs.metrics import JobMetrics
 from streaming_jobs.run_report import BatchFailed, BatchReport, RunReporter, batch_errors
-from streaming_jobs.transforms import bronze_frame, parse_records
+from streaming_jobs.transforms.bronze import bronze_frame
+from streaming_jobs.transforms.parse import parse_records
 
 
 def test_batch_figures_become_metrics_and_the_status_file_per_query(tmp_path):

@@ -7,14 +7,9 @@ import pytest
 from pyspark.sql import functions as F
 
 from gamestream.contracts import StreamSnapshot
-from streaming_jobs.transforms import (
-    bronze_frame,
-    mark_late,
-    parse_records,
-    repeated_event_ids,
-    silver_frames,
-    stamp,
-)
+from streaming_jobs.transforms.bronze import bronze_frame, stamp
+from streaming_jobs.transforms.parse import mark_late, parse_records
+from streaming_jobs.transforms.silver import repeated_event_ids, silver_frames
 
 RAW = (
     "stream STRING, shard_id STRING, sequence_number STRING, partition_key STRING, "

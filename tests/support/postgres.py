@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 
 SERVER_USER = "postgres"
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 
 
 @contextmanager

@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from batch_jobs.imports.chunk_writer import IMPORT_STREAM
 from batch_jobs.imports.files import NothingToImport
-from batch_jobs.imports.importer import IMPORT_STREAM, run_import
+from batch_jobs.imports.importer import run_import
 from gamestream.aws import aws_client
 from realtime_api.app import create_app
 from streaming_jobs import lake as L

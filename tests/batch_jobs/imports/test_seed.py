@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from batch_jobs.imports.files import Files
-from batch_jobs.imports.seed import SeedArchive, fetched_at
+from batch_jobs.imports.seed import SeedArchive
+from batch_jobs.imports.seed_layout import fetched_at
 from gamestream.contracts import PollManifest
 from gamestream.settings import Settings
 from tests.support.seed_archive import (

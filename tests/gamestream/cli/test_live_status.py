@@ -9,7 +9,7 @@ import redis
 from rich.console import Console
 
 from gamestream.cli.live_status import collect, render
-from gamestream.embedded import free_port
+from gamestream.embedded.ports import free_port
 from realtime_api.app import create_app
 from realtime_api.server import background_api
 from streaming_jobs.live import LiveWriter, PollUpdate

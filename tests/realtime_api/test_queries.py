@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from realtime_api import gold_queries as Q
+from gamestream.contracts import Platform
+from realtime_api.queries import series as series_reads
+from realtime_api.queries.freshness import latest_bucket_of_any
+from realtime_api.queries.series import series
+from realtime_api.queries.series_keys import series_keys
 from realtime_api.store import as_utc
 
 
@@ -18,21 +22,20 @@ def test_the_api_computes_the_series_keys_the_model_wrote(gold_copy):
     assert {r["bucket"] for r in rows} == {"5m", "1h", "1d"} and len({r["platform"] for r in rows}) > 1
     for r in rows:
         period = as_utc(r["period_start"])
-        keys = Q.series_keys(r["game_key"], [r["platform"]], r["bucket"], period, period + timedelta(seconds=1))
+        keys = series_keys(r["game_key"], [r["platform"]], r["bucket"], period, period + timedelta(seconds=1))
         assert keys == [r["series_key"]], r
     november = datetime(2026, 11, 1, tzinfo=UTC)  # hours: one key per month and platform; 5 minutes: per day
-    assert len(Q.series_keys("dota 2", ["twitch", "steam"], "1h", november, november + timedelta(days=40))) == 4
+    assert len(series_keys("dota 2", ["twitch", "steam"], "1h", november, november + timedelta(days=40))) == 4
     assert (
-        len(Q.series_keys("dota 2", ["twitch"], "5m", november + timedelta(hours=23), november + timedelta(days=1)))
-        == 1
+        len(series_keys("dota 2", ["twitch"], "5m", november + timedelta(hours=23), november + timedelta(days=1))) == 1
     )
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)
 def test_a_series_reads_the_same_points_with_and_without_its_clustering_keys(gold_copy, monkeypatch):
-    latest = Q.latest_bucket_of_any(gold_copy, "5m")
+    latest = latest_bucket_of_any(gold_copy, "5m")
     cases = [("1h", timedelta(days=3)), ("5m", timedelta(hours=30)), ("1d", timedelta(days=5))]
-    clustered = [Q.series(gold_copy, "dota 2", list(Q.Platform), latest - span, latest, b) for b, span in cases]
-    monkeypatch.setattr(Q, "MAX_SERIES_KEYS", 0)  # the keys left out: game_key alone filters
-    assert clustered == [Q.series(gold_copy, "dota 2", list(Q.Platform), latest - span, latest, b) for b, span in cases]
+    clustered = [series(gold_copy, "dota 2", list(Platform), latest - span, latest, b) for b, span in cases]
+    monkeypatch.setattr(series_reads, "MAX_SERIES_KEYS", 0)  # the keys left out: game_key alone filters
+    assert clustered == [series(gold_copy, "dota 2", list(Platform), latest - span, latest, b) for b, span in cases]
     assert any(point["avg_viewers"] for point in clustered[0]["twitch"])

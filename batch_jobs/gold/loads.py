@@ -1,0 +1,91 @@
+"""A gold load's two steps, stage and build, and both in one (`gst gold run`, the Airflow DAG)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from batch_jobs.dbt import build
+from batch_jobs.gold.loader import Loader
+from batch_jobs.gold.project import project_digest
+from batch_jobs.gold.silver_changes import changed_files
+from batch_jobs.gold.sources import SOURCES, TOTALS_SOURCE
+from gamestream.settings import Settings
+from streaming_jobs import lake as L
+from streaming_jobs.lake import Lake
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    from_version: int | None
+    to_version: int | None
+    rows: int
+    buckets: int
+
+
+@dataclass(frozen=True)
+class Staged:
+    from_version: int | None
+    to_version: int | None
+    rows: int
+    buckets: int
+    tables: tuple[str, ...]
+
+
+def stage_gold(settings: Settings, lake: Lake | None = None) -> Staged:
+    """Step 1: stage what silver gained since the load state into gold_staging (every active file when
+    gold is missing or was built by other SQL), and record it as pending."""
+    lake = lake or Lake(settings.lake_path)
+    digest = project_digest()
+    loader = Loader(settings)
+    try:
+        loaded = loader.loaded(digest)
+        full = loaded is None
+        loaded = loaded or {}
+        pending = {}
+        for source in SOURCES:
+            changes = changed_files(lake, source.table, loaded.get(source.table))
+            if changes is not None and changes.version != loaded.get(source.table):
+                pending[source] = changes
+        since = loaded.get(L.TOTALS)
+        for source in SOURCES:
+            loader.stage(source, pending.get(source), lake)
+        loader.set_pending({s.table: c.version for s, c in pending.items()}, digest, full and bool(pending))
+        rows, buckets = loader.affected()
+    finally:
+        loader.close()  # dbt opens its own connections
+    totals = pending.get(TOTALS_SOURCE)
+    staged = Staged(since, totals.version if totals else since, rows, buckets, tuple(sorted(s.table for s in pending)))
+    log.info("gold_staged", **staged.__dict__, full_refresh=full and bool(pending))
+    return staged
+
+
+def build_gold(settings: Settings) -> bool:
+    """Step 2: `dbt build` over what is staged, then advance the load state (False: nothing staged)."""
+    loader = Loader(settings)
+    try:
+        versions, digest, full = loader.pending()
+    finally:
+        loader.close()
+    if not versions:
+        return False
+    if digest != project_digest():
+        raise ValueError("gold was staged for another version of the dbt project: run `gst gold stage` again")
+    build(settings, full_refresh=full)
+    loader = Loader(settings)
+    try:
+        loader.advance(versions, digest, full)
+    finally:
+        loader.close()
+    log.info("gold_built", tables=sorted(versions), full_refresh=full)
+    return True
+
+
+def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
+    """One incremental load: stage, then build (what `gst gold run` and the Airflow DAG do)."""
+    staged = stage_gold(settings, lake)
+    build_gold(settings)
+    return LoadReport(staged.from_version, staged.to_version, staged.rows, staged.buckets)

@@ -1,0 +1,81 @@
+"""The silver tables gold loads, each with the staging table (columns and types) it lands in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from streaming_jobs import lake as L
+from streaming_jobs.lake import GAMES_SCHEMA, TOTALS_SCHEMA
+
+REVIEWS = "silver/review_summaries"
+
+
+@dataclass(frozen=True)
+class SilverSource:
+    """A silver table gold loads and the staging table (with the columns and types) it lands in."""
+
+    table: str
+    staged_as: str
+    schema: pa.Schema
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self.schema.names)
+
+
+TOTALS_SOURCE = SilverSource(
+    L.TOTALS,
+    "game_poll_totals",
+    pa.schema(
+        [
+            TOTALS_SCHEMA.field(c)
+            for c in (
+                "platform",
+                "source",
+                "game_key",
+                "game_name",
+                "poll_id",
+                "scheduled_at",
+                "interval_seconds",
+                "viewers",
+                "channels",
+                "players",
+                "mature_channels",
+                "coverage",
+                "status",
+                "top_channel",
+                "top_channel_viewers",
+                "views",
+            )
+        ]
+    ),
+)
+GAMES_SOURCE = SilverSource(
+    L.GAMES,
+    "games",
+    pa.schema(
+        [
+            GAMES_SCHEMA.field(c)
+            for c in ("game_key", "name", "steam_app_id", "is_game", "first_seen_at", "last_seen_at")
+        ]
+    ),
+)
+REVIEWS_SOURCE = SilverSource(
+    REVIEWS,
+    "review_summaries",
+    pa.schema(
+        [
+            ("event_id", pa.string()),
+            ("app_id", pa.int64()),
+            ("review_score", pa.int64()),
+            ("review_score_desc", pa.string()),
+            ("total_positive", pa.int64()),
+            ("total_negative", pa.int64()),
+            ("total_reviews", pa.int64()),
+            ("observed_at", pa.timestamp("us", tz="UTC")),
+        ]
+    ),
+)
+SOURCES = (GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE)
