@@ -6,9 +6,25 @@ export class ApiError extends Error {
   }
 }
 
+/** Retries after an answer that says to try again (502, 503, 504: the warehouse is busy, loading or
+ * restarting), at most RETRIES times: the delay Retry-After asks for (capped at 30 s), else 1, 2, 4 s.
+ * null: do not retry. */
+export const RETRIES = 3;
+export function retryDelay(status: number, retryAfter: string | null, attempt: number): number | null {
+  if (attempt >= RETRIES || ![502, 503, 504].includes(status)) return null;
+  const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  return (Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 30) : 2 ** attempt) * 1000;
+}
+
 export async function getJson<T>(path: string, params: Record<string, string | number | boolean> = {}): Promise<T> {
   const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
-  const response = await fetch(query ? `${path}?${query}` : path);
+  let response = await fetch(query ? `${path}?${query}` : path);
+  for (let attempt = 0; !response.ok; attempt++) {
+    const delay = retryDelay(response.status, response.headers.get("Retry-After"), attempt);
+    if (delay === null) break;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    response = await fetch(query ? `${path}?${query}` : path);
+  }
   if (!response.ok) {
     let detail = response.statusText;
     try {

@@ -133,6 +133,13 @@ def page(browser):
     context.close()
 
 
+def app_errors(page) -> list[str]:
+    """The page's console errors, but for Chromium's line about a 503: the API answers 503 with
+    Retry-After while a gold load holds the tables a read needs (the demo loads every 5 s here), and
+    the page retries; the test checks what it then shows."""
+    return [e for e in page.console_errors if "status of 503" not in e]
+
+
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -173,7 +180,7 @@ def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, pa
         timeout=120_000,
     )  # the synthetic producer polls every 5 s; a loaded machine's poll batches take up to a minute
     screenshot(page, "home")
-    assert page.console_errors == []
+    assert app_errors(page) == []
 
 
 def test_platform_page_ranks_sorts_searches_and_hides_non_games(demo, page):
@@ -197,9 +204,10 @@ def test_platform_page_ranks_sorts_searches_and_hides_non_games(demo, page):
     page.locator("[data-testid=window-now]").click()
     rows.first.wait_for()
     screenshot(page, "platform-twitch")
-    # any from/to as whole UTC days: yesterday, which the demo's history covers whole at any hour (a CI
-    # run minutes after midnight UTC did not show today's span within 15 s)
-    day = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    # any from/to as whole UTC days: the day of an hour ago, which the demo's 12 hours of history and
+    # its live polls cover for an hour at least (yesterday held no data at all after noon UTC, and a
+    # run minutes after midnight did not show today's span within 15 s)
+    day = (datetime.now(UTC) - timedelta(hours=1)).date().isoformat()
     page.locator("[data-testid=range-from]").fill(day)
     page.locator("[data-testid=range-to]").fill(day)
     page.locator("[data-testid=range-apply]").click()
@@ -207,7 +215,7 @@ def test_platform_page_ranks_sorts_searches_and_hides_non_games(demo, page):
     rows.first.wait_for()
     assert rows.count() >= 10
     screenshot(page, "platform-twitch-range")
-    assert page.console_errors == []
+    assert app_errors(page) == []
 
 
 def test_months_page_ranks_the_months_games_like_the_statistics_sites(demo, page):
@@ -236,7 +244,7 @@ def test_months_page_ranks_the_months_games_like_the_statistics_sites(demo, page
     page.wait_for_selector("[data-testid=game-months-twitch] tbody tr", timeout=30_000)
     newest = page.locator("[data-testid=game-months-twitch] tbody tr").first.locator("td").first.inner_text()
     assert newest.startswith(datetime.now(UTC).strftime("%B %Y"))
-    assert page.console_errors == []
+    assert app_errors(page) == []
 
 
 def test_game_page_charts_players_and_viewers_with_stats(demo, page):
@@ -259,7 +267,7 @@ def test_game_page_charts_players_and_viewers_with_stats(demo, page):
     page.get_by_role("button", name="1h").click()
     page.wait_for_selector("text=buckets: 1h")
     screenshot(page, "game")
-    assert page.console_errors == []
+    assert app_errors(page) == []
 
 
 def test_the_page_reconnects_after_the_api_restarts(demo, page):
