@@ -8,6 +8,7 @@ import time
 import pytest
 from typer.testing import CliRunner
 
+import batch_jobs.gold.loads
 import batch_jobs.gold.schedule
 import gamestream.cli.gold
 from batch_jobs.dbt import DbtFailed
@@ -104,7 +105,8 @@ def test_the_demo_loads_its_history_at_once(monkeypatch, settings):
 
 
 def gst_gold_run(monkeypatch, settings, loads, *args):
-    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)
+    monkeypatch.setattr(batch_jobs.gold.loads, "run_gold", loads)  # what `gst gold run` calls once
+    monkeypatch.setattr(batch_jobs.gold.schedule, "run_gold", loads)  # and what its --every loop calls
     monkeypatch.setattr(gamestream.cli.gold, "load_settings", lambda: settings)
     monkeypatch.setattr(gamestream.cli.gold, "stop_on_sigterm", lambda: None)
     return CliRunner().invoke(app, ["gold", "run", *args])
