@@ -17,7 +17,6 @@ already seen, so nothing falls between the two and nothing arrives twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +93,9 @@ def _number(value: Any) -> Any:
     return int(number) if number.is_integer() else number
 
 
+STOP_SECONDS = 5.0
+
+
 class LiveFeed:
     def __init__(self, redis_url: str, queue_size: int = 1000, max_clients: int = 2000):
         # redis-py types every reply as bytes | str | None whatever decode_responses says; this client's are str
@@ -105,17 +107,21 @@ class LiveFeed:
         self.position: str | None = None
         self.healthy = False  # logs an outage once, not on every retry
         self._task: asyncio.Task | None = None
+        self._stopping = False
         self._snapshot = self.client.register_script(SNAPSHOT)
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._read(), name="live-feed-reader")
 
     async def stop(self) -> None:
+        """Within STOP_SECONDS each for the reader and the client: a test's app shutdown once waited
+        forever here, its event loop idle, with the reader cancelled in a blocking XREAD."""
+        self._stopping = True  # the reader also ends at its next turn if a cancellation is lost
         if self._task:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):  # stopping: how it ended no longer matters
-                await self._task
-        await self.client.aclose()
+            await asyncio.wait({self._task}, timeout=STOP_SECONDS)  # how it ended no longer matters
+        closing = asyncio.ensure_future(self.client.aclose())
+        await asyncio.wait({closing}, timeout=STOP_SECONDS)
 
     def subscribe(self, platforms: set[str] | None, games: set[str] | None) -> Subscriber:
         if len(self.subscribers) >= self.max_clients:
@@ -134,7 +140,7 @@ class LiveFeed:
     async def _read(self) -> None:
         """XREAD the feed forever; Redis outages are waited out (the API reports degraded meanwhile)."""
         backoff = 0.5
-        while True:
+        while not self._stopping:
             try:
                 if self.position is None:
                     top = await self.client.xrevrange(CHANGES, count=1)
