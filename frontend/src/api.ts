@@ -18,12 +18,13 @@ export function retryDelay(status: number, retryAfter: string | null, attempt: n
 
 export async function getJson<T>(path: string, params: Record<string, string | number | boolean> = {}): Promise<T> {
   const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
-  let response = await fetch(query ? `${path}?${query}` : path);
+  const url = query ? `${path}?${query}` : path;
+  let response = await fetch(url);
   for (let attempt = 0; !response.ok; attempt++) {
     const delay = retryDelay(response.status, response.headers.get("Retry-After"), attempt);
     if (delay === null) break;
     await new Promise((resolve) => setTimeout(resolve, delay));
-    response = await fetch(query ? `${path}?${query}` : path);
+    response = await fetch(url);
   }
   if (!response.ok) {
     let detail = response.statusText;
