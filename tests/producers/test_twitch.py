@@ -90,7 +90,7 @@ def test_429_waits_until_ratelimit_reset(fixture, settings, clock, sink):
 
 def test_5xx_timeouts_and_garbage_lower_coverage_and_the_poller_keeps_running(fixture, settings, clock, sink):
     fixture.state.streams = make_streams(300)
-    poller = TwitchPoller(settings, clock)
+    poller = TwitchPoller(settings.model_copy(update={"http_timeout_seconds": 0.3}), clock)  # the fixture stalls 0.6 s
     loop = PollLoop(poller, sink, clock)
     fixture.state.fault("/helix/streams", "503", "timeout")  # retried: the page still arrives
     loop.run_slot(head_slot(poller, clock))

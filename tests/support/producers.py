@@ -21,7 +21,9 @@ T0 = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 
 def platform_settings(url: str, **overrides: object) -> Settings:
     """Settings of pollers that talk to a local platform fixture at `url` (every platform's API there),
-    with fixture credentials and no raw archive in the working tree's lake."""
+    with fixture credentials and no raw archive in the working tree's lake. The answer timeout is generous:
+    on a busy machine a fixture answer can take longer than a short one, and a retry would change which
+    requests the fixture logged; a test of timeouts sets its own."""
     fields: dict[str, object] = {
         "twitch_api_url": url,
         "twitch_auth_url": url,
@@ -31,7 +33,7 @@ def platform_settings(url: str, **overrides: object) -> Settings:
         "twitch_client_id": "fixture-client",
         "twitch_client_secret": "fixture-secret",
         "youtube_api_key": "fixture-key",
-        "http_timeout_seconds": 0.3,
+        "http_timeout_seconds": 5.0,
         "twitch_head_pages": 3,
         "twitch_max_pages": 1200,
         "raw_archive": False,  # tests/producers/test_raw_archive.py turns it on, in a temporary lake
