@@ -27,8 +27,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from batch_jobs.gold.loads import LoadReport, run_gold
 from batch_jobs.replay import ingest_days
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
+from gamestream.core.settings import Settings
 from streaming_jobs.delta_append import append_once
 from streaming_jobs.games import identify
 from streaming_jobs.lake_query import new_games

@@ -23,7 +23,7 @@ import structlog
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 
 log = structlog.get_logger(__name__)
 _LOCK = threading.Lock()
@@ -93,6 +93,7 @@ def _exclusive(folder: Path) -> Iterator[None]:
 def invoke(settings: Settings, command: list[str]) -> None:
     """Run one dbt command (e.g. ["build"], ["run", "--full-refresh"]) against the settings' warehouse
     with progress; DbtFailed names what failed."""
+    # lazy (start-up time): dbt takes about a second to import; the API and the demo import this module
     from dbt.cli.main import dbtRunner
 
     folder = work_dir(settings)

@@ -28,10 +28,10 @@ import pyarrow as pa
 import structlog
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gamestream.contracts import Source, poll_id_for
-from gamestream.settings import Settings
+from gamestream.core import lake as L
+from gamestream.core.contracts import Source, poll_id_for
+from gamestream.core.settings import Settings
 from producers.synthetic import SyntheticMarket
-from streaming_jobs import lake as L
 from streaming_jobs.games import identify
 from streaming_jobs.lake_query import new_games
 from streaming_jobs.poll_state import game_identity

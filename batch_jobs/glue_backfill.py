@@ -12,6 +12,10 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 
+from batch_jobs.backfill import backfill
+from gamestream.core.settings import Settings
+from streaming_jobs.glue_job import export_settings_arguments
+
 
 def job_range(start: str, end: str, source: str) -> tuple[datetime, datetime, str | None]:
     """--FROM/--TO/--SOURCE as backfill's arguments (naive times are UTC; `all` = every source)."""
@@ -21,14 +25,11 @@ def job_range(start: str, end: str, source: str) -> tuple[datetime, datetime, st
 
 
 def main() -> None:  # pragma: no cover - runs on AWS Glue only
+    # lazy: awsglue exists only on AWS Glue; the module's helpers are imported and tested locally
     from awsglue.context import GlueContext
     from awsglue.job import Job
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
-
-    from batch_jobs.backfill import backfill
-    from gamestream.settings import Settings
-    from streaming_jobs.glue_job import export_settings_arguments
 
     export_settings_arguments(sys.argv)
     args = getResolvedOptions(sys.argv, ["JOB_NAME", "FROM", "TO", "SOURCE"])

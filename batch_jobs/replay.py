@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta
 import pyarrow as pa
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gamestream.settings import Settings
+from gamestream.core import lake as L
+from gamestream.core.lake import Lake, sql_in
+from gamestream.core.settings import Settings
 from producers.sinks.kafka import KafkaSink, ensure_topic
 from producers.sinks.kinesis import KinesisSink
-from streaming_jobs import lake as L
-from streaming_jobs.lake import Lake, sql_in
 
 
 def ingest_days(start: datetime, end: datetime) -> list[date]:

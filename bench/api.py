@@ -38,10 +38,10 @@ from batch_jobs.dbt import invoke  # noqa: E402
 from batch_jobs.gold.loads import run_gold  # noqa: E402
 from batch_jobs.gold.project import project_digest  # noqa: E402
 from bench.common import gst_api, percentile  # noqa: E402
+from gamestream.core.lake import Lake  # noqa: E402
+from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.ports import free_port  # noqa: E402
 from gamestream.embedded.redis_server import redis_server  # noqa: E402
-from gamestream.settings import Settings  # noqa: E402
-from streaming_jobs.lake import Lake  # noqa: E402
 from streaming_jobs.live import LiveWriter, PollUpdate  # noqa: E402
 
 DATA = Path(".gst-bench/api").resolve()
@@ -119,7 +119,7 @@ def seed_totals():
     """One closed Twitch poll: enough for the first build to create every gold table and view."""
     import pyarrow as pa
 
-    from streaming_jobs.lake import TOTALS_SCHEMA
+    from gamestream.core.lake import TOTALS_SCHEMA
 
     row = {name: None for name in TOTALS_SCHEMA.names}
     row.update(

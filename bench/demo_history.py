@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from batch_jobs.demo_history import write_history  # noqa: E402
 from batch_jobs.gold.loads import run_gold  # noqa: E402
-from gamestream.settings import Settings  # noqa: E402
+from gamestream.core.settings import Settings  # noqa: E402
 
 
 def main() -> None:

@@ -57,10 +57,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 
 from bench.common import percentile  # noqa: E402
+from gamestream.core.clock import SystemClock, slot_floor  # noqa: E402
+from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.ports import free_port  # noqa: E402
 from gamestream.embedded.stack import embedded_stack  # noqa: E402
-from gamestream.settings import Settings  # noqa: E402
-from producers.clock import SystemClock, slot_floor  # noqa: E402
 from producers.poll_loop import PollLoop  # noqa: E402
 from producers.sinks import make_sink  # noqa: E402
 from producers.sinks.base import Sink  # noqa: E402

@@ -34,9 +34,9 @@ from batch_jobs.dbt import invoke, work_dir  # noqa: E402
 from batch_jobs.gold.loads import stage_gold  # noqa: E402
 from batch_jobs.gold.sources import GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE  # noqa: E402
 from batch_jobs.gold.sql_types import sql_type  # noqa: E402
-from gamestream.settings import Settings  # noqa: E402
-from streaming_jobs import lake as L  # noqa: E402
-from streaming_jobs.lake import TOTALS_SCHEMA, Lake  # noqa: E402
+from gamestream.core import lake as L  # noqa: E402
+from gamestream.core.lake import TOTALS_SCHEMA, Lake  # noqa: E402
+from gamestream.core.settings import Settings  # noqa: E402
 
 DATA = Path(".gst-bench/gold")
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -27,10 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import structlog  # noqa: E402
 
-from gamestream.contracts import StreamSnapshot  # noqa: E402
+from gamestream.core.clock import ManualClock  # noqa: E402
+from gamestream.core.contracts import StreamSnapshot  # noqa: E402
+from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.stack import embedded_stack  # noqa: E402
-from gamestream.settings import Settings  # noqa: E402
-from producers.clock import ManualClock  # noqa: E402
 from producers.poll_loop import PollLoop  # noqa: E402
 from producers.sinks.base import Sink, encode  # noqa: E402
 from producers.sinks.kafka import KafkaSink  # noqa: E402

@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from batch_jobs.imports.importer import run_import  # noqa: E402
-from gamestream.settings import Settings  # noqa: E402
-from gamestream.warehouse import Warehouse  # noqa: E402
-from producers.catalog import categories, steam_apps  # noqa: E402
+from gamestream.core.catalog import categories, steam_apps  # noqa: E402
+from gamestream.core.settings import Settings  # noqa: E402
+from gamestream.core.warehouse import Warehouse  # noqa: E402
 from streaming_jobs.games import identify  # noqa: E402
 from tests.support.seed_archive import (  # noqa: E402
     KST,

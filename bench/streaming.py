@@ -34,11 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import structlog  # noqa: E402
 
+from gamestream.core.lake import Lake  # noqa: E402
+from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.stack import embedded_stack  # noqa: E402
-from gamestream.settings import Settings  # noqa: E402
 from producers.run import emit_synthetic_history  # noqa: E402
 from producers.sinks import make_sink  # noqa: E402
-from streaming_jobs.lake import Lake  # noqa: E402
 from streaming_jobs.lake_query import start_lake_query  # noqa: E402
 from streaming_jobs.poll_query import start_poll_query  # noqa: E402
 from streaming_jobs.run import StreamingJob, export_aws_environment  # noqa: E402

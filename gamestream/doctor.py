@@ -12,10 +12,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import redis
+from kafka import KafkaAdminClient
 
-from gamestream.aws import aws_client
+from gamestream.core.aws import aws_client
+from gamestream.core.settings import Settings, redact_url
+from gamestream.embedded.kafka_broker import KafkaMissing, kafka_jars
+from gamestream.embedded.kinesalite import KINESALITE
 from gamestream.embedded.ports import port_is_free
-from gamestream.settings import Settings, redact_url
+from producers.sinks.kafka import client_config
+from realtime_api.app import DASHBOARD
+from streaming_jobs.jars import MissingJars, spark_jars
 
 
 class Status(StrEnum):
@@ -46,8 +52,6 @@ def check_java() -> Check:
 
 
 def check_spark_jars(settings: Settings) -> Check:
-    from streaming_jobs.jars import MissingJars, spark_jars
-
     try:
         jars = spark_jars(settings.spark_jars_path)
     except MissingJars as exc:
@@ -86,8 +90,6 @@ def check_system_packages() -> list[Check]:
 
 
 def check_kinesalite() -> Check:
-    from gamestream.embedded.kinesalite import KINESALITE
-
     if shutil.which("node") and (KINESALITE / "node_modules" / "kinesalite").is_dir():
         return Check("kinesalite", Status.OK, f"installed in {KINESALITE}")
     return Check(
@@ -100,8 +102,6 @@ def check_kinesalite() -> Check:
 
 def check_kafka_jars(settings: Settings) -> Check:
     """The embedded broker's jars: needed with GST_SINK=kafka (a warning otherwise)."""
-    from gamestream.embedded.kafka_broker import KafkaMissing, kafka_jars
-
     try:
         jars = kafka_jars(settings.kafka_jars_path)
     except KafkaMissing as exc:
@@ -112,10 +112,6 @@ def check_kafka_jars(settings: Settings) -> Check:
 
 def check_kafka(settings: Settings, timeout_ms: int = 5_000) -> Check:
     """The configured brokers answer and the topic exists (GST_SINK=kafka only)."""
-    from kafka import KafkaAdminClient
-
-    from producers.sinks.kafka import client_config
-
     where = settings.kafka_bootstrap_servers
     try:
         admin = KafkaAdminClient(
@@ -203,14 +199,17 @@ def check_warehouse(settings: Settings) -> Check:
                     Status.WARN,
                     f"DuckDB file {path} does not exist yet; its folder will be created on first load.",
                 )
+            # lazy: only the configured warehouse's driver loads
             import duckdb
 
             duckdb.connect(str(path)).close()
         elif settings.warehouse_kind == "postgresql":
+            # lazy: only the configured warehouse's driver loads
             import psycopg
 
             psycopg.connect(url, connect_timeout=3).close()
         else:
+            # lazy: only the configured warehouse's driver loads
             import redshift_connector
 
             parts = urlsplit(url)
@@ -265,8 +264,6 @@ def check_credentials(settings: Settings) -> list[Check]:
 
 
 def check_dashboard() -> Check:
-    from realtime_api.app import DASHBOARD
-
     if (DASHBOARD / "index.html").is_file():
         return Check("dashboard", Status.OK, f"built at {DASHBOARD}")
     node = shutil.which("npm")

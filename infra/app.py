@@ -9,7 +9,7 @@ import os
 
 import aws_cdk as cdk
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from infra.options import DeployOptions
 from infra.stack import GameStreamTrendsStack
 

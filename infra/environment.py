@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gamestream.settings import SECRET_FIELDS, Settings
+from gamestream.core.settings import SECRET_FIELDS, Settings
 
 # Meaningful only on the machine that runs the embedded stack or the tests
 LOCAL_ONLY = frozenset(

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("steam", "twitch", "youtube")
 LAKE_PREFIX, CHECKPOINT_PREFIX = "lake", "checkpoints"
 GOLD_MANIFESTS = f"{LAKE_PREFIX}/_gold_manifests"  # where `gst gold run` writes Redshift's COPY manifests
-RAW_PREFIX = f"{LAKE_PREFIX}/raw"  # the pollers' raw archive (producers/raw_archive.py: LAKE_ROOT/raw)
+RAW_PREFIX = f"{LAKE_PREFIX}/raw"  # the pollers' raw archive (gamestream/core/raw_area.py: LAKE_ROOT/raw)
 REDSHIFT_PORT, REDIS_PORT = 5439, 6379
 # Never staged into an asset: environments, caches, build output, fetched jars and local data
 ASSET_EXCLUDE = [

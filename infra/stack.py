@@ -13,7 +13,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from constructs import Construct
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from infra.environment import service_environment
 from infra.layout import CHECKPOINT_PREFIX, LAKE_PREFIX
 from infra.options import DeployOptions

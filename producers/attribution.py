@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from gamestream.contracts import UNATTRIBUTED
-from gamestream.names import normalize_game_name
-from producers.catalog import categories, steam_apps
+from gamestream.core.catalog import categories, steam_apps
+from gamestream.core.contracts import UNATTRIBUTED
+from gamestream.core.names import normalize_game_name
 
 MIN_KEY_LENGTH = 3
 

@@ -10,8 +10,8 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from gamestream.settings import Settings
-from producers.clock import Clock
+from gamestream.core.clock import Clock
+from gamestream.core.settings import Settings
 
 TWITCH_POINTS_PER_MINUTE = 800
 STEAM_CALLS_PER_DAY = 100_000

@@ -13,8 +13,8 @@ import httpx
 import structlog
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from gamestream.core.clock import Clock
 from producers.budget import SlidingWindowLimiter
-from producers.clock import Clock
 
 log = structlog.get_logger(__name__)
 MAX_SERVER_WAIT = 120.0

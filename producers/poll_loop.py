@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import structlog
 
-from gamestream.contracts import PollManifest, Source, poll_id_for
-from producers.clock import Clock, slot_floor
+from gamestream.core.clock import Clock, slot_floor
+from gamestream.core.contracts import PollManifest, Source, poll_id_for
 from producers.sinks.base import Sink
 
 log = structlog.get_logger(__name__)

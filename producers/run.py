@@ -9,14 +9,18 @@ from datetime import datetime, timedelta
 import structlog
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from gamestream.background import background
-from gamestream.contracts import Source
-from gamestream.settings import Settings
+from gamestream.core.background import background
+from gamestream.core.clock import Clock, ManualClock, SystemClock, slot_floor
+from gamestream.core.contracts import Source
+from gamestream.core.settings import Settings
 from producers.budget import plan_steam, plan_twitch, plan_youtube
-from producers.clock import Clock, ManualClock, SystemClock, slot_floor
 from producers.poll_loop import Poller, PollLoop
 from producers.sinks import make_sink
 from producers.sinks.base import Sink
+from producers.steam import SteamPoller
+from producers.synthetic import SyntheticPoller
+from producers.twitch import TwitchPoller
+from producers.youtube import YouTubePoller
 
 log = structlog.get_logger(__name__)
 
@@ -27,23 +31,13 @@ def describe_plans(settings: Settings) -> list[str]:
 
 def build_poller(source: Source, settings: Settings, clock: Clock) -> Poller:
     if source is Source.SYNTHETIC:
-        from producers.synthetic import SyntheticPoller
-
         return SyntheticPoller(settings)
     if source is Source.TWITCH:
-        from producers.twitch import TwitchPoller
-
         return TwitchPoller(settings, clock)
     if source is Source.YOUTUBE:
-        from producers.youtube import YouTubePoller
-
         return YouTubePoller(settings, clock)
-    from producers.steam import SteamPoller
-
     top_games = None
     if settings.twitch_client_id and settings.twitch_client_secret:
-        from producers.twitch import TwitchPoller
-
         top_games = TwitchPoller(settings, clock).top_game_names
     return SteamPoller(settings, clock, twitch_top_games=top_games)
 
@@ -83,8 +77,6 @@ def emit_synthetic_history(
     settings: Settings, sink: Sink, start: datetime, end: datetime, interval: float = 60.0, show_progress: bool = True
 ) -> int:
     """The synthetic market's polls from `start` to `end`, as fast as the sink takes them."""
-    from producers.synthetic import SyntheticPoller
-
     poller = SyntheticPoller(settings, interval=interval)
     first = slot_floor(start, interval)
     slots = int((end - first).total_seconds() // interval)

@@ -16,14 +16,15 @@ from typing import Any
 
 import structlog
 
-from gamestream.contracts import ContractError, PlayerCount, RecordBase, ReviewSummary, Source
-from gamestream.settings import Settings
+from gamestream.core.catalog import match_steam_app, steam_apps
+from gamestream.core.clock import Clock
+from gamestream.core.contracts import ContractError, PlayerCount, RecordBase, ReviewSummary, Source
+from gamestream.core.raw_area import PLAYERS
+from gamestream.core.settings import Settings
 from producers.budget import DAY, BudgetExhausted, DailyQuota, SteamPlan, plan_steam
-from producers.catalog import match_steam_app, steam_apps
-from producers.clock import Clock
 from producers.http import ApiError, JsonApi
 from producers.poll_loop import Poller, PollRecorder, PollSession
-from producers.raw_archive import PLAYERS, RawArchive
+from producers.raw_archive import RawArchive
 
 log = structlog.get_logger(__name__)
 CHART_REFRESH = timedelta(hours=1)

@@ -28,9 +28,9 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from gamestream.contracts import CategorySnapshot, PlayerCount, Source, StreamSnapshot, VideoSnapshot
-from gamestream.settings import Settings
-from producers.catalog import Category, categories
+from gamestream.core.catalog import Category, categories
+from gamestream.core.contracts import CategorySnapshot, PlayerCount, Source, StreamSnapshot, VideoSnapshot
+from gamestream.core.settings import Settings
 from producers.poll_loop import Poller, PollSession
 
 REGIONS = (

@@ -13,13 +13,14 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-from gamestream.contracts import CategorySnapshot, ContractError, Source, StreamSnapshot
-from gamestream.settings import Settings
+from gamestream.core.clock import Clock
+from gamestream.core.contracts import CategorySnapshot, ContractError, Source, StreamSnapshot
+from gamestream.core.raw_area import STREAMS, TOP_CATEGORIES
+from gamestream.core.settings import Settings
 from producers.budget import SlidingWindowLimiter, TwitchPlan, plan_twitch
-from producers.clock import Clock
 from producers.http import ApiError, JsonApi
 from producers.poll_loop import Poller, PollSession
-from producers.raw_archive import STREAMS, TOP_CATEGORIES, RawArchive
+from producers.raw_archive import RawArchive
 
 TOKEN_REFRESH_MARGIN = timedelta(minutes=5)
 

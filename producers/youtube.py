@@ -8,8 +8,9 @@ import math
 from datetime import datetime
 from typing import Any
 
-from gamestream.contracts import ContractError, Source, VideoSnapshot
-from gamestream.settings import Settings
+from gamestream.core.clock import Clock
+from gamestream.core.contracts import ContractError, Source, VideoSnapshot
+from gamestream.core.settings import Settings
 from producers.attribution import GameMatcher
 from producers.budget import (
     YOUTUBE_SEARCH_COST,
@@ -19,7 +20,6 @@ from producers.budget import (
     YouTubePlan,
     plan_youtube,
 )
-from producers.clock import Clock
 from producers.http import ApiError, JsonApi
 from producers.poll_loop import Poller, PollRecorder, PollSession
 

@@ -21,7 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from realtime_api.cache_warmer import CacheWarmer
 from realtime_api.deps import UnknownGame, unknown_game
 from realtime_api.game_directory import GameDirectory

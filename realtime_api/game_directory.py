@@ -18,7 +18,7 @@ from typing import Any
 import structlog
 from fastapi.concurrency import run_in_threadpool
 
-from gamestream.names import normalize_game_name
+from gamestream.core.names import normalize_game_name
 from realtime_api.queries import games as game_reads
 from realtime_api.queries.games import close_keys, resolve_game
 from realtime_api.store import GoldStore

@@ -1,7 +1,7 @@
 """The live feed: one Redis reader per API process, fanned out to bounded per-client queues.
 
 The streaming job writes the snapshot (sorted set per platform, hash per game and platform) and the
-change feed (`gst:live:changes`) together in one Lua script (streaming_jobs/live.py). Here:
+change feed together in one Lua script (the keys: gamestream/core/live_keys.py). Here:
 
 - `snapshot()` reads the top games, their hashes, the platform totals and the feed's last id in
   one Lua script, so the snapshot and its feed position agree;
@@ -25,27 +25,27 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
 
-from streaming_jobs.live import CHANGES
+from gamestream.core.live_keys import CHANGES, game_key, lua
 
 log = structlog.get_logger(__name__)
 
-SNAPSHOT = """
+SNAPSHOT = lua("""
 local out = {platforms = {}, position = '0-0'}
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if top[1] then out.position = top[1][1] end
 local limit = tonumber(ARGV[1])
 for i = 2, #ARGV do
   local platform = ARGV[i]
-  local totals = redis.call('HGETALL', 'gst:platform:' .. platform)
+  local totals = redis.call('HGETALL', $platform .. platform)
   local games = {}
-  local members = redis.call('ZREVRANGE', 'gst:live:' .. platform, 0, limit - 1)
+  local members = redis.call('ZREVRANGE', $ranking .. platform, 0, limit - 1)
   for _, key in ipairs(members) do
-    table.insert(games, {key, redis.call('HGETALL', 'gst:game:' .. platform .. ':' .. key)})
+    table.insert(games, {key, redis.call('HGETALL', $game .. platform .. ':' .. key)})
   end
   out.platforms[platform] = {totals = totals, games = games}
 end
 return cjson.encode(out)
-"""
+""")
 
 
 class RedisUnavailable(RuntimeError):
@@ -214,7 +214,7 @@ class LiveFeed:
 
     async def game(self, platform: str, key: str) -> dict[str, Any] | None:
         try:
-            fields = await self.client.hgetall(f"gst:game:{platform}:{key}")
+            fields = await self.client.hgetall(game_key(platform, key))
         except (RedisError, OSError) as exc:
             raise RedisUnavailable("Redis (the live state) cannot be reached") from exc
         return {k: _number(v) if k not in ("name", "observed_at", "poll_id") else v for k, v in fields.items()} or None

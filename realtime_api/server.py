@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 
 
 def server(app: FastAPI, settings: Settings) -> uvicorn.Server:

@@ -1,5 +1,5 @@
 """Read-only access to the gold warehouse for the API, through the shared warehouse layer
-(gamestream.warehouse: SQLAlchemy engines, bound parameters, errors mapped by type).
+(gamestream.core.warehouse: SQLAlchemy engines, bound parameters, errors mapped by type).
 
 Every query is SQL text from realtime_api/queries/ with its values bound as `:name`
 parameters; connections are read-only where the database enforces it (PostgreSQL and Redshift
@@ -10,14 +10,13 @@ no gold yet, raises WarehouseUnavailable, which the app answers with 503.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from gamestream.warehouse import Warehouse, WarehouseUnavailable
+from gamestream.core.warehouse import Warehouse, WarehouseUnavailable
 
-__all__ = ["GoldStore", "WarehouseUnavailable", "as_utc"]
+__all__ = ["GoldStore", "WarehouseUnavailable"]
 
 
 class GoldStore:
@@ -38,8 +37,3 @@ class GoldStore:
 
     def close(self) -> None:
         self.warehouse.close()
-
-
-def as_utc(value: datetime) -> datetime:
-    """An aware UTC datetime (a naive one is taken as UTC)."""
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import get_args
 
 import structlog
 
-from gamestream.settings import FaultPoint, Settings
+from gamestream.core.settings import FaultPoint, Settings
 
 log = structlog.get_logger(__name__)
 FAULT_POINTS: tuple[str, ...] = get_args(FaultPoint)

@@ -1,4 +1,4 @@
-"""Cross-platform game identity for silver.games: a normalised name key (gamestream.names) plus a
+"""Cross-platform game identity for silver.games: a normalised name key (gamestream.core.names) plus a
 curated overrides file (streaming_jobs/data/game_overrides.csv) for aliases the normaliser cannot
 know ("CS:GO", "PUBG"), Steam app ids, and which categories are not games (Just Chatting, ...)."""
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from gamestream.names import normalize_game_name, unescape
+from gamestream.core.names import normalize_game_name, unescape
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,9 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from gamestream.core.settings import Settings
+from streaming_jobs.run import StreamingJob
+
 
 def from_glue_kinesis(source: DataFrame) -> DataFrame:
     """Glue's Kinesis columns as the shared stream schema (streaming_jobs.kinesis_source.SCHEMA):
@@ -59,13 +62,11 @@ def export_settings_arguments(argv: Sequence[str], environ: MutableMapping[str, 
 
 
 def main() -> None:  # pragma: no cover - runs on AWS Glue only
+    # lazy: awsglue exists only on AWS Glue; the module's helpers are imported and tested locally
     from awsglue.context import GlueContext
     from awsglue.job import Job
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
-
-    from gamestream.settings import Settings
-    from streaming_jobs.run import StreamingJob
 
     export_settings_arguments(sys.argv)
     settings = Settings()

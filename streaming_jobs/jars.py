@@ -14,6 +14,8 @@ import re
 import sys
 from pathlib import Path
 
+import pyspark
+
 REQUIRED = ("delta-spark_", "delta-storage-", "spark-sql-kafka-0-10_")
 _VERSION = re.compile(r"-\d[^-]*(-\d+)?\.jar$")
 
@@ -42,8 +44,6 @@ def spark_jars(folder: Path) -> list[str]:
 
 def prune(folder: Path) -> list[str]:
     """Delete the jars whose library pyspark already ships; return their names."""
-    import pyspark
-
     shipped = {artifact(p.name) for p in (Path(pyspark.__file__).parent / "jars").glob("*.jar")}
     removed = []
     for jar in sorted(folder.glob("*.jar")):

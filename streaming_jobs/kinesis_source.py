@@ -121,6 +121,7 @@ class KinesisShards:
     @property
     def client(self) -> Any:
         if self._client is None:
+            # lazy: the reader is pickled to executors and builds its client there
             import boto3
             from botocore.config import Config
 

@@ -1,5 +1,5 @@
 """Lake upkeep: compact small files (delta-rs optimize), vacuum files past retention, report sizes,
-and delete the raw archive's day folders past its retention (producers/raw_archive.py).
+and delete the raw archive's day folders past its retention (gamestream/core/raw_area.py).
 
 The streaming queries write a few files per table per batch; without compaction the lake becomes
 hundreds of thousands of tiny files that slow every read. The streaming job runs this on a thread
@@ -17,9 +17,9 @@ import structlog
 from deltalake import DeltaTable
 from deltalake.exceptions import CommitFailedError
 
-from producers.raw_archive import RawArchive
-from streaming_jobs import lake as L
-from streaming_jobs.lake import Lake
+from gamestream.core import lake as L
+from gamestream.core.lake import Lake
+from gamestream.core.raw_area import RawArea
 
 log = structlog.get_logger(__name__)
 TABLES = (
@@ -60,7 +60,7 @@ def _files(delta: DeltaTable) -> tuple[int, int, int]:
 class PeriodicMaintenance(threading.Thread):
     """`maintain` every `seconds` until stopped; a failure is logged, never fatal to the job."""
 
-    def __init__(self, lake: Lake, seconds: float, retention_hours: float, raw: RawArchive | None = None):
+    def __init__(self, lake: Lake, seconds: float, retention_hours: float, raw: RawArea | None = None):
         super().__init__(name="lake-maintenance", daemon=True)
         self.lake, self.seconds, self.retention_hours, self.raw = lake, seconds, retention_hours, raw
         self.stopped = threading.Event()
@@ -77,7 +77,7 @@ class PeriodicMaintenance(threading.Thread):
 
 
 def maintain(
-    lake: Lake, retention_hours: float = 168.0, attempts: int = 3, raw: RawArchive | None = None
+    lake: Lake, retention_hours: float = 168.0, attempts: int = 3, raw: RawArea | None = None
 ) -> list[TableReport]:
     """Every table's upkeep; with `raw`, the raw archive's day folders past its retention go too."""
     if raw is not None:

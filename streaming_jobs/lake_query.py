@@ -24,8 +24,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
+from gamestream.core.settings import Settings
 from streaming_jobs.delta_append import Append, append_all_once, append_once
 from streaming_jobs.faults import fault
 from streaming_jobs.games import GameIdentity, identify

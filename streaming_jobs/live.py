@@ -1,19 +1,10 @@
-"""Live metrics in Redis (docs/architecture.md), written once per micro-batch by one Lua script:
-
-- `gst:live:{platform}`          sorted set: game key -> its latest complete-poll value
-                                 (viewers on Twitch/YouTube, players on Steam)
-- `gst:game:{platform}:{key}`    hash: name, value, viewers, channels, players, change vs the
-                                 previous poll, observed_at, poll_id, batch_id
-- `gst:platform:{platform}`      hash: total, games, observed_at, poll_id
-- `gst:live:changes`             stream: one entry per change, ids `{offset + batch_id + 1}-{n}`
-                                 (offset: the feed's top when this run began), so Redis itself
-                                 rejects a replayed batch's entries
-- `gst:live:run:{run}`           per run (checkpoint): its id offset and last applied batch; the
-                                 script refuses a batch not newer than that
-- `gst:live:last_batch`          the last applied batch id, for `gst status`
+"""Live metrics in Redis (the keys: gamestream/core/live_keys.py), written once per micro-batch by
+one Lua script that updates the per-platform ranking, the per-game and per-platform hashes and the
+change feed together.
 
 A game's hash is never overwritten by an older observation (replays and backfills cannot make old
-data look live). Redis being down returns False; the job keeps writing the lake and resyncs.
+data look live). A run's batch not newer than the last one it applied is refused. Redis being down
+returns None; the job keeps writing the lake and resyncs.
 """
 
 from __future__ import annotations
@@ -25,13 +16,11 @@ from typing import Any
 import redis
 import structlog
 
+from gamestream.core.live_keys import CHANGES, FEED_MAXLEN, LAST_BATCH, lua, run_key
+
 log = structlog.get_logger(__name__)
 
-CHANGES = "gst:live:changes"
-LAST_BATCH = "gst:live:last_batch"
-FEED_MAXLEN = 200_000
-
-APPLY = """
+APPLY = lua("""
 local batch = tonumber(ARGV[1])
 if redis.call('EXISTS', KEYS[3]) == 0 then
   -- a new run (checkpoint): its batch ids restart at 0, so its feed ids continue above the feed's top
@@ -49,12 +38,12 @@ local function add(fields)
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], (offset + batch + 1) .. '-' .. seq, unpack(fields))
 end
 for _, poll in ipairs(payload.polls) do
-  local zkey = 'gst:live:' .. poll.platform
-  local pkey = 'gst:platform:' .. poll.platform
+  local zkey = $ranking .. poll.platform
+  local pkey = $platform .. poll.platform
   local prev_platform_ts = tonumber(redis.call('HGET', pkey, 'observed_ts') or '-1')
   local present = {}
   for _, g in ipairs(poll.games) do
-    local hkey = 'gst:game:' .. poll.platform .. ':' .. g.key
+    local hkey = $game .. poll.platform .. ':' .. g.key
     present[g.key] = true
     local prev_ts = tonumber(redis.call('HGET', hkey, 'observed_ts') or '-1')
     if poll.observed_ts > prev_ts then
@@ -72,7 +61,7 @@ for _, poll in ipairs(payload.polls) do
     if poll.replace then
       for _, member in ipairs(redis.call('ZRANGE', zkey, 0, -1)) do
         if not present[member] then
-          local hkey = 'gst:game:' .. poll.platform .. ':' .. member
+          local hkey = $game .. poll.platform .. ':' .. member
           redis.call('ZREM', zkey, member)
           redis.call('HSET', hkey, 'value', 0, 'change', -tonumber(redis.call('HGET', hkey, 'value') or '0'),
                      'observed_at', poll.observed_at, 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id)
@@ -92,7 +81,7 @@ end
 redis.call('HSET', KEYS[3], 'last', batch)
 redis.call('SET', KEYS[1], batch)
 return seq
-"""
+""")
 
 
 @dataclass
@@ -128,11 +117,7 @@ class LiveWriter:
         Redis is down or refused the script (the job goes on and resyncs later)."""
         payload = json.dumps({"polls": [p.to_json() for p in polls]})
         try:
-            return int(
-                self._script(
-                    keys=[LAST_BATCH, CHANGES, f"gst:live:run:{run_id}"], args=[batch_id, payload, FEED_MAXLEN]
-                )
-            )
+            return int(self._script(keys=[LAST_BATCH, CHANGES, run_key(run_id)], args=[batch_id, payload, FEED_MAXLEN]))
         except redis.RedisError as exc:
             log.warning("redis_unavailable", error=str(exc), batch_id=batch_id)
             return None
@@ -140,7 +125,7 @@ class LiveWriter:
     def last_batch(self, run_id: str | None = None) -> int | None:
         """The last batch applied, by this run if given, else by any."""
         try:
-            value = self.client.hget(f"gst:live:run:{run_id}", "last") if run_id else self.client.get(LAST_BATCH)
+            value = self.client.hget(run_key(run_id), "last") if run_id else self.client.get(LAST_BATCH)
         except redis.RedisError:
             return None
         return int(value) if value is not None and int(value) >= 0 else None

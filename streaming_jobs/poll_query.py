@@ -30,8 +30,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 from pyspark.sql.streaming.state import GroupStateTimeout
 
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
+from gamestream.core.settings import Settings
 from streaming_jobs.faults import fault
 from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll

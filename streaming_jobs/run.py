@@ -17,9 +17,9 @@ from pyspark.errors import StreamingQueryException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.streaming import StreamingQuery
 
-from gamestream.settings import Settings
-from producers.raw_archive import RawArchive
-from streaming_jobs.lake import Lake, last_positions
+from gamestream.core.lake import Lake, last_positions
+from gamestream.core.raw_area import RawArea
+from gamestream.core.settings import Settings
 from streaming_jobs.lake_maintenance import PeriodicMaintenance
 from streaming_jobs.lake_query import LakeWriter, start_lake_query
 from streaming_jobs.live import LiveWriter
@@ -114,7 +114,7 @@ class StreamingJob:
                 Lake(settings.lake_path),
                 settings.lake_maintain_seconds,
                 settings.lake_retention_hours,
-                RawArchive.from_settings(settings),
+                RawArea.from_settings(settings),
             )
             self.maintenance.start()
         log.info("stream_started", stream=settings.stream_name, lake=settings.lake_path, available_now=available_now)
@@ -173,6 +173,8 @@ class StreamingJob:
 @contextmanager
 def background_stream(settings: Settings) -> Iterator[StreamingJob]:
     """The streaming job inside the current process (for `gst demo`); stopped on exit."""
+    # here, not at the top: streaming_jobs.spark registers our Kinesis data source, which needs Spark 4's
+    # Python data sources; Glue's Spark 3.5 imports this module (streaming_jobs/glue_job.py) without it
     from streaming_jobs.spark import streaming_job_spark
 
     export_aws_environment(settings)

@@ -14,7 +14,7 @@ import json
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 
 
 def stream_records(

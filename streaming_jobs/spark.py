@@ -15,7 +15,7 @@ from pathlib import Path
 import structlog
 from pyspark.sql import SparkSession
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from streaming_jobs.jars import spark_jars
 from streaming_jobs.kinesis_source import KinesisDataSource
 

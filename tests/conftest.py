@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from gamestream.core.settings import Settings
 from gamestream.embedded.stack import EmbeddedStack, embedded_stack
-from gamestream.settings import Settings
 from tests.support.kinesis import put as put  # tests/streaming_jobs imports it from here
 from tests.support.postgres import throwaway_postgres
 from tests.support.streaming import fresh_settings

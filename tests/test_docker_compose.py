@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from gamestream.cli import app
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

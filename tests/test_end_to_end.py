@@ -4,7 +4,7 @@ streaming job killed -9 at a random point and restarted → Redis stopped, then 
 gold. Then every event_id in the stream is in silver exactly once, gold equals pandas over what
 was sent, and the live state equals silver's latest complete-poll totals.
 
-The poller keeps its raw pages (the seed's layout, producers/raw_archive.py): imported into a second
+The poller keeps its raw pages (the seed's layout, gamestream/core/raw_area.py): imported into a second
 lake with `gst import --format seed`, they give the same gold, row for row.
 
 The random choices come from GST_DRILL_SEED (printed on failure); bench/e2e.py --drills runs more."""
@@ -26,17 +26,17 @@ import redis
 
 from batch_jobs.gold.loads import run_gold
 from batch_jobs.imports.importer import run_import
-from gamestream.aws import aws_client, ensure_stream
+from gamestream.core.aws import aws_client, ensure_stream
+from gamestream.core.clock import ManualClock
+from gamestream.core.lake import Lake
+from gamestream.core.warehouse import Warehouse
 from gamestream.embedded.ports import free_port
 from gamestream.embedded.redis_server import redis_server
-from gamestream.warehouse import Warehouse
-from producers.clock import ManualClock
 from producers.poll_loop import PollLoop
 from producers.sinks.kinesis import KinesisSink
 from producers.twitch import TwitchPoller
 from streaming_jobs.faults import FAULT_POINTS
 from streaming_jobs.games import identify
-from streaming_jobs.lake import Lake
 from tests.support.drills import run_stage, stream_env, stream_job_deadline
 from tests.support.kinesis import KinesisFaultProxy, read_stream
 from tests.support.platforms import FixtureServer, PlatformState, make_streams

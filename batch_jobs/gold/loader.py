@@ -14,9 +14,9 @@ from batch_jobs.gold.redshift_copy import redshift_copy, write_manifest
 from batch_jobs.gold.silver_changes import Changes, local_path, read_files
 from batch_jobs.gold.sources import SilverSource
 from batch_jobs.gold.sql_types import sql_type
-from gamestream.settings import Settings
-from gamestream.warehouse import Warehouse
-from streaming_jobs.lake import Lake
+from gamestream.core.lake import Lake
+from gamestream.core.settings import Settings
+from gamestream.core.warehouse import Warehouse
 
 log = structlog.get_logger(__name__)
 

@@ -11,9 +11,9 @@ from batch_jobs.gold.loader import Loader
 from batch_jobs.gold.project import project_digest
 from batch_jobs.gold.silver_changes import changed_files
 from batch_jobs.gold.sources import SOURCES, TOTALS_SOURCE
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
-from streaming_jobs.lake import Lake
+from gamestream.core import lake as L
+from gamestream.core.lake import Lake
+from gamestream.core.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -12,8 +12,9 @@ import pyarrow as pa
 from batch_jobs.gold.silver_changes import DataFile
 from batch_jobs.gold.sources import SilverSource
 from batch_jobs.gold.sql_types import sql_type
-from gamestream.settings import Settings
-from streaming_jobs.lake import Lake
+from gamestream.core.aws import aws_client
+from gamestream.core.lake import Lake
+from gamestream.core.settings import Settings
 
 
 def copy_manifest(found: list[DataFile]) -> dict:
@@ -28,8 +29,6 @@ def write_manifest(lake: Lake, found: list[DataFile], settings: Settings | None)
     root = lake.root.rstrip("/")
     if not root.startswith("s3://"):
         raise ValueError(f"Redshift COPY reads from S3; the lake is at {root}")
-    from gamestream.aws import aws_client
-
     bucket, _, prefix = root.removeprefix("s3://").partition("/")
     full_key = f"{prefix}/{key}" if prefix else key
     aws_client(settings or Settings(), "s3").put_object(Bucket=bucket, Key=full_key, Body=body.encode())

@@ -11,8 +11,8 @@ import structlog
 
 from batch_jobs.dbt import DbtFailed
 from batch_jobs.gold.loads import LoadReport, run_gold
-from gamestream.background import background
-from gamestream.settings import Settings
+from gamestream.core.background import background
+from gamestream.core.settings import Settings
 
 log = structlog.get_logger(__name__)
 

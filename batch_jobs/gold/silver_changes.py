@@ -8,9 +8,10 @@ from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from deltalake import DeltaTable
 
 from batch_jobs.gold.sources import SilverSource
-from streaming_jobs.lake import Lake, plain
+from gamestream.core.lake import Lake, plain
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,6 @@ def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:
     uris = current.file_uris()
     known = set()
     if since is not None:
-        from deltalake import DeltaTable
-
         known = set(DeltaTable(lake.path(table), version=since).file_uris())
     found = [DataFile(uri, sizes[file_name(uri)]) for uri in sorted(set(uris) - known)]
     partitions = set(current.metadata().partition_columns)

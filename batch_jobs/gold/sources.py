@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from streaming_jobs import lake as L
-from streaming_jobs.lake import GAMES_SCHEMA, TOTALS_SCHEMA
+from gamestream.core import lake as L
+from gamestream.core.lake import GAMES_SCHEMA, TOTALS_SCHEMA
 
 REVIEWS = "silver/review_summaries"
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gamestream.contracts import RecordBase
+from gamestream.core.contracts import RecordBase
 from producers.sinks.base import Sink
 
 MAX_QUARANTINE_PAYLOAD = 1024 * 1024  # what the stream's quarantine holds at most (Kinesis' record limit)

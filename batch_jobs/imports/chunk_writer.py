@@ -11,7 +11,7 @@ from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 from batch_jobs.imports.report import ImportReport
 from batch_jobs.imports.staging import Staged
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
 
 IMPORT_STREAM = "import"
 CHUNK_RECORDS = 50_000

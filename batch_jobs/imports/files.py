@@ -1,5 +1,5 @@
 """Where imported files come from: a local file or folder, or s3://bucket/prefix (AWS, or the S3
-API at GST_AWS_ENDPOINT_URL), read with boto3 clients made as everywhere else (gamestream.aws)."""
+API at GST_AWS_ENDPOINT_URL), read with boto3 clients made as everywhere else (gamestream.core.aws)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from batch_jobs.imports.base import SourceFile
-from gamestream.aws import aws_client
-from gamestream.settings import Settings
+from gamestream.core.aws import aws_client
+from gamestream.core.settings import Settings
 
 
 class NothingToImport(ValueError):

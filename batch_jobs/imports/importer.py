@@ -34,8 +34,8 @@ from batch_jobs.imports.jsonl import JsonLines
 from batch_jobs.imports.report import ImportReport, add_time
 from batch_jobs.imports.seed import SeedArchive
 from batch_jobs.imports.staging import Failed, Skipped, UnitConverter, converted, workers_for
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
+from gamestream.core.settings import Settings
 
 log = structlog.get_logger(__name__)
 

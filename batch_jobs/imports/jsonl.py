@@ -1,4 +1,4 @@
-"""JSON-lines files of the project's own records (gamestream/contracts.py), one record a line:
+"""JSON-lines files of the project's own records (gamestream/core/contracts.py), one record a line:
 what `gst replay` would send, exported or kept elsewhere. Each line is validated with the contract
 and kept in its canonical form; a line the contract refuses goes to quarantine with its number."""
 
@@ -18,7 +18,7 @@ from batch_jobs.imports.base import (
     digest,
     payload_text,
 )
-from gamestream.contracts import ContractError, parse_record
+from gamestream.core.contracts import ContractError, parse_record
 
 SUFFIXES = (".jsonl", ".ndjson")
 

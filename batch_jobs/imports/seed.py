@@ -39,11 +39,11 @@ from batch_jobs.imports.seed_layout import (
     page_of,
     usual_gap,
 )
-from gamestream.contracts import CategorySnapshot, ContractError, PlayerCount, PollManifest, Source, parse_record
-from producers.catalog import steam_apps
-from producers.clock import ManualClock
+from gamestream.core.catalog import steam_apps
+from gamestream.core.clock import ManualClock
+from gamestream.core.contracts import CategorySnapshot, ContractError, PlayerCount, PollManifest, Source, parse_record
+from gamestream.core.raw_area import FORMAT as ARCHIVE_FORMAT
 from producers.poll_loop import PollRecorder, PollSession
-from producers.raw_archive import FORMAT as ARCHIVE_FORMAT
 from producers.twitch import stream_record
 
 

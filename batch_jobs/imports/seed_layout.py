@@ -53,8 +53,8 @@ from batch_jobs.imports.base import (
     Run,
     SourceFile,
 )
-from gamestream.contracts import Source
-from producers.raw_archive import KST
+from gamestream.core.contracts import Source
+from gamestream.core.raw_area import KST
 
 DEFAULT_INTERVAL = 4 * 3600.0  # the seed's DAGs fetched every 4 hours (KST 00, 04, ..., 20)
 MAX_PAGE_GAP = timedelta(minutes=10)  # the seed saved page after page with no pause; a retry starts at page 1
@@ -108,7 +108,7 @@ LAYOUTS = {
         None,
     ),
 }
-# our own archive's run manifest, beside the run's first page (producers/raw_archive.py)
+# our own archive's run manifest, beside the run's first page (gamestream/core/raw_area.py)
 RUN_MANIFEST = re.compile(
     rf"(?:^|/)(?P<kind>twitch/streams|twitch/top_categories|steam/players)/{DAY_HOUR}/run_[a-z_]+_{STAMP}\.manifest\.json$"
 )

@@ -30,8 +30,8 @@ from deltalake import DeltaTable
 
 from batch_jobs.imports.base import ImportFormat, Problem, Run, SourceFile, Unit
 from batch_jobs.imports.files import Files
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
+from gamestream.core.settings import Settings
 
 log = structlog.get_logger(__name__)
 PARALLEL_FROM_BYTES = 64 * 2**20  # about 4 s of converting on one core: more than two workers take to start

@@ -5,12 +5,13 @@ from __future__ import annotations
 import gc
 
 from gamestream.cli.common import app, console, load_settings
-from gamestream.settings import redact_url
+from gamestream.core.settings import redact_url
 
 
 @app.command()
 def api() -> None:
     """Serve the REST API, the WebSocket live feed and the dashboard (GST_API_HOST:GST_API_PORT)."""
+    # lazy (start-up time): FastAPI and the API load only for `gst api`
     from realtime_api.app import create_app
     from realtime_api.server import server
 

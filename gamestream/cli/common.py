@@ -11,7 +11,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from gamestream.settings import Settings
+from gamestream.core.clock import as_utc
+from gamestream.core.logs import configure_logging
+from gamestream.core.settings import Settings
 
 app = typer.Typer(
     name="gst",
@@ -43,8 +45,6 @@ def read_settings() -> Settings:
 
 def load_settings() -> Settings:
     """The settings, with logging configured from them."""
-    from gamestream.logs import configure_logging
-
     settings = read_settings()
     configure_logging(settings)
     return settings
@@ -57,8 +57,6 @@ def stop_on_sigterm() -> None:
 
 def time_range(start: str, end: str) -> tuple[datetime, datetime]:
     """--from/--to as UTC times (naive means UTC); exits 2 with the reason when they are not a range."""
-    from realtime_api.store import as_utc
-
     try:
         first, last = as_utc(datetime.fromisoformat(start)), as_utc(datetime.fromisoformat(end))
     except ValueError as exc:

@@ -21,6 +21,7 @@ def gold_run(
     ] = None,
 ) -> None:
     """Stage what silver gained since the last load, then `dbt build` gold (only the affected buckets)."""
+    # lazy (start-up time): dbt and the warehouse drivers load only for gold commands
     from batch_jobs.dbt import DbtFailed
     from batch_jobs.gold.loads import LoadReport, run_gold
     from batch_jobs.gold.schedule import load_gold_every
@@ -56,6 +57,7 @@ def gold_run(
 @gold_app.command("stage")
 def gold_stage() -> None:
     """Step 1 of `gst gold run`: stage what silver gained since the last build in gold_staging."""
+    # lazy (start-up time): delta-rs and the warehouse drivers load only for gold commands
     from batch_jobs.gold.loads import stage_gold
 
     settings = load_settings()
@@ -69,6 +71,7 @@ def gold_stage() -> None:
 @gold_app.command("build")
 def gold_build() -> None:
     """Step 2 of `gst gold run`: `dbt build` gold over what is staged, then advance the load state."""
+    # lazy (start-up time): dbt and the warehouse drivers load only for gold commands
     from batch_jobs.dbt import DbtFailed
     from batch_jobs.gold.loads import build_gold
 

@@ -56,8 +56,9 @@ def import_(
     """Load past data into bronze (bad files and lines into quarantine), then backfill silver and gold.
     Importing the same files again adds nothing. Exits 1 when files could not be read, 3 when the
     archive's fetch runs are doubtful (see --accept-partial), 2 on bad arguments."""
+    # lazy (start-up time): delta-rs, boto3 and pyspark load only when importing
     from batch_jobs.imports.files import NothingToImport
-    from batch_jobs.imports.importer import run_import  # lazy: Spark and delta-rs load only when importing
+    from batch_jobs.imports.importer import run_import
     from streaming_jobs.run import export_aws_environment
 
     settings = load_settings()
@@ -66,6 +67,7 @@ def import_(
     started: list[SparkSession] = []
 
     def spark() -> SparkSession:  # started only when something new needs a backfill
+        # lazy: the JVM's Python side loads only when a backfill needs it
         from streaming_jobs.spark import local_spark
 
         started.append(local_spark("gst-import"))

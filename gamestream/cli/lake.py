@@ -20,15 +20,16 @@ def lake_maintain(
     ] = None,
 ) -> None:
     """Compact small files, vacuum past retention, prune the raw archive and report table sizes."""
-    from producers.raw_archive import RawArchive
-    from streaming_jobs.lake import Lake
+    # lazy (start-up time): delta-rs and boto3 load only for `gst lake`
+    from gamestream.core.lake import Lake
+    from gamestream.core.raw_area import RawArea
     from streaming_jobs.lake_maintenance import maintain
 
     settings = load_settings()
     reports = maintain(
         Lake(settings.lake_path),
         settings.lake_retention_hours if retention_hours is None else retention_hours,
-        raw=RawArchive.from_settings(settings),
+        raw=RawArea.from_settings(settings),
     )
     table = Table(
         "table", "files before", "files after", "rows", "MiB", "vacuumed files", title=f"lake {settings.lake_path}"

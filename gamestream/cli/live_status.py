@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from rich.table import Table
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from gamestream.embedded.ports import port_is_free
 from gamestream.embedded.stack import EmbeddedStack
 

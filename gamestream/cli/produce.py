@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from gamestream.cli.common import app, console, load_settings
-from gamestream.contracts import Source
+from gamestream.core.contracts import Source
 
 
 def finish_poll_on_signal(stop: threading.Event) -> None:
@@ -39,6 +39,7 @@ def produce(
     history_interval: Annotated[float, typer.Option(help="Seconds between synthetic history polls.", min=1)] = 60,
 ) -> None:
     """Poll a platform (or the synthetic market) and push records into the stream."""
+    # lazy (start-up time): the pollers and sinks (httpx, numpy, boto3, kafka) load only for `gst produce`
     from producers.run import describe_plans, emit_synthetic_history, run_producer
     from producers.sinks import make_sink
 

@@ -23,6 +23,7 @@ def replay(
     ] = None,
 ) -> None:
     """Re-publish bronze records into a Kinesis stream or Kafka topic in their original order and timing."""
+    # lazy (start-up time): delta-rs and the sinks load only for `gst replay`
     from batch_jobs.replay import UnknownTarget
     from batch_jobs.replay import replay as run_replay
 
@@ -45,6 +46,7 @@ def backfill(
     gold: Annotated[bool, typer.Option(help="Load gold for the affected buckets afterwards.")] = True,
 ) -> None:
     """Re-derive silver from bronze for a time range (as the stream would), then gold."""
+    # lazy (start-up time): Spark and delta-rs load only for `gst backfill`
     from batch_jobs.backfill import RangeNotSettled
     from batch_jobs.backfill import backfill as run_backfill
     from streaming_jobs.run import export_aws_environment

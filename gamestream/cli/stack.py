@@ -12,6 +12,8 @@ import structlog
 import typer
 
 from gamestream.cli.common import DataDir, Duration, app, console, read_settings, stop_on_sigterm
+from gamestream.core.contracts import Source
+from gamestream.core.logs import configure_logging
 
 if TYPE_CHECKING:
     from gamestream.embedded.stack import EmbeddedStack
@@ -27,9 +29,8 @@ def _run_embedded(
     with_stages: bool = False,
     log_file: Path | None = None,
 ) -> None:
-    from gamestream.contracts import Source
+    # lazy (start-up time): the embedded services' clients (boto3, duckdb) load only for `gst stack`/`gst demo`
     from gamestream.embedded.stack import embedded_stack
-    from gamestream.logs import configure_logging
 
     settings = read_settings()
     configure_logging(settings, log_file)
@@ -40,6 +41,7 @@ def _run_embedded(
         for line in stack.started:
             console.print(f"  • {line}")
         if with_stages:
+            # lazy (start-up time): Spark, the pollers and dbt load only for `gst demo`
             from batch_jobs.demo_history import write_history
             from batch_jobs.gold.schedule import scheduled_gold
             from producers.run import background_producer
@@ -69,6 +71,7 @@ def _run_embedded(
                 f"  • synthetic producer: polls every {stack.settings.synthetic_poll_seconds:g}s "
                 f"at scale {stack.settings.synthetic_scale:g} into '{stack.settings.stream_name}'"
             )
+            # lazy (start-up time): FastAPI and the API load only for `gst demo`
             from gamestream.embedded.ports import free_port, port_is_free
             from realtime_api.app import create_app
             from realtime_api.server import background_api
@@ -112,6 +115,7 @@ def _run_embedded(
 def _watch(stack: EmbeddedStack, job: Any, url: str | None, deadline: float | None, show: bool) -> None:
     """Until the deadline: the status for a person (when `show`: redrawn in place on a terminal, else
     printed once at the end), and its figures in the log every HEALTH_LOG_SECONDS for machines."""
+    # lazy (start-up time): the status panel's readers load only while a stack runs
     from rich.live import Live
 
     from gamestream.cli.live_status import collect, render

@@ -18,6 +18,7 @@ def stream(
     available_now: Annotated[bool, typer.Option(help="Catch up with what the stream holds now, then exit.")] = False,
 ) -> None:
     """Run the streaming job: Kinesis -> bronze/silver Delta + live metrics in Redis."""
+    # lazy (start-up time): Spark loads only for `gst stream`
     from streaming_jobs.run import StreamingJob, export_aws_environment
     from streaming_jobs.spark import streaming_job_spark
 

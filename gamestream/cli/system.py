@@ -16,7 +16,8 @@ from gamestream.settings_doc import settings_table
 @app.command()
 def init() -> None:
     """Create the configured Kinesis stream (Kafka topic with GST_SINK=kafka), lake folders and S3 bucket if missing."""
-    from gamestream.aws import aws_client, ensure_bucket, ensure_stream
+    # lazy (start-up time): boto3 (and kafka, with GST_SINK=kafka) load only for `gst init`
+    from gamestream.core.aws import aws_client, ensure_bucket, ensure_stream
 
     settings = load_settings()
     if settings.sink == "kafka":
@@ -37,6 +38,7 @@ def init() -> None:
 @app.command()
 def doctor() -> None:
     """Check Java, free ports and every configured endpoint; say what is missing."""
+    # lazy (start-up time): the doctor imports every stage to check it
     from gamestream.doctor import Status, run_checks
 
     checks = run_checks(load_settings())
@@ -77,6 +79,7 @@ def show_settings(
 @app.command()
 def status() -> None:
     """Show the streaming job's last batch and the live state's position."""
+    # lazy (start-up time): redis-py loads only for `gst status`
     from streaming_jobs.live import LiveWriter
 
     settings = load_settings()

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+from gamestream.core.settings import Settings
 from gamestream.embedded.ports import free_port
 from gamestream.embedded.processes import die_with_parent, stop_process, wait_for_port
-from gamestream.settings import Settings
 
 KAFKA_CONFIG = Path(__file__).resolve().parents[1] / "kafka"
 

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
+from fakeredis import TcpFakeServer
 
+from gamestream.core.settings import redact_url
 from gamestream.embedded.processes import die_with_parent, stop_process
-from gamestream.settings import redact_url
 
 
 def wait_for_redis(url: str, timeout: float = 10.0) -> None:
@@ -66,8 +67,6 @@ def redis_server(port: int, workdir: Path) -> Iterator[int]:
 
 @contextmanager
 def fake_redis_server(port: int) -> Iterator[None]:
-    from fakeredis import TcpFakeServer
-
     server = TcpFakeServer(("127.0.0.1", port), server_type="redis")
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="fakeredis", daemon=True)

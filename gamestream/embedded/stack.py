@@ -15,12 +15,13 @@ import duckdb
 import structlog
 from pydantic import SecretStr
 
-from gamestream.aws import aws_client, ensure_stream
+from gamestream.core.aws import aws_client, ensure_stream
+from gamestream.core.settings import Settings, redact_url
 from gamestream.embedded.kafka_broker import KafkaBroker, kafka_jars, kafka_server
 from gamestream.embedded.kinesalite import kinesalite_server
 from gamestream.embedded.ports import free_port
 from gamestream.embedded.redis_server import fake_redis_server, redis_server, wait_for_redis
-from gamestream.settings import Settings, redact_url
+from producers.sinks.kafka import ensure_topic
 
 log = structlog.get_logger(__name__)
 
@@ -122,8 +123,6 @@ def embedded_stack(
             duckdb.connect(settings.warehouse.removeprefix("duckdb:///")).close()
         ensure_stream(aws_client(settings, "kinesis"), settings.stream_name, settings.stream_shards)
         if kafka:
-            from producers.sinks.kafka import ensure_topic
-
             partitions = ensure_topic(settings)
 
         running = EmbeddedStack(

@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from infra.layout import GOLD_MANIFESTS, LAKE_PREFIX, RAW_PREFIX
 
 

@@ -16,7 +16,7 @@ from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from infra.environment import SECRET_SETTINGS, variable
 from infra.layout import ASSET_EXCLUDE, GOLD_MANIFESTS, LAKE_PREFIX, RAW_PREFIX, ROOT, SOURCES, ignore_lint
 from infra.options import DeployOptions

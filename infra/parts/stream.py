@@ -8,7 +8,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kinesis as kinesis
 from constructs import Construct
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from infra.options import DeployOptions
 from infra.parts.network import Network
 

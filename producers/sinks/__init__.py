@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from producers.sinks.base import Sink
+from producers.sinks.kafka import KafkaSink
+from producers.sinks.kinesis import KinesisSink
 
 
 def make_sink(settings: Settings) -> Sink:
     if settings.sink == "kafka":
-        from producers.sinks.kafka import KafkaSink
-
         return KafkaSink(settings)
-    from producers.sinks.kinesis import KinesisSink
-
     return KinesisSink(settings)

@@ -6,7 +6,7 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from gamestream.contracts import RecordBase
+from gamestream.core.contracts import RecordBase
 
 MAX_RECORD_BYTES = 1024 * 1024  # Kinesis' per-record limit (data + partition key)
 

@@ -22,11 +22,12 @@ import time
 from typing import Any
 
 import structlog
+from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 from kafka.partitioner import murmur2
 
-from gamestream.contracts import RecordBase
-from gamestream.settings import Settings
+from gamestream.core.contracts import RecordBase
+from gamestream.core.settings import Settings
 from producers.sinks.base import MAX_RECORD_BYTES, Sink, encode
 
 log = structlog.get_logger(__name__)
@@ -59,8 +60,6 @@ def ensure_topic(settings: Settings, topic: str | None = None, timeout: float = 
     """Create the topic with GST_KAFKA_PARTITIONS partitions if it is missing (the broker does not
     auto-create topics) and the cluster's default replication; returns its partition count. Waits
     for a broker that is still starting."""
-    from kafka import KafkaAdminClient
-
     topic = topic or settings.stream_name
     deadline = time.monotonic() + timeout
     admin: Any = None
@@ -99,8 +98,6 @@ class KafkaSink(Sink):
         super().__init__()
         self.topic = settings.stream_name
         if producer is None:
-            from kafka import KafkaProducer
-
             producer = KafkaProducer(
                 **client_config(settings),
                 enable_idempotence=True,

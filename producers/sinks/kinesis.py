@@ -18,9 +18,9 @@ from typing import Any
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gamestream.aws import aws_client
-from gamestream.contracts import RecordBase
-from gamestream.settings import Settings
+from gamestream.core.aws import aws_client
+from gamestream.core.contracts import RecordBase
+from gamestream.core.settings import Settings
 from producers.sinks.base import Sink, encode
 
 log = structlog.get_logger(__name__)

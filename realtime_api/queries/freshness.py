@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from gamestream.contracts import Platform
+from gamestream.core.clock import as_utc
+from gamestream.core.contracts import Platform
 from realtime_api.queries.vocabulary import per_game
-from realtime_api.store import GoldStore, as_utc
+from realtime_api.store import GoldStore
 
 
 def latest_bucket(store: GoldStore, platform: Platform, bucket: str) -> datetime | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from gamestream.names import normalize_game_name
+from gamestream.core.names import normalize_game_name
 from realtime_api.queries.vocabulary import per_game
 from realtime_api.store import GoldStore
 

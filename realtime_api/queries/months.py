@@ -8,10 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gamestream.contracts import Platform
+from gamestream.core.clock import as_utc
+from gamestream.core.contracts import Platform
 from realtime_api.queries.rankings import game_row
 from realtime_api.queries.vocabulary import MonthMetric
-from realtime_api.store import GoldStore, as_utc
+from realtime_api.store import GoldStore
 
 MONTH_COLUMNS = (
     "avg_viewers",

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from gamestream.contracts import Platform
-from realtime_api.store import GoldStore, as_utc
+from gamestream.core.clock import as_utc
+from gamestream.core.contracts import Platform
+from realtime_api.store import GoldStore
 
 
 def platform_overview(

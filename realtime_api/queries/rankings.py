@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from realtime_api.queries.freshness import latest_bucket
 from realtime_api.queries.spans import Span
 from realtime_api.queries.vocabulary import (

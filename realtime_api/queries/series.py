@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from realtime_api.queries.series_keys import MAX_SERIES_KEYS, series_keys
 from realtime_api.queries.spans import bucket_starts, month_floor
 from realtime_api.queries.vocabulary import BUCKET_SECONDS, MONTH, per_game

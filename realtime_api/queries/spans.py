@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from gamestream.core.clock import as_utc
 from realtime_api.queries.vocabulary import BUCKET_SECONDS, MONTH, Resolution
-from realtime_api.store import as_utc
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from realtime_api.store import GoldStore
 
 BUCKET_SECONDS = {"5m": 300, "1h": 3600, "1d": 86400}

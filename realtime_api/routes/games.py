@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from gamestream.contracts import Platform
+from gamestream.core.clock import as_utc
+from gamestream.core.contracts import Platform
 from realtime_api.deps import NOT_FOUND, Games, Ranges, Store, UnknownGame, invalid
 from realtime_api.json_response import FastJSONResponse
 from realtime_api.queries import games as game_reads
@@ -29,7 +30,6 @@ from realtime_api.queries.vocabulary import (
     Resolution,
     Window,
 )
-from realtime_api.store import as_utc
 
 router = APIRouter(prefix="/api/games", tags=["games"])
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"  # no control characters (PostgreSQL refuses NUL in text)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from realtime_api.deps import Feed
 from realtime_api.live_feed import LiveFeed, RedisUnavailable, Subscriber, feed_id
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from realtime_api.deps import Store
 from realtime_api.queries import months as month_reads
 from realtime_api.queries.spans import add_months

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from realtime_api.deps import Ranges, Store
 from realtime_api.queries import rankings
 from realtime_api.queries.vocabulary import MOVER_WINDOWS, Direction, MoverWindow

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
-from gamestream.contracts import Platform
+from gamestream.core.contracts import Platform
 from realtime_api.deps import Feed, Games, Store
 from realtime_api.queries import overview as overview_reads
 

@@ -13,7 +13,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from gamestream.contracts import SUPPORTED_SCHEMA_VERSIONS
+from gamestream.core.contracts import SUPPORTED_SCHEMA_VERSIONS
 from streaming_jobs.transforms.record_fields import (
     ENTITY,
     FIELDS,

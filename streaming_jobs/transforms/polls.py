@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from gamestream.contracts import UNATTRIBUTED
+from gamestream.core.contracts import UNATTRIBUTED
 from streaming_jobs.transforms.parse import counted, steam_name
 
 

@@ -15,9 +15,9 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from gamestream.contracts import RECORD_TYPES, SUPPORTED_SCHEMA_VERSIONS
+from gamestream.core.contracts import RECORD_TYPES, SUPPORTED_SCHEMA_VERSIONS
 
-SEPARATOR = "\x1f"  # gamestream.contracts.derive_event_id joins with it
+SEPARATOR = "\x1f"  # gamestream.core.contracts.derive_event_id joins with it
 COMMON = [
     StructField("schema_version", LongType()),
     StructField("event_id", StringType()),

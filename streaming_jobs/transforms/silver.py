@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from gamestream.contracts import UNATTRIBUTED
+from gamestream.core.contracts import UNATTRIBUTED
 from streaming_jobs.transforms.parse import counted, steam_name
 from streaming_jobs.transforms.polls import poll_date
 from streaming_jobs.transforms.record_fields import FIELDS, TABLE_OF_KIND, TIMESTAMP_FIELDS

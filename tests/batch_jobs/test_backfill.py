@@ -10,9 +10,9 @@ import pytest
 
 from batch_jobs.backfill import RangeNotSettled, backfill
 from batch_jobs.gold.loads import run_gold
-from gamestream.warehouse import Warehouse
-from streaming_jobs import lake as L
-from streaming_jobs.lake import Lake
+from gamestream.core import lake as L
+from gamestream.core.lake import Lake
+from gamestream.core.warehouse import Warehouse
 from tests.support.kinesis import put
 from tests.support.streaming import fresh_settings, run_job, synthetic_records
 

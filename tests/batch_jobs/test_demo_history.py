@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from batch_jobs.demo_history import HOURLY, MARKER, history_slots, slot_rows, write_history
-from gamestream.contracts import RecordBase
-from gamestream.settings import Settings
-from producers.clock import ManualClock
+from gamestream.core import lake as L
+from gamestream.core.clock import ManualClock
+from gamestream.core.contracts import RecordBase
+from gamestream.core.settings import Settings
 from producers.poll_loop import PollLoop
 from producers.synthetic import SyntheticMarket, SyntheticPoller
-from streaming_jobs import lake as L
 from streaming_jobs.poll_state import INPUT_COLUMNS, close_poll
 from tests.support.producers import ListSink
 

@@ -11,9 +11,9 @@ import pyarrow.compute as pc
 import pytest
 
 from batch_jobs.gold.loads import run_gold
-from gamestream.settings import Settings
-from gamestream.warehouse import Warehouse
-from streaming_jobs.lake import GAMES_SCHEMA, Lake
+from gamestream.core.lake import GAMES_SCHEMA, Lake
+from gamestream.core.settings import Settings
+from gamestream.core.warehouse import Warehouse
 from tests.support.cli import run_gst
 from tests.support.postgres import fresh_database
 from tests.support.silver import T0, monthly_totals, sampled_totals, seed_parity_totals, totals

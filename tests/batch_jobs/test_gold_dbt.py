@@ -14,10 +14,10 @@ import pytest
 
 from batch_jobs.dbt import DbtFailed, build, work_dir
 from batch_jobs.gold.loads import build_gold, run_gold, stage_gold
-from gamestream.settings import Settings
-from gamestream.warehouse import Warehouse
+from gamestream.core.lake import Lake
+from gamestream.core.settings import Settings
+from gamestream.core.warehouse import Warehouse
 from realtime_api.store import GoldStore
-from streaming_jobs.lake import Lake
 from tests.support.silver import totals
 
 

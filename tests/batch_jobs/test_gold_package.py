@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gamestream.core.lake import Lake
 from gamestream.embedded.ports import free_port
-from streaming_jobs.lake import Lake
 from tests.support.silver import seed_parity_totals
 
 REPO = Path(__file__).resolve().parents[2]

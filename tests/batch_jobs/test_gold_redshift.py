@@ -17,8 +17,8 @@ from batch_jobs.gold.loads import run_gold
 from batch_jobs.gold.redshift_copy import copy_manifest, redshift_copy
 from batch_jobs.gold.silver_changes import changed_files
 from batch_jobs.gold.sources import TOTALS_SOURCE
-from gamestream.settings import Settings
-from streaming_jobs.lake import TOTALS_SCHEMA, Lake
+from gamestream.core.lake import TOTALS_SCHEMA, Lake
+from gamestream.core.settings import Settings
 from tests.support.postgres import fresh_database
 from tests.support.silver import totals
 

@@ -15,7 +15,7 @@ from batch_jobs.dbt import DbtFailed
 from batch_jobs.gold.loads import LoadReport
 from batch_jobs.gold.schedule import load_gold_every, scheduled_gold
 from gamestream.cli import app
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from tests.support.cli import start_gst
 
 REPORT = LoadReport(from_version=None, to_version=3, rows=12, buckets=4)

@@ -8,9 +8,9 @@ import pytest
 import redis
 
 from batch_jobs.replay import UnknownTarget, replay
-from gamestream.aws import aws_client, ensure_stream
-from streaming_jobs import lake as L
-from streaming_jobs.lake import Lake
+from gamestream.core import lake as L
+from gamestream.core.aws import aws_client, ensure_stream
+from gamestream.core.lake import Lake
 from tests.support.kafka import read_topic
 from tests.support.kinesis import put, read_stream
 from tests.support.streaming import run_job, synthetic_records, table

@@ -5,7 +5,7 @@ import re
 import signal
 import time
 
-from gamestream.aws import aws_client
+from gamestream.core.aws import aws_client
 from gamestream.embedded.ports import free_port, port_is_free
 from tests.support.cli import run_gst, start_gst
 from tests.support.kafka import read_topic
@@ -128,8 +128,8 @@ def test_produce_plan_prints_every_budget(tmp_path):
 
 
 def test_produce_once_pushes_one_synthetic_poll(stack, tmp_path):
-    from gamestream.aws import ensure_stream
-    from gamestream.contracts import parse_record
+    from gamestream.core.aws import ensure_stream
+    from gamestream.core.contracts import parse_record
     from tests.support.kinesis import read_stream
 
     kinesis = aws_client(stack.settings, "kinesis")

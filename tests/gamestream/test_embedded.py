@@ -8,11 +8,11 @@ import duckdb
 import pytest
 import redis
 
-from gamestream.aws import aws_client
+from gamestream.core.aws import aws_client
+from gamestream.core.settings import Settings
 from gamestream.embedded.kafka_broker import KafkaMissing, kafka_cluster_id
 from gamestream.embedded.ports import port_is_free
 from gamestream.embedded.stack import embedded_stack
-from gamestream.settings import Settings
 
 
 def test_record_put_with_boto3_is_read_back(stack):

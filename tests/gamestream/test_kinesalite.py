@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import botocore
 import pytest
 
-from gamestream.aws import aws_client, ensure_stream
+from gamestream.core.aws import aws_client, ensure_stream
 
 
 @pytest.fixture()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from gamestream.settings_doc import documented, settings_table
 
 ROOT = Path(__file__).resolve().parents[2]

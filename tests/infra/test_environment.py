@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from infra.environment import LOCAL_ONLY, service_environment
 
 

@@ -19,7 +19,7 @@ import aws_cdk as cdk  # noqa: E402
 from aws_cdk.assertions import Match, Template  # noqa: E402
 from cfnlint.api import ManualArgs, lint_file  # noqa: E402
 
-from gamestream.settings import SECRET_FIELDS, Settings  # noqa: E402
+from gamestream.core.settings import SECRET_FIELDS, Settings  # noqa: E402
 from infra.app import build  # noqa: E402
 from infra.layout import ASSET_EXCLUDE, ROOT  # noqa: E402
 from infra.options import DeployOptions  # noqa: E402

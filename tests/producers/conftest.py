@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from gamestream.settings import Settings
-from producers.clock import ManualClock
+from gamestream.core.clock import ManualClock
+from gamestream.core.settings import Settings
 from tests.support.platforms import FixtureServer, PlatformState
 from tests.support.producers import T0, ListSink, platform_settings
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from producers.budget import (
     STEAM_CALLS_PER_DAY,
     TWITCH_POINTS_PER_MINUTE,

@@ -1,8 +1,8 @@
 import threading
 from datetime import timedelta
 
-from gamestream.contracts import PlayerCount, Source
-from producers.clock import slot_floor
+from gamestream.core.clock import slot_floor
+from gamestream.core.contracts import PlayerCount, Source
 from producers.poll_loop import Poller, PollLoop
 
 

@@ -13,14 +13,12 @@ import pytest
 
 from batch_jobs.imports.files import Files
 from batch_jobs.imports.seed import SeedArchive
-from gamestream.aws import aws_client
-from producers.clock import ManualClock
+from gamestream.core.aws import aws_client
+from gamestream.core.clock import ManualClock
+from gamestream.core.raw_area import RawArea
 from producers.poll_loop import PollLoop
-from producers.raw_archive import KST, RawArchive
 from producers.steam import SteamPoller
 from producers.twitch import TwitchPoller
-from streaming_jobs.lake import Lake
-from streaming_jobs.lake_maintenance import maintain
 from tests.support.platforms import Logged, make_streams
 from tests.support.s3 import s3_server
 from tests.support.seed_archive import kst_stamp
@@ -241,43 +239,6 @@ def test_a_page_that_cannot_be_written_is_listed_and_the_poll_goes_on(fixture, a
     assert run["failed"] == [{"page": 2, "error": "not archived: OSError: No space left on device"}]
 
 
-def make_day(root: Path, folder: str, day: str) -> None:
-    path = root / folder / day / "10" / "fetch_x_1_stamp.json.gz"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"x")
-
-
-def test_retention_deletes_only_day_folders_past_it(tmp_path):
-    root = tmp_path / "lake" / "raw"
-    days = ["2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-26"]
-    for folder in ("twitch/streams", "twitch/top_categories", "steam/players"):
-        for day in days:
-            make_day(root, folder, day)
-    other = root / "steam" / "app-list" / "appids.json"  # not a day folder: never pruned
-    other.parent.mkdir(parents=True)
-    other.write_text("[570]")
-    now = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # 12:00 KST: two days back is 11-24 12:00 KST
-
-    assert RawArchive(str(root), retention_days=0).prune(now) == []  # 0: keep forever
-    removed = RawArchive(str(root), retention_days=2).prune(now)
-    assert removed == sorted(
-        f"{f}/{d}" for f in ("steam/players", "twitch/streams", "twitch/top_categories") for d in days[:2]
-    )
-    left = {p.relative_to(root).parts[2] for p in root.rglob("*.gz")}
-    assert left == set(days[2:]) and other.exists()
-
-
-def test_the_lakes_upkeep_prunes_the_raw_archive(tmp_path):
-    root = tmp_path / "lake" / "raw"
-    today = datetime.now(KST).date()
-    old, recent = (today - timedelta(days=10)).isoformat(), (today - timedelta(days=1)).isoformat()
-    for day in (old, recent, today.isoformat()):
-        make_day(root, "twitch/streams", day)
-    # no Delta tables here: only the pruning has work
-    assert maintain(Lake(str(tmp_path / "lake")), raw=RawArchive(str(root), retention_days=2)) == []
-    assert sorted(p.name for p in (root / "twitch/streams").iterdir()) == [recent, today.isoformat()]
-
-
 def test_an_s3_lake_gets_the_same_keys_and_prunes_them(fixture, archiving, clock, sink):
     fixture.state.streams = make_streams(120)
     with s3_server() as endpoint:
@@ -308,7 +269,7 @@ def test_an_s3_lake_gets_the_same_keys_and_prunes_them(fixture, archiving, clock
         body = s3.get_object(Bucket="lake-bucket", Key=f"lake/raw/{page_path('streams', 2, pages[1].at)}")["Body"]
         assert gzip.decompress(body.read()) == pages[1].body
 
-        archive = RawArchive.from_settings(on_s3.model_copy(update={"raw_retention_days": 3}))
+        archive = RawArea.from_settings(on_s3.model_copy(update={"raw_retention_days": 3}))
         assert archive.prune(clock.now() + timedelta(days=3)) == []  # the day is not three days gone yet
         assert len(archive.prune(clock.now() + timedelta(days=5))) == 2  # two kinds, one KST day
         assert keys() == set()

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from producers.poll_loop import PollLoop
 from producers.steam import SteamPoller
 from producers.twitch import TwitchPoller

@@ -6,9 +6,9 @@ from collections import defaultdict
 import pytest
 from pydantic import ValidationError
 
-from gamestream.contracts import Source, parse_record
-from gamestream.settings import Settings
-from producers.clock import ManualClock
+from gamestream.core.clock import ManualClock
+from gamestream.core.contracts import Source, parse_record
+from gamestream.core.settings import Settings
 from producers.poll_loop import Poller, PollLoop, PollSession
 from producers.sinks import make_sink
 from producers.sinks.kafka import KafkaSink, client_config, ensure_topic, partition_for

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from gamestream.aws import aws_client, ensure_stream
-from gamestream.contracts import VideoSnapshot, parse_record
+from gamestream.core.aws import aws_client, ensure_stream
+from gamestream.core.contracts import VideoSnapshot, parse_record
 from producers.sinks import make_sink
 from producers.sinks.base import encode
 from producers.sinks.kafka import partition_for

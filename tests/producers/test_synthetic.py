@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gamestream.settings import Settings
-from producers.catalog import categories
-from producers.clock import ManualClock
+from gamestream.core.catalog import categories
+from gamestream.core.clock import ManualClock
+from gamestream.core.settings import Settings
 from producers.poll_loop import PollLoop
 from producers.run import emit_synthetic_history
 from producers.synthetic import STEAM_LAG, SyntheticMarket, SyntheticPoller

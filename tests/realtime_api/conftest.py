@@ -13,10 +13,10 @@ import redis
 from fastapi.testclient import TestClient
 
 from batch_jobs.gold.loads import run_gold
-from gamestream.settings import Settings
+from gamestream.core.lake import GAMES_SCHEMA, TOTALS_SCHEMA, Lake
+from gamestream.core.settings import Settings
 from realtime_api.app import create_app
 from realtime_api.store import GoldStore
-from streaming_jobs.lake import GAMES_SCHEMA, TOTALS_SCHEMA, Lake
 from streaming_jobs.live import LiveWriter
 from tests.support.market import END, NAMES, START, fixture_rows, live_polls
 from tests.support.postgres import fresh_database

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from realtime_api.app import create_app
 from tests.support.market import END, GAMES, START
 

@@ -17,11 +17,11 @@ import redis
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from gamestream.core.live_keys import CHANGES
+from gamestream.core.settings import Settings
 from gamestream.embedded.ports import free_port
-from gamestream.settings import Settings
 from realtime_api.app import create_app
 from realtime_api.server import background_api
-from streaming_jobs.live import CHANGES
 from tests.support.market import END, live_polls
 
 ORIGIN = "http://127.0.0.1:8000"

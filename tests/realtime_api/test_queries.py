@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gamestream.contracts import Platform
+from gamestream.core.clock import as_utc
+from gamestream.core.contracts import Platform
 from realtime_api.queries import series as series_reads
 from realtime_api.queries.freshness import latest_bucket_of_any
 from realtime_api.queries.series import series
 from realtime_api.queries.series_keys import series_keys
-from realtime_api.store import as_utc
 
 
 @pytest.mark.parametrize("gold_settings", ["duckdb"], indirect=True)

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from batch_jobs.gold.loads import run_gold
-from gamestream.settings import Settings
+from gamestream.core.lake import GAMES_SCHEMA, Lake
+from gamestream.core.settings import Settings
 from realtime_api.app import create_app
-from streaming_jobs.lake import GAMES_SCHEMA, Lake
 from tests.support.postgres import fresh_database
 from tests.support.silver import SAMPLED_START, sampled_totals
 

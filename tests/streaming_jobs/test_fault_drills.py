@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import redis
 
-from streaming_jobs.lake import Lake
+from gamestream.core.lake import Lake
 from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kinesis import put
 from tests.support.streaming import synthetic_records

@@ -1,7 +1,7 @@
 """Game identity across spellings: measured on the synthetic market's names with the perturbations
 platforms really apply (trademark signs, editions, punctuation, case)."""
 
-from producers.catalog import categories
+from gamestream.core.catalog import categories
 from streaming_jobs.games import identify
 
 PERTURBATIONS = [

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import redis
 
-from gamestream.contracts import PollManifest, StreamSnapshot
+from gamestream.core.contracts import PollManifest, StreamSnapshot
 from tests.support.kinesis import put
 from tests.support.streaming import expected_totals, recent_slot, run_job, synthetic_records, table
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from gamestream.aws import aws_client, ensure_stream
+from gamestream.core.aws import aws_client, ensure_stream
 from tests.support.kinesis import put
 
 

@@ -1,11 +1,12 @@
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 
-from streaming_jobs.lake import Lake
+from gamestream.core.lake import Lake
+from gamestream.core.raw_area import KST, RawArea
 from streaming_jobs.lake_maintenance import maintain
 
 
@@ -50,3 +51,20 @@ def test_gst_lake_maintain_reports_sizes(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     assert "bronze/records" in out.stdout and "3" in out.stdout and "1" in out.stdout
+
+
+def make_raw_day(root, folder: str, day: str) -> None:
+    path = root / folder / day / "10" / "fetch_x_1_stamp.json.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+
+
+def test_the_lakes_upkeep_prunes_the_raw_archive(tmp_path):
+    root = tmp_path / "lake" / "raw"
+    today = datetime.now(KST).date()
+    old, recent = (today - timedelta(days=10)).isoformat(), (today - timedelta(days=1)).isoformat()
+    for day in (old, recent, today.isoformat()):
+        make_raw_day(root, "twitch/streams", day)
+    # no Delta tables here: only the pruning has work
+    assert maintain(Lake(str(tmp_path / "lake")), raw=RawArea(str(root), retention_days=2)) == []
+    assert sorted(p.name for p in (root / "twitch/streams").iterdir()) == [recent, today.isoformat()]

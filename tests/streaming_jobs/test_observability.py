@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from prometheus_client import generate_latest
 
-from gamestream.contracts import StreamSnapshot
+from gamestream.core.contracts import StreamSnapshot
 from streaming_jobs.glue_job import from_glue_kinesis
 from streaming_jobs.kinesis_source import SCHEMA
 from streaming_jobs.metrics import JobMetrics

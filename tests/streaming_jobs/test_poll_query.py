@@ -4,7 +4,7 @@ silver.game_poll_totals and silver.polls rows as the Spark route the backfill ta
 import pandas as pd
 import pyarrow as pa
 
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
 from streaming_jobs.poll_query import emitted_arrow, emitted_tables, poll_slot_date
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, close_poll
 from tests.streaming_jobs.test_poll_state import POLL, batch, manifest, snap

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 
 
 def test_delta_spark_and_delta_rs_read_each_others_commits_to_one_table(spark, tmp_path):
@@ -43,7 +43,7 @@ def test_delta_spark_and_delta_rs_read_each_others_commits_to_one_table(spark, t
 
 STREAMING_JVM_PROBE = """
 import json, os, pathlib
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from streaming_jobs.spark import streaming_job_spark
 spark = streaming_job_spark(Settings(_env_file=None, spark_driver_memory="1g"))
 jvm = spark._jvm

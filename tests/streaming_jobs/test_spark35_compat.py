@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gamestream.contracts import PlayerCount, PollManifest, StreamSnapshot, VideoSnapshot
+from gamestream.core.contracts import PlayerCount, PollManifest, StreamSnapshot, VideoSnapshot
 from tests.streaming_jobs.spark35_probe import probe
 
 ROOT = Path(__file__).resolve().parents[2]

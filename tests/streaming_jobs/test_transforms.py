@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pyspark.sql import functions as F
 
-from gamestream.contracts import StreamSnapshot
+from gamestream.core.contracts import StreamSnapshot
 from streaming_jobs.transforms.bronze import bronze_frame, stamp
 from streaming_jobs.transforms.parse import mark_late, parse_records
 from streaming_jobs.transforms.silver import repeated_event_ids, silver_frames

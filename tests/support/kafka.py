@@ -8,7 +8,7 @@ import uuid
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 from producers.sinks.kafka import client_config, ensure_topic
 
 

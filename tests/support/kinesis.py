@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 
-from gamestream.aws import aws_client
-from gamestream.settings import Settings
+from gamestream.core.aws import aws_client
+from gamestream.core.settings import Settings
 from tests.support.http import ServedInThread
 
 

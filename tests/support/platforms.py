@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from producers.clock import ManualClock
+from gamestream.core.clock import ManualClock
 from tests.support.http import ServedInThread
 
 TWITCH_POINTS = 800

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gamestream.contracts import PlayerCount, PollManifest, RecordBase, parse_record
-from gamestream.settings import Settings
+from gamestream.core.contracts import PlayerCount, PollManifest, RecordBase, parse_record
+from gamestream.core.settings import Settings
 from producers.sinks.base import Sink
 from tests.support.cli import start_gst
 

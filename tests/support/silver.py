@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
-from streaming_jobs.lake import TOTALS_SCHEMA
+from gamestream.core.lake import TOTALS_SCHEMA
 
 T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 GAMES = {"dota 2": 900, "fortnite": 400, "minecraft": 120}

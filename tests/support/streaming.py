@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 import redis
 
-from gamestream.aws import aws_client, ensure_stream
-from gamestream.settings import Settings
-from producers.clock import ManualClock
+from gamestream.core.aws import aws_client, ensure_stream
+from gamestream.core.clock import ManualClock
+from gamestream.core.lake import Lake
+from gamestream.core.settings import Settings
 from producers.poll_loop import PollLoop
 from producers.synthetic import SyntheticPoller
 from streaming_jobs.games import identify
-from streaming_jobs.lake import Lake
 from streaming_jobs.run import StreamingJob
 from tests.support.producers import ListSink
 

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from batch_jobs.imports.chunk_writer import IMPORT_STREAM
 from batch_jobs.imports.files import NothingToImport
 from batch_jobs.imports.importer import run_import
-from gamestream.aws import aws_client
+from gamestream.core import lake as L
+from gamestream.core.aws import aws_client
 from realtime_api.app import create_app
-from streaming_jobs import lake as L
 from streaming_jobs.games import identify
 from tests.support.s3 import s3_server, upload_folder
 from tests.support.seed_archive import Examples, Month, page_time, write_examples, write_month

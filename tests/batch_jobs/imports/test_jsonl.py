@@ -9,9 +9,9 @@ import pytest
 from batch_jobs.imports.files import Files, NothingToImport
 from batch_jobs.imports.importer import run_import
 from batch_jobs.imports.jsonl import JsonLines
-from gamestream.contracts import PollManifest, StreamSnapshot
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
+from gamestream.core.contracts import PollManifest, StreamSnapshot
+from gamestream.core.settings import Settings
 
 AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 POLL = f"twitch:twitch_head:{int(AT.timestamp())}"

@@ -11,8 +11,8 @@ import pytest
 from batch_jobs.imports.files import Files
 from batch_jobs.imports.seed import SeedArchive
 from batch_jobs.imports.seed_layout import fetched_at
-from gamestream.contracts import PollManifest
-from gamestream.settings import Settings
+from gamestream.core.contracts import PollManifest
+from gamestream.core.settings import Settings
 from tests.support.seed_archive import (
     T0,
     Examples,

@@ -12,8 +12,8 @@ from batch_jobs.imports.base import SourceFile
 from batch_jobs.imports.files import Files
 from batch_jobs.imports.seed import SeedArchive
 from batch_jobs.imports.staging import PARALLEL_FROM_BYTES, Skipped, Staged, UnitConverter, converted, workers_for
-from gamestream.settings import Settings
-from streaming_jobs import lake as L
+from gamestream.core import lake as L
+from gamestream.core.settings import Settings
 from tests.support.seed_archive import helix_stream, write_examples, write_helix_run
 
 

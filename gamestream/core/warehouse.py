@@ -70,6 +70,7 @@ def _create_engine(url: str, read_only: bool, timeout_seconds: float | None) -> 
     kind = kind_of(url)
     target = sqlalchemy_url(url)
     if kind == "duckdb":
+        # lazy: only the configured warehouse's driver loads
         import duckdb
         from duckdb_engine import ConnectionWrapper
 
@@ -119,6 +120,7 @@ def missing_table(error: BaseException) -> bool:
     """Whether a driver error says a table or schema does not exist (typed per driver)."""
     orig = getattr(error, "orig", error)
     try:
+        # lazy: the drivers of the warehouses not in use need not load
         import duckdb
 
         if isinstance(orig, duckdb.CatalogException):

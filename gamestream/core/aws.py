@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 
 
 def aws_client(settings: Settings, service: str, **config: Any) -> Any:

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from gamestream.contracts import (
+from gamestream.core.contracts import (
     ContractError,
     PlayerCount,
     PollManifest,

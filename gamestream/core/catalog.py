@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from gamestream.names import normalize_game_name, unescape
+from gamestream.core.names import normalize_game_name, unescape
 
 NON_GAME_CATEGORIES = frozenset(
     {
@@ -46,7 +46,7 @@ class Category:
 
 
 def _rows(filename: str) -> list[dict[str, str]]:
-    with resources.files("producers.data").joinpath(filename).open(encoding="utf-8") as handle:
+    with resources.files("gamestream.core.data").joinpath(filename).open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-from gamestream.settings import Settings
+from gamestream.core.settings import Settings
 
 TIMESTAMP = structlog.processors.TimeStamper(fmt="iso", utc=True)
 

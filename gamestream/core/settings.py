@@ -24,6 +24,9 @@ FaultPoint = Literal[
     "poll_before_commit",
 ]
 
+PROJECT_ROOT = (
+    Path(__file__).resolve().parents[2]
+)  # the checkout (this file is gamestream/core/settings.py): .jars/ is there
 WAREHOUSE_SCHEMES = ("duckdb", "postgresql", "redshift")
 
 
@@ -296,11 +299,11 @@ class Settings(BaseSettings):
 
     @property
     def spark_jars_path(self) -> Path:
-        return self.spark_jars_dir or Path(__file__).resolve().parents[1] / ".jars" / "spark"
+        return self.spark_jars_dir or PROJECT_ROOT / ".jars" / "spark"
 
     @property
     def kafka_jars_path(self) -> Path:
-        return self.kafka_jars_dir or Path(__file__).resolve().parents[1] / ".jars" / "kafka"
+        return self.kafka_jars_dir or PROJECT_ROOT / ".jars" / "kafka"
 
     @property
     def checkpoint_path(self) -> str:

@@ -4,8 +4,8 @@ import pytest
 import structlog
 from pydantic import ValidationError
 
-from gamestream.logs import configure_logging
-from gamestream.settings import Settings
+from gamestream.core.logs import configure_logging
+from gamestream.core.settings import Settings
 
 
 def test_environment_overrides_defaults(clean_env, monkeypatch):

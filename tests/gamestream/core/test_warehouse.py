@@ -9,8 +9,8 @@ import duckdb_engine
 import pytest
 import sqlalchemy as sa
 
+from gamestream.core.warehouse import GoldMissing, Warehouse, WarehouseUnavailable, engine, kind_of, sqlalchemy_url
 from gamestream.embedded.ports import free_port
-from gamestream.warehouse import GoldMissing, Warehouse, WarehouseUnavailable, engine, kind_of, sqlalchemy_url
 from tests.support.postgres import fresh_database
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

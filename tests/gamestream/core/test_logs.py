@@ -5,8 +5,8 @@ import logging
 
 import structlog
 
-from gamestream.logs import configure_logging
-from gamestream.settings import Settings
+from gamestream.core.logs import configure_logging
+from gamestream.core.settings import Settings
 
 
 def test_a_log_file_gets_every_line_as_json_and_the_console_none(tmp_path, capsys):

@@ -1,4 +1,5 @@
-"""Time as pollers see it: injected, so tests can run hours of polling in a moment."""
+"""Time: the clocks pollers see (injected, so tests can run hours of polling in a moment), and the
+small UTC helpers every stage shares."""
 
 from __future__ import annotations
 
@@ -50,3 +51,8 @@ def slot_floor(moment: datetime, interval: float) -> datetime:
     """Start of the grid slot holding `moment`; the grid is aligned to the Unix epoch."""
     epoch = moment.timestamp()
     return datetime.fromtimestamp(epoch - (epoch % interval), UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (a naive one is taken as UTC)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
