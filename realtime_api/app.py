@@ -14,10 +14,12 @@ from contextlib import asynccontextmanager
 from html import escape
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -27,6 +29,7 @@ from realtime_api.deps import UnknownGame, unknown_game
 from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed, RedisUnavailable
 from realtime_api.metrics import ApiMetrics, MetricsMiddleware
+from realtime_api.models.live import live_message_schema
 from realtime_api.range_cache import RangeCache
 from realtime_api.routes import games, health, live, months, movers, overview
 from realtime_api.store import GoldStore, WarehouseUnavailable
@@ -36,6 +39,19 @@ log = structlog.get_logger(__name__)
 # (`make install` runs it) and carried by the wheel. A folder on disk: StaticFiles serves files.
 DASHBOARD = Path(str(files("realtime_api") / "dashboard"))
 BUILD_DASHBOARD = "cd frontend && npm ci && npm run build"  # in a checkout; `make install` runs it
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document of the routes, with the WebSocket /ws/live's messages (`LiveMessage`, one
+    of its four kinds by `type`) among its schemas: OpenAPI has no place for a WebSocket's messages."""
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        messages = live_message_schema(ref_template="#/components/schemas/{model}")
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.update(messages.pop("$defs"))
+        schemas["LiveMessage"] = messages
+        app.openapi_schema = document
+    return app.openapi_schema
 
 
 def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Path | None = DASHBOARD) -> FastAPI:
@@ -94,6 +110,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     app.add_exception_handler(UnknownGame, unknown_game)
     for module in (health, overview, months, games, movers, live):
         app.include_router(module.router)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     if served:
         app.mount("/", StaticFiles(directory=dashboard, html=True), name="dashboard")
     else:

@@ -23,9 +23,11 @@ from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
+from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from gamestream.core.live_keys import CHANGES, game_key, lua
+from realtime_api.models.live import ChangeMessage
 
 log = structlog.get_logger(__name__)
 
@@ -65,10 +67,10 @@ class Subscriber:
     queue: asyncio.Queue
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def wants(self, change: dict[str, Any]) -> bool:
-        if self.platforms is not None and change.get("platform") not in self.platforms:
+    def wants(self, change: ChangeMessage) -> bool:
+        if self.platforms is not None and change.platform not in self.platforms:
             return False
-        if self.games is not None and change.get("game") != "*" and change.get("game") not in self.games:
+        if self.games is not None and change.game != "*" and change.game not in self.games:
             return False
         return True
 
@@ -77,12 +79,13 @@ def _pairs(flat: list) -> dict[str, str]:
     return dict(zip(flat[::2], flat[1::2])) if isinstance(flat, list) else {}
 
 
-def change_message(entry_id: str, fields: dict[str, str]) -> dict[str, Any]:
-    message: dict[str, Any] = {"type": "change", "id": entry_id, **fields}
-    for name in ("value", "change"):
-        if name in message:
-            message[name] = _number(message[name])
-    return message
+def change_message(entry_id: str, fields: dict[str, str]) -> ChangeMessage | None:
+    """The feed entry as the message clients get; None (and a warning) for an entry that is not one."""
+    try:
+        return ChangeMessage.model_validate({"type": "change", "id": entry_id, **fields})
+    except ValidationError as exc:
+        log.warning("live_feed_entry_malformed", id=entry_id, error=str(exc).replace("\n", " ")[:300])
+        return None
 
 
 def _number(value: Any) -> Any:
@@ -151,7 +154,9 @@ class LiveFeed:
                 for _, entries in found or []:
                     for entry_id, fields in entries:
                         self.position = entry_id
-                        self._publish(change_message(entry_id, fields))
+                        change = change_message(entry_id, fields)
+                        if change is not None:
+                            self._publish(change)
                         await asyncio.sleep(0)  # let the clients' senders drain their queues between entries
             except asyncio.CancelledError:
                 raise
@@ -165,9 +170,9 @@ class LiveFeed:
                 log.exception("live_feed_entry_failed", position=self.position)
                 await asyncio.sleep(backoff)
 
-    def _publish(self, change: dict[str, Any]) -> None:
+    def _publish(self, change: ChangeMessage) -> None:
         """Queue the change, serialised once, for every subscriber that wants it."""
-        item = (feed_id(change["id"]), json.dumps(change))
+        item = (feed_id(change.id), change.model_dump_json())
         for subscriber in list(self.subscribers):
             if subscriber.dropped.is_set() or not subscriber.wants(change):
                 continue
@@ -227,15 +232,15 @@ class LiveFeed:
             raise RedisUnavailable("Redis (the live state) cannot be reached") from exc
         return not first or feed_id(after) >= feed_id(first[0][0])
 
-    async def backlog(self, after: str, page: int = 5000) -> list[dict[str, Any]]:
+    async def backlog(self, after: str, page: int = 5000) -> list[ChangeMessage]:
         """Every change after `after` that the stream holds now, in order."""
-        out: list[dict[str, Any]] = []
+        out: list[ChangeMessage] = []
         while True:
             try:
                 entries = await self.client.xrange(CHANGES, min=f"({after}", count=page)
             except (RedisError, OSError) as exc:
                 raise RedisUnavailable("Redis (the live state) cannot be reached") from exc
-            out += [change_message(entry_id, fields) for entry_id, fields in entries]
+            out += [c for c in (change_message(entry_id, fields) for entry_id, fields in entries) if c is not None]
             if len(entries) < page:
                 return out
             after = entries[-1][0]

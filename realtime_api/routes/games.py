@@ -13,6 +13,7 @@ from gamestream.core.clock import as_utc
 from gamestream.core.contracts import Platform
 from realtime_api.deps import NOT_FOUND, Games, Ranges, Store, UnknownGame, invalid
 from realtime_api.json_response import FastJSONResponse
+from realtime_api.models.games import Game, GameMonths, PlayersVsViewers, Ranking, SearchResults, Series
 from realtime_api.queries import games as game_reads
 from realtime_api.queries import series as series_reads
 from realtime_api.queries.freshness import latest_bucket_of_any
@@ -88,7 +89,11 @@ def requested_span(start: datetime | None, end: datetime | None, span_seconds: i
         raise invalid("from", str(exc)) from None
 
 
-@router.get("/top", summary="Games ranked by a metric over a window, with the change vs the window before")
+@router.get(
+    "/top",
+    summary="Games ranked by a metric over a window, with the change vs the window before",
+    response_model=Ranking,
+)
 def top(
     store: Store,
     ranges: Ranges,
@@ -114,7 +119,7 @@ def top(
     return {"platform": platform, "metric": chosen, **shown, "limit": limit, "offset": offset, **result}
 
 
-@router.get("/search", summary="Find games by name")
+@router.get("/search", summary="Find games by name", response_model=SearchResults)
 def search(
     store: Store,
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=PRINTABLE)],
@@ -138,6 +143,7 @@ def _known(games: Games, text: str) -> dict[str, Any]:
     "/{game_key}",
     summary="A game: identity, Steam reviews and its latest hour per platform",
     responses=NOT_FOUND,
+    response_model=Game,
 )
 def game(store: Store, games: Games, game_key: GameKey) -> dict[str, Any]:
     key = _known(games, game_key)["game_key"]
@@ -174,7 +180,7 @@ def _resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
     "/{game_key}/series",
     summary="A game's values per bucket, gaps included",
     responses=NOT_FOUND,
-    response_model=dict[str, Any],
+    response_model=Series,  # documents the answer; the route writes it with orjson itself
 )
 def series(
     store: Store,
@@ -204,6 +210,7 @@ def series(
     "/{game_key}/players-vs-viewers",
     summary="Steam players beside Twitch and YouTube viewers",
     responses=NOT_FOUND,
+    response_model=PlayersVsViewers,
 )
 def players_vs_viewers(
     store: Store,
@@ -231,6 +238,7 @@ def players_vs_viewers(
     "/{game_key}/months",
     summary="A game's calendar months (UTC) per platform, newest first, with the monthly columns",
     responses=NOT_FOUND,
+    response_model=GameMonths,
 )
 def months(
     store: Store,

@@ -9,11 +9,12 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from realtime_api.deps import Feed, Store
+from realtime_api.models.health import Alive, Readiness
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", summary="The process is up", response_model=Alive)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -21,7 +22,8 @@ def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="The warehouse and Redis answer and the warehouse cache is warm",
-    responses={503: {"description": "A dependency is down, or the cache is still warming"}},
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency is down, or the cache is still warming"}},
 )
 async def readyz(request: Request, store: Store, feed: Feed) -> JSONResponse:
     checks: dict[str, str] = {}
@@ -36,7 +38,8 @@ async def readyz(request: Request, store: Store, feed: Feed) -> JSONResponse:
     checks["warehouse_cache"] = warmer.state
     ready = reachable and warmer.done
     status = "ready" if ready else "warming" if reachable else "degraded"
-    return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
+    answer = Readiness(status=status, checks=checks)
+    return JSONResponse(answer.model_dump(), status_code=200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from starlette.websockets import WebSocketState
 from gamestream.core.contracts import Platform
 from realtime_api.deps import Feed
 from realtime_api.live_feed import LiveFeed, RedisUnavailable, Subscriber, feed_id
+from realtime_api.models.live import HeartbeatMessage, LiveSnapshot, ResumedMessage, SnapshotMessage
 
 router = APIRouter(tags=["live"])
 TOO_SLOW = 4000
@@ -37,6 +37,7 @@ TOO_SLOW = 4000
     "/api/live/{platform}",
     summary="The live snapshot of one platform (latest complete polls)",
     responses={503: {"description": "Redis cannot be reached"}},
+    response_model=LiveSnapshot,
 )
 async def live(platform: Platform, feed: Feed, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
     snapshot = await feed.snapshot([platform.value], limit)
@@ -104,22 +105,23 @@ async def _serve(
 ) -> None:
     sent = {kind: metrics.ws_sent.labels(kind) for kind in ("snapshot", "resumed", "change", "heartbeat")}
 
-    async def send(message: dict[str, Any]) -> None:
-        await websocket.send_text(json.dumps(message, default=str))
-        sent[message["type"]].inc()
+    async def send(message: SnapshotMessage | ResumedMessage | HeartbeatMessage) -> None:
+        await websocket.send_text(message.model_dump_json())
+        sent[message.type].inc()
 
     try:
         if last_id and await feed.can_resume(last_id):
-            await send({"type": "resumed", "after": last_id})
+            await send(ResumedMessage(type="resumed", after=last_id))
             position = last_id
             for change in await feed.backlog(last_id):
                 if subscriber.wants(change):
-                    await send(change)
-                position = change["id"]
+                    await websocket.send_text(change.model_dump_json())
+                    sent["change"].inc()
+                position = change.id
         else:
             snapshot = await feed.snapshot(sorted(platforms or {p.value for p in Platform}), limit)
             position = snapshot["position"]
-            await send({"type": "snapshot", **snapshot})
+            await send(SnapshotMessage(type="snapshot", **snapshot))
     except RedisUnavailable as exc:
         await websocket.close(code=1011, reason=str(exc)[:120])
         return
@@ -133,7 +135,7 @@ async def _serve(
                 try:
                     change = await asyncio.wait_for(subscriber.queue.get(), timeout=heartbeat)
                 except TimeoutError:
-                    await send({"type": "heartbeat", "position": feed.position})
+                    await send(HeartbeatMessage(type="heartbeat", position=feed.position))
                     continue
             at, text = change
             if at <= seen:  # already in the snapshot or backlog

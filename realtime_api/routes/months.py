@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from gamestream.core.contracts import Platform
 from realtime_api.deps import Store
+from realtime_api.models.months import MonthTable, PlatformMonths
 from realtime_api.queries import months as month_reads
 from realtime_api.queries.spans import add_months
 from realtime_api.queries.vocabulary import DEFAULT_METRIC, MonthMetric
@@ -20,7 +21,11 @@ Month = Annotated[
 ]
 
 
-@router.get("/{platform}/months", summary="The platform's months in gold, newest first, with its total per month")
+@router.get(
+    "/{platform}/months",
+    summary="The platform's months in gold, newest first, with its total per month",
+    response_model=PlatformMonths,
+)
 def months(platform: Platform, store: Store) -> dict[str, Any]:
     return {"platform": platform, "months": month_reads.platform_months(store, platform)}
 
@@ -29,6 +34,7 @@ def months(platform: Platform, store: Store) -> dict[str, Any]:
     "/{platform}/months/{month}",
     summary="One month's games ranked by a monthly column (average, peak, gain, hours watched, ...)",
     responses={404: {"description": "No data for this platform and month"}},
+    response_model=MonthTable,
 )
 def month_table(
     platform: Platform,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from gamestream.core.contracts import Platform
 from realtime_api.deps import Ranges, Store
+from realtime_api.models.movers import Movers
 from realtime_api.queries import rankings
 from realtime_api.queries.vocabulary import MOVER_WINDOWS, Direction, MoverWindow
 from realtime_api.routes.games import RangeFrom, RangeTo, requested_span
@@ -15,7 +16,11 @@ from realtime_api.routes.games import RangeFrom, RangeTo, requested_span
 router = APIRouter(prefix="/api", tags=["movers"])
 
 
-@router.get("/movers", summary="Biggest risers or fallers (absolute change of the average), with growth")
+@router.get(
+    "/movers",
+    summary="Biggest risers or fallers (absolute change of the average), with growth",
+    response_model=Movers,
+)
 def movers(
     store: Store,
     ranges: Ranges,

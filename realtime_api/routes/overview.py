@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from gamestream.core.contracts import Platform
 from realtime_api.deps import Feed, Games, Store
+from realtime_api.models.overview import Overview, PlatformOverview
 from realtime_api.queries import overview as overview_reads
 
 router = APIRouter(prefix="/api", tags=["overview"])
@@ -36,7 +37,9 @@ async def _overview(
     }
 
 
-@router.get("/overview", summary="Every platform's live totals, top 10 now and the latest hour")
+@router.get(
+    "/overview", summary="Every platform's live totals, top 10 now and the latest hour", response_model=Overview
+)
 async def overview(
     store: Store,
     feed: Feed,
@@ -49,7 +52,11 @@ async def overview(
     return {"platforms": platforms, "non_games": sorted(non_games)}  # for clients that filter the live feed
 
 
-@router.get("/platforms/{platform}/overview", summary="One platform's live totals, top games now and the latest hour")
+@router.get(
+    "/platforms/{platform}/overview",
+    summary="One platform's live totals, top games now and the latest hour",
+    response_model=PlatformOverview,
+)
 async def platform_overview(
     platform: Platform,
     store: Store,

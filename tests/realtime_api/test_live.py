@@ -21,6 +21,7 @@ from gamestream.core.live_keys import CHANGES
 from gamestream.core.settings import Settings
 from gamestream.embedded.ports import free_port
 from realtime_api.app import create_app
+from realtime_api.models.live import LIVE_MESSAGE
 from realtime_api.server import background_api
 from tests.support.market import END, live_polls
 
@@ -48,7 +49,10 @@ def url(settings, **params):
 
 
 def receive(ws, timeout=10):
-    return json.loads(ws.recv(timeout=timeout))
+    """The next message, which must be one the LiveMessage schema describes."""
+    message = json.loads(ws.recv(timeout=timeout))
+    LIVE_MESSAGE.validate_python(message)
+    return message
 
 
 def changes_until(ws, last_id, skip_heartbeats=True):
@@ -195,3 +199,19 @@ def test_origins_outside_the_allowlist_and_connections_past_the_cap_are_refused(
         with connect(url(settings, platforms="xbox"), origin=ORIGIN) as bad, pytest.raises(ConnectionClosed) as closed:
             bad.recv(timeout=5)
         assert closed.value.rcvd.code == 1008
+
+
+def test_a_feed_entry_that_is_not_a_change_is_skipped_and_the_feed_goes_on(server, live, api_redis_url):
+    """An entry without the fields of a change (written by something else than the job's script) is
+    logged and left out: the clients get the changes around it, never a message the schema lacks."""
+    settings, running = server()
+    with running, connect(url(settings, platforms="twitch"), origin=ORIGIN) as ws:
+        position = receive(ws)["position"]
+        client = redis.Redis.from_url(api_redis_url, decode_responses=True)
+        top = feed_ids(api_redis_url, position)
+        first = int((top[-1] if top else position).split("-")[0]) + 1
+        stray = client.xadd(CHANGES, {"platform": "twitch", "game": "dota 2"}, id=f"{first}-1")  # no value, no name
+        assert live.apply("after-the-stray", 1, [live_polls(1, END + timedelta(minutes=1))[0]]) > 0
+        expected = [i for i in feed_ids(api_redis_url, position) if i != stray]
+        got = changes_until(ws, expected[-1])
+        assert [m["id"] for m in got] == expected and stray not in {m["id"] for m in got}

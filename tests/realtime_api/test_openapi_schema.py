@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from gamestream.core.settings import Settings
 from gamestream.embedded.ports import free_port
 from realtime_api.app import create_app
 from realtime_api.server import background_api
@@ -35,3 +36,26 @@ def test_no_generated_request_gets_a_server_error(gold_settings, live):
             except Unsatisfiable:  # no invalid input exists for an operation without parameters
                 assert mode is GenerationMode.NEGATIVE
         assert len(statuses) > 5 * len(operations) and {200, 422} <= set(statuses)  # it really explored
+
+
+def test_the_document_describes_every_answer_and_the_live_messages(tmp_path):
+    """Each route's 200 answer is a named schema with its fields (no untyped JSON), and the WebSocket's
+    messages are among the schemas, one kind per `type`."""
+    settings = Settings(_env_file=None, warehouse_url=f"duckdb:///{tmp_path / 'none.duckdb'}")
+    document = create_app(settings, dashboard=None).openapi()
+    schemas = document["components"]["schemas"]
+    answers = {}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            content = operation["responses"]["200"].get("content", {})
+            if path != "/metrics":  # Prometheus' text format
+                answers[f"{method} {path}"] = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert len(answers) == 14  # every route but /metrics
+    assert all(schemas[name].get("properties") for name in answers.values()), answers
+    live = schemas["LiveMessage"]
+    assert live["discriminator"]["propertyName"] == "type"
+    kinds = {
+        schemas[ref.rsplit("/", 1)[-1]]["properties"]["type"]["const"]
+        for ref in live["discriminator"]["mapping"].values()
+    }
+    assert kinds == {"snapshot", "resumed", "change", "heartbeat"}

@@ -1,0 +1,85 @@
+"""The live state (Redis) as the API serves it: a platform's snapshot over REST, and the messages of
+the WebSocket /ws/live (their JSON Schema: `live_message_schema`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
+
+from gamestream.core.contracts import Platform
+from realtime_api.models.base import Answer
+
+
+class LiveGame(Answer):
+    """A game in the platform's latest complete poll."""
+
+    game: str = Field(description="The game's key.")
+    name: str
+    value: int | float | None = Field(description="Viewers (Twitch, YouTube) or players (Steam).")
+    change: int | float | None = Field(description="vs the game's previous poll.")
+    viewers: int | float | None
+    channels: int | float | None
+    players: int | float | None
+    observed_at: str | None
+    poll_id: str | None
+
+
+class LivePlatform(Answer):
+    total: int | float | None
+    games_live: int | float | None = None
+    observed_at: str | None
+    poll_id: str | None = None
+    games: list[LiveGame]
+
+
+class LiveSnapshot(LivePlatform):
+    platform: Platform
+    position: str = Field(description="The change feed's id this snapshot includes: resume after it.")
+
+
+class SnapshotMessage(Answer):
+    """First message of a connection without a resumable `last_id`: the state, then changes after `position`."""
+
+    type: Literal["snapshot"]
+    position: str
+    platforms: dict[str, LivePlatform]
+
+
+class ResumedMessage(Answer):
+    """First message of a connection resumed after `last_id`: the changes it missed follow."""
+
+    type: Literal["resumed"]
+    after: str
+
+
+class ChangeMessage(Answer):
+    """A game's (or, with game '*', the platform total's) new value from a complete poll."""
+
+    type: Literal["change"]
+    id: str = Field(description="The feed id: reconnect with last_id=id to resume after it.")
+    platform: str
+    game: str = Field(description="The game's key, or '*' for the platform's total.")
+    name: str
+    value: int | float
+    change: int | float | None
+    observed_at: str
+    poll_id: str
+
+
+class HeartbeatMessage(Answer):
+    """Sent when nothing changed for GST_API_WS_HEARTBEAT_SECONDS."""
+
+    type: Literal["heartbeat"]
+    position: str | None
+
+
+LiveMessage = Annotated[
+    SnapshotMessage | ResumedMessage | ChangeMessage | HeartbeatMessage, Field(discriminator="type")
+]
+LIVE_MESSAGE = TypeAdapter(LiveMessage)
+
+
+def live_message_schema(ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+    """The JSON Schema of every message /ws/live sends."""
+    return {"title": "LiveMessage", **LIVE_MESSAGE.json_schema(ref_template=ref_template)}
