@@ -1,18 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { applyMessage, backoff, emptyState, liveUrl, type Message } from "./live";
+import { applyMessage, backoff, emptyState, liveUrl } from "./live";
+import type { LiveGame, LiveMessage } from "./types";
 
-const change = (id: string, game: string, value: number): Message => ({
+const change = (id: string, game: string, value: number): LiveMessage => ({
   type: "change", id, platform: "twitch", game, name: game.toUpperCase(), value, change: 1,
   observed_at: "2026-11-26T12:00:00Z", poll_id: "p",
+});
+
+const line = (game: string, value: number): LiveGame => ({
+  game, name: game.toUpperCase(), value, change: 0, viewers: value, channels: 1, players: 0, observed_at: "t", poll_id: "p",
 });
 
 describe("applyMessage", () => {
   it("starts from a snapshot and keeps games ordered by value", () => {
     let state = applyMessage(emptyState, {
       type: "snapshot", position: "5-1",
-      platforms: { twitch: { total: 30, observed_at: "t", games: [
-        { game: "a", name: "A", value: 20, change: 0, observed_at: "t" },
-        { game: "b", name: "B", value: 10, change: 0, observed_at: "t" }] } },
+      platforms: { twitch: { total: 30, games_live: 2, observed_at: "t", poll_id: "p", games: [
+        line("a", 20), line("b", 10)] } },
     });
     state = applyMessage(state, change("6-1", "b", 25));
     state = applyMessage(state, change("6-2", "*", 45));

@@ -1,42 +1,38 @@
 /** The live feed: WebSocket messages folded into per-platform state, and a connection that
  * reconnects with backoff and resumes from the last change id it saw. */
 
-export type LiveGame = { game: string; name: string; value: number; change: number | null; observed_at: string | null };
-export type LivePlatform = { total: number | null; observed_at: string | null; games: LiveGame[] };
+import type { ChangeMessage, LiveGame, LiveMessage, LivePlatform } from "./types";
+
+/** The dashboard's live state: the snapshot's platforms, then folded changes. */
 export type LiveState = { position: string | null; platforms: Record<string, LivePlatform> };
-export type Change = {
-  type: "change"; id: string; platform: string; game: string; name: string; value: number; change: number;
-  observed_at: string; poll_id: string;
-};
-export type Message =
-  | { type: "snapshot"; position: string; platforms: Record<string, LivePlatform> }
-  | { type: "resumed"; after: string }
-  | { type: "heartbeat"; position: string | null }
-  | Change;
 export type Status = "connecting" | "live" | "reconnecting";
 
 export const emptyState: LiveState = { position: null, platforms: {} };
 
 /** Fold one message into the state (pure: returns a new state). Game "*" is a platform total. */
-export function applyMessage(state: LiveState, message: Message, keep = 50): LiveState {
+export function applyMessage(state: LiveState, message: LiveMessage, keep = 50): LiveState {
   if (message.type === "snapshot") {
     return { position: message.position, platforms: message.platforms };
   }
   if (message.type !== "change") return state;
-  const before = state.platforms[message.platform] ?? { total: null, observed_at: null, games: [] };
+  const before: LivePlatform = state.platforms[message.platform]
+    ?? { total: null, games_live: null, observed_at: null, poll_id: null, games: [] };
   let platform: LivePlatform;
   if (message.game === "*") {
     platform = { ...before, total: message.value, observed_at: message.observed_at };
   } else {
     const others = before.games.filter((g) => g.game !== message.game);
-    const games = message.value > 0
-      ? [...others, { game: message.game, name: message.name, value: message.value, change: message.change,
-                      observed_at: message.observed_at }]
-      : others;
-    games.sort((a, b) => b.value - a.value || a.game.localeCompare(b.game));
+    const games = message.value > 0 ? [...others, gameOf(message)] : others;
+    games.sort((a, b) => (b.value ?? 0) - (a.value ?? 0) || a.game.localeCompare(b.game));
     platform = { ...before, games: games.slice(0, keep) };
   }
   return { position: message.id, platforms: { ...state.platforms, [message.platform]: platform } };
+}
+
+/** A game's line from its change (a change carries its value, not the viewers, channels and players behind it). */
+function gameOf(change: ChangeMessage): LiveGame {
+  return { game: change.game, name: change.name, value: change.value, change: change.change, viewers: null,
+           channels: null, players: null, observed_at: change.observed_at, poll_id: change.poll_id };
 }
 
 /** Delay before reconnect attempt `n` (0-based): exponential, capped, with jitter from `random`. */
@@ -59,7 +55,7 @@ export class LiveConnection {
 
   constructor(
     private readonly params: Record<string, string>,
-    private readonly onMessage: (message: Message) => void,
+    private readonly onMessage: (message: LiveMessage) => void,
     private readonly onStatus: (status: Status) => void,
   ) {}
 
@@ -70,7 +66,7 @@ export class LiveConnection {
     const socket = new WebSocket(liveUrl(window.location, params));
     this.socket = socket;
     socket.onmessage = (event) => {
-      const message = JSON.parse(event.data as string) as Message;
+      const message = JSON.parse(event.data as string) as LiveMessage;
       if (message.type === "snapshot") this.lastId = message.position;
       if (message.type === "change") this.lastId = message.id;
       this.attempt = 0;

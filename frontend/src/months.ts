@@ -2,8 +2,10 @@
  * how each cell reads. */
 import type { Platform } from "./api";
 import { compact, percent, signed } from "./format";
+import { fieldOf } from "./series";
 
-export type MonthRow = { [field: string]: unknown };
+/** What every month row has beside the figures a table shows by name (`monthCell`). */
+export type MonthRow = { coverage?: number | null; is_partial?: boolean };
 
 /** [field, label] of a month's figures on a platform (players on Steam, viewers elsewhere). */
 export function monthColumns(platform: Platform): [string, string][] {
@@ -22,7 +24,7 @@ export const PLATFORM_MONTH_COLUMNS: [string, string][] = [
 ];
 
 export function monthCell(field: string, row: MonthRow): string {
-  const value = row[field];
+  const value = fieldOf(row, field);
   const number = typeof value === "number" ? value : null;
   if (field === "growth") return percent(number);
   if (field === "gain") return signed(number);

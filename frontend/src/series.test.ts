@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { appendLive, filterRankings, recentColumns, sortRankings, summarise, toColumns, type Point } from "./series";
 
-const points: Point[] = [
+const points: (Point & Record<string, unknown>)[] = [
   { bucket_start: "2026-11-26T00:00:00Z", gap: false, avg_viewers: 10, peak_viewers: 12, hours_watched: 0.8 },
   { bucket_start: "2026-11-26T00:05:00Z", gap: true, avg_viewers: null, peak_viewers: null, hours_watched: null },
   { bucket_start: "2026-11-26T00:10:00Z", gap: false, avg_viewers: 20, peak_viewers: 30, hours_watched: 1.7 },

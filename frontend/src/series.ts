@@ -1,14 +1,19 @@
 /** Chart and table helpers: gold series to uPlot columns (gaps stay gaps), the live tail, and
  * ranking filters. */
 
-export type Point = { bucket_start: string; gap: boolean; [field: string]: unknown };
+export type Point = { bucket_start: string; gap: boolean };
 export type Columns = [number[], ...(number | null)[][]];
 
 /** uPlot columns: x in epoch seconds, one y column per field; a gap bucket is null (drawn as a gap). */
 export function toColumns(points: Point[], fields: string[]): Columns {
   const xs = points.map((p) => Date.parse(p.bucket_start) / 1000);
-  const ys = fields.map((field) => points.map((p) => (p.gap ? null : toNumber(p[field]))));
+  const ys = fields.map((field) => points.map((p) => (p.gap ? null : toNumber(fieldOf(p, field)))));
   return [xs, ...ys];
+}
+
+/** A row's field by name (the columns a table or chart shows are chosen by name). */
+export function fieldOf(row: object, field: string): unknown {
+  return (row as Record<string, unknown>)[field];
 }
 
 function toNumber(value: unknown): number | null {
@@ -46,9 +51,9 @@ export type Summary = { peak: number | null; average: number | null; hoursWatche
 /** Peak and average over the non-gap points, and the hours watched they add up to. */
 export function summarise(points: Point[], average: string, peak: string, hours?: string): Summary {
   const present = points.filter((p) => !p.gap);
-  const averages = present.map((p) => toNumber(p[average])).filter((v): v is number => v !== null);
-  const peaks = present.map((p) => toNumber(p[peak])).filter((v): v is number => v !== null);
-  const watched = hours ? present.map((p) => toNumber(p[hours])).filter((v): v is number => v !== null) : [];
+  const averages = present.map((p) => toNumber(fieldOf(p, average))).filter((v): v is number => v !== null);
+  const peaks = present.map((p) => toNumber(fieldOf(p, peak))).filter((v): v is number => v !== null);
+  const watched = hours ? present.map((p) => toNumber(fieldOf(p, hours))).filter((v): v is number => v !== null) : [];
   return {
     peak: peaks.length ? Math.max(...peaks) : null,
     average: averages.length ? averages.reduce((a, b) => a + b, 0) / averages.length : null,
@@ -56,17 +61,17 @@ export function summarise(points: Point[], average: string, peak: string, hours?
   };
 }
 
-export type Ranked = { game_key: string; name: string; is_game: boolean; [field: string]: unknown };
+export type Ranked = { game_key: string; name: string | null; is_game: boolean };
 
 export function filterRankings<T extends Ranked>(items: T[], query: string, hideNonGames: boolean): T[] {
   const needle = query.trim().toLowerCase();
   return items.filter((item) => (!hideNonGames || item.is_game)
-    && (!needle || item.name.toLowerCase().includes(needle) || item.game_key.includes(needle)));
+    && (!needle || (item.name ?? "").toLowerCase().includes(needle) || item.game_key.includes(needle)));
 }
 
 export function sortRankings<T extends Ranked>(items: T[], field: string, descending: boolean): T[] {
   const value = (item: T): number | string => {
-    const v = item[field];
+    const v = fieldOf(item, field);
     return typeof v === "number" ? v : typeof v === "string" ? v.toLowerCase() : -Infinity;
   };
   return [...items].sort((a, b) => {

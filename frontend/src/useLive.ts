@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from "react";
-import { applyMessage, emptyState, LiveConnection, type Change, type LiveState, type Status } from "./live";
+import { applyMessage, emptyState, LiveConnection, type LiveState, type Status } from "./live";
+import type { ChangeMessage } from "./types";
 
 /** The live state of the feed for `params`, its connection status, and each change as it arrives
  * (to the latest `onChange`: a page's handler may change while its connection stays open). */
-export function useLive(params: Record<string, string>, onChange?: (change: Change) => void): [LiveState, Status] {
+export function useLive(params: Record<string, string>, onChange?: (change: ChangeMessage) => void): [LiveState, Status] {
   const [state, setState] = useState<LiveState>(emptyState);
   const [status, setStatus] = useState<Status>("connecting");
   const handler = useRef(onChange);

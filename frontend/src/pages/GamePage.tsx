@@ -5,16 +5,12 @@ import { LiveIndicator } from "../components/LiveIndicator";
 import { Problem } from "../components/Loading";
 import { RangePicker } from "../components/RangePicker";
 import { compact } from "../format";
-import type { Change } from "../live";
 import { CoverageMark } from "../components/CoverageMark";
-import { monthCell, monthColumns, monthName, type MonthRow } from "../months";
-import { appendLive, summarise, type Columns, type Point } from "../series";
+import { monthCell, monthColumns, monthName } from "../months";
+import { appendLive, fieldOf, summarise, type Columns } from "../series";
+import type { ChangeMessage, Game, GameMonths, Series } from "../types";
 import { useLive } from "../useLive";
 
-type Game = { game_key: string; slug: string | null; name: string; is_game: boolean; steam_app_id: number | null;
-  reviews: { review_score: number; positive_ratio: number | null; review_score_desc: string } | null };
-type Series = { resolution: string; series: Partial<Record<Platform, Point[]>> };
-type Months = { months: Partial<Record<Platform, (MonthRow & { month: string; rank: number | null; is_partial: boolean })[]>> };
 const RANGES: Record<string, number> = { "24h": 1, "7d": 7, "30d": 30 };
 const RESOLUTIONS = ["auto", "5m", "1h", "1d", "1mo"];
 const COLORS: Record<Platform, string> = { steam: "#1b9e77", twitch: "#7b3fe4", youtube: "#e0302b" };
@@ -33,7 +29,7 @@ function columnsOf(series: Series | null): Columns {
     const byTime = new Map((series?.series[platform] ?? []).map((p) => [Date.parse(p.bucket_start) / 1000, p]));
     return sorted.map((t) => {
       const p = byTime.get(t);
-      const v = p && !p.gap ? p[VALUE[platform][0]] : null;
+      const v = p && !p.gap ? fieldOf(p, VALUE[platform][0]) : null;
       return typeof v === "number" ? v : null;
     });
   });
@@ -48,7 +44,7 @@ export function GamePage({ gameKey }: { gameKey: string }) {
   const [resolution, setResolution] = useState("auto");
   const [game, setGame] = useState<Game | null>(null);
   const [series, setSeries] = useState<Series | null>(null);
-  const [months, setMonths] = useState<Months | null>(null);
+  const [months, setMonths] = useState<GameMonths | null>(null);
   const [columns, setColumns] = useState<Columns>([[]]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -70,10 +66,10 @@ export function GamePage({ gameKey }: { gameKey: string }) {
   }, [key, range, resolution]);
   useEffect(() => {
     if (!key) return;
-    getJson<Months>(`/api/games/${encodeURIComponent(key)}/months`, { limit: 24 }).then(setMonths)
+    getJson<GameMonths>(`/api/games/${encodeURIComponent(key)}/months`, { limit: 24 }).then(setMonths)
       .catch((e: Error) => setError(`Months unavailable: ${e.message}`));
   }, [key]);
-  const onChange = useCallback((change: Change) => {
+  const onChange = useCallback((change: ChangeMessage) => {
     const index = PLATFORMS.indexOf(change.platform as Platform) + 1;
     if (index > 0 && change.game === key) {
       setColumns((current) => appendLive(current, Date.parse(change.observed_at) / 1000, index, change.value));

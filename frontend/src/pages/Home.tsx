@@ -4,25 +4,18 @@ import { Chart } from "../components/Chart";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { Problem } from "../components/Loading";
 import { age, compact, percent, signed } from "../format";
-import type { Change } from "../live";
-import { recentColumns, type Total } from "../series";
+import { recentColumns } from "../series";
+import type { ChangeMessage, Movers, Overview } from "../types";
 import { useLive, useNow } from "../useLive";
 
-type HourGame = { game_key: string; growth: number | null };
-type Overview = {
-  platforms: { platform: Platform; last_hour: { games: HourGame[] }; recent: Total[] }[];
-  non_games: string[];
-};
 const COLORS: Record<Platform, string> = { steam: "#1b9e77", twitch: "#7b3fe4", youtube: "#e0302b" };
 const HOUR = 3600;
-type Mover = { game_key: string; name: string; change: number; growth: number | null };
-type Movers = { items: Mover[] };
 
 /** Each platform's live total, its last hour (gold's 5-minute totals extended by the live ones) and
  * top 10 (WebSocket), growth from the latest gold hour, and movers. */
 export function Home() {
   const [totals, setTotals] = useState<Record<string, [number, number][]>>({});
-  const onChange = useCallback((change: Change) => {
+  const onChange = useCallback((change: ChangeMessage) => {
     if (change.game !== "*") return;
     const t = Date.parse(change.observed_at) / 1000;
     setTotals((current) => ({
@@ -33,7 +26,7 @@ export function Home() {
   const [live, status] = useLive({ limit: "60" }, onChange);
   const now = useNow();
   const [overview, setOverview] = useState<Overview | null>(null);
-  const [movers, setMovers] = useState<Record<string, Mover[]>>({});
+  const [movers, setMovers] = useState<Record<string, Movers["items"]>>({});
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const load = () => {

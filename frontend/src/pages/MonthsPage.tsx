@@ -2,10 +2,8 @@ import { useEffect, useState } from "react";
 import { getJson, PLATFORM_LABEL, type Platform } from "../api";
 import { Problem } from "../components/Loading";
 import { CoverageMark } from "../components/CoverageMark";
-import { monthCell, monthColumns, monthName, PLATFORM_MONTH_COLUMNS, type MonthRow } from "../months";
-
-type PlatformMonths = { months: (MonthRow & { month: string; is_partial: boolean })[] };
-type MonthTable = { items: (MonthRow & { rank: number; game_key: string; slug: string | null; name: string })[] };
+import { monthCell, monthColumns, monthName, PLATFORM_MONTH_COLUMNS } from "../months";
+import type { MonthTable, PlatformMonths } from "../types";
 
 /** A platform's months (its total per month) and one month's games ranked, like the statistics sites. */
 export function MonthsPage({ platform, month }: { platform: Platform; month: string | null }) {

@@ -3,11 +3,9 @@ import { getJson, PLATFORM_LABEL, type Platform } from "../api";
 import { Problem } from "../components/Loading";
 import { RangePicker } from "../components/RangePicker";
 import { compact, percent, signed } from "../format";
-import { filterRankings, sortRankings, type Ranked } from "../series";
+import { fieldOf, filterRankings, sortRankings } from "../series";
+import type { RankedGame, Ranking } from "../types";
 
-type Row = Ranked & { rank: number; slug?: string | null; avg_viewers: number | null; peak_viewers: number | null; hours_watched: number | null;
-  avg_players: number | null; peak_players: number | null; avg_channels: number | null; change: number | null; growth: number | null };
-type Top = { items: Row[]; total: number; window_start: string | null; window_end: string | null };
 const WINDOWS = ["now", "24h", "7d", "30d"] as const;
 type Choice = (typeof WINDOWS)[number] | { from: string; to: string };
 
@@ -18,11 +16,11 @@ export function PlatformPage({ platform }: { platform: Platform }) {
   const [showNonGames, setShowNonGames] = useState(false);
   const [query, setQuery] = useState("");
   const [sort, setSort] = useState<{ field: string; descending: boolean }>({ field: "rank", descending: false });
-  const [top, setTop] = useState<Top | null>(null);
+  const [top, setTop] = useState<Ranking | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const span = typeof window === "string" ? { window } : window;
-    getJson<Top>("/api/games/top", { platform, ...span, include_non_games: true, limit: 100 })
+    getJson<Ranking>("/api/games/top", { platform, ...span, include_non_games: true, limit: 100 })
       .then((t) => { setTop(t); setError(null); })
       .catch((e: Error) => setError(`Rankings unavailable: ${e.message}`));
   }, [platform, window]);
@@ -33,8 +31,8 @@ export function PlatformPage({ platform }: { platform: Platform }) {
        ["avg_channels", "avg channels"], ["change", "change"], ["growth", "growth"]];
   const rows = useMemo(() => sortRankings(filterRankings(top?.items ?? [], query, !showNonGames), sort.field, sort.descending),
                        [top, query, showNonGames, sort]);
-  const show = (field: string, row: Row): string => {
-    const value = row[field];
+  const show = (field: string, row: RankedGame): string => {
+    const value = fieldOf(row, field);
     if (field === "growth") return percent(value as number | null);
     if (field === "change") return signed(value as number | null);
     if (field === "name" || field === "rank") return String(value);
@@ -69,7 +67,7 @@ export function PlatformPage({ platform }: { platform: Platform }) {
           {rows.map((row) => (
             <tr key={row.game_key}>
               {columns.map(([field]) => (
-                <td key={field}>{field === "name" ? <a href={`#/game/${encodeURIComponent(row.slug ?? row.game_key)}`}>{row.name}</a> : show(field, row)}</td>
+                <td key={field}>{field === "name" ? <a href={`#/game/${encodeURIComponent(row.game_key)}`}>{row.name}</a> : show(field, row)}</td>
               ))}
             </tr>
           ))}
