@@ -14,6 +14,7 @@ from batch_jobs.gold.redshift_copy import redshift_copy, write_manifest
 from batch_jobs.gold.silver_changes import Changes, local_path, read_files
 from batch_jobs.gold.sources import SilverSource
 from batch_jobs.gold.sql_types import sql_type
+from gamestream.core.gold_vocabulary import BUCKET_SECONDS
 from gamestream.core.lake import Lake
 from gamestream.core.settings import Settings
 from gamestream.core.warehouse import Warehouse
@@ -21,7 +22,6 @@ from gamestream.core.warehouse import Warehouse
 log = structlog.get_logger(__name__)
 
 
-BUCKETS = {"5m": 300, "1h": 3600, "1d": 86400}
 STAGING = "gold_staging"
 STATE_COLUMNS = ("source_table", "delta_version", "project", "loaded_at")
 FULL_REFRESH = "(full refresh)"  # a pending row saying the build rebuilds gold from the staged rows
@@ -162,7 +162,7 @@ class Loader:
             f"SELECT DISTINCT platform, EXTRACT(EPOCH FROM scheduled_at) FROM {STAGING}.game_poll_totals"
             " WHERE status IN ('complete', 'partial')"
         )
-        buckets = {(p, b, int(e) // s) for b, s in BUCKETS.items() for p, e in times}
+        buckets = {(p, b, int(e) // s) for b, s in BUCKET_SECONDS.items() for p, e in times}
         return int(rows), len(buckets)
 
     def close(self) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gamestream.core.contracts import Platform
+from gamestream.core.gold_vocabulary import BUCKET_SECONDS
 from realtime_api.queries.freshness import latest_bucket
 from realtime_api.queries.spans import Span
 from realtime_api.queries.vocabulary import (
     AVERAGED,
-    BUCKET_SECONDS,
     DEFAULT_METRIC,
     MONTH,
     MOVER_WINDOWS,

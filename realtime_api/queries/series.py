@@ -9,9 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from gamestream.core.contracts import Platform
+from gamestream.core.gold_vocabulary import BUCKET_SECONDS
 from realtime_api.queries.series_keys import MAX_SERIES_KEYS, series_keys
 from realtime_api.queries.spans import bucket_starts, month_floor
-from realtime_api.queries.vocabulary import BUCKET_SECONDS, MONTH, per_game
+from realtime_api.queries.vocabulary import MONTH, per_game
 from realtime_api.store import GoldStore
 
 SERIES_VALUES = (

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gamestream.core.clock import as_utc
-from realtime_api.queries.vocabulary import BUCKET_SECONDS, MONTH, Resolution
+from gamestream.core.gold_vocabulary import BUCKET_SECONDS
+from realtime_api.queries.vocabulary import MONTH, Resolution
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from enum import StrEnum
 from gamestream.core.contracts import Platform
 from realtime_api.store import GoldStore
 
-BUCKET_SECONDS = {"5m": 300, "1h": 3600, "1d": 86400}
 MONTH = "1mo"  # calendar months (UTC): gold.game_months and gold.platform_months
 MONTH_SECONDS = 2_629_746  # an average Gregorian month, for counting points only
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query
 
 from gamestream.core.clock import as_utc
 from gamestream.core.contracts import Platform
+from gamestream.core.gold_vocabulary import BUCKET_SECONDS
 from realtime_api.deps import NOT_FOUND, Games, Ranges, Store, UnknownGame, invalid
 from realtime_api.json_response import FastJSONResponse
 from realtime_api.models.games import Game, GameMonths, PlayersVsViewers, Ranking, SearchResults, Series
@@ -21,7 +22,6 @@ from realtime_api.queries.months import game_months
 from realtime_api.queries.rankings import ranking
 from realtime_api.queries.spans import Span, choose_resolution, end_aligned_with, plan_span
 from realtime_api.queries.vocabulary import (
-    BUCKET_SECONDS,
     DEFAULT_METRIC,
     MAX_POINTS,
     MONTH,
