@@ -119,17 +119,11 @@ def dispose(url: str, read_only: bool = False, timeout_seconds: float | None = N
 def missing_table(error: BaseException) -> bool:
     """Whether a driver error says a table or schema does not exist (typed per driver)."""
     orig = getattr(error, "orig", error)
-    try:
-        # lazy: the drivers of the warehouses not in use need not load
-        import duckdb
-
-        if isinstance(orig, duckdb.CatalogException):
-            return True
-    except ImportError:  # pragma: no cover - duckdb is a dependency
-        pass
+    # lazy: the warehouse drivers load when an error is to be read, not with this module
+    import duckdb
     from psycopg import errors as pg
 
-    if isinstance(orig, (pg.UndefinedTable, pg.InvalidSchemaName, pg.UndefinedObject)):
+    if isinstance(orig, (duckdb.CatalogException, pg.UndefinedTable, pg.InvalidSchemaName, pg.UndefinedObject)):
         return True
     return bool(
         getattr(orig, "args", None) and isinstance(orig.args[0], dict) and orig.args[0].get("C") in ("42P01", "3F000")
