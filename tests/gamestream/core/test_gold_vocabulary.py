@@ -1,9 +1,12 @@
-"""Gold's bucket sizes come from the dbt project's vars, the one place they are defined."""
+"""Gold's bucket sizes come from the dbt project's vars, the one place they are defined, and the
+loader and the API use them from there."""
 
-from gamestream.core.gold_vocabulary import BUCKET_SECONDS, dbt_vars
+from batch_jobs.gold import loader
+from gamestream.core import gold_vocabulary
+from realtime_api.queries import spans
 
 
-def test_the_bucket_sizes_are_the_dbt_projects_and_whole_divisions_of_a_day():
-    assert BUCKET_SECONDS == {name: int(seconds) for name, seconds in dbt_vars()["buckets"].items()}
-    assert list(BUCKET_SECONDS) == ["5m", "1h", "1d"]
-    assert all(86400 % seconds == 0 for seconds in BUCKET_SECONDS.values())  # buckets tile a UTC day
+def test_the_bucket_sizes_are_read_from_the_dbt_project_and_shared():
+    assert gold_vocabulary.dbt_vars()["buckets"] == {"5m": 300, "1h": 3600, "1d": 86400}
+    assert gold_vocabulary.BUCKET_SECONDS == {"5m": 300, "1h": 3600, "1d": 86400}
+    assert loader.BUCKET_SECONDS is gold_vocabulary.BUCKET_SECONDS is spans.BUCKET_SECONDS
