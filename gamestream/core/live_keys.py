@@ -30,16 +30,8 @@ PLATFORM_PREFIX = "gst:platform:"
 RUN_PREFIX = "gst:live:run:"
 
 
-def ranking_key(platform: str) -> str:
-    return f"{RANKING_PREFIX}{platform}"
-
-
 def game_key(platform: str, key: str) -> str:
     return f"{GAME_PREFIX}{platform}:{key}"
-
-
-def platform_key(platform: str) -> str:
-    return f"{PLATFORM_PREFIX}{platform}"
 
 
 def run_key(run_id: str) -> str:
