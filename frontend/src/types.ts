@@ -10,11 +10,9 @@ export type Ranking = Schemas["Ranking"];
 export type RankedGame = Schemas["RankedGame"];
 export type Game = Schemas["Game"];
 export type Series = Schemas["Series"];
-export type SeriesPoint = Schemas["SeriesPoint"];
 export type GameMonths = Schemas["GameMonths"];
 export type PlatformMonths = Schemas["PlatformMonths"];
 export type MonthTable = Schemas["MonthTable"];
-export type RecentTotal = Schemas["RecentTotal"];
 
 export type LiveMessage = Schemas["LiveMessage"];
 export type ChangeMessage = Schemas["ChangeMessage"];
