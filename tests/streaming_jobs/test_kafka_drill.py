@@ -5,6 +5,7 @@ live state equal to the latest complete polls, with no duplicate on the change f
 
 import signal
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 import redis
@@ -14,9 +15,17 @@ from gamestream.embedded.redis_server import redis_server
 from producers.sinks.kafka import KafkaSink
 from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kafka import new_topic
-from tests.support.streaming import expected_totals, synthetic_records, table
+from tests.support.streaming import expected_totals, recent_slot, synthetic_records, table
 
 BATCH_RECORDS = 1500  # ~3,600 records: three batches of each query
+
+
+def send(settings, records):
+    sink = KafkaSink(settings)
+    for record in records:
+        sink.send(record)
+    assert sink.flush(60) and sink.stats.delivered == len(records)
+    sink.close()
 
 
 def run_stream(stage, settings, cwd, records, **extra):
@@ -35,12 +44,9 @@ def test_kafka_kill_9_broker_restart_and_redis_outage_lose_nothing_and_duplicate
             "redis_url": f"redis://127.0.0.1:{redis_port}/0",
         }
     )
-    records = synthetic_records(settings, polls=4)
-    sink = KafkaSink(settings)
-    for record in records:
-        sink.send(record)
-    assert sink.flush(60) and sink.stats.delivered == len(records)
-    sink.close()
+    start = recent_slot(60, 5)
+    records = synthetic_records(settings, polls=4, start=start)
+    send(settings, records)
 
     with redis_server(redis_port, tmp_path / "redis"):
         killed = run_stream(
@@ -50,6 +56,11 @@ def test_kafka_kill_9_broker_restart_and_redis_outage_lose_nothing_and_duplicate
         assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     kafka_stack.kafka.stop(kill=True)  # the broker dies too, and comes back with its data
     kafka_stack.kafka.start()
+    # a fifth poll arrives meanwhile: the poll query has a batch to die in even if the first run's
+    # poll query, racing the slow lake query, had already committed every batch of the first four
+    fifth = synthetic_records(settings, polls=1, start=start + timedelta(minutes=4))
+    send(settings, fifth)
+    records += fifth
     killed = run_stream(  # Redis is down: the poll query goes on, and dies after its Redis step
         "job killed -9 in the poll query, Redis down", settings, tmp_path, len(records),
         GST_TEST_FAULT_POINT="poll_after_redis", GST_TEST_FAULT_BATCH=1,
