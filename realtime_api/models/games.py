@@ -133,11 +133,16 @@ class SeriesPoint(Answer):
     growth: float | None
 
 
-class Series(Answer):
+class GameRange(Answer):
+    """A game's buckets over [from, to) at one resolution: what a series and players vs viewers share."""
+
     game_key: str
     start: datetime = Field(alias="from")
     end: datetime = Field(alias="to")
     resolution: str
+
+
+class Series(GameRange):
     series: dict[str, list[SeriesPoint]] = Field(description="Per platform, one point per bucket in [from, to).")
 
 
@@ -153,11 +158,7 @@ class PlayersVsViewersPoint(Answer):
     twitch_coverage: float | None
 
 
-class PlayersVsViewers(Answer):
-    game_key: str
-    start: datetime = Field(alias="from")
-    end: datetime = Field(alias="to")
-    resolution: str
+class PlayersVsViewers(GameRange):
     points: list[PlayersVsViewersPoint]
 
 
