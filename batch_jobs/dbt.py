@@ -90,20 +90,20 @@ def _exclusive(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def invoke(settings: Settings, command: list[str]) -> None:
-    """Run one dbt command (e.g. ["build"], ["run", "--full-refresh"]) against the settings' warehouse
-    with progress; DbtFailed names what failed."""
+def invoke(settings: Settings, command: list[str], project: Path | None = None) -> None:
+    """Run one dbt command (e.g. ["build"], ["run", "--full-refresh"]) of a project (the packaged one
+    unless named) against the settings' warehouse with progress; DbtFailed names what failed."""
     # lazy (start-up time): dbt takes about a second to import; the API and the demo import this module
     from dbt.cli.main import dbtRunner
 
     folder = work_dir(settings)
-    project = str(project_dir())
+    folder_of_project = str(project or project_dir())
     args = [
         *command,
         "--project-dir",
-        project,
+        folder_of_project,
         "--profiles-dir",
-        project,
+        folder_of_project,
         "--target-path",
         str(folder / "target"),
         "--log-path",
@@ -150,6 +150,6 @@ def invoke(settings: Settings, command: list[str]) -> None:
         raise DbtFailed(f"dbt {command[0]} failed: {named or 'see ' + str(folder / 'logs' / 'dbt.log')}")
 
 
-def build(settings: Settings, full_refresh: bool = False) -> None:
+def build(settings: Settings, full_refresh: bool = False, project: Path | None = None) -> None:
     """`dbt build`: every model in dependency order, each followed by its tests."""
-    invoke(settings, ["build", *(["--full-refresh"] if full_refresh else [])])
+    invoke(settings, ["build", *(["--full-refresh"] if full_refresh else [])], project)

@@ -36,7 +36,7 @@ import httpx  # noqa: E402
 
 from batch_jobs.dbt import invoke  # noqa: E402
 from batch_jobs.gold.loads import run_gold  # noqa: E402
-from batch_jobs.gold.project import project_digest  # noqa: E402
+from batch_jobs.gold.project import GoldProject, project_digest  # noqa: E402
 from bench.common import gst_api, percentile  # noqa: E402
 from gamestream.core.lake import Lake  # noqa: E402
 from gamestream.core.settings import Settings  # noqa: E402
@@ -151,7 +151,7 @@ def rest(games: int, days: int, requests: int, reuse: bool) -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     warehouse = DATA / "warehouse.duckdb"  # not gold.duckdb: the catalog would shadow the gold schema
     built = DATA / "warehouse.json"  # what the warehouse holds: its scale and the dbt project it was built by
-    wanted = {"games": games, "days": days, "project": project_digest()}
+    wanted = {"games": games, "days": days, "project": project_digest(GoldProject.packaged().path)}
     if reuse and warehouse.exists() and built.exists() and json.loads(built.read_text()) == wanted:
         print(f"gold: reusing {warehouse} ({games:,} games, {days} days, built by this dbt project)")
     else:

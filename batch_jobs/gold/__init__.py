@@ -10,8 +10,9 @@ and review_summaries (Steam review score). Each lands in gold_staging, replaced 
 Two steps (`gst gold stage`, `gst gold build`; `gst gold run` does both, as the Airflow DAG does):
 staging records the Delta versions it staged in gold_staging.pending, and the build makes them the
 load state (gold.load_state) only after `dbt build` succeeds, so a failed build is retried over
-the same rows. The state also records a digest of the dbt project: a gold built by other SQL is
-rebuilt from all of silver (`--full-refresh`).
+the same rows. The state also records which gold the dbt project builds (its gold_version): gold
+built for another version is rebuilt from all of silver (`--full-refresh`); a reshaped project that
+builds the same rows loads on incrementally (batch_jobs/gold/project.py).
 
 Warehouses by URL: duckdb:///path (embedded default), postgresql://... and
 redshift://user:password@host:5439/db (the changed files are loaded with COPY from a manifest listing

@@ -10,6 +10,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 import structlog
 
+from batch_jobs.gold.project import GoldProject
 from batch_jobs.gold.redshift_copy import redshift_copy, write_manifest
 from batch_jobs.gold.silver_changes import Changes, local_path, read_files
 from batch_jobs.gold.sources import SilverSource
@@ -39,13 +40,14 @@ class Loader:
         self.warehouse = Warehouse(settings.warehouse)
         self.kind = self.warehouse.kind
 
-    def loaded(self, digest: str) -> dict[str, int] | None:
+    def loaded(self, project: GoldProject) -> dict[str, int] | None:
         """Loaded Delta versions per silver table, or None when gold must be built from the start."""
         if self.warehouse.columns("gold.load_state") != list(STATE_COLUMNS):
             return None
         rows = self.warehouse.execute("SELECT source_table, delta_version, project FROM gold.load_state")
-        if any(project != digest for *_, project in rows):
-            log.warning("gold_project_changed_rebuilding")
+        others = sorted({recorded for *_, recorded in rows if not project.built(recorded)})
+        if others:
+            log.warning("gold_version_changed_rebuilding", built_for=others, building=project.tag)
             return None
         return {table: version for table, version, _ in rows}
 
@@ -56,15 +58,15 @@ class Loader:
             f"project {text} NOT NULL, loaded_at TIMESTAMPTZ NOT NULL)"
         )
 
-    def set_pending(self, versions: dict[str, int], digest: str, full: bool) -> None:
+    def set_pending(self, versions: dict[str, int], tag: str, full: bool) -> None:
         """Record what the staged rows bring (gold_staging.pending; full: gold is rebuilt from them)."""
         with self.warehouse.connect() as connection:
             connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGING}"))
             connection.execute(sa.text(f"DROP TABLE IF EXISTS {STAGING}.pending"))
             connection.execute(sa.text(self._state_table(f"{STAGING}.pending")))
-            rows = [{"source_table": t, "delta_version": v, "project": digest} for t, v in versions.items()]
+            rows = [{"source_table": t, "delta_version": v, "project": tag} for t, v in versions.items()]
             if full:
-                rows.append({"source_table": FULL_REFRESH, "delta_version": 0, "project": digest})
+                rows.append({"source_table": FULL_REFRESH, "delta_version": 0, "project": tag})
             if rows:
                 connection.execute(
                     sa.text(f"INSERT INTO {STAGING}.pending VALUES (:source_table, :delta_version, :project, :at)"),
@@ -72,14 +74,14 @@ class Loader:
                 )
 
     def pending(self) -> tuple[dict[str, int], str | None, bool]:
-        """Staged versions not yet built, the project digest they were staged for, whether in full."""
+        """Staged versions not yet built, the gold they were staged for (its tag), whether in full."""
         if not self.warehouse.columns(f"{STAGING}.pending"):
             return {}, None, False
         rows = self.warehouse.execute(f"SELECT source_table, delta_version, project FROM {STAGING}.pending")
         versions = {t: v for t, v, _ in rows if t != FULL_REFRESH}
         return versions, (rows[0][2] if rows else None), any(t == FULL_REFRESH for t, *_ in rows)
 
-    def advance(self, versions: dict[str, int], digest: str, full: bool) -> None:
+    def advance(self, versions: dict[str, int], tag: str, full: bool) -> None:
         """After a build: the staged versions become the load state, in one transaction."""
         table = sa.table("load_state", sa.column("source_table"), schema="gold")
         with self.warehouse.connect() as connection:
@@ -92,7 +94,7 @@ class Loader:
                 connection.execute(
                     sa.text("INSERT INTO gold.load_state VALUES (:source_table, :delta_version, :project, :at)"),
                     [
-                        {"source_table": t, "delta_version": v, "project": digest, "at": datetime.now(UTC)}
+                        {"source_table": t, "delta_version": v, "project": tag, "at": datetime.now(UTC)}
                         for t, v in versions.items()
                     ],
                 )

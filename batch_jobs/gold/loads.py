@@ -8,7 +8,7 @@ import structlog
 
 from batch_jobs.dbt import build
 from batch_jobs.gold.loader import Loader
-from batch_jobs.gold.project import project_digest
+from batch_jobs.gold.project import GoldProject
 from batch_jobs.gold.silver_changes import changed_files
 from batch_jobs.gold.sources import SOURCES, TOTALS_SOURCE
 from gamestream.core import lake as L
@@ -35,14 +35,14 @@ class Staged:
     tables: tuple[str, ...]
 
 
-def stage_gold(settings: Settings, lake: Lake | None = None) -> Staged:
+def stage_gold(settings: Settings, lake: Lake | None = None, project: GoldProject | None = None) -> Staged:
     """Step 1: stage what silver gained since the load state into gold_staging (every active file when
-    gold is missing or was built by other SQL), and record it as pending."""
+    gold is missing or is not the gold the project builds), and record it as pending."""
     lake = lake or Lake(settings.lake_path)
-    digest = project_digest()
+    project = project or GoldProject.packaged()
     loader = Loader(settings)
     try:
-        loaded = loader.loaded(digest)
+        loaded = loader.loaded(project)
         full = loaded is None
         loaded = loaded or {}
         pending = {}
@@ -53,7 +53,7 @@ def stage_gold(settings: Settings, lake: Lake | None = None) -> Staged:
         since = loaded.get(L.TOTALS)
         for source in SOURCES:
             loader.stage(source, pending.get(source), lake)
-        loader.set_pending({s.table: c.version for s, c in pending.items()}, digest, full and bool(pending))
+        loader.set_pending({s.table: c.version for s, c in pending.items()}, project.tag, full and bool(pending))
         rows, buckets = loader.affected()
     finally:
         loader.close()  # dbt opens its own connections
@@ -63,29 +63,30 @@ def stage_gold(settings: Settings, lake: Lake | None = None) -> Staged:
     return staged
 
 
-def build_gold(settings: Settings) -> bool:
+def build_gold(settings: Settings, project: GoldProject | None = None) -> bool:
     """Step 2: `dbt build` over what is staged, then advance the load state (False: nothing staged)."""
+    project = project or GoldProject.packaged()
     loader = Loader(settings)
     try:
-        versions, digest, full = loader.pending()
+        versions, staged_for, full = loader.pending()
     finally:
         loader.close()
     if not versions:
         return False
-    if digest != project_digest():
+    if not project.built(staged_for):
         raise ValueError("gold was staged for another version of the dbt project: run `gst gold stage` again")
-    build(settings, full_refresh=full)
+    build(settings, full_refresh=full, project=project.path)
     loader = Loader(settings)
     try:
-        loader.advance(versions, digest, full)
+        loader.advance(versions, project.tag, full)
     finally:
         loader.close()
     log.info("gold_built", tables=sorted(versions), full_refresh=full)
     return True
 
 
-def run_gold(settings: Settings, lake: Lake | None = None) -> LoadReport:
+def run_gold(settings: Settings, lake: Lake | None = None, project: GoldProject | None = None) -> LoadReport:
     """One incremental load: stage, then build (what `gst gold run` and the Airflow DAG do)."""
-    staged = stage_gold(settings, lake)
-    build_gold(settings)
+    staged = stage_gold(settings, lake, project)
+    build_gold(settings, project)
     return LoadReport(staged.from_version, staged.to_version, staged.rows, staged.buckets)

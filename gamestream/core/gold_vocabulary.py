@@ -18,3 +18,8 @@ def dbt_vars() -> dict[str, Any]:
 
 
 BUCKET_SECONDS: dict[str, int] = {name: int(seconds) for name, seconds in dbt_vars()["buckets"].items()}
+# game_series' series_key codes of each platform and bucket size (macro series_key)
+SERIES_PLATFORM_CODES: dict[str, int] = dict(dbt_vars()["series_key_codes"]["platforms"])
+SERIES_BUCKET_CODES: dict[str, int] = dict(dbt_vars()["series_key_codes"]["buckets"])
+# the gold the packaged project builds (a warehouse built for another is rebuilt: batch_jobs/gold)
+GOLD_VERSION: int = int(dbt_vars()["gold_version"])

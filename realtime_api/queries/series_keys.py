@@ -1,14 +1,14 @@
-"""The mirror of the dbt macro series_key: gold.game_series' clustering keys of a game's rows, so
-DuckDB's zone maps skip the row groups without the game."""
+"""gold.game_series' clustering keys (the dbt macro series_key) of a game's rows, so DuckDB's zone
+maps skip the row groups without the game. The codes come from the dbt project's vars, as the
+macro's do."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from gamestream.core.gold_vocabulary import SERIES_BUCKET_CODES, SERIES_PLATFORM_CODES
 from realtime_api.queries.spans import add_months, month_floor
 
-SERIES_PLATFORMS = {"steam": 0, "twitch": 1, "youtube": 2}  # the codes of macro series_key
-SERIES_BUCKETS = {"5m": 0, "1h": 1, "1d": 2}
 MAX_SERIES_KEYS = 64  # beyond that (daily buckets over years), the scan filters on game_key alone
 
 
@@ -23,7 +23,7 @@ def series_keys(game_key: str, platforms: list[str], bucket: str, first: datetim
         periods.append(int(period.timestamp()) // 86400)
         period = period + timedelta(days=1) if bucket == "5m" else add_months(period, 1)
     return [
-        ((day * 16 + SERIES_PLATFORMS[platform] * 4 + SERIES_BUCKETS[bucket]) << 64) + prefix
+        ((day * 16 + SERIES_PLATFORM_CODES[platform] * 4 + SERIES_BUCKET_CODES[bucket]) << 64) + prefix
         for day in periods
         for platform in platforms
     ]

@@ -16,7 +16,15 @@ from gamestream.core.settings import Settings
 from gamestream.core.warehouse import Warehouse
 from tests.support.cli import run_gst
 from tests.support.postgres import fresh_database
-from tests.support.silver import T0, monthly_totals, sampled_totals, seed_parity_totals, totals
+from tests.support.silver import (
+    T0,
+    colliding_games,
+    monthly_totals,
+    review_summaries,
+    sampled_totals,
+    seed_parity_totals,
+    totals,
+)
 
 
 def weighed_polls(part: pd.DataFrame) -> pd.DataFrame:
@@ -254,29 +262,16 @@ def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_se
         [],
     )
 
-    def review(app_id, score, positive, total, at):
-        return {
-            "event_id": f"{app_id}-{at.timestamp()}",
-            "app_id": app_id,
-            "review_score": score,
-            "review_score_desc": "Very Positive",
-            "total_positive": positive,
-            "total_negative": total - positive,
-            "total_reviews": total,
-            "observed_at": at,
-            "poll_date": at.date(),
-        }
-
     lake.append(
         "silver/review_summaries",
-        pa.Table.from_pylist([review(570, 8, 800, 1000, T0), review(570, 9, 900, 1000, T0 + timedelta(hours=1))]),
+        review_summaries((570, 8, 800, 1000, T0), (570, 9, 900, 1000, T0 + timedelta(hours=1))),
         0,
         ["poll_date"],
     )
     run_gold(warehouse_settings)
     lake.append(
         "silver/review_summaries",
-        pa.Table.from_pylist([review(570, 5, 1, 2, T0 - timedelta(days=1))]),
+        review_summaries((570, 5, 1, 2, T0 - timedelta(days=1))),
         1,
         ["poll_date"],
     )  # a late, older summary must not replace the newer one
@@ -300,25 +295,6 @@ def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_se
         "notepad plus plus": "notepad-plus-plus--2",
         "notepad+ +": "notepad-plus-plus--3",
     }
-
-
-def colliding_games(*keys: str) -> pa.Table:
-    """Games whose keys give the same natural slug, first seen in the order given."""
-    return pa.Table.from_pylist(
-        [
-            {
-                "game_key": key,
-                "name": key.title(),
-                "steam_app_id": None,
-                "is_game": True,
-                "aliases": [key],
-                "first_seen_at": T0 + timedelta(minutes=n),
-                "last_seen_at": T0 + timedelta(minutes=n),
-            }
-            for n, key in enumerate(keys)
-        ],
-        schema=GAMES_SCHEMA,
-    )
 
 
 def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
-from gamestream.core.lake import TOTALS_SCHEMA
+from gamestream.core.lake import GAMES_SCHEMA, TOTALS_SCHEMA
 
 T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 GAMES = {"dota 2": 900, "fortnite": 400, "minecraft": 120}
@@ -197,3 +197,43 @@ def sampled_totals(days: int = 3) -> pa.Table:
                     )
                 )
     return pa.Table.from_pylist(rows, schema=TOTALS_SCHEMA)
+
+
+def colliding_games(*keys: str, first_seen: datetime = T0) -> pa.Table:
+    """Games whose keys give the same natural slug, first seen in the order given (a minute apart from
+    `first_seen` on)."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "game_key": key,
+                "name": key.title(),
+                "steam_app_id": None,
+                "is_game": True,
+                "aliases": [key],
+                "first_seen_at": first_seen + timedelta(minutes=n),
+                "last_seen_at": first_seen + timedelta(minutes=n),
+            }
+            for n, key in enumerate(keys)
+        ],
+        schema=GAMES_SCHEMA,
+    )
+
+
+def review_summaries(*reviews: tuple[int, int, int, int, datetime]) -> pa.Table:
+    """silver.review_summaries rows from (app_id, review_score, positive, total, observed_at)."""
+    return pa.Table.from_pylist(
+        [
+            {
+                "event_id": f"{app_id}-{at.timestamp()}",
+                "app_id": app_id,
+                "review_score": score,
+                "review_score_desc": "Very Positive",
+                "total_positive": positive,
+                "total_negative": total - positive,
+                "total_reviews": total,
+                "observed_at": at,
+                "poll_date": at.date(),
+            }
+            for app_id, score, positive, total, at in reviews
+        ]
+    )

@@ -46,24 +46,32 @@ reach as (  -- how far each platform's polls reach: its newest poll's time plus 
                 {{ ts }} at time zone 'UTC') at time zone 'UTC')
 {%- endmacro %}
 
-{#- game_series' clustering key (DuckDB): the row's period, platform and bucket size, then the first
-    8 bytes of its game_key (UTF-8, zero-padded) as a number, so that sorting by it keeps each
-    period's games in game_key order. Its zone maps are exact where game_key's are not: a row group
-    where two periods meet spans every game_key, not every key. realtime_api/gold_queries.py
-    (series_keys) computes the same numbers: keep the codes in step. -#}
+{#- game_series' clustering key (DuckDB): the row's period, platform and bucket size (their codes are
+    var series_key_codes, 3 for any other), then the first 8 bytes of its game_key (UTF-8,
+    zero-padded) as a number, so that sorting by it keeps each period's games in game_key order. Its
+    zone maps are exact where game_key's are not: a row group where two periods meet spans every
+    game_key, not every key. The API (realtime_api/queries/series_keys.py) computes the same numbers
+    from the same var. -#}
 {% macro series_key(period_start, platform, bucket, game_key) -%}
+    {%- set codes = var('series_key_codes') -%}
     cast((cast(epoch({{ period_start }}) as bigint) // 86400) * 16
-         + (case {{ platform }} when 'steam' then 0 when 'twitch' then 1 when 'youtube' then 2 else 3 end) * 4
-         + (case {{ bucket }} when '5m' then 0 when '1h' then 1 when '1d' then 2 else 3 end) as hugeint)
+         + {{ code_of(platform, codes['platforms']) }} * 4
+         + {{ code_of(bucket, codes['buckets']) }} as hugeint)
     * cast(18446744073709551616 as hugeint)
     + cast(cast('0x' || left(hex({{ game_key }}) || '0000000000000000', 16) as ubigint) as hugeint)
 {%- endmacro %}
 
+{#- `value`'s code in `codes` (a name -> number mapping), 3 for a name not listed. -#}
+{% macro code_of(value, codes) -%}
+    (case {{ value }}{% for name, code in codes.items() %} when '{{ name }}' then {{ code }}{% endfor %} else 3 end)
+{%- endmacro %}
+
 {#- Joins `rows` (a table alias of {{ this }} with game_key, game_name and is_game) to gold.games and
     keeps the rows of games this load renamed or recategorised: game_buckets relabels their rows, so
-    the models derived from them rewrite them too. -#}
+    the models derived from them rewrite them too. A model calling it in an incremental block names
+    stg_silver__games in a depends_on hint (dbt sees no ref in a block it does not render). -#}
 {% macro relabelled_by_this_load(rows) -%}
     join {{ ref('games') }} gm on gm.game_key = {{ rows }}.game_key
-    where gm.game_key in (select game_key from {{ source('silver', 'games') }})
+    where gm.game_key in (select game_key from {{ ref('stg_silver__games') }})
       and ({{ rows }}.is_game <> gm.is_game or {{ rows }}.game_name <> coalesce(gm.name, {{ rows }}.game_name))
 {%- endmacro %}

@@ -6,7 +6,7 @@
 {% set span = var('change_span_seconds') %}
 with times as (
     select distinct platform, {{ epoch('scheduled_at') }} as at_epoch
-    from {{ source('silver', 'game_poll_totals') }}
+    from {{ ref('stg_silver__game_poll_totals') }}
     where status in ('complete', 'partial')
 ),
 starts as (

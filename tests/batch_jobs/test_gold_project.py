@@ -1,0 +1,84 @@
+"""Which gold a dbt project builds: a change to the project decides its gold_version (the lock), and
+a warehouse built by the project's earlier shape (fixtures/gold_v1_project, loaded the way loaders
+of that time recorded it) loads on with today's project without a rebuild: no renumbered slug, and
+the rows today's project builds from scratch."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from batch_jobs.gold.loads import run_gold
+from batch_jobs.gold.project import LEGACY_DIGESTS, GoldProject, project_digest
+from gamestream.core.lake import Lake
+from gamestream.core.settings import Settings
+from gamestream.core.warehouse import Warehouse
+from tests.support.silver import T0, colliding_games, review_summaries, totals
+
+GOLD_V1 = Path(__file__).parent / "fixtures" / "gold_v1_project"
+LOCK = Path(__file__).parents[2] / "warehouse_sql" / "gold.lock"
+
+
+def test_a_changed_project_decides_its_gold_version():
+    project = GoldProject.packaged()
+    locked = [line.split() for line in LOCK.read_text().splitlines() if line and not line.startswith("#")]
+    assert locked == [[project.tag, project_digest(project.path)]], (
+        "The dbt project changed since its gold_version was last decided. If gold built before this "
+        "change holds other rows than gold built after it (a new column, another definition), raise "
+        "vars.gold_version in warehouse_sql/dbt_project.yml: existing warehouses are rebuilt. If it "
+        "builds the same rows, keep it. Then write the tag and digest above in warehouse_sql/gold.lock."
+    )
+
+
+def test_the_earlier_project_is_the_one_its_loaders_recorded():
+    assert LEGACY_DIGESTS[project_digest(GOLD_V1)] == "gold-v1"
+    assert not (GOLD_V1 / "models" / "staging").exists()  # the shape before staging models
+
+
+def gold_rows(settings: Settings, table: str, leave_out: str = "") -> pd.DataFrame:
+    warehouse = Warehouse(settings.warehouse)
+    chosen = f"* EXCLUDE ({leave_out})" if leave_out else "*"
+    frame = pd.DataFrame(
+        warehouse.execute(f"SELECT {chosen} FROM gold.{table} ORDER BY ALL"),
+        columns=[c for c in warehouse.columns(f"gold.{table}") if c != leave_out],
+    )
+    warehouse.close()
+    return frame
+
+
+def test_a_warehouse_built_by_the_earlier_project_loads_on_without_a_rebuild(tmp_path):
+    def settings(name: str) -> Settings:
+        return Settings(_env_file=None, lake_root=str(tmp_path / "lake"), warehouse_url=f"duckdb:///{tmp_path / name}")
+
+    upgraded, fresh = settings("upgraded.duckdb"), settings("fresh.duckdb")
+    lake = Lake(upgraded.lake_path)
+    lake.append("silver/game_poll_totals", totals(range(0, 30)), 0, ["poll_date"])
+    lake.append("silver/games", colliding_games("notepad plus plus"), 0, [])
+    lake.append("silver/review_summaries", review_summaries((570, 8, 800, 1000, T0)), 0, ["poll_date"])
+    # loaded as loaders before gold_version did: the earlier project, its digest in the load state
+    run_gold(upgraded, lake, GoldProject(GOLD_V1, project_digest(GOLD_V1)))
+
+    lake.append("silver/game_poll_totals", totals(range(30, 60), skip={41}), 1, ["poll_date"])
+    # seen first, loaded second: a full rebuild would give it the natural slug, renumbering the other
+    lake.append("silver/games", colliding_games("notepad++", first_seen=T0 - timedelta(hours=1)), 1, [])
+    reviews = review_summaries((570, 5, 1, 2, T0 - timedelta(days=1)), (730, 9, 95, 100, T0))
+    lake.append("silver/review_summaries", reviews, 1, ["poll_date"])
+    report = run_gold(upgraded, lake)
+    run_gold(fresh, lake)
+
+    assert report.from_version == 0 and report.to_version == 1  # staged what version 1 added, no more
+    assert report.rows == totals(range(30, 60), skip={41}).num_rows
+    state = Warehouse(upgraded.warehouse)
+    assert {tag for (tag,) in state.execute("SELECT project FROM gold.load_state")} == {"gold-v1"}
+    state.close()
+    slugs = dict(gold_rows(upgraded, "games")[["game_key", "slug"]].itertuples(index=False))
+    rebuilt = dict(gold_rows(fresh, "games")[["game_key", "slug"]].itertuples(index=False))
+    assert slugs == {"notepad plus plus": "notepad-plus-plus", "notepad++": "notepad-plus-plus--2"}
+    assert rebuilt == {"notepad++": "notepad-plus-plus", "notepad plus plus": "notepad-plus-plus--2"}
+
+    marts = sorted(p.stem for p in (GoldProject.packaged().path / "models" / "marts").glob("*.sql"))
+    assert len(marts) >= 11
+    for table in marts:
+        ours, theirs = (gold_rows(s, table, "slug" if table == "games" else "") for s in (upgraded, fresh))
+        assert len(ours) > 0, table
+        pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, rtol=1e-9, obj=table)
