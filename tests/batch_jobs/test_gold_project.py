@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
+import yaml
 
 from batch_jobs.gold.loads import run_gold
 from batch_jobs.gold.project import LEGACY_DIGESTS, GoldProject, project_digest
@@ -46,9 +48,14 @@ def gold_rows(settings: Settings, table: str, leave_out: str = "") -> pd.DataFra
     return frame
 
 
-def test_a_warehouse_built_by_the_earlier_project_loads_on_without_a_rebuild(tmp_path):
+@pytest.fixture(scope="module")
+def upgraded_and_fresh(tmp_path_factory) -> tuple[Settings, Settings]:
+    """Two warehouses of the same silver: one built by the earlier project and loaded on by today's,
+    one built by today's project from scratch."""
+    folder = tmp_path_factory.mktemp("gold")
+
     def settings(name: str) -> Settings:
-        return Settings(_env_file=None, lake_root=str(tmp_path / "lake"), warehouse_url=f"duckdb:///{tmp_path / name}")
+        return Settings(_env_file=None, lake_root=str(folder / "lake"), warehouse_url=f"duckdb:///{folder / name}")
 
     upgraded, fresh = settings("upgraded.duckdb"), settings("fresh.duckdb")
     lake = Lake(upgraded.lake_path)
@@ -64,10 +71,14 @@ def test_a_warehouse_built_by_the_earlier_project_loads_on_without_a_rebuild(tmp
     reviews = review_summaries((570, 5, 1, 2, T0 - timedelta(days=1)), (730, 9, 95, 100, T0))
     lake.append("silver/review_summaries", reviews, 1, ["poll_date"])
     report = run_gold(upgraded, lake)
-    run_gold(fresh, lake)
-
     assert report.from_version == 0 and report.to_version == 1  # staged what version 1 added, no more
     assert report.rows == totals(range(30, 60), skip={41}).num_rows
+    run_gold(fresh, lake)
+    return upgraded, fresh
+
+
+def test_a_warehouse_built_by_the_earlier_project_loads_on_without_a_rebuild(upgraded_and_fresh):
+    upgraded, fresh = upgraded_and_fresh
     state = Warehouse(upgraded.warehouse)
     assert {tag for (tag,) in state.execute("SELECT project FROM gold.load_state")} == {"gold-v1"}
     state.close()
@@ -82,3 +93,23 @@ def test_a_warehouse_built_by_the_earlier_project_loads_on_without_a_rebuild(tmp
         ours, theirs = (gold_rows(s, table, "slug" if table == "games" else "") for s in (upgraded, fresh))
         assert len(ours) > 0, table
         pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, rtol=1e-9, obj=table)
+
+
+def test_every_model_has_a_yaml_of_its_own_describing_each_column(upgraded_and_fresh):
+    _, fresh = upgraded_and_fresh
+    folder = GoldProject.packaged().path / "models"
+    warehouse = Warehouse(fresh.warehouse)
+    try:
+        for sql in folder.rglob("*.sql"):
+            spec = sql.with_suffix(".yml")
+            assert spec.is_file(), f"{sql.name} has no {spec.name} beside it"
+            [model] = yaml.safe_load(spec.read_text())["models"]
+            assert model["name"] == sql.stem and model.get("description"), spec
+            described = {c["name"]: c.get("description") for c in model.get("columns", [])}
+            assert described and all(described.values()), f"{spec.name}: columns without a description"
+            layer = sql.relative_to(folder).parts[0]  # staging models and other ephemerals have no table
+            built = warehouse.columns(f"{'gold' if layer == 'marts' else 'gold_staging'}.{sql.stem}")
+            assert built or layer != "marts", f"{sql.stem}: no table in gold"
+            assert not built or list(described) == built, f"{spec.name}: the table's columns, in its order"
+    finally:
+        warehouse.close()
