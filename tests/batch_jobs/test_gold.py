@@ -314,7 +314,7 @@ def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
     assert report.from_version is None and report.rows > 0  # old load state dropped with the old tables
     warehouse = Warehouse(settings.warehouse)
     assert "change_4h" in warehouse.columns("gold.game_buckets")
-    # gold built by an earlier version of the project (another digest in the load state), from before
+    # gold built for another gold_version (another tag in the load state), from before
     # game_buckets had players_observed_seconds: the next load rebuilds it all, where an incremental
     # build would stop on the missing column (on_schema_change: fail)
     warehouse.execute("ALTER TABLE gold.game_buckets DROP COLUMN players_observed_seconds")

@@ -3,6 +3,7 @@ a warehouse built by the project's earlier shape (fixtures/gold_v1_project, load
 of that time recorded it) loads on with today's project without a rebuild: no renumbered slug, and
 the rows today's project builds from scratch."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -113,3 +114,15 @@ def test_every_model_has_a_yaml_of_its_own_describing_each_column(upgraded_and_f
             assert not built or list(described) == built, f"{spec.name}: the table's columns, in its order"
     finally:
         warehouse.close()
+
+
+def test_only_staging_models_read_sources():
+    project = GoldProject.packaged().path
+    readers = {
+        str(sql.relative_to(project)) for sql in project.rglob("*.sql") if re.search(r"\bsource\s*\(", sql.read_text())
+    }
+    assert readers == {
+        "models/staging/silver/stg_silver__game_poll_totals.sql",
+        "models/staging/silver/stg_silver__games.sql",
+        "models/staging/silver/stg_silver__review_summaries.sql",
+    }
