@@ -147,7 +147,7 @@ def twitch_poll(poll_id: str, at: datetime, values: list[tuple[float, int]]) -> 
     return PollUpdate("twitch", poll_id, at.isoformat(), at.timestamp(), True, games)
 
 
-def rest(games: int, days: int, requests: int, reuse: bool) -> None:
+def rest(games: int, days: int, requests: int, reuse: bool) -> dict[str, str]:
     DATA.mkdir(parents=True, exist_ok=True)
     warehouse = DATA / "warehouse.duckdb"  # not gold.duckdb: the catalog would shadow the gold schema
     built = DATA / "warehouse.json"  # what the warehouse holds: its scale and the dbt project it was built by
@@ -252,10 +252,10 @@ def rest(games: int, days: int, requests: int, reuse: bool) -> None:
             print(f"  all: p50 {statistics.median(every):.1f} ms, p95 {percentile(every, 0.95):.1f} ms")
             slowest = max(timings, key=lambda name: percentile(timings[name], 0.95))
             print(f"slowest endpoint by p95: {slowest} (target: every endpoint's p95 <= 25 ms)")
-            print(f"rest_p95_max_ms={percentile(timings[slowest], 0.95):.1f}")
+            return {"rest_p95_max_ms": f"{percentile(timings[slowest], 0.95):.1f}"}
 
 
-async def fan_out(clients: int, polls: int, every: float) -> None:
+async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
     from websockets.asyncio.client import connect
 
     redis_port = free_port()
@@ -309,6 +309,10 @@ async def fan_out(clients: int, polls: int, every: float) -> None:
                 )
                 for ws in sockets:
                     await ws.close()
+                return {
+                    "ws_p95_ms": f"{percentile(latencies, 0.95):.1f}",
+                    "ws_received_share": f"{sum(received) / (clients * expected):.4f}",
+                }
         finally:
             writer.close()
 
@@ -329,10 +333,12 @@ def main() -> None:
     if not args.reuse:  # --reuse keeps DATA: its warehouse is checked against warehouse.json in rest()
         shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True, exist_ok=True)
+    headline: dict[str, str] = {}
     if args.part in ("rest", "all"):
-        rest(args.games, args.days, args.requests, args.reuse)
+        headline |= rest(args.games, args.days, args.requests, args.reuse)
     if args.part in ("ws", "all"):
-        asyncio.run(fan_out(args.clients, args.polls, args.every))
+        headline |= asyncio.run(fan_out(args.clients, args.polls, args.every))
+    print(" ".join(f"{name}={value}" for name, value in headline.items()))
 
 
 if __name__ == "__main__":
