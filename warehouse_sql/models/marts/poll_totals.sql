@@ -1,5 +1,5 @@
--- gold.poll_totals: every closed poll's per-game totals (complete or partial; open polls wait for a
--- later load), one row per platform, poll and game. A poll staged again replaces its rows.
+-- gold.poll_totals: every closed poll's per-game totals (complete or partial: silver holds a poll once
+-- it closed), one row per platform, poll and game. A poll staged again replaces its rows.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
