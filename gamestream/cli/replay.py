@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,9 +10,19 @@ import typer
 from gamestream.cli.common import app, console, load_settings, stop_on_sigterm, time_range
 
 
+class ReplayOrder(StrEnum):
+    arrived = "arrived"
+    observed = "observed"
+
+
 @app.command()
 def replay(
-    start: Annotated[str, typer.Option("--from", help="ISO time: replay records that arrived from here...")],
+    start: Annotated[
+        str,
+        typer.Option(
+            "--from", help="ISO time: replay records that arrived (or, --by observed, were observed) from here..."
+        ),
+    ],
     end: Annotated[str, typer.Option("--to", help="...up to here (exclusive).")],
     speed: Annotated[float, typer.Option(help="Play back this many times faster than real time.", min=0.001)] = 60.0,
     as_fast_as_possible: Annotated[bool, typer.Option(help="Ignore the original timing.")] = False,
@@ -21,6 +32,13 @@ def replay(
     target: Annotated[
         str | None, typer.Option(help="kinesis or kafka (default GST_SINK): where --stream lives.")
     ] = None,
+    by: Annotated[
+        ReplayOrder,
+        typer.Option(
+            help="arrived: the time the stream received each record; observed: the time it describes "
+            "(history brought in by `gst import` arrived at import time)."
+        ),
+    ] = ReplayOrder.arrived,
 ) -> None:
     """Re-publish bronze records into a Kinesis stream or Kafka topic in their original order and timing."""
     # lazy (start-up time): delta-rs and the sinks load only for `gst replay`
@@ -31,11 +49,29 @@ def replay(
     first, last = time_range(start, end)
     stop_on_sigterm()
     try:
-        sent = run_replay(settings, first, last, None if as_fast_as_possible else speed, stream_name, target=target)
+        report = run_replay(
+            settings, first, last, None if as_fast_as_possible else speed, stream_name, target=target, by=by.value
+        )
     except UnknownTarget as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"replayed {sent} records into {target or settings.sink} '{stream_name or settings.stream_name}'")
+    verb = "arrived" if by is ReplayOrder.arrived else "were observed"
+    if report.unreadable:
+        console.print(f"[yellow]{report.unreadable} bronze records hold no readable observed_at: not replayed[/yellow]")
+    if report.sent == 0:
+        console.print(f"0 records {verb} between {first.isoformat()} and {last.isoformat()}: nothing replayed")
+        if report.held is None:
+            console.print("bronze holds no records yet")
+        else:
+            since, until, rows = report.held
+            console.print(
+                f"bronze holds {rows} records that arrived between {since.isoformat()} and {until.isoformat()}"
+            )
+        return
+    console.print(
+        f"replayed {report.sent} records that {verb} between {first.isoformat()} and {last.isoformat()} "
+        f"into {target or settings.sink} '{stream_name or settings.stream_name}'"
+    )
 
 
 @app.command()
