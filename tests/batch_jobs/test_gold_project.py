@@ -4,6 +4,7 @@ of that time recorded it) loads on with today's project without a rebuild: no re
 the rows today's project builds from scratch."""
 
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -126,3 +127,18 @@ def test_only_staging_models_read_sources():
         "models/staging/silver/stg_silver__games.sql",
         "models/staging/silver/stg_silver__review_summaries.sql",
     }
+
+
+def test_a_full_rebuild_keeps_every_slug(upgraded_and_fresh, tmp_path):
+    upgraded, fresh = upgraded_and_fresh
+    copy = tmp_path / "rebuilt.duckdb"
+    shutil.copy(upgraded.warehouse.removeprefix("duckdb:///"), copy)
+    rebuilt = upgraded.model_copy(update={"warehouse_url": f"duckdb:///{copy}"})
+    state = Warehouse(rebuilt.warehouse)
+    state.execute("UPDATE gold.load_state SET project = 'gold-v0'")  # gold of another version: rebuilt
+    state.close()
+    report = run_gold(rebuilt)
+    assert report.from_version is None  # every active file staged, every model built with --full-refresh
+    assert gold_rows(rebuilt, "games").equals(gold_rows(upgraded, "games"))  # the slugs as given, not renumbered
+    for table in ("game_buckets", "game_months", "game_windows"):
+        pd.testing.assert_frame_equal(gold_rows(rebuilt, table), gold_rows(fresh, table), check_dtype=False, rtol=1e-9)

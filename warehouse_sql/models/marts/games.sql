@@ -10,7 +10,12 @@
     indexes=indexes_where_used([{'columns': ['game_key'], 'unique': True}, {'columns': ['lower(name)']},
                                 {'columns': ['slug'], 'unique': True}]),
     dist='all',
+    full_refresh=false,
+    on_schema_change='append_new_columns',
 ) }}
+{#- Never rebuilt, not even by a full refresh (a new gold_version): a slug is a game's URL, and a
+    rebuild would number colliding slugs by when the games were first seen, not by when they got
+    theirs. A new column is added in place instead. -#}
 
 with staged as (
     select game_key, name, steam_app_id, is_game, first_seen_at, last_seen_at, {{ game_slug('game_key') }} as base
