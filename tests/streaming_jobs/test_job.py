@@ -10,7 +10,7 @@ import redis
 
 from gamestream.core.contracts import PollManifest, StreamSnapshot
 from tests.support.kinesis import put
-from tests.support.streaming import expected_totals, recent_slot, run_job, synthetic_records, table
+from tests.support.streaming import expected_totals, fresh_settings, recent_slot, run_job, synthetic_records, table
 
 
 @pytest.fixture()
@@ -18,10 +18,25 @@ def small(fresh):
     return fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600})
 
 
-def test_bronze_and_silver_hold_exactly_what_was_sent_and_totals_match_pandas(spark, small):
+@pytest.fixture(scope="module")
+def streamed(spark, stack, tmp_path_factory):
+    """Three polls of each platform streamed in one run, read by two tests: the first checks what the
+    run wrote, the second restarts on the same lake with a new checkpoint (which must write nothing
+    again, as it checks). Redis database 7 is the module's own: the other tests' `fresh` empties 0."""
+    folder = tmp_path_factory.mktemp("streamed")
+    own_redis = stack.settings.redis_url.rsplit("/", 1)[0] + "/7"
+    redis.Redis.from_url(own_redis).flushdb()
+    small = fresh_settings(stack.settings, folder).model_copy(
+        update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600, "redis_url": own_redis}
+    )
     records = synthetic_records(small, polls=3)
     put(small, [r.to_json() for r in records], keys=[r.entity_id for r in records])
     run_job(spark, small)
+    return small, records
+
+
+def test_bronze_and_silver_hold_exactly_what_was_sent_and_totals_match_pandas(streamed):
+    small, records = streamed
     bronze = table(small, "bronze/records")
     assert sorted(json.loads(p)["event_id"] for p in bronze.payload) == sorted(r.event_id for r in records)
     silver_ids = []
@@ -229,10 +244,8 @@ def test_redis_down_does_not_stop_the_lake_and_the_live_state_catches_up(spark, 
     job.live.close()
 
 
-def test_a_new_checkpoint_on_the_same_lake_counts_nothing_twice(spark, small, tmp_path):
-    records = synthetic_records(small, polls=2)
-    put(small, [r.to_json() for r in records])
-    run_job(spark, small)
+def test_a_new_checkpoint_on_the_same_lake_counts_nothing_twice(spark, streamed, tmp_path):
+    small, records = streamed
     totals = table(small, "silver/game_poll_totals")
     restarted = small.model_copy(update={"checkpoint_root": str(tmp_path / "lost-and-recreated")})
     run_job(spark, restarted)  # batch ids start again at 0; the new checkpoint starts after what bronze holds
