@@ -61,18 +61,19 @@ def _run_embedded(
                     f"  • history: {stack.settings.demo_history_days:g} days of the synthetic market "
                     f"({history.polls} polls, {history.totals} game totals) written to silver; gold loads it now"
                 )
-            # entered first, left last: on exit the producer stops, then the job drains the stream
-            job = stages.enter_context(background_stream(stack.settings))
-            console.print(
-                f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
-                f"live metrics in Redis; `gst status` shows its last batch"
-            )
+            # gold first: its load of the history needs only silver, and runs while Spark starts (seconds)
             every = stack.settings.gold_load_seconds
             # batch_jobs.gold.schedule.scheduled_gold's thread, with the demo's bounded wait for a load in flight
             gold = partial(load_gold_every, stack.settings, every, at_once=not history.skipped)
             stages.enter_context(background(gold, "gold-loads", join_seconds=GOLD_STOP_SECONDS))
             console.print(
                 f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s"
+            )
+            # entered before the producer: on exit the producer stops, then the job drains the stream
+            job = stages.enter_context(background_stream(stack.settings))
+            console.print(
+                f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
+                f"live metrics in Redis; `gst status` shows its last batch"
             )
             stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
             console.print(
