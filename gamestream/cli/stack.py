@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import ExitStack, nullcontext
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,10 +19,6 @@ if TYPE_CHECKING:
     from gamestream.embedded.stack import EmbeddedStack
 
 HEALTH_LOG_SECONDS = 5.0
-# how long the demo's stop waits for a gold load in flight: a dbt build cannot be interrupted, and on a
-# busy machine one took a minute after Ctrl-C. Left running, it dies with the process before advancing
-# the load state (only a build that succeeds does), so the next load stages the same rows again
-GOLD_STOP_SECONDS = 5.0
 
 
 def _run_embedded(
@@ -48,8 +43,7 @@ def _run_embedded(
         if with_stages:
             # lazy (start-up time): Spark, the pollers and dbt load only for `gst demo`
             from batch_jobs.demo_history import write_history
-            from batch_jobs.gold.schedule import load_gold_every
-            from gamestream.core.background import background
+            from batch_jobs.gold.schedule import scheduled_gold
             from producers.run import background_producer
             from streaming_jobs.run import background_stream
 
@@ -63,9 +57,7 @@ def _run_embedded(
                 )
             # gold first: its load of the history needs only silver, and runs while Spark starts (seconds)
             every = stack.settings.gold_load_seconds
-            # batch_jobs.gold.schedule.scheduled_gold's thread, with the demo's bounded wait for a load in flight
-            gold = partial(load_gold_every, stack.settings, every, at_once=not history.skipped)
-            stages.enter_context(background(gold, "gold-loads", join_seconds=GOLD_STOP_SECONDS))
+            stages.enter_context(scheduled_gold(stack.settings, every, at_once=not history.skipped))
             console.print(
                 f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s"
             )

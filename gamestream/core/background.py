@@ -6,15 +6,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import structlog
-
-log = structlog.get_logger(__name__)
-
 
 @contextmanager
 def background(target: Callable[[threading.Event], object], name: str, join_seconds: float = 60.0) -> Iterator[None]:
-    """Run `target(stop)` in a thread; on exit set `stop` and wait up to `join_seconds` for it to finish
-    its work. A thread still busy then is left to the process's exit (it is a daemon), and logged."""
+    """Run `target(stop)` in a thread; on exit set `stop` and wait for it to finish its work."""
     stop = threading.Event()
     thread = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
     thread.start()
@@ -23,5 +18,3 @@ def background(target: Callable[[threading.Event], object], name: str, join_seco
     finally:
         stop.set()
         thread.join(timeout=join_seconds)
-        if thread.is_alive():
-            log.warning("stage_left_running", stage=name, waited_seconds=join_seconds)
