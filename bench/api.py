@@ -168,6 +168,10 @@ def rest(games: int, days: int, requests: int, reuse: bool) -> dict[str, str]:
             warehouse_url=f"duckdb:///{warehouse.resolve()}",
             api_port=free_port(),
             redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            # one client asks as fast as it can: the limiter runs on every request (its cost is
+            # measured) but never refuses
+            api_rate_per_second=1_000_000,
+            api_rate_burst=1_000_000,
         )
         LiveWriter(settings.redis_url).apply(
             "bench", 0, [twitch_poll("p", END, [(1000 - g, 1000 - g) for g in range(200)])]
@@ -266,6 +270,7 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
             api_port=free_port(),
             warehouse_url=f"duckdb:///{(DATA / 'none.duckdb').resolve()}",
             api_ws_max_clients=clients + 10,
+            api_ws_max_per_address=clients + 10,  # every client comes from 127.0.0.1
         )
         writer = LiveWriter(settings.redis_url)
         try:

@@ -45,6 +45,7 @@ DEPLOYED = frozenset(
         "redshift_iam_role",
         "api_host",
         "api_allowed_origins",
+        "api_forwarded_allow_ips",
         "log_json",
         "sink",
         "stream_name",

@@ -52,6 +52,9 @@ class GameStreamTrendsStack(cdk.Stack):
             "redshift_iam_role": self.warehouse.copy_role.role_arn,
             "api_host": "0.0.0.0",  # in a private subnet, reached through the load balancer only
             "api_allowed_origins": [f"http://{self.alb.load_balancer_dns_name}"],
+            # the load balancer's nodes live in the public subnets: only their X-Forwarded-For names the
+            # client (the rate limit and the per-address cap count clients, not the balancer)
+            "api_forwarded_allow_ips": ",".join(s.ipv4_cidr_block for s in self.network.vpc.public_subnets),
             "log_json": True,
             "sink": settings.sink,
             "stream_name": settings.stream_name,

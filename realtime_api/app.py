@@ -31,6 +31,7 @@ from realtime_api.live_feed import LiveFeed, RedisUnavailable
 from realtime_api.metrics import ApiMetrics, MetricsMiddleware
 from realtime_api.models.live import live_message_schema
 from realtime_api.range_cache import RangeCache
+from realtime_api.rate_limit import RateLimiter, RequestLimits
 from realtime_api.routes import games, health, live, months, movers, overview
 from realtime_api.store import GoldStore, WarehouseUnavailable
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
             directory.cancel()
             warming.cancel()
             await app.state.feed.stop()
+            await app.state.limiter.close()
             if store is None:
                 app.state.store.close()
 
@@ -92,11 +94,16 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     app.state.games = GameDirectory(app.state.store, settings.api_game_directory_seconds)
     app.state.ranges = RangeCache(app.state.store, settings.api_range_cache_entries)
     app.state.warmer = CacheWarmer(app.state.store, settings.api_prewarm_days)
-    app.state.feed = LiveFeed(settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients)
+    app.state.feed = LiveFeed(
+        settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients, settings.api_ws_max_per_address
+    )
     app.state.metrics = ApiMetrics()
+    app.state.limiter = RateLimiter(settings.redis_url, settings.api_rate_per_second, settings.api_rate_burst)
+    # the last added runs first: every request is counted (refusals too), then bounded, then CORS
     app.add_middleware(
         CORSMiddleware, allow_origins=settings.api_allowed_origins, allow_methods=["GET"], allow_headers=["*"]
     )
+    app.add_middleware(RequestLimits, limiter=app.state.limiter, metrics=app.state.metrics)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 
     @app.exception_handler(WarehouseUnavailable)

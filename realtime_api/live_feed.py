@@ -17,6 +17,7 @@ already seen, so nothing falls between the two and nothing arrives twice.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ class Subscriber:
     games: frozenset[str] | None
     queue: asyncio.Queue
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
+    address: str = ""  # the client's, for the per-address cap
 
     def wants(self, change: ChangeMessage) -> bool:
         if self.platforms is not None and change.platform not in self.platforms:
@@ -99,14 +101,19 @@ def _number(value: Any) -> Any:
 STOP_SECONDS = 5.0
 
 
+class AddressCapReached(Exception):
+    """The client's address holds as many live connections as one address may."""
+
+
 class LiveFeed:
-    def __init__(self, redis_url: str, queue_size: int = 1000, max_clients: int = 2000):
+    def __init__(self, redis_url: str, queue_size: int = 1000, max_clients: int = 2000, max_per_address: int = 20):
         # redis-py types every reply as bytes | str | None whatever decode_responses says; this client's are str
         self.client: Any = aioredis.Redis.from_url(
             redis_url, decode_responses=True, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
         )
-        self.queue_size, self.max_clients = queue_size, max_clients
+        self.queue_size, self.max_clients, self.max_per_address = queue_size, max_clients, max_per_address
         self.subscribers: set[Subscriber] = set()
+        self.per_address: collections.Counter[str] = collections.Counter()
         self.position: str | None = None
         self.healthy = False  # logs an outage once, not on every retry
         self._task: asyncio.Task | None = None
@@ -126,19 +133,27 @@ class LiveFeed:
         closing = asyncio.ensure_future(self.client.aclose())
         await asyncio.wait({closing}, timeout=STOP_SECONDS)
 
-    def subscribe(self, platforms: set[str] | None, games: set[str] | None) -> Subscriber:
+    def subscribe(self, platforms: set[str] | None, games: set[str] | None, address: str = "") -> Subscriber:
         if len(self.subscribers) >= self.max_clients:
             raise OverflowError(f"this API process serves at most {self.max_clients} live connections")
+        if self.per_address[address] >= self.max_per_address:
+            raise AddressCapReached(f"at most {self.max_per_address} live connections from one address")
         subscriber = Subscriber(
             frozenset(platforms) if platforms else None,
             frozenset(games) if games else None,
             asyncio.Queue(maxsize=self.queue_size),
+            address=address,
         )
         self.subscribers.add(subscriber)
+        self.per_address[address] += 1
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
+        if subscriber in self.subscribers:
+            self.subscribers.discard(subscriber)
+            self.per_address[subscriber.address] -= 1
+            if not self.per_address[subscriber.address]:
+                del self.per_address[subscriber.address]
 
     async def _read(self) -> None:
         """XREAD the feed forever; Redis outages are waited out (the API reports degraded meanwhile)."""

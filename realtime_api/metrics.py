@@ -26,6 +26,9 @@ class ApiMetrics:
         self.ws_refused = Counter(
             "gst_ws_refused_total", "WebSocket connections refused", ["reason"], registry=self.registry
         )
+        self.rate_limited = Counter(
+            "gst_api_rate_limited_total", "REST requests refused with 429 by the rate limit", registry=self.registry
+        )
         self.ws_sent = Counter(
             "gst_ws_messages_total", "Messages sent to WebSocket clients", ["type"], registry=self.registry
         )

@@ -24,6 +24,8 @@ def server(app: FastAPI, settings: Settings) -> uvicorn.Server:
             ws="websockets-sansio",
             ws_max_queue=64,
             timeout_graceful_shutdown=3,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.api_forwarded_allow_ips,
         )
     )
 

@@ -11,6 +11,8 @@ the API (realtime_api/live_feed.py); both take every key from here.
                                  rejects a replayed batch's entries
 - `gst:live:run:{run}`           per run (checkpoint): its id offset and last applied batch
 - `gst:live:last_batch`          the last applied batch id, for `gst status`
+- `gst:rate:{address}`           hash: a client address's token bucket for the API's rate limit
+                                 (realtime_api/rate_limit.py), expiring once full again
 
 Lua scripts build the per-platform keys themselves (a script may only name the keys it is given, or
 compute them): `lua` puts these prefixes into a script's text.
@@ -28,6 +30,7 @@ RANKING_PREFIX = "gst:live:"
 GAME_PREFIX = "gst:game:"
 PLATFORM_PREFIX = "gst:platform:"
 RUN_PREFIX = "gst:live:run:"
+RATE_PREFIX = "gst:rate:"
 
 
 def game_key(platform: str, key: str) -> str:

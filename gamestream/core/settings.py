@@ -117,6 +117,19 @@ class Settings(BaseSettings):
         description="Origins allowed by CORS and on WebSocket connect (comma-separated).",
     )
     api_ws_max_clients: int = Field(2000, ge=1, description="WebSocket connections one API process accepts.")
+    api_ws_max_per_address: int = Field(
+        20, ge=1, description="WebSocket connections one client address may hold in one API process."
+    )
+    api_rate_per_second: float = Field(
+        20.0, ge=0, description="REST requests per second one client address may make, sustained (0: no limit)."
+    )
+    api_rate_burst: int = Field(
+        100, ge=1, description="REST requests one client address may make at once before the rate limit applies."
+    )
+    api_forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Addresses or networks (comma-separated) whose X-Forwarded-For names the client: the load balancer's.",
+    )
     api_ws_queue_size: int = Field(
         1000, ge=1, description="Changes buffered per WebSocket client before it is dropped as too slow."
     )

@@ -10,7 +10,8 @@ WebSocket protocol (server to client, JSON text frames):
 Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot).
 A connection from an Origin other than the API's own and those in GST_API_ALLOWED_ORIGINS is
 refused at the handshake (HTTP 403).
-Close codes: 1008 bad parameters; 1011 Redis unreachable; 1013 connection cap reached; 4000 the
+Close codes: 1008 bad parameters, or the address holds its cap of connections (api_ws_max_per_address);
+1011 Redis unreachable; 1013 the process's connection cap reached; 4000 the
 client read too slowly and was dropped (reconnect with last_id to resume).
 """
 
@@ -26,7 +27,7 @@ from starlette.websockets import WebSocketState
 
 from gamestream.core.contracts import Platform
 from realtime_api.deps import Feed
-from realtime_api.live_feed import LiveFeed, RedisUnavailable, Subscriber, feed_id
+from realtime_api.live_feed import AddressCapReached, LiveFeed, RedisUnavailable, Subscriber, feed_id
 from realtime_api.models.live import HeartbeatMessage, LiveSnapshot, ResumedMessage, SnapshotMessage
 
 router = APIRouter(tags=["live"])
@@ -75,11 +76,16 @@ async def live_socket(websocket: WebSocket) -> None:
         await websocket.close(code=1008, reason="bad parameters: platforms, games, last_id or limit (1-1000)")
         return
     await websocket.accept()
+    address = websocket.client.host if websocket.client else "unknown"
     try:
-        subscriber = feed.subscribe(platforms, _split(params.get("games")))
+        subscriber = feed.subscribe(platforms, _split(params.get("games")), address)
     except OverflowError as exc:
         metrics.ws_refused.labels("capacity").inc()
         await websocket.close(code=1013, reason=str(exc)[:120])
+        return
+    except AddressCapReached as exc:
+        metrics.ws_refused.labels("address").inc()
+        await websocket.close(code=1008, reason=str(exc)[:120])
         return
     metrics.ws_clients.inc()
     try:

@@ -110,6 +110,7 @@ def test_an_installed_wheel_builds_gold_and_serves_it(installed, tmp_path):
     packaged, found, dashboard = (Path(line) for line in where.stdout.split())
     assert packaged == found and installed.parent in packaged.parents  # the wheel's copy, not the repository's
     assert installed.parent in dashboard.parents and (dashboard / "index.html").is_file()
+
     def project_files(folder: Path) -> set[str]:
         return {f for f in files_under(folder) if f.endswith((".sql", ".yml"))}
 

@@ -452,6 +452,13 @@ def test_every_part_gets_the_same_plain_settings_and_secrets_only_as_secrets(syn
     env = json.loads(plain[0])
     assert env["GST_STREAM_SHARDS"] == "4" and env["GST_TWITCH_POLL_SECONDS"] == "120.0"  # the deployer's settings
     assert env["GST_API_HOST"] == "0.0.0.0" and env["GST_LOG_JSON"] == "True"
+    # the client's address is the load balancer's X-Forwarded-For only from its public subnets
+    public = {
+        s["Properties"]["CidrBlock"]
+        for s in resources(raw, "AWS::EC2::Subnet").values()
+        if s["Properties"].get("MapPublicIpOnLaunch")
+    }
+    assert len(public) >= 2 and set(env["GST_API_FORWARDED_ALLOW_IPS"].split(",")) == public
     assert "GST_DATA_DIR" not in env  # local-only settings stay local
     for job in resources(raw, "AWS::Glue::Job").values():
         args = job["Properties"]["DefaultArguments"]

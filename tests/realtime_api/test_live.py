@@ -201,6 +201,24 @@ def test_origins_outside_the_allowlist_and_connections_past_the_cap_are_refused(
         assert closed.value.rcvd.code == 1008
 
 
+def test_one_address_holds_at_most_its_cap_of_connections(server, live):
+    settings, running = server(api_ws_max_per_address=2)
+    with running:
+        first, second = connect(url(settings), origin=ORIGIN), connect(url(settings), origin=ORIGIN)
+        assert receive(first)["type"] == receive(second)["type"] == "snapshot"
+        with connect(url(settings), origin=ORIGIN) as third, pytest.raises(ConnectionClosed) as closed:
+            third.recv(timeout=5)
+        assert closed.value.rcvd.code == 1008
+        assert closed.value.rcvd.reason == "at most 2 live connections from one address"
+        first.close()
+        time.sleep(0.5)  # the server notices the close, and frees the address's place
+        with connect(url(settings), origin=ORIGIN) as again:
+            assert receive(again)["type"] == "snapshot"
+        second.close()
+        metrics = httpx.get(f"http://127.0.0.1:{settings.api_port}/metrics").text
+        assert 'gst_ws_refused_total{reason="address"} 1.0' in metrics
+
+
 def test_a_feed_entry_that_is_not_a_change_is_skipped_and_the_feed_goes_on(server, live, api_redis_url):
     """An entry without the fields of a change (written by something else than the job's script) is
     logged and left out: the clients get the changes around it, never a message the schema lacks."""
