@@ -31,6 +31,10 @@ class DeployOptions:
     iterator_age_alarm_seconds: int = 120
     api_errors_alarm_count: int = 10  # per 5 minutes
     seed_archive_bucket: str = ""  # the seed pipeline's raw archive, read by `gst import` in the ops task
+    # HTTPS: an ACM certificate (its ARN) for the API's host name, whose DNS record (the deployer's)
+    # points at the load balancer; the listener serves HTTPS on 443 and redirects HTTP. Unset: HTTP on 80
+    certificate_arn: str = ""
+    api_domain: str = ""
 
     @classmethod
     def from_context(cls, context: Callable[[str], Any]) -> DeployOptions:
@@ -56,6 +60,8 @@ class DeployOptions:
             raise ValueError(f"gst:streamMode must be provisioned or on-demand, not {options.stream_mode!r}")
         if options.glue_worker_type not in GLUE_WORKER_TYPES:
             raise ValueError(f"gst:glueWorkerType must be one of {', '.join(GLUE_WORKER_TYPES)}")
+        if bool(options.certificate_arn) != bool(options.api_domain):
+            raise ValueError("gst:certificateArn and gst:apiDomain go together: the certificate is for that host name")
         if len(options.availability_zones) < 3:
             raise ValueError("gst:availabilityZones needs at least 3 zones (Redshift Serverless spans three)")
         return options

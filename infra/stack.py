@@ -51,7 +51,11 @@ class GameStreamTrendsStack(cdk.Stack):
             "redis_url": self.live_state.url,
             "redshift_iam_role": self.warehouse.copy_role.role_arn,
             "api_host": "0.0.0.0",  # in a private subnet, reached through the load balancer only
-            "api_allowed_origins": [f"http://{self.alb.load_balancer_dns_name}"],
+            "api_allowed_origins": [
+                f"https://{options.api_domain}"
+                if options.certificate_arn
+                else f"http://{self.alb.load_balancer_dns_name}"
+            ],
             # the load balancer's nodes live in the public subnets: only their X-Forwarded-For names the
             # client (the rate limit and the per-address cap count clients, not the balancer)
             "api_forwarded_allow_ips": ",".join(s.ipv4_cidr_block for s in self.network.vpc.public_subnets),

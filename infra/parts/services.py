@@ -5,7 +5,10 @@ the secrets and data permissions it uses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_ecs_patterns as ecs_patterns
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -94,6 +97,14 @@ class Services(Construct):
         self._container(api_task, ["gst", "api"], SECRET_SETTINGS["api"]).add_port_mappings(
             ecs.PortMapping(container_port=settings.api_port)
         )
+        https: dict[str, Any] = {}
+        if options.certificate_arn:  # HTTPS on 443 with TLS 1.2+, HTTP on 80 redirected to it
+            https = {
+                "certificate": acm.Certificate.from_certificate_arn(self, "ApiCertificate", options.certificate_arn),
+                "protocol": elbv2.ApplicationProtocol.HTTPS,
+                "redirect_http": True,
+                "ssl_policy": elbv2.SslPolicy.RECOMMENDED_TLS,
+            }
         self.api = ecs_patterns.ApplicationLoadBalancedFargateService(
             self,
             "Api",
@@ -105,6 +116,7 @@ class Services(Construct):
             security_groups=[groups["api"]],
             circuit_breaker=ecs.DeploymentCircuitBreaker(rollback=True),
             min_healthy_percent=50,
+            **https,
         )
         self.api.target_group.configure_health_check(path="/healthz")
         # the pattern makes the service wait for its target group, which its Ref already does

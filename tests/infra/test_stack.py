@@ -28,6 +28,8 @@ from infra.stack import GameStreamTrendsStack  # noqa: E402
 from streaming_jobs.spark import CODEGEN_CACHE_ENTRIES, STATE_WRITE_BUFFER_MB  # noqa: E402
 
 CONTEXT = json.loads((ROOT / "infra" / "cdk.json").read_text())["context"]
+CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012"
+DOMAIN = "trends.example.com"
 DATA_SERVICES = ("s3", "kinesis", "kms", "secretsmanager", "kafka", "redshift-data", "elasticache")
 
 
@@ -58,6 +60,15 @@ class Synth:
             "GameStreamTrendsRawKept",
             settings=Settings(_env_file=None, raw_retention_days=0),
             options=DeployOptions.from_context(app.node.try_get_context),
+            env=cdk.Environment(region="us-east-1"),
+        )
+        self.https_stack = GameStreamTrendsStack(
+            app,
+            "GameStreamTrendsHttps",
+            settings=Settings(_env_file=None),
+            options=replace(
+                DeployOptions.from_context(app.node.try_get_context), certificate_arn=CERTIFICATE, api_domain=DOMAIN
+            ),
             env=cdk.Environment(region="us-east-1"),
         )
         self.assembly = app.synth()
@@ -463,3 +474,27 @@ def test_every_part_gets_the_same_plain_settings_and_secrets_only_as_secrets(syn
     for job in resources(raw, "AWS::Glue::Job").values():
         args = job["Properties"]["DefaultArguments"]
         assert {a[2:]: v for a, v in args.items() if a.startswith("--GST_")} == env
+
+
+def listeners(raw: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    return {
+        r["Properties"]["Port"]: r["Properties"]
+        for r in resources(raw, "AWS::ElasticLoadBalancingV2::Listener").values()
+    }
+
+
+def test_with_a_certificate_the_api_answers_https_and_redirects_http(synth):
+    plain = listeners(synth.raw(synth.kinesis_stack))
+    assert set(plain) == {80} and plain[80]["Protocol"] == "HTTP"  # no certificate: HTTP only
+    https = listeners(synth.raw(synth.https_stack))
+    assert https[443]["Protocol"] == "HTTPS" and https[443]["Certificates"] == [{"CertificateArn": CERTIFICATE}]
+    assert https[443]["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
+    [redirect] = https[80]["DefaultActions"]
+    assert redirect["Type"] == "redirect" and redirect["RedirectConfig"]["Protocol"] == "HTTPS"
+    env = {e["Name"]: e["Value"] for c in containers(synth.raw(synth.https_stack)).values() for e in c["Environment"]}
+    assert env["GST_API_ALLOWED_ORIGINS"] == f"https://{DOMAIN}"
+
+
+def test_a_certificate_needs_the_host_name_it_is_for():
+    with pytest.raises(ValueError, match="gst:certificateArn and gst:apiDomain go together"):
+        DeployOptions.from_context({"gst:certificateArn": CERTIFICATE}.get)
