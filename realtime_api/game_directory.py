@@ -32,6 +32,7 @@ class GameDirectory:
         self._lock = threading.Lock()
         self._loaded = False
         self._by_key: dict[str, dict[str, Any]] = {}
+        self._keys: tuple[str, ...] = ()  # the keys a 404's suggestions are looked for in
         self._by_slug: dict[str, dict[str, Any]] = {}
         self._by_name: dict[str, dict[str, Any]] = {}
         self._non_games: frozenset[str] = frozenset()
@@ -57,7 +58,7 @@ class GameDirectory:
     def close_matches(self, text: str) -> list[dict[str, Any]]:
         """Games whose keys come close to `text`, for a 404's suggestions."""
         self._load_once()
-        return [dict(self._by_key[k]) for k in close_keys(text, list(self._by_key))]
+        return [dict(self._by_key[k]) for k in close_keys(text, self._keys)]
 
     def reload(self) -> None:
         """Read gold.games again (raises WarehouseUnavailable, keeping what is held)."""
@@ -72,6 +73,7 @@ class GameDirectory:
             if game["name"]:
                 by_name[game["name"].lower()] = game
         self._by_key = {g["game_key"]: g for g in games}
+        self._keys = tuple(self._by_key)
         self._by_slug = {g["slug"]: g for g in games if g["slug"]}
         self._by_name = by_name
         self._non_games = frozenset(r["game_key"] for r in rows if r["is_game"] is False)

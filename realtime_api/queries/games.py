@@ -3,8 +3,10 @@ and a game's page (identity, Steam reviews, latest hour per platform)."""
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Sequence
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from gamestream.core.names import normalize_game_name
 from realtime_api.queries.vocabulary import per_game
@@ -62,9 +64,15 @@ def games(store: GoldStore) -> list[dict[str, Any]]:
     return store.rows("SELECT game_key, slug, name, is_game FROM gold.games")
 
 
-def close_keys(text: str, keys: list[str], limit: int = 5) -> list[str]:
-    """The keys that come close to `text` normalised (difflib's ratio), closest first."""
-    return difflib.get_close_matches(normalize_game_name(text) or text.lower(), keys, n=limit, cutoff=0.6)
+SUGGESTION_CUTOFF = 60  # similarity (0-100) a key needs to be suggested: difflib's 0.6, as before
+
+
+def close_keys(text: str, keys: Sequence[str], limit: int = 5) -> list[str]:
+    """The keys that come close to `text` normalised, closest first: the normalised Indel similarity
+    (difflib's ratio, computed exactly) by rapidfuzz, which scans 50,000 keys in a few milliseconds."""
+    query = normalize_game_name(text) or text.lower()
+    found = process.extract(query, keys, scorer=fuzz.ratio, limit=limit, score_cutoff=SUGGESTION_CUTOFF)
+    return [key for key, _, _ in found]
 
 
 REVIEW_COLUMNS = (
