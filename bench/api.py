@@ -11,8 +11,12 @@
 2. WebSocket fan-out: N clients (default 1,000) on /ws/live of a separate `gst api` process; the
    streaming job's own Redis script publishes polls; latency = receipt - publish, per message.
    Target: p95 at most 250 ms.
+3. A crowd: five polite clients, each from its own loopback address, alone and then beside one that
+   floods REST and opens three times the per-address cap of live connections, against `gst api` with
+   its default limits (a small gold: 500 games, 3 days). Target: the polite clients' p95 at most
+   25 ms and every answer they get a 200.
 
-Run: .venv/bin/python bench/api.py [--part rest|ws|all] [--games 5000] [--days 30] [--clients 1000]
+Run: .venv/bin/python bench/api.py [--part rest|ws|crowd|all] [--games 5000] [--days 30] [--clients 1000]
      [--reuse: keep the gold built by an earlier run at the same scale with the same dbt project]
 """
 
@@ -322,9 +326,122 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
             writer.close()
 
 
+CROWD_SECONDS = 15.0
+POLITE = [f"127.0.0.{n}" for n in range(2, 7)]  # loopback addresses: the API sees each as a client of its own
+FLOODER = "127.0.0.9"
+
+
+async def crowd(games: int, days: int) -> dict[str, str]:
+    """Five polite clients (4 requests/s each, each from its own address) alone, then beside one that
+    floods REST from 32 connections at once and opens 3x the per-address cap of live connections; the
+    API runs with its default limits. The polite clients' p95 should hold."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    warehouse = DATA / "crowd.duckdb"
+    warehouse.unlink(missing_ok=True)
+    build_gold(warehouse, games, days)
+    redis_port = free_port()
+    with redis_server(redis_port, DATA / "redis-crowd"):
+        settings = Settings(
+            _env_file=None,
+            warehouse_url=f"duckdb:///{warehouse.resolve()}",
+            api_port=free_port(),
+            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+        )
+        LiveWriter(settings.redis_url).apply("bench", 0, [twitch_poll("p", END, [(1000 - g, 1000) for g in range(50)])])
+        with gst_api(settings.env(), settings.api_port, ready="/readyz") as base:
+            paths = [
+                "/api/games/top",
+                "/api/platforms/twitch/overview",
+                "/api/games/game 3",
+                "/api/games/game 7/months",
+            ]
+
+            async def polite(address: str, stop: float, out: list[tuple[float, int]]) -> None:
+                transport = httpx.AsyncHTTPTransport(local_address=address)
+                async with httpx.AsyncClient(base_url=base, transport=transport, timeout=30) as client:
+                    n = 0
+                    while time.monotonic() < stop:
+                        started = time.perf_counter()
+                        answer = await client.get(paths[n % len(paths)])
+                        out.append(((time.perf_counter() - started) * 1000, answer.status_code))
+                        n += 1
+                        await asyncio.sleep(0.25)
+
+            async def flood(stop: float, statuses: list[int]) -> None:
+                transport = httpx.AsyncHTTPTransport(local_address=FLOODER, limits=httpx.Limits(max_connections=32))
+                async with httpx.AsyncClient(base_url=base, transport=transport, timeout=30) as client:
+
+                    async def one() -> None:
+                        while time.monotonic() < stop:
+                            statuses.append((await client.get("/api/games/top", params={"window": "24h"})).status_code)
+
+                    await asyncio.gather(*(one() for _ in range(32)))
+
+            async def sockets(opened: list[str]) -> list[object]:
+                held = []
+                url = base.replace("http://", "ws://") + "/ws/live?platforms=twitch&limit=5"
+                for _ in range(3 * settings.api_ws_max_per_address):
+                    ws = await connect(url, origin=base, local_addr=(FLOODER, 0), ping_interval=None)
+                    try:
+                        await ws.recv()
+                        await asyncio.wait_for(ws.recv(), timeout=0.2)  # a refused one is closed at once
+                        opened.append("open")
+                    except TimeoutError:
+                        opened.append("open")
+                    except ConnectionClosed as closed:
+                        opened.append(f"closed {closed.rcvd.code if closed.rcvd else '?'}")
+                    held.append(ws)
+                return held
+
+            async def phase(with_flood: bool) -> tuple[list[tuple[float, int]], list[int], list[str]]:
+                stop = time.monotonic() + CROWD_SECONDS
+                seen: list[tuple[float, int]] = []
+                statuses: list[int] = []
+                opened: list[str] = []
+                tasks = [polite(address, stop, seen) for address in POLITE]
+                held: list[object] = []
+                if with_flood:
+                    held = await sockets(opened)
+                    tasks.append(flood(stop, statuses))
+                await asyncio.gather(*tasks)
+                for ws in held:
+                    await ws.close()  # type: ignore[attr-defined]
+                return seen, statuses, opened
+
+            alone, _, _ = await phase(False)
+            flooded, statuses, opened = await phase(True)
+            p95_alone = percentile([ms for ms, _ in alone], 0.95)
+            p95_flooded = percentile([ms for ms, _ in flooded], 0.95)
+            refused = sum(1 for s in statuses if s == 429)
+            print(
+                f"crowd: {len(POLITE)} polite clients at 4 requests/s each, {CROWD_SECONDS:g} s alone, then beside a flood"
+            )
+            print(
+                f"  polite alone:   {len(alone)} requests, p95 {p95_alone:.1f} ms, non-200: {sum(s != 200 for _, s in alone)}"
+            )
+            print(
+                f"  polite flooded: {len(flooded)} requests, p95 {p95_flooded:.1f} ms, "
+                f"non-200: {sum(s != 200 for _, s in flooded)} (target: p95 <= 25 ms)"
+            )
+            print(
+                f"  flooder: {len(statuses)} requests, {refused} refused with 429 ({refused / max(1, len(statuses)):.1%}); "
+                f"live connections: {opened.count('open')} open, {len(opened) - opened.count('open')} refused "
+                f"({sorted(set(o for o in opened if o != 'open'))})"
+            )
+            return {
+                "crowd_polite_p95_alone_ms": f"{p95_alone:.1f}",
+                "crowd_polite_p95_flooded_ms": f"{p95_flooded:.1f}",
+                "crowd_polite_non_200": str(sum(s != 200 for _, s in alone + flooded)),
+                "crowd_flood_refused_share": f"{refused / max(1, len(statuses)):.3f}",
+                "crowd_ws_open": str(opened.count("open")),
+            }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--part", choices=["rest", "ws", "all"], default="all")
+    parser.add_argument("--part", choices=["rest", "ws", "crowd", "all"], default="all")
     parser.add_argument("--games", type=int, default=5000)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--requests", type=int, default=1000)
@@ -343,6 +460,8 @@ def main() -> None:
         headline |= rest(args.games, args.days, args.requests, args.reuse)
     if args.part in ("ws", "all"):
         headline |= asyncio.run(fan_out(args.clients, args.polls, args.every))
+    if args.part in ("crowd", "all"):
+        headline |= asyncio.run(crowd(min(args.games, 500), min(args.days, 3)))
     print(" ".join(f"{name}={value}" for name, value in headline.items()))
 
 

@@ -3,7 +3,8 @@ process, and bounds on a request's size.
 
 Each REST request (`/api/...`) takes a token from its address's bucket, which holds at most
 `api_rate_burst` tokens and refills at `api_rate_per_second`; an empty bucket answers 429 with
-`Retry-After` (whole seconds until a token is back). The bucket lives in Redis, so a client spread
+`Retry-After` (whole seconds until a token is back), and the process remembers until when, so a
+flood's further requests are refused without asking Redis. The bucket lives in Redis, so a client spread
 over several API processes meets one limit; Redis' own clock (TIME) is the bucket's, so the
 processes' clocks play no part. If Redis cannot be reached the API serves without limits (its
 answers come from the warehouse, not Redis) and tries Redis again after RETRY_SECONDS; readiness
@@ -34,6 +35,7 @@ log = structlog.get_logger(__name__)
 MAX_QUERY_BYTES = 4096
 MAX_BODY_BYTES = 16_384
 RETRY_SECONDS = 5.0
+MAX_REMEMBERED = 10_000  # empty buckets held in memory before the expired ones are dropped
 LIMITED_PREFIX = "/api/"
 
 # KEYS[1] the bucket; ARGV rate (tokens/s), burst. Returns {1, 0} when a token was taken, else
@@ -67,18 +69,29 @@ class RateLimiter:
         self.client: Any = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1)
         self._take = self.client.register_script(TAKE_TOKEN)
         self._paused_until = 0.0  # after a Redis failure: serve without limits until then
+        # addresses whose bucket Redis found empty, until a token is back: a flood's further requests
+        # are refused from memory, without a Redis round trip each
+        self._empty_until: dict[str, float] = {}
 
     async def wait_seconds(self, address: str) -> float:
         """0 when `address` may make a request now (a token taken), else how long until it may."""
-        if self.per_second <= 0 or time.monotonic() < self._paused_until:
+        now = time.monotonic()
+        if self.per_second <= 0 or now < self._paused_until:
             return 0.0
+        if now < self._empty_until.get(address, 0.0):
+            return self._empty_until[address] - now
         try:
             taken, wait = await self._take(keys=[RATE_PREFIX + address], args=[self.per_second, self.burst])
         except (RedisError, OSError) as exc:
             self._paused_until = time.monotonic() + RETRY_SECONDS
             log.warning("rate_limit_unavailable", error=str(exc), retry_seconds=RETRY_SECONDS)
             return 0.0
-        return 0.0 if int(taken) else float(wait)
+        if int(taken):
+            return 0.0
+        if len(self._empty_until) > MAX_REMEMBERED:  # forget the addresses whose wait is over
+            self._empty_until = {a: until for a, until in self._empty_until.items() if until > now}
+        self._empty_until[address] = now + float(wait)
+        return float(wait)
 
     async def close(self) -> None:
         await self.client.aclose()
