@@ -33,7 +33,7 @@ class HourGame(Answer):
     peak_players: int | None
     hours_watched: float | None
     change: float | None
-    growth: float | None
+    growth: float | None = Field(description="Over the latest complete hour (`growth_hour`) vs the hour before.")
     change_4h: float | None
     top_channel: str | None
     top_channel_viewers: int | None
@@ -46,6 +46,9 @@ class HourGame(Answer):
 
 class LastHour(Answer):
     bucket_start: datetime | None
+    growth_hour: datetime | None = Field(
+        description="The hour each game's `growth` is for: the latest complete hour, against the hour before it."
+    )
     total: HourTotal | None
     games: list[HourGame]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
 from gamestream.core.clock import as_utc
 from gamestream.core.contracts import Platform
 from realtime_api.store import GoldStore
@@ -20,18 +22,24 @@ def platform_overview(
 
 def platform_summary(store: GoldStore, platform: Platform, include_non_games: bool, limit: int = 10) -> dict[str, Any]:
     """The home page's summary per platform, from gold: the platform's latest hourly bucket's total and
-    top games with their change and growth vs the hour before and their change over 4 hours."""
+    top games with their change and their change over 4 hours, and their growth over the latest
+    complete hour (growth_hour): the hour in progress is covered too little to compare with a whole
+    one, so its own growth is mostly empty."""
     total = store.rows(
-        """SELECT bucket_start, avg_total, peak_total, hours_watched, games, coverage, is_partial
-           FROM gold.platform_buckets
-           WHERE platform = :platform AND bucket = '1h'
-             AND bucket_start = (SELECT MAX(bucket_start) FROM gold.platform_buckets
-                                 WHERE platform = :platform AND bucket = '1h')""",
+        """SELECT p.bucket_start, p.avg_total, p.peak_total, p.hours_watched, p.games, p.coverage, p.is_partial,
+                  h.complete AS growth_hour
+           FROM gold.platform_buckets p
+           JOIN (SELECT MAX(bucket_start) AS latest,
+                        MAX(CASE WHEN is_partial THEN NULL ELSE bucket_start END) AS complete
+                 FROM gold.platform_buckets WHERE platform = :platform AND bucket = '1h') h
+             ON p.bucket_start = h.latest
+           WHERE p.platform = :platform AND p.bucket = '1h'""",
         {"platform": platform.value},
     )
     if not total:
-        return {"bucket_start": None, "total": None, "games": []}
+        return {"bucket_start": None, "growth_hour": None, "total": None, "games": []}
     latest = total[0].pop("bucket_start")
+    growth_hour = total[0].pop("growth_hour")
     value = "COALESCE(g.avg_viewers, g.avg_players)"
     games = store.rows(  # the top games first (the newest hour's rows are its games'), then their names
         f"""SELECT g.game_key, g.game_name AS name, g.is_game, {value} AS value,
@@ -45,8 +53,21 @@ def platform_summary(store: GoldStore, platform: Platform, include_non_games: bo
            ORDER BY {value} DESC NULLS LAST, g.game_key""",
         {"platform": platform.value, "latest": latest, "include_non_games": include_non_games, "limit": limit},
     )
+    if growth_hour is not None and growth_hour != latest and games:
+        grown = dict(
+            (r["game_key"], r["growth"])
+            for r in store.rows(
+                sa.text(
+                    """SELECT game_key, growth FROM gold.game_buckets
+                       WHERE platform = :platform AND bucket = '1h' AND bucket_start = :hour AND game_key IN :keys"""
+                ).bindparams(sa.bindparam("keys", expanding=True)),
+                {"platform": platform.value, "hour": growth_hour, "keys": [g["game_key"] for g in games]},
+            )
+        )
+        games = [dict(g, growth=grown.get(g["game_key"])) for g in games]
     return {
         "bucket_start": as_utc(latest),
+        "growth_hour": as_utc(growth_hour) if growth_hour is not None else None,
         "total": total[0],
         "games": [dict(g, is_game=bool(g["is_game"])) for g in games],
     }

@@ -168,6 +168,12 @@ def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, pa
         " return t.length > 0 && !t.includes('Just Chatting'); }",
         timeout=10_000,
     )
+    # growth over the latest complete hour: the history holds whole hours, so the top games have one
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=card-twitch] [data-testid=growth]')]"
+        ".some((cell) => cell.textContent.includes('%'))",
+        timeout=30_000,
+    )
     for platform in ("steam", "twitch", "youtube"):  # the last hour: the history's 5-minute totals, then live ones
         page.wait_for_function(
             f"document.querySelector('[data-testid=recent-{platform}]')?.dataset.points >= 6", timeout=30_000

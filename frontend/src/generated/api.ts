@@ -427,7 +427,10 @@ export interface components {
             change_4h: number | null;
             /** Game Key */
             game_key: string;
-            /** Growth */
+            /**
+             * Growth
+             * @description Over the latest complete hour (`growth_hour`) vs the hour before.
+             */
             growth: number | null;
             /** Hours Watched */
             hours_watched: number | null;
@@ -480,6 +483,11 @@ export interface components {
             bucket_start: string | null;
             /** Games */
             games: components["schemas"]["HourGame"][];
+            /**
+             * Growth Hour
+             * @description The hour each game's `growth` is for: the latest complete hour, against the hour before it.
+             */
+            growth_hour: string | null;
             total: components["schemas"]["HourTotal"] | null;
         };
         /**

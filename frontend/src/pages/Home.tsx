@@ -12,7 +12,7 @@ const COLORS: Record<Platform, string> = { steam: "#1b9e77", twitch: "#7b3fe4", 
 const HOUR = 3600;
 
 /** Each platform's live total, its last hour (gold's 5-minute totals extended by the live ones) and
- * top 10 (WebSocket), growth from the latest gold hour, and movers. */
+ * top 10 (WebSocket), growth over the latest complete gold hour, and movers. */
 export function Home() {
   const [totals, setTotals] = useState<Record<string, [number, number][]>>({});
   const onChange = useCallback((change: ChangeMessage) => {
@@ -66,7 +66,7 @@ export function Home() {
                 testId={`recent-${platform}`}
               />
               <table>
-                <thead><tr><th>#</th><th>game</th><th>now</th><th>change</th><th>growth 1h</th></tr></thead>
+                <thead><tr><th>#</th><th>game</th><th>now</th><th>change</th><th title="over the latest complete hour, against the hour before it">growth 1h</th></tr></thead>
                 <tbody>
                   {games.map((g, i) => (
                     <tr key={g.game}>
@@ -74,7 +74,7 @@ export function Home() {
                       <td><a href={`#/game/${encodeURIComponent(g.game)}`}>{g.name}</a></td>
                       <td data-testid="live-value">{compact(g.value)}</td>
                       <td className={(g.change ?? 0) >= 0 ? "up" : "down"}>{signed(g.change)}</td>
-                      <td>{percent(growth(platform, g.game))}</td>
+                      <td data-testid="growth">{percent(growth(platform, g.game))}</td>
                     </tr>
                   ))}
                 </tbody>
