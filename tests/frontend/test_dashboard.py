@@ -158,7 +158,7 @@ def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, pa
     for platform in ("steam", "twitch", "youtube"):
         card = page.locator(f"[data-testid=card-{platform}]")
         page.wait_for_function(
-            f"document.querySelector('[data-testid=total-{platform}]').textContent !== '–'", timeout=60_000
+            f"() => document.querySelector('[data-testid=total-{platform}]').textContent !== '–'", timeout=60_000
         )
         assert number(card.locator(f"[data-testid=total-{platform}]").inner_text()) > 0
         assert card.locator("tbody tr").count() >= 5
@@ -176,7 +176,7 @@ def test_home_shows_every_platform_live_and_a_change_reaches_the_screen(demo, pa
     )
     for platform in ("steam", "twitch", "youtube"):  # the last hour: the history's 5-minute totals, then live ones
         page.wait_for_function(
-            f"document.querySelector('[data-testid=recent-{platform}]')?.dataset.points >= 6", timeout=30_000
+            f"() => document.querySelector('[data-testid=recent-{platform}]')?.dataset.points >= 6", timeout=30_000
         )
         assert page.locator(f"[data-testid=recent-{platform}] canvas").count() == 1
     before = page.locator("[data-testid=card-twitch] tbody").inner_text()
@@ -197,7 +197,7 @@ def test_platform_page_ranks_sorts_searches_and_hides_non_games(demo, page):
     names = rows.locator("td:nth-child(2)").all_inner_texts()
     assert len(names) >= 10 and "Just Chatting" not in names
     page.locator("[data-testid=non-games]").check()
-    page.wait_for_function("document.querySelector('[data-testid=rankings]').innerText.includes('Just Chatting')")
+    page.wait_for_function("() => document.querySelector('[data-testid=rankings]').innerText.includes('Just Chatting')")
     page.locator("[data-testid=search]").fill(names[1][:5])
     page.wait_for_function(
         "(n) => [...document.querySelectorAll('[data-testid=rankings] tbody tr')].length < n", arg=len(names)
@@ -265,7 +265,9 @@ def test_game_page_charts_players_and_viewers_with_stats(demo, page):
         arg=top["name"],
         timeout=15_000,
     )
-    page.wait_for_function("document.querySelector('[data-testid=stats-steam] dd').textContent !== '–'", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stats-steam] dd').textContent !== '–'", timeout=30_000
+    )
     assert number(page.locator("[data-testid=stats-steam] dd").first.inner_text()) > 0
     gaps = re.fullmatch(r"(\d+) of (\d+) buckets", page.locator("[data-testid=stats-steam] dd").nth(2).inner_text())
     # the demo's 12 hours of history (5-minute polls) fill the day's chart from its middle on
