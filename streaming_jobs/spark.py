@@ -24,6 +24,17 @@ STATE_WRITE_BUFFER_MB = 16  # also on Glue (infra/stack.py)
 log = structlog.get_logger(__name__)
 
 
+# PySpark's applyInPandasWithState serializer pads each batch's frames with all-NA ones and
+# concatenates them (pyspark/sql/pandas/serializers.py), which pandas 2.1+ warns about once per poll
+# batch, on the console. The warning is about PySpark's code, not ours, and changes nothing for our
+# rows (their types come from the output schema): the Python workers ignore that one warning, by its
+# message, category and module, and show every other.
+WORKER_WARNINGS = (
+    "ignore:The behavior of DataFrame concatenation with empty or all-NA entries:FutureWarning"
+    ":pyspark.sql.pandas.serializers"
+)
+
+
 def local_spark(
     app_name: str = "game-stream-trends",
     slots: int = 4,
@@ -101,6 +112,7 @@ def local_spark(
         # on the stream thread, which overflow the default 1 MB thread stack
         .config("spark.driver.extraJavaOptions", " ".join(java_options))
         .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
+        .config("spark.executorEnv.PYTHONWARNINGS", WORKER_WARNINGS)  # the Python workers' environment
     )
     with native_allocator(jemalloc):
         spark = builder.getOrCreate()

@@ -12,6 +12,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 from gamestream.core.settings import Settings
+from streaming_jobs.spark import WORKER_WARNINGS
 
 
 def test_delta_spark_and_delta_rs_read_each_others_commits_to_one_table(spark, tmp_path):
@@ -44,6 +45,7 @@ def test_delta_spark_and_delta_rs_read_each_others_commits_to_one_table(spark, t
 STREAMING_JVM_PROBE = """
 import json, os, pathlib
 from gamestream.core.settings import Settings
+from streaming_jobs.spark import WORKER_WARNINGS
 from streaming_jobs.spark import streaming_job_spark
 spark = streaming_job_spark(Settings(_env_file=None, spark_driver_memory="1g"))
 jvm = spark._jvm
@@ -83,3 +85,31 @@ def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc
     assert heap["jvm_has_jemalloc"], "the JVM was not started with jemalloc (is libjemalloc2 installed?)"
     assert heap["driver_preload"] is None  # the Python process that started it kept its own environment
     assert heap["state_memory_mb"] == str(Settings(_env_file=None).spark_state_memory_mb)
+
+
+def test_the_python_workers_ignore_pysparks_own_pandas_warning_and_no_other(spark):
+    """PySpark's pandas-state serializer warns on every poll batch about its own concatenation of
+    all-NA padding: the workers get the one filter for it through Spark's conf (not the driver's
+    environment), and it matches that warning from that module only."""
+    from pyspark.sql.functions import udf
+
+    @udf("string")
+    def worker_warnings(_: int) -> str:
+        return os.environ.get("PYTHONWARNINGS", "")
+
+    [row] = spark.range(1).select(worker_warnings("id").alias("w")).collect()
+    assert row.w == WORKER_WARNINGS
+    # the concatenation PySpark does, run as if from the module named (warnings match by frame __name__)
+    padding = (
+        "import pandas as pd\npd.concat([pd.DataFrame({'a': [1.0]}), pd.DataFrame({'a': [None]}, dtype=object)])\n"
+    )
+    for module, shown in (("pyspark.sql.pandas.serializers", False), ("streaming_jobs.poll_state", True)):
+        out = subprocess.run(
+            [sys.executable, "-c", f"exec({padding!r}, {{'__name__': {module!r}}})"],
+            env={**os.environ, "PYTHONWARNINGS": WORKER_WARNINGS},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert out.returncode == 0, out.stderr
+        assert ("all-NA entries is deprecated" in out.stderr) is shown, (module, out.stderr)
