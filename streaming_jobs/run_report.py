@@ -95,12 +95,34 @@ class BatchFailed(RuntimeError):
     """A micro-batch's failure in one line (its whole trace is in the log)."""
 
 
+class BatchesInFlight:
+    """How many foreachBatch writes of this process are running: stopping the job waits for them, as a
+    query stopped in one ends with Spark's ERROR and a trace, though nothing is lost."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def add(self, step: int) -> None:
+        with self._lock:
+            self._count += step
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+
+IN_FLIGHT = BatchesInFlight()
+
+
 @contextmanager
 def batch_errors(query: str, batch_id: int) -> Iterator[None]:
     """Re-raises a Java error of a foreachBatch function as a one-line BatchFailed, after logging it
     whole. Spark tests a foreachBatch error's message with a backtracking regex (is it an
     interruption?), which overflows the stack of the query's thread on a multi-page Java trace: the
-    query then dies with a StackOverflowError instead of stopping or failing cleanly."""
+    query then dies with a StackOverflowError instead of stopping or failing cleanly. The write counts
+    in IN_FLIGHT while it runs."""
+    IN_FLIGHT.add(1)
     try:
         yield
     except Py4JJavaError as exc:
@@ -115,3 +137,5 @@ def batch_errors(query: str, batch_id: int) -> Iterator[None]:
             ) from None
         log.error("batch_failed", query=query, batch_id=batch_id, error=trace)
         raise BatchFailed(f"{query} batch {batch_id}: {exc.java_exception.toString()}") from None
+    finally:
+        IN_FLIGHT.add(-1)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import ctypes.util
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -123,12 +125,20 @@ def local_spark(
 
 def streaming_job_spark(settings: Settings) -> SparkSession:
     """The streaming job's session (`gst stream`, and the demo's job in its process): its heap cap
-    from settings, taken whole, and jemalloc, as settings say."""
-    return local_spark(
+    from settings, taken whole, and jemalloc, as settings say.
+
+    PySpark's SparkContext takes over Ctrl-C (SIGINT) to cancel every running Spark job at once: a
+    query's batch in flight then fails, and Spark prints an ERROR and a trace for it. The job's own
+    stop waits for the batches in flight instead (StreamingJob.stop): Ctrl-C is Python's
+    KeyboardInterrupt again, as PySpark's handler raises too, without the cancelling."""
+    spark = local_spark(
         driver_memory=settings.spark_driver_memory,
         fixed_heap=settings.spark_fixed_heap,
         jemalloc=settings.spark_jemalloc,
     )
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    return spark
 
 
 @contextmanager

@@ -81,12 +81,14 @@ def demo(tmp_path_factory, postgres_url):
         GST_WAREHOUSE_URL=warehouse,
         PYSPARK_PYTHON=sys.executable,
     )
+    console = data.parent / "console.txt"  # what a person at the terminal would see
+    sink = console.open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gamestream", "demo", "--data-dir", str(data)],
         env=env,
         cwd=data,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -104,11 +106,17 @@ def demo(tmp_path_factory, postgres_url):
         stack_env = dict(line.split("=", 1) for line in (data / "stack.env").read_text().splitlines())
         yield base_url, {**env, **stack_env}
     finally:
-        proc.send_signal(signal.SIGTERM)
+        # Ctrl-C, while the queries write their batches (polls every 5 s): the demo stops them between
+        # batches and says so, with no ERROR line or trace on the console
+        proc.send_signal(signal.SIGINT)
         try:
             proc.wait(60)
         except subprocess.TimeoutExpired:
             proc.kill()
+        sink.close()
+        said = console.read_text(errors="replace")
+        assert "Stopped cleanly." in said, said[-3000:]
+        assert "ERROR" not in said and "Traceback" not in said, said[-6000:]
 
 
 @pytest.fixture(scope="module")
