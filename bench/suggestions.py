@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import percentile  # noqa: E402
 from realtime_api.queries.games import close_keys  # noqa: E402
 
 BASELINE_QUERIES = 20  # difflib takes about 0.1 s a query at 50,000 keys
@@ -43,11 +44,6 @@ def misspelt(key: str, rng: random.Random) -> str:
     if edit == "double":
         return key[:at] + key[at] + key[at:]
     return key[:at] + rng.choice(string.ascii_lowercase) + key[at + 1 :]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main() -> None:
