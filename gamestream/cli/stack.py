@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from gamestream.embedded.stack import EmbeddedStack
 
 HEALTH_LOG_SECONDS = 5.0
+# The demo's defaults where GST_* and .env say nothing: an hour of stream is plenty to watch and keeps
+# the embedded Kinesis's store small (the stream's 24 h would hold gigabytes)
+DEMO_DEFAULTS: dict[str, Any] = {"stream_retention_hours": 1.0}
 
 
 def _run_embedded(
@@ -28,11 +31,15 @@ def _run_embedded(
     env_file: Path | None = None,
     with_stages: bool = False,
     log_file: Path | None = None,
+    defaults: dict[str, Any] | None = None,
 ) -> None:
     # lazy (start-up time): the embedded services' clients (boto3, duckdb) load only for `gst stack`/`gst demo`
     from gamestream.embedded.stack import embedded_stack
 
     settings = read_settings()
+    if defaults:
+        unset = {name: value for name, value in defaults.items() if name not in settings.model_fields_set}
+        settings = settings.model_copy(update=unset)
     configure_logging(settings, log_file)
     stop_on_sigterm()
     job, url = None, None
@@ -159,6 +166,7 @@ def demo(
         data_dir / "stack.env",
         with_stages=True,
         log_file=None if log_json else data_dir / "logs" / "demo.jsonl",
+        defaults=DEMO_DEFAULTS,
     )
 
 

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
         description="The Kinesis stream (or Kafka topic) the pollers write and the streaming job reads.",
     )
     stream_shards: int = Field(2, ge=1, le=500, description="Shards of the stream the stack or `gst init` creates.")
+    stream_retention_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24,
+        description="How long the embedded Kinesis (kinesalite) keeps records: a sweep every 5 minutes deletes "
+        "older ones (`gst demo`: 1 unless set; at most the 24 h its stream is created with). Kinesis on AWS keeps "
+        "them for the stream's own retention period.",
+    )
     sink: Literal["kinesis", "kafka"] = Field("kinesis", description="Where the pollers send records (docs/kafka.md).")
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="host:port[,host:port...] of the Kafka brokers (the embedded stack sets its own)."

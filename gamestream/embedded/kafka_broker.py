@@ -16,7 +16,7 @@ from string import Template
 
 from gamestream.core.settings import Settings
 from gamestream.embedded.ports import free_port
-from gamestream.embedded.processes import die_with_parent, stop_process, wait_for_port
+from gamestream.embedded.processes import die_with_parent, rotate_log, stop_process, wait_for_port
 
 KAFKA_CONFIG = Path(__file__).resolve().parents[1] / "kafka"
 
@@ -123,7 +123,7 @@ class KafkaBroker:
         (self.data / "logs").mkdir(parents=True, exist_ok=True)
         config = self._write_config()
         self._format(config)
-        out = self.data / "logs" / "kafka.out"
+        out = rotate_log(self.data / "logs" / "kafka.out")  # the JVM's console: log4j2.xml rolls kafka.log
         with out.open("ab") as stream:
             self.proc = subprocess.Popen(
                 self._java("kafka.Kafka", str(config)),

@@ -14,6 +14,17 @@ import structlog
 
 log = structlog.get_logger(__name__)
 
+LOG_MAX_BYTES = 10 * 2**20
+
+
+def rotate_log(path: Path, max_bytes: int = LOG_MAX_BYTES) -> Path:
+    """`path`, moved aside to `path`.1 (replacing the one before) once it has reached `max_bytes`.
+    Called before a service starts: the logs it appends to across restarts (kinesalite's, Redis's, the
+    broker's console) then hold at most two such files, for a service writes little once started."""
+    if path.is_file() and path.stat().st_size >= max_bytes:
+        path.replace(path.with_name(path.name + ".1"))
+    return path
+
 
 def die_with_parent() -> None:
     """Child processes get SIGTERM if we die, even by kill -9: no orphans."""

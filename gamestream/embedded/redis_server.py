@@ -16,7 +16,7 @@ import redis
 from fakeredis import TcpFakeServer
 
 from gamestream.core.settings import redact_url
-from gamestream.embedded.processes import die_with_parent, stop_process
+from gamestream.embedded.processes import die_with_parent, rotate_log, stop_process
 
 
 def wait_for_redis(url: str, timeout: float = 10.0) -> None:
@@ -52,7 +52,7 @@ def redis_server(port: int, workdir: Path) -> Iterator[int]:
             "--dir",
             str(workdir),
             "--logfile",
-            str(workdir / "redis.log"),
+            str(rotate_log(workdir / "redis.log")),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

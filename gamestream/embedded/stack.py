@@ -98,7 +98,9 @@ def embedded_stack(
 
     with ExitStack() as stack:
         aws_port = free_port()
-        kinesis_pid = stack.enter_context(kinesalite_server(aws_port, data_dir / "kinesis"))
+        kinesis_pid = stack.enter_context(
+            kinesalite_server(aws_port, data_dir / "kinesis", retention_seconds=base.stream_retention_hours * 3600)
+        )
         redis_pid = None
         if redis_backend == "external":
             if not redis_url:
@@ -135,7 +137,8 @@ def embedded_stack(
             kafka=kafka,
             started=[
                 f"Kinesis API (kinesalite) at {settings.aws_endpoint_url}: stream '{settings.stream_name}' "
-                f"({settings.stream_shards} shards), records stored in {data_dir / 'kinesis'}",
+                f"({settings.stream_shards} shards), records stored in {data_dir / 'kinesis'} "
+                f"for {settings.stream_retention_hours:g} h",
                 f"Redis ({redis_backend}) at {redact_url(settings.redis_url)}",
                 f"DuckDB warehouse at {settings.warehouse.removeprefix('duckdb:///')}"
                 if settings.warehouse_kind == "duckdb"

@@ -12,6 +12,7 @@ from gamestream.core.aws import aws_client
 from gamestream.core.settings import Settings
 from gamestream.embedded.kafka_broker import KafkaMissing, kafka_cluster_id
 from gamestream.embedded.ports import port_is_free
+from gamestream.embedded.processes import rotate_log
 from gamestream.embedded.stack import embedded_stack
 
 
@@ -40,6 +41,24 @@ def test_kinesis_keeps_its_records_on_disk_under_the_data_dir_and_listens_on_loo
         pytest.skip("this machine has no non-loopback IPv4 address to try")
     with pytest.raises(OSError):
         socket.create_connection((outside, stack.aws_port), timeout=1)
+
+
+def test_kinesis_deletes_records_after_the_settings_retention(stack):
+    command = Path(f"/proc/{stack.kinesis_pid}/cmdline").read_bytes().split(b"\0")
+    retention = command[command.index(b"--retention-seconds") + 1]
+    assert float(retention) == stack.settings.stream_retention_hours * 3600
+
+
+def test_a_service_log_at_its_cap_is_moved_aside_before_the_next_start(tmp_path):
+    log = tmp_path / "service.log"
+    assert rotate_log(log, max_bytes=10) == log and not log.exists()  # none yet: nothing to move
+    log.write_bytes(b"x" * 9)
+    rotate_log(log, max_bytes=10)
+    assert log.read_bytes() == b"x" * 9  # under the cap: kept, appended to
+    (tmp_path / "service.log.1").write_bytes(b"older")
+    log.write_bytes(b"y" * 10)
+    rotate_log(log, max_bytes=10)
+    assert not log.exists() and (tmp_path / "service.log.1").read_bytes() == b"y" * 10
 
 
 def _non_loopback_address() -> str | None:
