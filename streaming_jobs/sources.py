@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gamestream.core.settings import Settings
+from streaming_jobs.kinesis_source import KinesisDataSource
 
 
 def stream_records(
@@ -23,6 +24,13 @@ def stream_records(
     """`start_after` (shard or partition -> sequence number or offset) is where a new checkpoint starts."""
     if settings.sink == "kafka":
         return kafka_records(spark, settings, max_records, start_after or {})
+    # Every reader of one registration of a Python data source shares one Java map of environment
+    # variables, and Spark adds to it while a query's source starts its Python runner
+    # (PythonStreamingSourceRunner.init), on that query's thread, while the other query may be
+    # serializing a task that holds the same map: the task then fails to deserialize
+    # (java.io.OptionalDataException in HashMap.readObject; 2 of 4 kill -9 drill runs, at the restart
+    # where both queries start at once). A registration per reader gives each a map of its own.
+    spark.dataSource.register(KinesisDataSource)
     reader = (
         spark.readStream.format("kinesis")
         .option("streamName", settings.stream_name)

@@ -2,15 +2,16 @@
 event exactly once in bronze and silver, poll totals equal to what was sent, and a Redis change feed
 with no gap and no duplicate.
 
-One drill, three runs: the first run dies after the lake query's batch 1 appended bronze; the
-restart replays the uncommitted batch 1 (finding bronze in place) and dies after the poll query's
-next batch (1 or later: it may have committed batch 1 before the first kill) appended its totals,
-after Redis took them; the third run finishes. The Kafka drill
+One drill, three runs: the first run dies after the lake query's batch 1 appended bronze; a fifth
+poll arrives; the restart replays the uncommitted batch 1 (finding bronze in place) and dies after
+the poll query's next batch (1 or later: it may have committed batch 1 before the first kill)
+appended its totals, after Redis took them; the third run finishes. The Kafka drill
 (test_kafka_drill.py) kills at the lake query's "after silver" and the poll query's "after Redis";
 tests/test_end_to_end.py kills a first attempt at a random point of either query."""
 
 import signal
 from collections import Counter
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -19,9 +20,9 @@ import redis
 from gamestream.core.lake import Lake
 from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kinesis import put
-from tests.support.streaming import synthetic_records
+from tests.support.streaming import recent_slot, synthetic_records
 
-BATCH_RECORDS = 1500  # both queries: the drill's ~3,600 records make three batches of each
+BATCH_RECORDS = 1500  # both queries: the first four polls (~3,600 records) make three batches of each
 DRILLED_POINTS = ("lake_after_bronze", "poll_after_lake")  # the Kafka drill kills at the other two
 
 
@@ -34,13 +35,14 @@ def read(settings, table):
     return found.to_pandas() if found is not None else pd.DataFrame()
 
 
-RUN_BOUND = stream_job_deadline(4_000, BATCH_RECORDS)  # the drill's 4 polls at scale 0.002 are ~3,600 records
+RUN_BOUND = stream_job_deadline(5_000, BATCH_RECORDS)  # the drill's 5 polls at scale 0.002 are ~4,500 records
 
 
 @pytest.mark.timeout((len(DRILLED_POINTS) + 1) * RUN_BOUND + 120)  # past its stages' own deadlines
 def test_kill_9_at_every_point_of_a_batch_then_restart_loses_nothing_and_duplicates_nothing(fresh, tmp_path):
     settings = fresh.model_copy(update={"synthetic_scale": 0.002, "poll_grace_seconds": 3600})
-    records = synthetic_records(settings, polls=4)
+    start = recent_slot(60, 5)
+    records = synthetic_records(settings, polls=4, start=start)
     put(settings, [r.to_json() for r in records], keys=[r.entity_id for r in records])
 
     for point in DRILLED_POINTS:
@@ -54,6 +56,12 @@ def test_kill_9_at_every_point_of_a_batch_then_restart_loses_nothing_and_duplica
         )
         assert killed.returncode == -signal.SIGKILL, f"{point}: {killed.stderr[-3000:]}"
         assert f'"point": "{point}"' in killed.stderr
+        if point == "lake_after_bronze":
+            # a fifth poll arrives meanwhile: the poll query has a batch to die in even if the first
+            # run's poll query, racing the slow lake query, had already committed every batch of four
+            fifth = synthetic_records(settings, polls=1, start=start + timedelta(minutes=4))
+            put(settings, [r.to_json() for r in fifth], keys=[r.entity_id for r in fifth])
+            records += fifth
     restarted = run_stream("job restarted", settings, tmp_path, len(records))
     assert restarted.returncode == 0, restarted.stderr[-3000:]
 

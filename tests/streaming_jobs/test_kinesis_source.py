@@ -89,3 +89,17 @@ def test_bad_options_are_refused(spark, fresh, tmp_path):
 
     with pytest.raises(StreamingQueryException, match="startingPosition must be one of"):
         read_batches(spark, fresh, tmp_path / "cp", startingPosition="SOMETIME")
+
+
+def test_each_reader_has_the_python_environment_map_of_its_own(spark, fresh):
+    """Spark adds to a Python source's environment map as a query starts: shared by the two queries,
+    it broke the other query's task serialization (see stream_records)."""
+    from streaming_jobs.sources import stream_records
+
+    def environment_map(frame):
+        relation = frame._jdf.queryExecution().analyzed()
+        provider = relation.source().get()  # a StreamingRelationV2 of the Python source
+        return spark._jvm.java.lang.System.identityHashCode(provider.source().dataSourceCls().envVars())
+
+    poll_reader, lake_reader = (stream_records(spark, fresh, 100) for _ in range(2))
+    assert environment_map(poll_reader) != environment_map(lake_reader)
