@@ -221,6 +221,7 @@ class LiveFeed:
                         "players": _number(fields.get("players")),
                         "observed_at": fields.get("observed_at"),
                         "poll_id": fields.get("poll_id"),
+                        "is_game": fields.get("is_game") != "0",  # written before the field: a game
                     }
                 )
             out["platforms"][platform] = {

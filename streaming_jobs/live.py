@@ -49,12 +49,13 @@ for _, poll in ipairs(payload.polls) do
     if poll.observed_ts > prev_ts then
       local prev = tonumber(redis.call('HGET', hkey, 'value') or '0')
       local change = g.value - prev
+      local is_game = (g.is_game == false) and 0 or 1
       redis.call('HSET', hkey, 'name', g.name, 'value', g.value, 'viewers', g.viewers, 'channels', g.channels,
                  'players', g.players, 'change', change, 'observed_at', poll.observed_at,
-                 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id, 'batch_id', batch)
+                 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id, 'batch_id', batch, 'is_game', is_game)
       redis.call('ZADD', zkey, g.value, g.key)
       add({'platform', poll.platform, 'game', g.key, 'name', g.name, 'value', g.value, 'change', change,
-           'observed_at', poll.observed_at, 'poll_id', poll.poll_id})
+           'observed_at', poll.observed_at, 'poll_id', poll.poll_id, 'is_game', is_game})
     end
   end
   if poll.observed_ts > prev_platform_ts then
@@ -67,7 +68,7 @@ for _, poll in ipairs(payload.polls) do
                      'observed_at', poll.observed_at, 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id)
           add({'platform', poll.platform, 'game', member, 'name', redis.call('HGET', hkey, 'name') or member,
                'value', 0, 'change', redis.call('HGET', hkey, 'change'), 'observed_at', poll.observed_at,
-               'poll_id', poll.poll_id})
+               'poll_id', poll.poll_id, 'is_game', redis.call('HGET', hkey, 'is_game') or 1})
         end
       end
     end

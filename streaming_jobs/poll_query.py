@@ -33,6 +33,7 @@ from pyspark.sql.streaming.state import GroupStateTimeout
 from gamestream.core import lake as L
 from gamestream.core.settings import Settings
 from streaming_jobs.faults import fault
+from streaming_jobs.games import identify
 from streaming_jobs.live import LiveWriter, PollUpdate
 from streaming_jobs.poll_state import OUTPUT_SCHEMA, STATE_SCHEMA, TOTAL_KINDS, advance_poll
 from streaming_jobs.queries import start_foreach_batch
@@ -131,6 +132,9 @@ def live_updates(polls: list[dict], totals: pa.Table) -> list[PollUpdate]:
                 "viewers": row["viewers"] or 0,
                 "channels": row["channels"] or 0,
                 "players": row["players"] or 0,
+                # from the curated list, as silver.games and gold have it: live rankings leave
+                # non-games (Just Chatting) out from the first poll, before gold knows them
+                "is_game": identify(row["game_name"] or row["game_key"]).is_game,
             }
         )
     live = [p for p in polls if p["status"] == "complete" and p["record_kind"] in LIVE_KINDS and p["scheduled_at"]]

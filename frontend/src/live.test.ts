@@ -2,13 +2,14 @@ import { describe, expect, it } from "vitest";
 import { applyMessage, backoff, emptyState, liveUrl } from "./live";
 import type { LiveGame, LiveMessage } from "./types";
 
-const change = (id: string, game: string, value: number): LiveMessage => ({
+const change = (id: string, game: string, value: number, is_game: boolean | null = game === "*" ? null : true): LiveMessage => ({
   type: "change", id, platform: "twitch", game, name: game.toUpperCase(), value, change: 1,
-  observed_at: "2026-11-26T12:00:00Z", poll_id: "p",
+  observed_at: "2026-11-26T12:00:00Z", poll_id: "p", is_game,
 });
 
 const line = (game: string, value: number): LiveGame => ({
   game, name: game.toUpperCase(), value, change: 0, viewers: value, channels: 1, players: 0, observed_at: "t", poll_id: "p",
+  is_game: true,
 });
 
 describe("applyMessage", () => {
@@ -23,6 +24,10 @@ describe("applyMessage", () => {
     expect(state.position).toBe("6-2");
     expect(state.platforms.twitch.games.map((g) => [g.game, g.value])).toEqual([["b", 25], ["a", 20]]);
     expect(state.platforms.twitch.total).toBe(45);
+  });
+  it("keeps whether a category is a game, as its change says", () => {
+    const state = applyMessage(emptyState, change("1-1", "just chatting", 5, false));
+    expect(state.platforms.twitch.games.map((g) => [g.game, g.is_game])).toEqual([["just chatting", false]]);
   });
   it("drops a game whose value falls to zero and ignores heartbeats", () => {
     let state = applyMessage(emptyState, change("1-1", "a", 5));

@@ -32,7 +32,8 @@ export function applyMessage(state: LiveState, message: LiveMessage, keep = 50):
 /** A game's line from its change (a change carries its value, not the viewers, channels and players behind it). */
 function gameOf(change: ChangeMessage): LiveGame {
   return { game: change.game, name: change.name, value: change.value, change: change.change, viewers: null,
-           channels: null, players: null, observed_at: change.observed_at, poll_id: change.poll_id };
+           channels: null, players: null, observed_at: change.observed_at, poll_id: change.poll_id,
+           is_game: change.is_game ?? true };
 }
 
 /** Delay before reconnect attempt `n` (0-based): exponential, capped, with jitter from `random`. */

@@ -23,6 +23,7 @@ class LiveGame(Answer):
     players: int | float | None
     observed_at: str | None
     poll_id: str | None
+    is_game: bool = Field(True, description="False for a category that is not a game (Just Chatting, Music, ...).")
 
 
 class LivePlatform(Answer):
@@ -65,6 +66,9 @@ class ChangeMessage(Answer):
     change: int | float | None
     observed_at: str
     poll_id: str
+    is_game: bool | None = Field(
+        None, description="False for a category that is not a game (Just Chatting, ...); absent for a total."
+    )
 
 
 class HeartbeatMessage(Answer):

@@ -5,7 +5,8 @@ WebSocket protocol (server to client, JSON text frames):
   on connect, or when a resume is impossible (its last id is no longer in the capped feed);
 - {"type": "resumed", "after": id} then the changes after that id, when `last_id` was given;
 - {"type": "change", "id": id, "platform", "game" ("*" = the platform total), "name", "value",
-  "change", "observed_at", "poll_id"} for every change, in feed order, once;
+  "change", "observed_at", "poll_id", "is_game" (false for a category that is not a game, such as Just
+  Chatting; null for the total)} for every change, in feed order, once;
 - {"type": "heartbeat", "position": id} after `GST_API_WS_HEARTBEAT_SECONDS` without a message.
 Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot).
 A connection from an Origin other than the API's own and those in GST_API_ALLOWED_ORIGINS is

@@ -21,20 +21,27 @@ NonGames = Annotated[bool, Query(description="Include non-game categories (Just 
 
 async def _overview(
     store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int, non_games: frozenset[str]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], set[str]]:
+    """The platform's overview, and the live games flagged as no games (for the list clients filter by)."""
     live = await feed.snapshot([platform.value], limit * 3)
     hour, recent = await run_in_threadpool(
         overview_reads.platform_overview, store, platform, include_non_games, limit, RECENT
     )
-    hidden = frozenset() if include_non_games else non_games
     now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
-    games = [g for g in now.get("games", []) if g["game"] not in hidden][:limit]
+    games = [g for g in now.get("games", []) if include_non_games or is_game(g, non_games)][:limit]
+    flagged = {g["game"] for g in now.get("games", []) if not g.get("is_game", True)}
     return {
         "platform": platform,
         "live": {**now, "games": games, "position": live["position"]},
         "last_hour": hour,
         "recent": recent,
-    }
+    }, flagged
+
+
+def is_game(live: dict[str, Any], non_games: frozenset[str]) -> bool:
+    """Gold's list of non-games, or the live state's own flag (set from a game's first poll, before gold
+    has the game)."""
+    return live.get("is_game", True) and live["game"] not in non_games
 
 
 @router.get(
@@ -48,8 +55,10 @@ async def overview(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     non_games = await run_in_threadpool(games.non_games)  # read once for every platform
-    platforms = [await _overview(store, feed, p, include_non_games, limit, non_games) for p in Platform]
-    return {"platforms": platforms, "non_games": sorted(non_games)}  # for clients that filter the live feed
+    overviews = [await _overview(store, feed, p, include_non_games, limit, non_games) for p in Platform]
+    flagged = set().union(*(live for _, live in overviews))
+    # for clients that filter the live feed
+    return {"platforms": [o for o, _ in overviews], "non_games": sorted(non_games | flagged)}
 
 
 @router.get(
@@ -66,4 +75,4 @@ async def platform_overview(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     non_games = await run_in_threadpool(games.non_games)
-    return await _overview(store, feed, platform, include_non_games, limit, non_games)
+    return (await _overview(store, feed, platform, include_non_games, limit, non_games))[0]

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from gamestream.core.settings import Settings
 from realtime_api.app import create_app
+from streaming_jobs.live import PollUpdate
 from tests.support.market import END, GAMES, START
 
 DOWN_WAREHOUSE = "postgresql://postgres@127.0.0.1:1/none"
@@ -65,6 +66,20 @@ def test_redis_down_answers_503_with_a_message(path, gold_settings):
         assert down.get("/api/games/top").status_code == 200  # gold answers on its own
         ready = down.get("/readyz")
         assert ready.status_code == 503 and ready.json()["status"] == "degraded"
+
+
+def test_a_category_gold_does_not_know_yet_is_left_out_by_its_live_flag(client, live):
+    """A fresh install: the poll query flags Music as no game from its first poll, before gold has it."""
+    later = END + timedelta(minutes=5)
+    music = {"key": "music", "name": "Music", "value": 10**9, "viewers": 10**9, "channels": 1, "players": 0}
+    live.apply("fixture", 1, [PollUpdate("twitch", "twitch_head:1", later.isoformat(), later.timestamp(), False,
+                                         [{**music, "is_game": False}])])  # fmt: skip
+    body = client.get("/api/overview").json()
+    twitch = {p["platform"]: p for p in body["platforms"]}["twitch"]["live"]["games"]
+    assert "music" in body["non_games"] and "music" not in [g["game"] for g in twitch]
+    everything = client.get("/api/platforms/twitch/overview", params={"include_non_games": True}).json()
+    first = everything["live"]["games"][0]
+    assert (first["game"], first["is_game"]) == ("music", False)
 
 
 def test_overview_combines_live_and_the_latest_hour(client):

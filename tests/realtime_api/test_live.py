@@ -98,6 +98,8 @@ def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redi
         assert all(m["type"] == "change" and m["platform"] == "twitch" for m in got)
         totals = [m for m in got if m["game"] == "*"]
         assert totals[-1]["value"] == sum(m["value"] for m in got[-5:-1])
+        flags = {m["game"]: m.get("is_game") for m in got}  # the feed says which categories are no games
+        assert flags["just chatting"] is False and flags["dota 2"] is True and flags["*"] is None
 
 
 def test_filters_by_platform_and_game(server, live, api_redis_url):

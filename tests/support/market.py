@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
+from streaming_jobs.games import identify
 from streaming_jobs.live import PollUpdate
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -84,6 +85,7 @@ def live_polls(count: int, first: datetime = END) -> list[PollUpdate]:
                 "viewers": int(f(POLLS + n)),
                 "channels": 10,
                 "players": 0,
+                "is_game": identify(NAMES[key]).is_game,
             }
             for key, f in GAMES["twitch"].items()
         ]

@@ -288,6 +288,12 @@ export interface components {
              * @description The feed id: reconnect with last_id=id to resume after it.
              */
             id: string;
+            /**
+             * Is Game
+             * @description False for a category that is not a game (Just Chatting, ...); absent for a total.
+             * @default null
+             */
+            is_game: boolean | null;
             /** Name */
             name: string;
             /** Observed At */
@@ -567,6 +573,12 @@ export interface components {
              * @description The game's key.
              */
             game: string;
+            /**
+             * Is Game
+             * @description False for a category that is not a game (Just Chatting, Music, ...).
+             * @default true
+             */
+            is_game: boolean;
             /** Name */
             name: string;
             /** Observed At */

@@ -53,7 +53,7 @@ export function Home() {
       <div className="cards">
         {PLATFORMS.map((platform) => {
           const state = live.platforms[platform];
-          const games = (state?.games ?? []).filter((g) => !hidden.has(g.game)).slice(0, 10);
+          const games = (state?.games ?? []).filter((g) => g.is_game !== false && !hidden.has(g.game)).slice(0, 10);
           return (
             <article className="card" key={platform} data-testid={`card-${platform}`}>
               <h2><a href={`#/platform/${platform}`}>{PLATFORM_LABEL[platform]}</a></h2>
