@@ -22,6 +22,11 @@ describe("series", () => {
     expect(appendLive(later, 1795652000, 1, 27)[1].at(-1)).toBe(27);
     expect(appendLive(later, 1795651000, 1, 99)).toBe(later);  // older than shown: ignored
   });
+  it("keeps a column per line when a live value comes before the series (the game page's start)", () => {
+    const later = appendLive([[], [], [], []], 1795652000, 2, 25);
+    expect(later.map((column) => column.length)).toEqual([1, 1, 1, 1]);
+    expect(later[2]).toEqual([25]);
+  });
   it("summarises peaks, averages and hours watched over non-gap points", () => {
     expect(summarise(points, "avg_viewers", "peak_viewers", "hours_watched")).toEqual(
       { peak: 30, average: 15, hoursWatched: 2.5 });

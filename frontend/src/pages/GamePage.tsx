@@ -45,7 +45,9 @@ export function GamePage({ gameKey }: { gameKey: string }) {
   const [game, setGame] = useState<Game | null>(null);
   const [series, setSeries] = useState<Series | null>(null);
   const [months, setMonths] = useState<GameMonths | null>(null);
-  const [columns, setColumns] = useState<Columns>([[]]);
+  // x and one column per platform from the start: a live change may arrive before the series does,
+  // and the chart has a line per platform
+  const [columns, setColumns] = useState<Columns>(() => [[], ...PLATFORMS.map(() => [])]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     getJson<Game>(`/api/games/${encodeURIComponent(gameKey)}`)
