@@ -5,6 +5,7 @@ same stream. `gst stream` runs it in the foreground, `gst demo` in the backgroun
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import uuid
@@ -36,6 +37,9 @@ STOP_GRACE_SECONDS = 8.0
 # Spark's loggers, silenced while the job stops: a query stopped mid-batch has its tasks, broadcasts
 # and stream thread interrupted, and each logs that as an ERROR (the error is the stop itself)
 STOP_ERROR_LOGGERS = ("org.apache.spark",)
+# and py4j's, on the Python side, which logs a foreachBatch function's error with its trace before
+# the JVM gets it: for a batch cut short by the stop that is the stop again (our log says it once)
+STOP_ERROR_PY4J_LOGGERS = ("py4j.clientserver", "py4j.java_gateway")
 
 
 def export_aws_environment(settings: Settings) -> None:
@@ -143,7 +147,7 @@ class StreamingJob:
                     raise error
             poll = self.queries[0]
             if self.available_now and not self.queries[1].isActive and poll.isActive and self._caught_up(poll):
-                poll.stop()
+                self._stop_between_batches([poll], STOP_GRACE_SECONDS)
             active = [query for query in self.queries if query.isActive]
             if not active:
                 return
@@ -178,29 +182,39 @@ class StreamingJob:
         about the stop are silenced while the queries stop (a failure before it was raised already)."""
         if self.maintenance is not None:
             self.maintenance.stop()
+        self._stop_between_batches(self.queries, grace_seconds)
+        self.live.close()
+
+    def _stop_between_batches(self, queries: list[StreamingQuery], grace_seconds: float) -> None:
         deadline = time.monotonic() + grace_seconds
         while IN_FLIGHT.count and time.monotonic() < deadline:
             time.sleep(0.05)
         if IN_FLIGHT.count:
             log.info("queries_stopped_mid_batch", batches=IN_FLIGHT.count, hint="their checkpoints replay them")
         with stop_errors_silenced(self.spark):  # a batch may also start between the wait and the stop
-            for query in self.queries:
+            for query in queries:
                 query.stop()
-        self.live.close()
 
 
 @contextmanager
 def stop_errors_silenced(spark: SparkSession) -> Iterator[None]:
-    """Spark's log lines while the job stops (query.stop() returns once the query's thread has ended,
-    its last line logged; SparkSession.stop() once its tasks have); the levels are then restored."""
+    """Spark's (and py4j's) log lines while the job stops (query.stop() returns once the query's
+    thread has ended, its last line logged; SparkSession.stop() once its tasks have); the levels are
+    then restored."""
     jvm: Any = spark.sparkContext._jvm
     log4j = jvm.org.apache.logging.log4j
     levels = {name: log4j.LogManager.getLogger(name).getLevel() for name in STOP_ERROR_LOGGERS}
     for name in STOP_ERROR_LOGGERS:
         log4j.core.config.Configurator.setLevel(name, log4j.Level.OFF)
+    py4j_loggers = [logging.getLogger(name) for name in STOP_ERROR_PY4J_LOGGERS]
+    py4j_levels = [logger.level for logger in py4j_loggers]
+    for logger in py4j_loggers:
+        logger.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
+        for logger, level in zip(py4j_loggers, py4j_levels, strict=True):
+            logger.setLevel(level)
         with suppress(Py4JError):  # a JVM that died on the way: nothing left to restore
             for name, level in levels.items():
                 log4j.core.config.Configurator.setLevel(name, level)

@@ -15,6 +15,11 @@ from gamestream.core.background import background
 from gamestream.core.settings import Settings
 
 log = structlog.get_logger(__name__)
+GOLD_THREAD = "gold-loads"
+# `gst demo` waits this long at its stop for a load in flight (a first load of the demo's history takes
+# a minute): what is left of it ends with the process, and the next load redoes it (each model commits
+# on its own and the load state is recorded last)
+STOP_WAIT_SECONDS = 5.0
 
 
 def load_gold_every(
@@ -49,4 +54,6 @@ def load_gold_every(
 def scheduled_gold(settings: Settings, every: float = 60.0, at_once: bool = False) -> AbstractContextManager[None]:
     """Load gold every `every` seconds in a thread (for `gst demo`), as `load_gold_every` does; the first
     load at once when there is something to load already (the demo's history), else after `every`."""
-    return background(partial(load_gold_every, settings, every, at_once=at_once), "gold-loads")
+    return background(
+        partial(load_gold_every, settings, every, at_once=at_once), GOLD_THREAD, join_seconds=STOP_WAIT_SECONDS
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import threading
 import time
 from contextlib import ExitStack, nullcontext
 from pathlib import Path
@@ -118,6 +121,23 @@ def _run_embedded(
             pass
         console.print("Stopping…")
     console.print("Stopped cleanly.")
+    if with_stages:
+        _abandon_gold_load()
+
+
+def _abandon_gold_load() -> None:
+    """A gold load still running past the demo's stop wait (batch_jobs.gold.schedule) ends with the
+    process, at once: letting the interpreter shut down under it makes dbt print errors about a
+    warehouse connection going away, for a load that is abandoned on purpose and redone next time."""
+    from batch_jobs.gold.schedule import GOLD_THREAD
+
+    if any(t.name == GOLD_THREAD and t.is_alive() for t in threading.enumerate()):
+        structlog.get_logger("gst.demo").info("gold_load_abandoned", detail="the next load redoes it")
+        console.print("  (the gold load in progress is left to the next start)")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(0)
 
 
 def _watch(stack: EmbeddedStack, job: Any, url: str | None, deadline: float | None, show: bool) -> None:

@@ -1,10 +1,13 @@
 """Which gold a dbt project builds: a change to the project decides its gold_version (the lock), and
 a warehouse built by the project's earlier shape (fixtures/gold_v1_project, loaded the way loaders
 of that time recorded it) loads on with today's project without a rebuild: no renumbered slug, and
-the rows today's project builds from scratch."""
+the rows today's project builds from scratch; so does a load abandoned mid-build, once loaded again."""
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -142,3 +145,46 @@ def test_a_full_rebuild_keeps_every_slug(upgraded_and_fresh, tmp_path):
     assert gold_rows(rebuilt, "games").equals(gold_rows(upgraded, "games"))  # the slugs as given, not renumbered
     for table in ("game_buckets", "game_months", "game_windows"):
         pd.testing.assert_frame_equal(gold_rows(rebuilt, table), gold_rows(fresh, table), check_dtype=False, rtol=1e-9)
+
+
+ABANDON_MID_BUILD = """
+import threading, time
+from pathlib import Path
+from batch_jobs.gold.loads import run_gold
+from batch_jobs.gold.schedule import GOLD_THREAD
+from gamestream.cli.stack import _abandon_gold_load
+from gamestream.core.settings import Settings
+
+settings = Settings(_env_file=None)
+threading.Thread(target=run_gold, args=(settings,), name=GOLD_THREAD, daemon=True).start()
+log = settings.data_dir / "dbt" / "duckdb" / "logs" / "dbt.log"
+while not (log.is_file() and "OK created" in log.read_text()):  # a model built, others to come
+    time.sleep(0.05)
+_abandon_gold_load()
+"""
+
+
+def test_a_load_the_demo_abandons_mid_build_is_redone_by_the_next(upgraded_and_fresh, tmp_path):
+    """`gst demo` ends a gold load still running at its stop with the process: the warehouse it leaves
+    opens, and the next load builds what one load from scratch does."""
+    _, fresh = upgraded_and_fresh
+    abandoned = fresh.model_copy(
+        update={"warehouse_url": f"duckdb:///{tmp_path / 'abandoned.duckdb'}", "data_dir": tmp_path}
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GST_")} | abandoned.env()
+    ended = subprocess.run(
+        [sys.executable, "-c", ABANDON_MID_BUILD], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert ended.returncode == 0, ended.stderr[-3000:]
+    assert "the gold load in progress is left to the next start" in ended.stdout
+    assert "ERROR" not in ended.stdout + ended.stderr and "Traceback" not in ended.stderr, ended.stderr[-3000:]
+    state = Warehouse(abandoned.warehouse)
+    recorded = state.execute("SELECT COUNT(*) FROM gold.load_state")[0][0] if state.columns("gold.load_state") else 0
+    assert recorded == 0  # the load never finished
+    state.close()
+
+    run_gold(abandoned)
+    marts = sorted(p.stem for p in (GoldProject.packaged().path / "models" / "marts").glob("*.sql"))
+    for table in marts:
+        ours, theirs = (gold_rows(s, table) for s in (abandoned, fresh))
+        pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, rtol=1e-9, obj=table)
