@@ -25,10 +25,15 @@ whole system on the embedded stack, a soak mode, and fault drills.
   when one grows faster than --max-mb-per-hour, or when the lag rose at every one of the last four
   samples. The headline line then carries each slope (`<process>_mb_per_h=`, and the job's
   least-squares one as `job_lsq_mb_per_h=`).
+  Every minute also the size on disk of the data folders: the stream's store (kinesalite's LevelDB, or
+  the broker's log), the checkpoints, the logs (the services', the job's) and the lake; their growth
+  per hour after warm-up is printed beside the processes' (`<folder>_disk_mb_per_h=`), and the soak
+  fails when the store, the checkpoints or the logs grow faster than --max-disk-mb-per-hour (5). Run it
+  with a --retention-minutes shorter than the warm-up, so the store has reached its retention.
 - --drills N: runs the end-to-end fault drill (tests/test_end_to_end.py) N times with new seeds.
 
 Run: .venv/bin/python bench/e2e.py [--sink kinesis|kafka] [--scale 0.7] [--minutes 4] [--poll-seconds 60] [--shards 4]
-     .venv/bin/python bench/e2e.py --scale 0.05 --poll-seconds 10 --soak-minutes 30
+     .venv/bin/python bench/e2e.py --scale 0.05 --poll-seconds 10 --soak-minutes 30 --retention-minutes 10
      .venv/bin/python bench/e2e.py --drills 10
 """
 
@@ -60,7 +65,7 @@ from bench.common import percentile  # noqa: E402
 from gamestream.core.clock import SystemClock, slot_floor  # noqa: E402
 from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.ports import free_port  # noqa: E402
-from gamestream.embedded.stack import embedded_stack  # noqa: E402
+from gamestream.embedded.stack import EmbeddedStack, embedded_stack  # noqa: E402
 from producers.poll_loop import PollLoop  # noqa: E402
 from producers.sinks import make_sink  # noqa: E402
 from producers.sinks.base import Sink  # noqa: E402
@@ -70,6 +75,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".gst-bench" / "e2e"
 PROCESSES = ("job", "api", "redis", "kinesalite", "kafka", "producer")  # each judged by the soak
 JOB_PARTS = ("job_driver", "job_jvm", "job_workers")  # the job's split, printed to show where it grows
+# data folders, on disk (MB), sampled with the processes: the first three must level once the stream's
+# retention is reached (--retention-minutes), the lake grows by its data
+FOLDERS = ("stream_disk", "checkpoints_disk", "logs_disk", "lake_disk")
+LEVELLED_FOLDERS = FOLDERS[:3]
 FED = ("stream_snapshot", "player_count", "video_snapshot")  # the polls whose totals reach the live state
 
 
@@ -256,6 +265,7 @@ def run(args: argparse.Namespace) -> int:
         synthetic_scale=args.scale,
         synthetic_poll_seconds=args.poll_seconds,
         poll_grace_seconds=max(30.0, args.poll_seconds),
+        **({"stream_retention_hours": args.retention_minutes / 60} if args.retention_minutes else {}),
     )
     if args.warmup_minutes is None:
         args.warmup_minutes = math.ceil(base.stream_dedup_seconds / 60) + 2
@@ -325,6 +335,7 @@ def run(args: argparse.Namespace) -> int:
                     "producer": rss_mb(os.getpid(), with_children=False),
                     "lag_ms": float(status.get("lake", {}).get("lag_millis", 0)),
                     "pending_polls": sum(1 for p in producer.completed if p not in {r[0] for r in received}),
+                    **folder_sizes(settings, stack),
                 }
                 samples.append(sample)
                 print("  " + ", ".join(f"{k} {v:.0f}" for k, v in sample.items()), flush=True)
@@ -340,10 +351,20 @@ def run(args: argparse.Namespace) -> int:
         least_squares: dict[str, float] = {}
         if args.soak_minutes:
             growth, least_squares = soak_growth(samples, args.warmup_minutes)
-            failed = soak_verdict(samples, growth, args.max_mb_per_hour)
+            failed = soak_verdict(samples, growth, args.max_mb_per_hour, args.max_disk_mb_per_hour)
             print(
                 "RSS growth after warm-up, MB/hour, Theil-Sen (least squares): "
-                + ", ".join(f"{name} {rate:.0f} ({least_squares[name]:.0f})" for name, rate in growth.items())
+                + ", ".join(
+                    f"{name} {rate:.0f} ({least_squares[name]:.0f})"
+                    for name, rate in growth.items()
+                    if name not in FOLDERS
+                )
+            )
+            print(
+                "disk growth after warm-up, MB/hour, Theil-Sen (least squares): "
+                + ", ".join(
+                    f"{name} {growth[name]:.1f} ({least_squares[name]:.1f})" for name in FOLDERS if name in growth
+                )
             )
             print(f"soak: {'FAILED: ' + failed if failed else 'passed'}")
         report(producer, received, time.time() - started, args, settings, growth, least_squares)
@@ -372,7 +393,7 @@ def soak_growth(samples: list[dict[str, float]], warmup: int) -> tuple[dict[str,
     steady = [s for s in samples if s["minute"] > warmup]
     if len(steady) < 3:
         return {}, {}
-    names = [name for name in (*PROCESSES, *JOB_PARTS) if name in steady[0]]
+    names = [name for name in (*PROCESSES, *JOB_PARTS, *FOLDERS) if name in steady[0]]
     minutes = [s["minute"] for s in steady]
     theil_sen = {
         name: 60
@@ -387,12 +408,46 @@ def soak_growth(samples: list[dict[str, float]], warmup: int) -> tuple[dict[str,
     return theil_sen, least_squares
 
 
-def soak_verdict(samples: list[dict[str, float]], growth: dict[str, float], max_mb_per_hour: float) -> str | None:
+def folder_sizes(settings: Settings, stack: EmbeddedStack) -> dict[str, float]:
+    """MB on disk of the data folders (FOLDERS). Logs are the files named *.log, *.out or *.jsonl
+    outside the stream's store (whose LevelDB also writes *.log files), the lake and the checkpoints."""
+    store = stack.kafka.data if stack.kafka else DATA / "kinesis"
+    lake, checkpoints = Path(settings.lake_path), Path(settings.checkpoint_path)
+    logs = sum(
+        f.stat().st_size
+        for f in DATA.rglob("*")
+        if f.suffix in (".log", ".out", ".jsonl")
+        and f.is_file()
+        and not any(f.is_relative_to(folder) for folder in (store, lake, checkpoints))
+    )
+    return {
+        "stream_disk": disk_bytes(store) / 2**20,
+        "checkpoints_disk": disk_bytes(checkpoints) / 2**20,
+        "logs_disk": logs / 2**20,
+        "lake_disk": disk_bytes(lake) / 2**20,
+    }
+
+
+def disk_bytes(folder: Path) -> int:
+    """Bytes of the files under `folder` (files removed while it is walked are skipped)."""
+    total = 0
+    for path in folder.rglob("*") if folder.exists() else []:
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file():
+                total += path.stat().st_size
+    return total
+
+
+def soak_verdict(
+    samples: list[dict[str, float]], growth: dict[str, float], max_mb_per_hour: float, max_disk_mb_per_hour: float
+) -> str | None:
     if not growth:
         return "too few minutes after the warm-up to judge (at least 3)"
     for name, rate in growth.items():
         if name in PROCESSES and rate > max_mb_per_hour:
             return f"{name} memory grows {rate:.0f} MB/hour after warm-up (limit {max_mb_per_hour:g})"
+        if name in LEVELLED_FOLDERS and rate > max_disk_mb_per_hour:
+            return f"{name} grows {rate:.1f} MB/hour on disk after warm-up (limit {max_disk_mb_per_hour:g})"
     lags = [s["lag_ms"] + 60_000 * s["pending_polls"] for s in samples[-4:]]
     if len(lags) == 4 and all(b > a for a, b in zip(lags, lags[1:], strict=False)):
         return f"lag keeps rising: {', '.join(f'{v / 1000:.0f}s' for v in lags)}"
@@ -455,7 +510,7 @@ def report(
         f"polls_shown={len(freshness)} polls_missing={len(missing)} "
         f"records_per_poll={per_poll:.0f} poll_batch_p95_s={stages['poll_p95']:.2f} "
         f"lake_batch_p95_s={stages['lake_p95']:.2f}"
-        + "".join(f" {name}_mb_per_h={rate:.0f}" for name, rate in growth.items())
+        + "".join(f" {name}_mb_per_h={rate:.{1 if name in FOLDERS else 0}f}" for name, rate in growth.items())
         + (f" job_lsq_mb_per_h={least_squares['job']:.0f}" if "job" in least_squares else "")
     )
 
@@ -518,6 +573,8 @@ def main() -> None:
     parser.add_argument("--soak-minutes", type=float, default=0)
     parser.add_argument("--warmup-minutes", type=int, default=None, help="default: the dedup window + 2")
     parser.add_argument("--max-mb-per-hour", type=float, default=100)
+    parser.add_argument("--max-disk-mb-per-hour", type=float, default=5)
+    parser.add_argument("--retention-minutes", type=float, default=0, help="the embedded stream's retention")
     parser.add_argument("--drills", type=int, default=0)
     args = parser.parse_args()
     sys.exit(drills(args.drills) if args.drills else run(args))
