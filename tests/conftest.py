@@ -94,7 +94,6 @@ def fresh(stack, tmp_path):
 # run, seconds in the comments.
 LONGEST_FIRST = (
     "tests/streaming_jobs/test_job.py",  # 289
-    "tests/streaming_jobs/test_fault_drills.py",  # 285
     "tests/batch_jobs/test_gold.py",  # 260
     "tests/batch_jobs/test_backfill.py",  # 236
     "tests/test_end_to_end.py",  # 225

@@ -1,8 +1,14 @@
 """End to end under faults, bounded for CI: a Twitch fixture answering 429, 5xx and garbage → the
 Twitch poller → Kinesis behind a proxy that throttles entries and answers one call too late → the
-streaming job killed -9 at a random point and restarted → Redis stopped, then restarted empty →
-gold. Then every event_id in the stream is in silver exactly once, gold equals pandas over what
-was sent, and the live state equals silver's latest complete-poll totals.
+streaming job killed -9 in its lake query, polls arriving meanwhile, killed -9 again in its poll
+query, restarted → gold. Then every event_id in the stream is in bronze and in silver exactly once,
+gold equals pandas over what was sent, and the live state equals silver's latest complete-poll
+totals, with no change twice on its feed.
+
+The kill points are drawn from those the Kafka drill (tests/streaming_jobs/test_kafka_drill.py,
+which kills at the lake query's "after silver" and the poll query's "after Redis" and stops Redis
+meanwhile) leaves out: one of the lake query's, then one of the poll query's. Between the two
+suites' runs every point of both queries is drilled.
 
 The poller keeps its raw pages (the seed's layout, gamestream/core/raw_area.py): imported into a second
 lake with `gst import --format seed`, they give the same gold, row for row.
@@ -35,9 +41,8 @@ from gamestream.embedded.redis_server import redis_server
 from producers.poll_loop import PollLoop
 from producers.sinks.kinesis import KinesisSink
 from producers.twitch import TwitchPoller
-from streaming_jobs.faults import FAULT_POINTS
 from streaming_jobs.games import identify
-from tests.support.drills import run_stage, stream_env, stream_job_deadline
+from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kinesis import KinesisFaultProxy, read_stream
 from tests.support.platforms import FixtureServer, PlatformState, make_streams
 from tests.support.streaming import recent_slot
@@ -49,17 +54,17 @@ GAMES = [
 ]
 
 
-BATCH_RECORDS = 250
+# two head polls (at least 2 x 250 streams, their games and manifests) make two batches at least:
+# the first run has a batch 1 to die in
+BATCH_RECORDS = 400
 MAX_RECORDS_PER_RUN = 2 * 390 + 2 * 100 + 20  # two head polls of at most 390 streams, their games and manifests
+LAKE_POINTS = ("lake_after_bronze", "lake_before_commit")  # the Kafka drill kills at "lake_after_silver"
+POLL_POINTS = ("poll_after_lake", "poll_before_commit")  # and at "poll_after_redis"
 
 
 def stream_job(stage, settings, cwd, **extra):
-    env = stream_env(
-        settings, GST_STREAM_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, GST_POLL_MAX_RECORDS_PER_BATCH=BATCH_RECORDS, **extra
-    )
     # a run reads what the stream holds: at most every record sent so far
-    deadline = stream_job_deadline(2 * MAX_RECORDS_PER_RUN, BATCH_RECORDS)
-    return run_stage(stage, ["stream", "--available-now"], env, cwd, deadline)
+    return run_stream_job(stage, settings, cwd, 2 * MAX_RECORDS_PER_RUN, BATCH_RECORDS, **extra)
 
 
 def read(settings, table):
@@ -119,7 +124,7 @@ def expected_buckets(snapshots: pd.DataFrame, manifests: pd.DataFrame, seconds: 
 @pytest.mark.timeout(3 * stream_job_deadline(2 * MAX_RECORDS_PER_RUN, BATCH_RECORDS) + 600)  # its stages' deadlines
 def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(stack, spark, tmp_path):
     rng = random.Random(SEED)
-    point = rng.choice(FAULT_POINTS)
+    lake_point, poll_point = rng.choice(LAKE_POINTS), rng.choice(POLL_POINTS)
     t0 = recent_slot(interval=60, polls=10)  # timely records: the stream places them itself
     clock = ManualClock(t0)
     with (
@@ -130,8 +135,7 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
         ) as proxy,
     ):
         redis_port = free_port()
-        redis_down = running.enter_context(ExitStack())
-        redis_down.enter_context(redis_server(redis_port, tmp_path / "redis"))
+        running.enter_context(redis_server(redis_port, tmp_path / "redis"))
         settings = stack.settings.model_copy(
             update={
                 "stream_name": f"e2e-{uuid.uuid4().hex[:8]}",
@@ -184,16 +188,28 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
 
         poll(2)
         killed = stream_job(
-            f"job killed -9 at {point}", settings, tmp_path, GST_TEST_FAULT_POINT=point, GST_TEST_FAULT_BATCH=1
+            f"job killed -9 at {lake_point}",
+            settings,
+            tmp_path,
+            GST_TEST_FAULT_POINT=lake_point,
+            GST_TEST_FAULT_BATCH=1,
         )
         assert killed.returncode == -signal.SIGKILL, f"seed {SEED}: {killed.stderr[-2000:]}"
-        redis_down.close()  # Redis stops; the restarted job goes on writing the lake
-        without_redis = stream_job("job restarted with Redis down", settings, tmp_path)
-        assert without_redis.returncode == 0, f"seed {SEED}: {without_redis.stderr[-2000:]}"
-        poll(2)
-        running.enter_context(redis_server(redis_port, tmp_path / "redis"))  # back, and empty
-        restarted = stream_job("job restarted with Redis back empty", settings, tmp_path)
+        assert f'"point": "{lake_point}"' in killed.stderr
+        poll(2)  # polls arrive meanwhile: the poll query has a batch to die in, whatever the first run committed
+        killed = stream_job(
+            f"job killed -9 at {poll_point}",
+            settings,
+            tmp_path,
+            GST_TEST_FAULT_POINT=poll_point,
+            GST_TEST_FAULT_BATCH=1,
+        )
+        assert killed.returncode == -signal.SIGKILL, f"seed {SEED}: {killed.stderr[-2000:]}"
+        assert f'"point": "{poll_point}"' in killed.stderr
+        restarted = stream_job("job restarted", settings, tmp_path)
         assert restarted.returncode == 0, f"seed {SEED}: {restarted.stderr[-2000:]}"
+        # an --available-now run ends as quietly as it ran: its queries stop between batches
+        assert "ERROR" not in restarted.stderr and "Traceback" not in restarted.stderr, restarted.stderr[-3000:]
         sink.close()
         poller.close()  # its raw pages are all written
         run_gold(settings)
@@ -206,6 +222,8 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
         for name in ("stream_snapshots", "category_snapshots", "poll_manifests"):
             silver.update(read(settings, f"silver/{name}").event_id)
         assert silver == Counter(unique.keys()), f"seed {SEED}: silver differs from the stream"
+        bronze = Counter(json.loads(payload)["event_id"] for payload in read(settings, "bronze/records").payload)
+        assert bronze == Counter(unique.keys()), f"seed {SEED}: bronze differs from the stream"
 
         records = pd.DataFrame(unique.values())
         snapshots = records[records.kind == "stream_snapshot"]
@@ -230,9 +248,15 @@ def test_faults_everywhere_lose_nothing_duplicate_nothing_and_agree_end_to_end(s
         assert got.peak.tolist() == want.peak.tolist()
 
         totals = read(settings, "silver/game_poll_totals")
+        assert totals.groupby(["poll_id", "platform", "game_key"]).size().max() == 1, f"seed {SEED}"
         twitch = totals[(totals.platform == "twitch") & (totals.status == "complete")]
         latest = twitch[twitch.scheduled_at == twitch.scheduled_at.max()]
         live = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+        feed = Counter((e["poll_id"], e["game"]) for _, e in live.xrange("gst:live:changes") if e["game"] != "*")
+        assert max(feed.values()) == 1, f"seed {SEED}: a change reached the feed twice"
+        assert set(zip(twitch.poll_id, twitch.game_key)) <= set(feed), (
+            f"seed {SEED}: a complete poll's change is missing"
+        )
         assert dict(live.zrange("gst:live:twitch", 0, -1, withscores=True)) == {
             row.game_key: float(row.viewers) for row in latest.itertuples()
         }, f"seed {SEED}: live state differs"

@@ -84,8 +84,18 @@ def api_redis_url(stack) -> str:
     return stack.settings.redis_url.rsplit("/", 1)[0] + "/5"
 
 
+@pytest.fixture(scope="session")
+def built_gold() -> dict[str, Settings]:
+    """The fixture gold of each kind, built once per test process. `gold_settings` alone would not
+    keep it: pytest sets a parametrized session fixture up again each time the next file asks for
+    the other kind (about 8 s a build, twice per file). Tests only read it (`gold_copy` to change it)."""
+    return {}
+
+
 @pytest.fixture(scope="session", params=["duckdb", "postgresql"])
-def gold_settings(request, tmp_path_factory, api_redis_url) -> Settings:
+def gold_settings(request, built_gold, tmp_path_factory, api_redis_url) -> Settings:
+    if request.param in built_gold:
+        return built_gold[request.param]
     base = Settings(_env_file=None)
     folder = tmp_path_factory.mktemp(f"api-{request.param}")
     if request.param == "duckdb":
@@ -102,6 +112,7 @@ def gold_settings(request, tmp_path_factory, api_redis_url) -> Settings:
     )
     build_lake(settings.lake_path)
     run_gold(settings)
+    built_gold[request.param] = settings
     return settings
 
 
