@@ -90,21 +90,22 @@ def fresh(stack, tmp_path):
 # The longest files, started first: with two pytest workers taking whole files in collection order
 # (`make test` passes --no-loadscope-reorder: xdist would otherwise start the files with the most
 # tests first, and so the one-test drills last), a long file picked up last would leave the other
-# worker idle for minutes. In the order of their measured time (setup included) in a clean-clone
-# run, seconds in the comments.
+# worker idle for minutes. In the order of their measured time (setup included) in a whole run of
+# the suite, seconds in the comments.
 LONGEST_FIRST = (
-    "tests/streaming_jobs/test_job.py",  # 289
-    "tests/batch_jobs/test_gold.py",  # 260
-    "tests/batch_jobs/test_backfill.py",  # 236
-    "tests/test_end_to_end.py",  # 225
-    "tests/streaming_jobs/test_kafka_drill.py",  # 192
-    "tests/frontend/test_dashboard.py",  # 185
-    "tests/batch_jobs/imports/test_importer.py",  # 182
-    "tests/streaming_jobs/test_spark35_compat.py",  # about 120 (its two probes side by side)
-    "tests/streaming_jobs/test_kinesis_source.py",  # 86
-    "tests/batch_jobs/test_gold_dbt.py",  # 77
-    "tests/batch_jobs/test_replay.py",  # 76
-    "tests/realtime_api/test_openapi_schema.py",  # 73
+    "tests/batch_jobs/test_gold.py",  # 211
+    "tests/test_end_to_end.py",  # 197
+    "tests/streaming_jobs/test_job.py",  # 164
+    "tests/streaming_jobs/test_kafka_drill.py",  # 162
+    "tests/batch_jobs/test_backfill.py",  # 95
+    "tests/batch_jobs/test_gold_project.py",  # 82
+    "tests/frontend/test_dashboard.py",  # 80
+    "tests/streaming_jobs/test_spark35_compat.py",  # 59 (its two probes side by side)
+    "tests/realtime_api/test_openapi_schema.py",  # 51
+    "tests/batch_jobs/test_replay.py",  # 49
+    "tests/batch_jobs/test_gold_dbt.py",  # 45
+    "tests/gamestream/test_cli.py",  # 42
+    "tests/batch_jobs/imports/test_importer.py",  # 35
 )
 
 
