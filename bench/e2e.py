@@ -79,6 +79,7 @@ JOB_PARTS = ("job_driver", "job_jvm", "job_workers")  # the job's split, printed
 # retention is reached (--retention-minutes), the lake grows by its data
 FOLDERS = ("stream_disk", "checkpoints_disk", "logs_disk", "lake_disk")
 LEVELLED_FOLDERS = FOLDERS[:3]
+ENVELOPE_MINUTES = 6  # the stream store's sweep period (gamestream/kinesalite/server.js: 5 minutes) and one
 FED = ("stream_snapshot", "player_count", "video_snapshot")  # the polls whose totals reach the live state
 
 
@@ -361,7 +362,8 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
             print(
-                "disk growth after warm-up, MB/hour, Theil-Sen (least squares): "
+                f"disk growth after warm-up, MB/hour, Theil-Sen (least squares; store, checkpoints and logs: "
+                f"their lows over {ENVELOPE_MINUTES} minutes): "
                 + ", ".join(
                     f"{name} {growth[name]:.1f} ({least_squares[name]:.1f})" for name in FOLDERS if name in growth
                 )
@@ -395,6 +397,20 @@ def soak_growth(samples: list[dict[str, float]], warmup: int) -> tuple[dict[str,
         return {}, {}
     names = [name for name in (*PROCESSES, *JOB_PARTS, *FOLDERS) if name in steady[0]]
     minutes = [s["minute"] for s in steady]
+    # a folder trimmed now and then (the stream's store at each sweep, a checkpoint at Spark's state
+    # maintenance) is a sawtooth, whose slope over a few teeth says little: its lows over a sweep
+    # period and a minute are judged instead
+    steady = [
+        {
+            **s,
+            **{
+                name: min(t[name] for t in samples if s["minute"] - ENVELOPE_MINUTES < t["minute"] <= s["minute"])
+                for name in LEVELLED_FOLDERS
+                if name in s
+            },
+        }
+        for s in steady
+    ]
     theil_sen = {
         name: 60
         * statistics.median(

@@ -110,8 +110,9 @@ class GlueJobs(Construct):
         )
         arguments = {
             "--datalake-formats": "delta",
-            # Delta, and the streaming state as the local job keeps it: RocksDB, committed as changelogs;
-            # a code cache that holds a lake batch's plans (streaming_jobs/spark.py says why)
+            # Delta, and the streaming state as the local job keeps it: RocksDB, committed as changelogs,
+            # 20 batches of checkpoint history; a code cache that holds a lake batch's plans
+            # (streaming_jobs/spark.py says why)
             "--conf": "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension "
             "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog "
             "--conf spark.sql.streaming.stateStore.providerClass="
@@ -121,6 +122,7 @@ class GlueJobs(Construct):
             f"--conf spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB={GLUE_STATE_MEMORY_MB} "
             "--conf spark.sql.streaming.stateStore.rocksdb.writeBufferSizeMB=16 "
             "--conf spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows=false "
+            "--conf spark.sql.streaming.minBatchesToRetain=20 "
             "--conf spark.sql.codegen.cache.maxEntries=1000",
             "--additional-python-modules": requirements.s3_object_url,
             "--python-modules-installer-option": "-r",

@@ -25,7 +25,7 @@ from infra.layout import ASSET_EXCLUDE, ROOT  # noqa: E402
 from infra.options import DeployOptions  # noqa: E402
 from infra.parts.glue_jobs import GLUE_MODULES, GLUE_PACKAGES, GLUE_STATE_MEMORY_MB, glue_requirements  # noqa: E402
 from infra.stack import GameStreamTrendsStack  # noqa: E402
-from streaming_jobs.spark import CODEGEN_CACHE_ENTRIES, STATE_WRITE_BUFFER_MB  # noqa: E402
+from streaming_jobs.spark import BATCHES_RETAINED, CODEGEN_CACHE_ENTRIES, STATE_WRITE_BUFFER_MB  # noqa: E402
 
 CONTEXT = json.loads((ROOT / "infra" / "cdk.json").read_text())["context"]
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789012"
@@ -179,6 +179,7 @@ def test_the_streaming_job_runs_the_projects_glue_entry_point_with_delta(synth):
     assert f"rocksdb.maxMemoryUsageMB={GLUE_STATE_MEMORY_MB}" in args["--conf"]
     assert f"rocksdb.writeBufferSizeMB={STATE_WRITE_BUFFER_MB}" in args["--conf"]  # as the local job
     assert "rocksdb.trackTotalNumberOfRows=false" in args["--conf"]
+    assert f"spark.sql.streaming.minBatchesToRetain={BATCHES_RETAINED}" in args["--conf"]  # as the local job
     assert "--STREAM_ARN" in args and "--extra-py-files" in args
     assert args["--python-modules-installer-option"] == "-r"
     # the checkpoints and the lake are on the bucket

@@ -12,7 +12,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 from gamestream.core.settings import Settings
-from streaming_jobs.spark import WORKER_WARNINGS
+from streaming_jobs.spark import BATCHES_RETAINED, WORKER_WARNINGS
 
 
 def test_delta_spark_and_delta_rs_read_each_others_commits_to_one_table(spark, tmp_path):
@@ -57,6 +57,7 @@ print(json.dumps({
     "jvm_has_jemalloc": "libjemalloc" in (proc / "maps").read_text(),
     "driver_preload": os.environ.get("LD_PRELOAD"),
     "state_memory_mb": spark.conf.get("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB"),
+    "batches_retained": spark.conf.get("spark.sql.streaming.minBatchesToRetain"),
 }))
 spark.stop()
 """
@@ -66,7 +67,7 @@ def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc
     """The streaming job's session, with the default settings: the JVM holds and has touched its whole
     heap before the first batch, so the job's memory does not rise and fall with the collector's
     resizing (what a soak measures); its native memory comes from jemalloc, and only the JVM was given
-    it; its state stores share the budget in settings."""
+    it; its state stores share the budget in settings; its checkpoints keep a bounded history."""
     done = subprocess.run(
         [sys.executable, "-c", STREAMING_JVM_PROBE],
         cwd=tmp_path,
@@ -85,6 +86,7 @@ def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc
     assert heap["jvm_has_jemalloc"], "the JVM was not started with jemalloc (is libjemalloc2 installed?)"
     assert heap["driver_preload"] is None  # the Python process that started it kept its own environment
     assert heap["state_memory_mb"] == str(Settings(_env_file=None).spark_state_memory_mb)
+    assert heap["batches_retained"] == str(BATCHES_RETAINED)  # checkpoints keep a bounded history
 
 
 def test_the_python_workers_ignore_pysparks_own_pandas_warning_and_no_other(spark):
