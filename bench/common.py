@@ -1,7 +1,10 @@
-"""What the benchmarks share: percentiles, and `gst api` in a process of its own."""
+"""What the benchmarks share: percentiles, `gst api` in a process of its own, the memory and CPU
+of a process tree, and a WebSocket client recording the live feed's platform totals."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -46,3 +49,64 @@ def gst_api(env: dict[str, str], port: int, ready: str = "/healthz", cwd: Path |
     finally:
         api.terminate()
         api.wait(30)
+
+
+def executable(pid: int) -> str | None:
+    """The name of a process's program; None once it has exited (short-lived helpers come and go)."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/exe")).name
+    except OSError:
+        return None
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant. A child belongs to the thread that started it, so all threads are read: the
+    JVM starts its Python workers from task threads, which the main thread's list leaves out (the
+    job's figure then jumped by a worker's size whenever the set it saw changed)."""
+    direct: list[int] = []
+    try:
+        listings = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except OSError:  # it exited
+        return []
+    for listing in listings:
+        try:
+            direct += [int(c) for c in listing.read_text().split()]
+        except OSError:
+            continue
+    return direct + [g for c in direct for g in children(c)]
+
+
+def resident_mb(pid: int, with_children: bool) -> float:
+    """One reading of the VmRSS of a process and, if asked, of its descendants."""
+    total = 0.0
+    for p in [pid, *(children(pid) if with_children else [])]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return total
+
+
+async def watch(url: str, received: list[tuple[str, str, float]], stop: asyncio.Event) -> None:
+    """Record (poll_id, observed_at, receipt time) of every platform total on the feed, reconnecting."""
+    from websockets.asyncio.client import connect
+
+    last_id = None
+    while not stop.is_set():
+        try:
+            # games=* : only platform totals (no game has the key "*")
+            query = "?platforms=steam,twitch,youtube&games=*&limit=1" + (f"&last_id={last_id}" if last_id else "")
+            async with connect(url + query, origin="http://127.0.0.1:8000", max_queue=None) as ws:
+                while not stop.is_set():
+                    try:
+                        message = json.loads(await asyncio.wait_for(ws.recv(), 1))
+                    except TimeoutError:
+                        continue
+                    if message["type"] == "change":
+                        last_id = message["id"]
+                        if message["game"] == "*":
+                            received.append((message["poll_id"], message["observed_at"], time.time()))
+        except (OSError, Exception):  # the API restarting or not up yet
+            await asyncio.sleep(1)

@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.common import percentile  # noqa: E402
+from bench.common import children, executable, percentile, resident_mb, watch  # noqa: E402
 from gamestream.core.clock import SystemClock, slot_floor  # noqa: E402
 from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.ports import free_port  # noqa: E402
@@ -95,19 +95,6 @@ def rss_mb(pid: int, with_children: bool = True, readings: int = 3) -> float:
     return least
 
 
-def resident_mb(pid: int, with_children: bool) -> float:
-    """One reading of the VmRSS of a process and, if asked, of its descendants."""
-    total = 0.0
-    for p in [pid, *(children(pid) if with_children else [])]:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return total
-
-
 def job_parts(pid: int, readings: int = 3) -> dict[str, float]:
     """The job's RSS split: its Python driver, its JVM (the driver's child) and the JVM's Python
     workers; each part the least of `readings` half a second apart, as in `rss_mb`."""
@@ -124,31 +111,6 @@ def job_parts(pid: int, readings: int = 3) -> dict[str, float]:
             }
         )
     return {part: min(t[part] for t in taken) for part in JOB_PARTS}
-
-
-def executable(pid: int) -> str | None:
-    """The name of a process's program; None once it has exited (short-lived helpers come and go)."""
-    try:
-        return Path(os.readlink(f"/proc/{pid}/exe")).name
-    except OSError:
-        return None
-
-
-def children(pid: int) -> list[int]:
-    """Every descendant. A child belongs to the thread that started it, so all threads are read: the
-    JVM starts its Python workers from task threads, which the main thread's list leaves out (the
-    job's figure then jumped by a worker's size whenever the set it saw changed)."""
-    direct: list[int] = []
-    try:
-        listings = list(Path(f"/proc/{pid}/task").glob("*/children"))
-    except OSError:  # it exited
-        return []
-    for listing in listings:
-        try:
-            direct += [int(c) for c in listing.read_text().split()]
-        except OSError:
-            continue
-    return direct + [g for c in direct for g in children(c)]
 
 
 def lanes(settings: Settings) -> int:
@@ -231,29 +193,6 @@ def warm_up(settings: Settings, received: list[tuple[str, str, float]], timeout:
     while not received and time.time() - sent < timeout:
         time.sleep(0.2)
     return (received[0][2] if received else time.time()) - sent
-
-
-async def watch(url: str, received: list[tuple[str, str, float]], stop: asyncio.Event) -> None:
-    """Record (poll_id, observed_at, receipt time) of every platform total on the feed, reconnecting."""
-    from websockets.asyncio.client import connect
-
-    last_id = None
-    while not stop.is_set():
-        try:
-            # games=* : only platform totals (no game has the key "*")
-            query = "?platforms=steam,twitch,youtube&games=*&limit=1" + (f"&last_id={last_id}" if last_id else "")
-            async with connect(url + query, origin="http://127.0.0.1:8000", max_queue=None) as ws:
-                while not stop.is_set():
-                    try:
-                        message = json.loads(await asyncio.wait_for(ws.recv(), 1))
-                    except TimeoutError:
-                        continue
-                    if message["type"] == "change":
-                        last_id = message["id"]
-                        if message["game"] == "*":
-                            received.append((message["poll_id"], message["observed_at"], time.time()))
-        except (OSError, Exception):  # the API restarting or not up yet
-            await asyncio.sleep(1)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -129,7 +129,15 @@ class StreamingJob:
                 RawArea.from_settings(settings),
             )
             self.maintenance.start()
-        log.info("stream_started", stream=settings.stream_name, lake=settings.lake_path, available_now=available_now)
+        log.info(
+            "stream_started",
+            stream=settings.stream_name,
+            lake=settings.lake_path,
+            available_now=available_now,
+            heap=settings.spark_driver_memory,
+            heap_fixed=settings.spark_fixed_heap,
+            lake_trigger_seconds=settings.stream_trigger_seconds,
+        )
         return self
 
     def await_termination(self) -> None:

@@ -7,8 +7,8 @@ totals, with no change twice on its feed.
 
 The kill points are drawn from those the Kafka drill (tests/streaming_jobs/test_kafka_drill.py,
 which kills at the lake query's "after silver" and the poll query's "after Redis" and stops Redis
-meanwhile) leaves out: one of the lake query's, then one of the poll query's. Between the two
-suites' runs every point of both queries is drilled.
+meanwhile) leaves out: one of the lake query's, then one of the poll query's. Over successive
+runs of the suite, every point of both queries is drilled.
 
 The poller keeps its raw pages (the seed's layout, gamestream/core/raw_area.py): imported into a second
 lake with `gst import --format seed`, they give the same gold, row for row.

@@ -195,7 +195,9 @@ class Settings(BaseSettings):
 
     # Streaming job
     stream_trigger_seconds: float = Field(
-        10.0, gt=0, description="Lake query trigger: bronze, silver and quarantine are appended this often."
+        10.0,
+        gt=0,
+        description="Lake query trigger: bronze, silver and quarantine are appended this often (`gst demo`: 30 unless set).",
     )
     stream_max_records_per_batch: int = Field(
         500_000,
@@ -220,12 +222,15 @@ class Settings(BaseSettings):
         60.0, ge=0, description="How long an incomplete poll waits for more records before closing as partial."
     )
     spark_driver_memory: str = Field(
-        "3g", pattern=r"^\d+[mg]$", description="JVM heap of the local SparkSession (the streaming job's memory cap)."
+        "3g",
+        pattern=r"^\d+[mg]$",
+        description="JVM heap of the local SparkSession (the streaming job's memory cap; `gst demo`: 1g unless set).",
     )
     spark_fixed_heap: bool = Field(
         True,
         description="The streaming job takes its whole heap at start (-Xms = -Xmx, pages touched up front), so its "
-        "memory is fixed from the first minute instead of rising and falling by a GB as the JVM resizes its heap.",
+        "memory is fixed from the first minute instead of rising and falling by a GB as the JVM resizes its heap "
+        "(`gst demo`: off unless set, its heap grown into).",
     )
     spark_jemalloc: bool = Field(
         True,

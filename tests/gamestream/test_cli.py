@@ -33,8 +33,12 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
     text = " ".join(out.stdout.split())
     assert re.search(r"running ✓ Kinesis ✓ Redis [✓✗] streaming job [✓✗] producer [✓✗] gold loads ✓ API", text), text
     assert '"event"' not in out.stdout + out.stderr
-    events = [json.loads(line)["event"] for line in (tmp_path / "d" / "logs" / "demo.jsonl").read_text().splitlines()]
+    logged = [json.loads(line) for line in (tmp_path / "d" / "logs" / "demo.jsonl").read_text().splitlines()]
+    events = [e["event"] for e in logged]
     assert "embedded_stack_started" in events and "demo_health" in events
+    # the demo's own sizes where the environment says nothing: a light Spark, the lake every 30 s
+    [started] = [e for e in logged if e["event"] == "stream_started"]
+    assert (started["heap"], started["heap_fixed"], started["lake_trigger_seconds"]) == ("1g", False, 30.0)
     assert (tmp_path / "d" / "warehouse.duckdb").exists()
     assert (tmp_path / "d" / "lake").is_dir()
 
