@@ -47,13 +47,13 @@ MAX_CORES = 0.5
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def group_of(pid: int, root: int, jvms: set[int]) -> str:
+def group_of(pid: int, root: int, jvm_children: set[int]) -> str:
     name = executable(pid) or ""
     if pid == root:
         return "demo"
     if name == "java":
         return "jvm"
-    if name.startswith("python") and any(pid in children(j) for j in jvms):
+    if name.startswith("python") and pid in jvm_children:
         return "spark_workers"
     if name == "node":
         return "kinesalite"
@@ -65,8 +65,8 @@ def group_of(pid: int, root: int, jvms: set[int]) -> str:
 def groups(root: int) -> dict[int, str]:
     """Each process of the tree and its group."""
     tree = [root, *children(root)]
-    jvms = {p for p in tree if executable(p) == "java"}
-    return {pid: group_of(pid, root, jvms) for pid in tree}
+    workers = {w for p in tree if executable(p) == "java" for w in children(p)}
+    return {pid: group_of(pid, root, workers) for pid in tree}
 
 
 def cpu_seconds(pid: int, with_reaped: bool) -> float:
@@ -90,6 +90,11 @@ def proportional_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of the whole tree, the exited children of each process included."""
+    return sum(cpu_seconds(pid, with_reaped=True) for pid in [root, *children(root)])
 
 
 def memory(root: int) -> dict[str, float]:
@@ -151,17 +156,14 @@ def main() -> int:
         watcher.start()
         time.sleep(args.warmup_minutes * 60 - ready if args.warmup_minutes * 60 > ready else 0)
         before = {pid: (g, cpu_seconds(pid, with_reaped=False)) for pid, g in groups(demo.pid).items()}
-        tree_before, began = (
-            cpu_seconds(demo.pid, True) + sum(cpu_seconds(p, True) for p in children(demo.pid)),
-            time.time(),
-        )
+        tree_before, began = tree_cpu_seconds(demo.pid), time.time()
         samples = []
         while time.time() - began < args.minutes * 60:
             sample = memory(demo.pid)
             samples.append(sample)
             print("  " + ", ".join(f"{k} {v:.0f}" for k, v in sample.items() if v), flush=True)
             time.sleep(args.every)
-        after_tree = cpu_seconds(demo.pid, True) + sum(cpu_seconds(p, True) for p in children(demo.pid))
+        after_tree = tree_cpu_seconds(demo.pid)
         ended = time.time()
         cores = (after_tree - tree_before) / (ended - began)
         per_group = dict.fromkeys(GROUPS, 0.0)
