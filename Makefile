@@ -14,6 +14,7 @@ VENV35 ?= .venv-spark35
 SPARK35_JARS := .jars/spark35
 # Delta Lake and Spark's Kafka source for the local SparkSession (spark.jars; see streaming_jobs/jars.py)
 SPARK_JARS := .jars/spark
+SPARK_CLASSES := $(SPARK_JARS)/spark-classes.jsa
 # Apache Kafka (KRaft) for the embedded broker with GST_SINK=kafka (gamestream/kafka/pom.xml)
 KAFKA_JARS := .jars/kafka
 # Two pytest workers (one SparkSession, stack and PostgreSQL each; whole files per worker, the longest
@@ -51,13 +52,18 @@ $(SPARK_JARS)/.installed: streaming_jobs/jvm/pom.xml $(BIN)/.installed | system
 	$(BIN)/python -m streaming_jobs.jars prune $(SPARK_JARS)
 	touch $@
 
+# the local Spark JVM's class-data archive, built by a short Spark run once the jars are there
+# (streaming_jobs/class_archive.py): every later Spark JVM maps its classes instead of loading them
+$(SPARK_CLASSES): $(SPARK_JARS)/.installed streaming_jobs/class_archive.py
+	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/python -m streaming_jobs.class_archive $(SPARK_JARS)
+
 $(KAFKA_JARS)/.installed: gamestream/kafka/pom.xml | system
 	rm -rf $(KAFKA_JARS)
 	mvn --batch-mode --quiet -f gamestream/kafka/pom.xml dependency:copy-dependencies \
 		-DincludeScope=runtime -DoutputDirectory=$(abspath $(KAFKA_JARS))
 	touch $@
 
-jars: $(SPARK_JARS)/.installed $(KAFKA_JARS)/.installed
+jars: $(SPARK_JARS)/.installed $(SPARK_CLASSES) $(KAFKA_JARS)/.installed
 
 $(KINESALITE): gamestream/kinesalite/package.json gamestream/kinesalite/package-lock.json | system
 	cd gamestream/kinesalite && npm ci --no-audit --no-fund --loglevel=error
@@ -68,7 +74,7 @@ $(CDK_CLI): infra/package.json infra/package-lock.json | system
 $(DASHBOARD): $(DASHBOARD_SOURCES) | system
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
-install: $(BIN)/.installed $(SPARK_JARS)/.installed $(KAFKA_JARS)/.installed $(KINESALITE) $(DASHBOARD) $(CDK_CLI)
+install: $(BIN)/.installed $(SPARK_JARS)/.installed $(SPARK_CLASSES) $(KAFKA_JARS)/.installed $(KINESALITE) $(DASHBOARD) $(CDK_CLI)
 
 demo: install
 	PYSPARK_PYTHON=$(abspath $(BIN)/python) $(BIN)/gst demo

@@ -134,6 +134,7 @@ class StreamingJob:
             stream=settings.stream_name,
             lake=settings.lake_path,
             available_now=available_now,
+            slots=settings.spark_task_slots,
             heap=settings.spark_driver_memory,
             heap_fixed=settings.spark_fixed_heap,
             lake_trigger_seconds=settings.stream_trigger_seconds,
@@ -229,14 +230,15 @@ def stop_errors_silenced(spark: SparkSession) -> Iterator[None]:
 
 
 @contextmanager
-def background_stream(settings: Settings) -> Iterator[StreamingJob]:
-    """The streaming job inside the current process (for `gst demo`); stopped on exit."""
+def background_stream(settings: Settings, spark_output: Path | None = None) -> Iterator[StreamingJob]:
+    """The streaming job inside the current process (for `gst demo`), Spark's console output to
+    `spark_output` when given; stopped on exit."""
     # here, not at the top: streaming_jobs.spark registers our Kinesis data source, which needs Spark 4's
     # Python data sources; Glue's Spark 3.5 imports this module (streaming_jobs/glue_job.py) without it
     from streaming_jobs.spark import streaming_job_spark
 
     export_aws_environment(settings)
-    spark = streaming_job_spark(settings)
+    spark = streaming_job_spark(settings, spark_output)
     job = StreamingJob(settings, spark).start()
     try:
         yield job

@@ -15,9 +15,12 @@ from importlib import resources
 from pathlib import Path
 
 import structlog
+from pyspark import SparkConf, SparkContext
+from pyspark.java_gateway import launch_gateway
 from pyspark.sql import SparkSession
 
 from gamestream.core.settings import Settings
+from streaming_jobs import class_archive
 from streaming_jobs.jars import spark_jars
 from streaming_jobs.kinesis_source import KinesisDataSource
 
@@ -49,98 +52,113 @@ def local_spark(
     driver_memory: str | None = None,
     fixed_heap: bool = False,
     jemalloc: bool = False,
+    output: Path | None = None,
 ) -> SparkSession:
     """`slots` task slots (more than the machine's cores on purpose: the poll query's pool keeps
     two of them while a lake batch runs); shuffles use two partitions, as the state stores do.
     `fixed_heap` (the streaming job's): the heap is taken and touched at start, so the process's
     memory does not follow G1's resizing of it (the live set after a collection was flat at 0.35-0.5 GB
     over a soak while the heap G1 held swung between 1.4 and 2.4 GB). `jemalloc` (the streaming job's
-    too): the JVM allocates native memory with jemalloc, see `native_allocator`."""
+    too): the JVM allocates native memory with jemalloc, see `native_allocator`. `output` (the demo's):
+    a file that takes the JVM's console output, its Python workers' included, instead of the console."""
     settings = Settings()
     memory = driver_memory or settings.spark_driver_memory
-    java_options = ["-Xss8m", *([f"-Xms{memory}", "-XX:+AlwaysPreTouch"] if fixed_heap else [])]
-    jars = spark_jars(jars_dir or settings.spark_jars_path)
+    jars_folder = jars_dir or settings.spark_jars_path
+    jars = spark_jars(jars_folder)
+    java_options = [
+        "-Xss8m",
+        *([f"-Xms{memory}", "-XX:+AlwaysPreTouch"] if fixed_heap else []),
+        *class_archive.java_options(jars_folder),
+    ]
     pools = resources.files("streaming_jobs.data").joinpath("fairscheduler.xml")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # else workers may start another Python
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     # the JVM (and RocksDB in it) malloc from hundreds of threads; glibc's default of up to 8 arenas
     # per core fragments, and memory outside the JVM's own accounting grew 170 MB in 26 soak minutes
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    builder = (
-        SparkSession.builder.master(f"local[{slots}]")
-        .appName(app_name)
-        .config("spark.jars", ",".join(jars))
-        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
-        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.scheduler.mode", "FAIR")
-        .config("spark.scheduler.allocation.file", str(pools))
-        .config(
+    conf = (
+        SparkConf()
+        .setMaster(f"local[{slots}]")
+        .setAppName(app_name)
+        .set("spark.jars", ",".join(jars))
+        .set("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .set("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .set("spark.sql.session.timeZone", "UTC")
+        .set("spark.sql.shuffle.partitions", "2")
+        .set("spark.scheduler.mode", "FAIR")
+        .set("spark.scheduler.allocation.file", str(pools))
+        .set(
             "spark.sql.streaming.stateStore.providerClass",
             "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
         )
         # a batch's state commit writes a changelog, and RocksDB snapshots are taken in the background:
         # the poll query's commits took 130-260 ms a batch with it, 300-700 ms without
-        .config("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
+        .set("spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled", "true")
         # one memory budget for every RocksDB instance of the process (memtables, block cache),
         # instead of each instance sizing its own; a long-running job's native memory stays bounded.
         # The cache is not strict (Spark's choice: a full strict cache fails inserts), and it fills
         # as blocks are read and stays full
-        .config("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
-        .config("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", str(settings.spark_state_memory_mb))
+        .set("spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage", "true")
+        .set("spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB", str(settings.spark_state_memory_mb))
         # a memtable flushes at 16 MB instead of RocksDB's 64: with 64 MB memtables the job's memory was
         # still rising 40 minutes into a soak, with 16 MB it rose in two steps until minute 25
-        .config("spark.sql.streaming.stateStore.rocksdb.writeBufferSizeMB", str(STATE_WRITE_BUFFER_MB))
+        .set("spark.sql.streaming.stateStore.rocksdb.writeBufferSizeMB", str(STATE_WRITE_BUFFER_MB))
         # counting the state's rows costs a second lookup per insert; the dedup inserts every record
-        .config("spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows", "false")
-        .config("spark.sql.streaming.minBatchesToRetain", str(BATCHES_RETAINED))
+        .set("spark.sql.streaming.stateStore.rocksdb.trackTotalNumberOfRows", "false")
+        .set("spark.sql.streaming.minBatchesToRetain", str(BATCHES_RETAINED))
         # Delta rebuilds a table's state (e.g. to look up an idempotent write's txn version) with
         # this many tasks; the default 50 costs seconds per append on two cores
-        .config("spark.databricks.delta.snapshotPartitions", "1")
+        .set("spark.databricks.delta.snapshotPartitions", "1")
         # the backfill caches parsed rows for a few writes and drops them: compressing the cache
         # cost more time than it saved (about a sixth of a 35k-row lake batch, when it was cached)
-        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
+        .set("spark.sql.inMemoryColumnarStorage.compressed", "false")
         # a lake batch runs a few dozen distinct plans (its writes and Delta's own jobs): with the
         # default 100 cached classes, Spark compiled much of their code again every batch
-        .config("spark.sql.codegen.cache.maxEntries", str(CODEGEN_CACHE_ENTRIES))
+        .set("spark.sql.codegen.cache.maxEntries", str(CODEGEN_CACHE_ENTRIES))
         # the optional checksum file of each commit: writing it costs about a fifth of a small append
-        .config("spark.databricks.delta.writeChecksumFile.enabled", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.python.authenticate.socketTimeout", "120s")  # a loaded machine starts workers slowly
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .set("spark.databricks.delta.writeChecksumFile.enabled", "false")
+        .set("spark.driver.bindAddress", "127.0.0.1")  # its RPC and block manager: loopback only
+        .set("spark.driver.host", "127.0.0.1")
+        .set("spark.python.authenticate.socketTimeout", "120s")  # a loaded machine starts workers slowly
+        .set("spark.ui.enabled", "false")
+        .set("spark.ui.showConsoleProgress", "false")
+        .set("spark.sql.execution.arrow.pyspark.enabled", "true")
         # micro-batches arrive as local relations: without this the optimizer evaluates the
         # whole transformation itself, row by row on one thread, instead of running codegen
-        .config("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation")
-        .config("spark.driver.memory", memory)
+        .set("spark.sql.optimizer.excludedRules", "org.apache.spark.sql.catalyst.optimizer.ConvertToLocalRelation")
+        .set("spark.driver.memory", memory)
         # -Xss8m: a query stopped mid-batch has its (long) error message matched by recursive regexes
         # on the stream thread, which overflow the default 1 MB thread stack
-        .config("spark.driver.extraJavaOptions", " ".join(java_options))
-        .config("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
-        .config("spark.executorEnv.PYTHONWARNINGS", WORKER_WARNINGS)  # the Python workers' environment
+        .set("spark.driver.extraJavaOptions", " ".join(java_options))
+        .set("spark.sql.streaming.forceDeleteTempCheckpointLocation", "true")
+        .set("spark.executorEnv.PYTHONWARNINGS", WORKER_WARNINGS)  # the Python workers' environment
     )
     with native_allocator(jemalloc):
-        spark = builder.getOrCreate()
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with output.open("ab") as sink:  # the JVM keeps its own descriptor of it
+                SparkContext(conf=conf, gateway=launch_gateway(conf, popen_kwargs={"stdout": sink, "stderr": sink}))
+        spark = SparkSession.builder.config(conf=conf).getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     spark.dataSource.register(KinesisDataSource)
     return spark
 
 
-def streaming_job_spark(settings: Settings) -> SparkSession:
-    """The streaming job's session (`gst stream`, and the demo's job in its process): its heap cap
-    from settings, taken whole, and jemalloc, as settings say.
+def streaming_job_spark(settings: Settings, output: Path | None = None) -> SparkSession:
+    """The streaming job's session (`gst stream`, and the demo's job in its process): its task slots
+    and heap cap from settings, taken whole, and jemalloc, as settings say; Spark's console output to
+    `output` when given.
 
     PySpark's SparkContext takes over Ctrl-C (SIGINT) to cancel every running Spark job at once: a
     query's batch in flight then fails, and Spark prints an ERROR and a trace for it. The job's own
     stop waits for the batches in flight instead (StreamingJob.stop): Ctrl-C is Python's
     KeyboardInterrupt again, as PySpark's handler raises too, without the cancelling."""
     spark = local_spark(
+        slots=settings.spark_task_slots,
         driver_memory=settings.spark_driver_memory,
         fixed_heap=settings.spark_fixed_heap,
         jemalloc=settings.spark_jemalloc,
+        output=output,
     )
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -25,12 +25,14 @@ HEALTH_LOG_SECONDS = 5.0
 # The demo's defaults where GST_* and .env say nothing, sized for its load (scale 0.01: about 230
 # records a second) on a newcomer's machine: an hour of stream is plenty to watch and keeps the
 # embedded Kinesis's store small (the stream's 24 h would hold gigabytes); Spark gets a 1 GB heap it
-# grows into instead of 3 GB taken at start; the lake query appends every 30 s, not 10 (gold loads
+# grows into instead of 3 GB taken at start, and 2 task slots instead of 4 (each slot that ran Python
+# keeps a worker process of about 50 MB; the data on the live feed was no older); the lake query appends every 30 s, not 10 (gold loads
 # every minute; the live feed comes from the poll query, whose trigger stays)
 DEMO_DEFAULTS: dict[str, Any] = {
     "stream_retention_hours": 1.0,
     "spark_driver_memory": "1g",
     "spark_fixed_heap": False,
+    "spark_task_slots": 2,
     "stream_trigger_seconds": 30.0,
 }
 
@@ -80,10 +82,14 @@ def _run_embedded(
                 f"  • gold loads into {stack.settings.warehouse_kind} every {stack.settings.gold_load_seconds:g}s"
             )
             # entered before the producer: on exit the producer stops, then the job drains the stream
-            job = stages.enter_context(background_stream(stack.settings))
+            # Spark's own console output (the JVM's log lines, its Python workers' traces when a stop cuts
+            # a batch short) goes to a file beside the demo's logs when the console shows the live status
+            spark_log = log_file.with_name("spark.log") if log_file else None
+            job = stages.enter_context(background_stream(stack.settings, spark_log))
             console.print(
                 f"  • streaming job (Spark local): bronze/silver Delta at {stack.settings.lake_path}, "
                 f"live metrics in Redis; `gst status` shows its last batch"
+                + (f"; Spark's own output in {spark_log}" if spark_log else "")
             )
             stages.enter_context(background_producer(stack.settings, Source.SYNTHETIC))
             console.print(

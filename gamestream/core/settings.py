@@ -226,6 +226,13 @@ class Settings(BaseSettings):
         pattern=r"^\d+[mg]$",
         description="JVM heap of the local SparkSession (the streaming job's memory cap; `gst demo`: 1g unless set).",
     )
+    spark_task_slots: int = Field(
+        4,
+        ge=2,
+        description="Task slots of the streaming job's local Spark: more than the machine's cores on purpose, so the "
+        "poll query keeps two while a lake batch runs (`gst demo`: 2 unless set, for its small load: fewer Python "
+        "workers held).",
+    )
     spark_fixed_heap: bool = Field(
         True,
         description="The streaming job takes its whole heap at start (-Xms = -Xmx, pages touched up front), so its "

@@ -135,7 +135,8 @@ def page(browser):
     opened = context.new_page()
     errors: list[str] = []
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
+    # with the stack: an error thrown in the page is found in the bundle by where it was thrown
+    opened.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack}"))
     opened.console_errors = errors
     yield opened
     context.close()

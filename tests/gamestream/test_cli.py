@@ -38,7 +38,12 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
     assert "embedded_stack_started" in events and "demo_health" in events
     # the demo's own sizes where the environment says nothing: a light Spark, the lake every 30 s
     [started] = [e for e in logged if e["event"] == "stream_started"]
-    assert (started["heap"], started["heap_fixed"], started["lake_trigger_seconds"]) == ("1g", False, 30.0)
+    sizes = (started["slots"], started["heap"], started["heap_fixed"], started["lake_trigger_seconds"])
+    assert sizes == (2, "1g", False, 30.0)
+    # Spark's own console output goes to its file, not between the demo's lines
+    spark_log = tmp_path / "d" / "logs" / "spark.log"
+    assert "Spark's own output in" in text and "log4j" in spark_log.read_text()
+    assert "log4j" not in out.stdout + out.stderr and "WARN" not in out.stdout + out.stderr
     assert (tmp_path / "d" / "warehouse.duckdb").exists()
     assert (tmp_path / "d" / "lake").is_dir()
 

@@ -12,6 +12,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, Transaction, write_deltalake
 
 from gamestream.core.settings import Settings
+from streaming_jobs import class_archive
 from streaming_jobs.spark import BATCHES_RETAINED, WORKER_WARNINGS
 
 
@@ -43,7 +44,7 @@ def test_delta_spark_and_delta_rs_read_each_others_commits_to_one_table(spark, t
 
 
 STREAMING_JVM_PROBE = """
-import json, os, pathlib
+import json, os, pathlib, re, subprocess
 from gamestream.core.settings import Settings
 from streaming_jobs.spark import WORKER_WARNINGS
 from streaming_jobs.spark import streaming_job_spark
@@ -52,7 +53,10 @@ jvm = spark._jvm
 heap = jvm.java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage()
 proc = pathlib.Path(f"/proc/{jvm.java.lang.ProcessHandle.current().pid()}")
 rss_kb = next(int(line.split()[1]) for line in (proc / "status").read_text().splitlines() if line.startswith("VmRSS:"))
+vm_info = subprocess.run(["jcmd", proc.name, "VM.info"], capture_output=True, text=True, timeout=60).stdout
+mapped = re.search(r"CDS archive\\(s\\) mapped at: .*, size (\\d+)", vm_info)
 print(json.dumps({
+    "class_archives_mapped_bytes": int(mapped.group(1)) if mapped else 0,
     "committed": heap.getCommitted(), "max": heap.getMax(), "rss": rss_kb * 1024,
     "jvm_has_jemalloc": "libjemalloc" in (proc / "maps").read_text(),
     "driver_preload": os.environ.get("LD_PRELOAD"),
@@ -67,7 +71,8 @@ def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc
     """The streaming job's session, with the default settings: the JVM holds and has touched its whole
     heap before the first batch, so the job's memory does not rise and fall with the collector's
     resizing (what a soak measures); its native memory comes from jemalloc, and only the JVM was given
-    it; its state stores share the budget in settings; its checkpoints keep a bounded history."""
+    it; its state stores share the budget in settings; its checkpoints keep a bounded history; its
+    classes are mapped from the class archive."""
     done = subprocess.run(
         [sys.executable, "-c", STREAMING_JVM_PROBE],
         cwd=tmp_path,
@@ -87,6 +92,10 @@ def test_the_streaming_jobs_jvm_takes_its_heap_whole_and_allocates_with_jemalloc
     assert heap["driver_preload"] is None  # the Python process that started it kept its own environment
     assert heap["state_memory_mb"] == str(Settings(_env_file=None).spark_state_memory_mb)
     assert heap["batches_retained"] == str(BATCHES_RETAINED)  # checkpoints keep a bounded history
+    # the classes come from the archive `make` built (the JDK's own base archive is about 13 MB)
+    archive = class_archive.archive_path(Settings(_env_file=None).spark_jars_path)
+    assert archive.is_file(), f"no class archive at {archive}: `make` builds it"
+    assert heap["class_archives_mapped_bytes"] > archive.stat().st_size, "the JVM did not map the class archive"
 
 
 def test_the_python_workers_ignore_pysparks_own_pandas_warning_and_no_other(spark):
