@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing
+import os
 import random
 import shutil
 import statistics
@@ -43,7 +45,7 @@ import httpx  # noqa: E402
 from batch_jobs.dbt import invoke  # noqa: E402
 from batch_jobs.gold.loads import run_gold  # noqa: E402
 from batch_jobs.gold.project import GoldProject, project_digest  # noqa: E402
-from bench.common import gst_api, percentile  # noqa: E402
+from bench.common import children, cpu_seconds, gst_api, percentile  # noqa: E402
 from gamestream.core.lake import Lake  # noqa: E402
 from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.ports import free_port  # noqa: E402
@@ -287,22 +289,31 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
                     ws = await connect(url, origin="http://127.0.0.1:8000", max_queue=None, ping_interval=None)
                     await ws.recv()  # the snapshot
                     sockets.append(ws)
+                # the clients' objects (thousands of connections) stay out of the collector's full passes,
+                # which otherwise pause this process, and so every client's receipt, for hundreds of ms
+                gc.freeze()
                 published: dict[int, float] = {}
                 latencies: list[float] = []
+                by_poll: dict[int, list[float]] = {}
                 expected = polls * 5
 
                 async def listen(ws) -> int:
                     got = 0
                     while got < expected:
                         message = json.loads(await ws.recv())
-                        if message["type"] != "change":
+                        if message["type"] != "changes":
                             continue
-                        batch = int(message["id"].split("-")[0]) - 1
-                        latencies.append((time.time() - published[batch]) * 1000)
-                        got += 1
+                        at = time.time()
+                        for change in message["changes"]:
+                            batch = int(change["id"].split("-")[0]) - 1
+                            latencies.append((at - published[batch]) * 1000)
+                            by_poll.setdefault(batch, []).append(latencies[-1])
+                        got += len(message["changes"])
                     return got
 
                 listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
+                [api] = [pid for pid in children(os.getpid()) if b"gamestream\x00api" in command_line(pid)]
+                cpu_before = cpu_seconds(api, with_reaped=True), time.process_time(), time.monotonic()
                 for batch in range(1, polls + 1):
                     t = END + timedelta(minutes=batch)
                     poll = twitch_poll(f"p{batch}", t, [(1000 + batch * g, 1000) for g in range(4)])
@@ -310,6 +321,9 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
                     await asyncio.to_thread(writer.apply, "bench", batch, [poll])
                     await asyncio.sleep(every)
                 received = await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
+                seconds = time.monotonic() - cpu_before[2]
+                api_cores = (cpu_seconds(api, with_reaped=True) - cpu_before[0]) / seconds
+                client_cores = (time.process_time() - cpu_before[1]) / seconds
                 print(
                     f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
                     f"{sum(received):,} messages received (expected {clients * expected:,})"
@@ -318,14 +332,31 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
                     f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
                     f"max {max(latencies):.1f} ms (target p95 <= 250 ms)"
                 )
+                print(
+                    "  p95 per poll, in publishing order (ms): "
+                    + " ".join(f"{percentile(by_poll[batch], 0.95):.0f}" for batch in sorted(by_poll))
+                )
+                print(
+                    f"  CPU while the polls were published and received ({seconds:.1f} s): the API process "
+                    f"{api_cores:.2f} cores, this bench's clients {client_cores:.2f} cores (of 2)"
+                )
                 for ws in sockets:
                     await ws.close()
                 return {
                     "ws_p95_ms": f"{percentile(latencies, 0.95):.1f}",
+                    "ws_api_cores": f"{api_cores:.2f}",
+                    "ws_client_cores": f"{client_cores:.2f}",
                     "ws_received_share": f"{sum(received) / (clients * expected):.4f}",
                 }
         finally:
             writer.close()
+
+
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 CROWD_SECONDS = 15.0

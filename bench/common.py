@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
 
 def percentile(values: list[float], q: float) -> float:
     """The q-quantile (0..1) of `values` by rank (NaN for none)."""
@@ -57,6 +59,16 @@ def executable(pid: int) -> str | None:
         return Path(os.readlink(f"/proc/{pid}/exe")).name
     except OSError:
         return None
+
+
+def cpu_seconds(pid: int, with_reaped: bool) -> float:
+    """User and system CPU seconds of a process; with `with_reaped`, its exited children's too."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # after the command's closing parenthesis: field 3 (state) first, so utime (14) .. cstime (17) at 11..14
+    return sum(int(v) for v in fields[11 : 15 if with_reaped else 13]) / TICKS
 
 
 def children(pid: int) -> list[int]:
@@ -104,9 +116,10 @@ async def watch(url: str, received: list[tuple[str, str, float]], stop: asyncio.
                         message = json.loads(await asyncio.wait_for(ws.recv(), 1))
                     except TimeoutError:
                         continue
-                    if message["type"] == "change":
-                        last_id = message["id"]
-                        if message["game"] == "*":
-                            received.append((message["poll_id"], message["observed_at"], time.time()))
+                    at = time.time()
+                    for change in message["changes"] if message["type"] == "changes" else []:
+                        last_id = change["id"]
+                        if change["game"] == "*":
+                            received.append((change["poll_id"], change["observed_at"], at))
         except (OSError, Exception):  # the API restarting or not up yet
             await asyncio.sleep(1)

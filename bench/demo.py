@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.common import children, executable, percentile, resident_mb, watch  # noqa: E402
+from bench.common import children, cpu_seconds, executable, percentile, resident_mb, watch  # noqa: E402
 from gamestream.embedded.ports import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,6 @@ DATA = ROOT / ".gst-bench" / "demo"
 GROUPS = ("demo", "jvm", "spark_workers", "kinesalite", "redis", "other")
 MAX_RSS_MB = 2048
 MAX_CORES = 0.5
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def group_of(pid: int, root: int, jvm_children: set[int]) -> str:
@@ -67,16 +66,6 @@ def groups(root: int) -> dict[int, str]:
     tree = [root, *children(root)]
     workers = {w for p in tree if executable(p) == "java" for w in children(p)}
     return {pid: group_of(pid, root, workers) for pid in tree}
-
-
-def cpu_seconds(pid: int, with_reaped: bool) -> float:
-    """User and system CPU seconds of a process; with `with_reaped`, its exited children's too."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # after the command's closing parenthesis: field 3 (state) first, so utime (14) .. cstime (17) at 11..14
-    return sum(int(v) for v in fields[11 : 15 if with_reaped else 13]) / TICKS
 
 
 def proportional_mb(pid: int) -> float:

@@ -96,7 +96,11 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     app.state.ranges = RangeCache(app.state.store, settings.api_range_cache_entries)
     app.state.warmer = CacheWarmer(app.state.store, settings.api_prewarm_days)
     app.state.feed = LiveFeed(
-        settings.redis_url, settings.api_ws_queue_size, settings.api_ws_max_clients, settings.api_ws_max_per_address
+        settings.redis_url,
+        settings.api_ws_queue_size,
+        settings.api_ws_max_clients,
+        settings.api_ws_max_per_address,
+        settings.api_ws_heartbeat_seconds,
     )
     app.state.metrics = ApiMetrics()
     app.state.limiter = RateLimiter(settings.redis_url, settings.api_rate_per_second, settings.api_rate_burst)

@@ -23,6 +23,7 @@ def server(app: FastAPI, settings: Settings) -> uvicorn.Server:
             access_log=False,
             ws="websockets-sansio",
             ws_max_queue=64,
+            ws_per_message_deflate=settings.api_ws_compression,
             timeout_graceful_shutdown=3,
             proxy_headers=True,
             forwarded_allow_ips=settings.api_forwarded_allow_ips,

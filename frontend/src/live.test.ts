@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { applyMessage, backoff, emptyState, liveUrl } from "./live";
-import type { LiveGame, LiveMessage } from "./types";
+import type { ChangeMessage, LiveGame, LiveMessage } from "./types";
 
-const change = (id: string, game: string, value: number, is_game: boolean | null = game === "*" ? null : true): LiveMessage => ({
+const item = (id: string, game: string, value: number, is_game: boolean | null = game === "*" ? null : true): ChangeMessage => ({
   type: "change", id, platform: "twitch", game, name: game.toUpperCase(), value, change: 1,
   observed_at: "2026-11-26T12:00:00Z", poll_id: "p", is_game,
 });
+/** A message of one change. */
+const change = (...args: Parameters<typeof item>): LiveMessage => ({ type: "changes", changes: [item(...args)] });
 
 const line = (game: string, value: number): LiveGame => ({
   game, name: game.toUpperCase(), value, change: 0, viewers: value, channels: 1, players: 0, observed_at: "t", poll_id: "p",
@@ -24,6 +26,12 @@ describe("applyMessage", () => {
     expect(state.position).toBe("6-2");
     expect(state.platforms.twitch.games.map((g) => [g.game, g.value])).toEqual([["b", 25], ["a", 20]]);
     expect(state.platforms.twitch.total).toBe(45);
+  });
+  it("folds a poll's changes, which come in one message, in order", () => {
+    const state = applyMessage(emptyState, { type: "changes", changes: [item("7-1", "a", 5), item("7-2", "b", 9), item("7-3", "*", 14)] });
+    expect(state.position).toBe("7-3");
+    expect(state.platforms.twitch.games.map((g) => [g.game, g.value])).toEqual([["b", 9], ["a", 5]]);
+    expect(state.platforms.twitch.total).toBe(14);
   });
   it("keeps whether a category is a game, as its change says", () => {
     const state = applyMessage(emptyState, change("1-1", "just chatting", 5, false));

@@ -9,12 +9,17 @@ export type Status = "connecting" | "live" | "reconnecting";
 
 export const emptyState: LiveState = { position: null, platforms: {} };
 
-/** Fold one message into the state (pure: returns a new state). Game "*" is a platform total. */
+/** Fold one message into the state (pure: returns a new state). */
 export function applyMessage(state: LiveState, message: LiveMessage, keep = 50): LiveState {
   if (message.type === "snapshot") {
     return { position: message.position, platforms: message.platforms };
   }
-  if (message.type !== "change") return state;
+  if (message.type !== "changes") return state;
+  return message.changes.reduce((folded, change) => applyChange(folded, change, keep), state);
+}
+
+/** Fold one change into the state. Game "*" is a platform total. */
+function applyChange(state: LiveState, message: ChangeMessage, keep: number): LiveState {
   const before: LivePlatform = state.platforms[message.platform]
     ?? { total: null, games_live: null, observed_at: null, poll_id: null, games: [] };
   let platform: LivePlatform;
@@ -69,7 +74,7 @@ export class LiveConnection {
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data as string) as LiveMessage;
       if (message.type === "snapshot") this.lastId = message.position;
-      if (message.type === "change") this.lastId = message.id;
+      if (message.type === "changes") this.lastId = message.changes[message.changes.length - 1].id;
       this.attempt = 0;
       this.onStatus("live");
       this.onMessage(message);

@@ -15,7 +15,7 @@ export function useLive(params: Record<string, string>, onChange?: (change: Chan
   useEffect(() => {
     const connection = new LiveConnection(JSON.parse(key) as Record<string, string>, (message) => {
       setState((current) => applyMessage(current, message));
-      if (message.type === "change") handler.current?.(message);
+      if (message.type === "changes") for (const change of message.changes) handler.current?.(change);
     }, setStatus);
     connection.open();
     return () => connection.close();

@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     api_ws_queue_size: int = Field(
         1000, ge=1, description="Changes buffered per WebSocket client before it is dropped as too slow."
     )
+    api_ws_compression: bool = Field(
+        False,
+        description="Compress live-feed messages (permessage-deflate) for clients that offer it. Off: each client's "
+        "copy of a message is compressed apart, and at 2,000 clients it took the feed's p95 from 442 to 893 ms "
+        "(messages of a few hundred bytes; REST answers are compressed either way).",
+    )
     api_ws_heartbeat_seconds: float = Field(
         15.0, gt=0, description="Idle time after which a WebSocket client gets a heartbeat."
     )

@@ -55,7 +55,8 @@ class ResumedMessage(Answer):
 
 
 class ChangeMessage(Answer):
-    """A game's (or, with game '*', the platform total's) new value from a complete poll."""
+    """A game's (or, with game '*', the platform total's) new value from a complete poll: an item of
+    a `changes` message."""
 
     type: Literal["change"]
     id: str = Field(description="The feed id: reconnect with last_id=id to resume after it.")
@@ -71,6 +72,14 @@ class ChangeMessage(Answer):
     )
 
 
+class ChangesMessage(Answer):
+    """The changes the feed holds next, in feed order, each once: those written together (a poll's
+    games and total) arrive in one message. Resume after the last one's id."""
+
+    type: Literal["changes"]
+    changes: list[ChangeMessage] = Field(min_length=1)
+
+
 class HeartbeatMessage(Answer):
     """Sent when nothing changed for GST_API_WS_HEARTBEAT_SECONDS."""
 
@@ -79,7 +88,7 @@ class HeartbeatMessage(Answer):
 
 
 LiveMessage = Annotated[
-    SnapshotMessage | ResumedMessage | ChangeMessage | HeartbeatMessage, Field(discriminator="type")
+    SnapshotMessage | ResumedMessage | ChangesMessage | HeartbeatMessage, Field(discriminator="type")
 ]
 LIVE_MESSAGE = TypeAdapter(LiveMessage)
 

@@ -4,9 +4,11 @@ WebSocket protocol (server to client, JSON text frames):
 - {"type": "snapshot", "position": id, "platforms": {platform: {total, observed_at, games: [...]}}}
   on connect, or when a resume is impossible (its last id is no longer in the capped feed);
 - {"type": "resumed", "after": id} then the changes after that id, when `last_id` was given;
-- {"type": "change", "id": id, "platform", "game" ("*" = the platform total), "name", "value",
-  "change", "observed_at", "poll_id", "is_game" (false for a category that is not a game, such as Just
-  Chatting; null for the total)} for every change, in feed order, once;
+- {"type": "changes", "changes": [change, ...]}: the next changes in feed order, each once; those
+  written together (a poll's games and its total) come in one message. A change is {"type":
+  "change", "id": id, "platform", "game" ("*" = the platform total), "name", "value", "change",
+  "observed_at", "poll_id", "is_game" (false for a category that is not a game, such as Just
+  Chatting; null for the total)}; resume after the last one's id;
 - {"type": "heartbeat", "position": id} after `GST_API_WS_HEARTBEAT_SECONDS` without a message.
 Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot).
 A connection from an Origin other than the API's own and those in GST_API_ALLOWED_ORIGINS is
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -28,11 +31,19 @@ from starlette.websockets import WebSocketState
 
 from gamestream.core.contracts import Platform
 from realtime_api.deps import Feed
-from realtime_api.live_feed import AddressCapReached, LiveFeed, RedisUnavailable, Subscriber, feed_id
+from realtime_api.live_feed import (
+    AddressCapReached,
+    LiveFeed,
+    RedisUnavailable,
+    Subscriber,
+    changes_text,
+    feed_id,
+)
 from realtime_api.models.live import HeartbeatMessage, LiveSnapshot, ResumedMessage, SnapshotMessage
 
 router = APIRouter(tags=["live"])
 TOO_SLOW = 4000
+BACKLOG_FRAME = 500  # changes per message when a resumed client catches up
 
 
 @router.get(
@@ -90,9 +101,7 @@ async def live_socket(websocket: WebSocket) -> None:
         return
     metrics.ws_clients.inc()
     try:
-        await _serve(
-            websocket, feed, subscriber, platforms, last_id, limit, app.state.settings.api_ws_heartbeat_seconds, metrics
-        )
+        await _serve(websocket, feed, subscriber, platforms, last_id, limit, metrics)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
@@ -107,10 +116,9 @@ async def _serve(
     platforms: set[str] | None,
     last_id: str | None,
     limit: int,
-    heartbeat: float,
     metrics: Any,
 ) -> None:
-    sent = {kind: metrics.ws_sent.labels(kind) for kind in ("snapshot", "resumed", "change", "heartbeat")}
+    sent = {kind: metrics.ws_sent.labels(kind) for kind in ("snapshot", "resumed", "changes", "heartbeat")}
 
     async def send(message: SnapshotMessage | ResumedMessage | HeartbeatMessage) -> None:
         await websocket.send_text(message.model_dump_json())
@@ -119,12 +127,12 @@ async def _serve(
     try:
         if last_id and await feed.can_resume(last_id):
             await send(ResumedMessage(type="resumed", after=last_id))
-            position = last_id
-            for change in await feed.backlog(last_id):
-                if subscriber.wants(change):
-                    await websocket.send_text(change.model_dump_json())
-                    sent["change"].inc()
-                position = change.id
+            backlog = await feed.backlog(last_id)
+            position = backlog[-1].id if backlog else last_id
+            wanted = [change.model_dump_json() for change in backlog if subscriber.wants(change)]
+            for start in range(0, len(wanted), BACKLOG_FRAME):
+                await websocket.send_text(changes_text(wanted[start : start + BACKLOG_FRAME]))
+                sent["changes"].inc()
         else:
             snapshot = await feed.snapshot(sorted(platforms or {p.value for p in Platform}), limit)
             position = snapshot["position"]
@@ -136,20 +144,17 @@ async def _serve(
     async def pump() -> None:
         seen = feed_id(position)
         while True:
-            try:
-                change = subscriber.queue.get_nowait()  # the common case under load: no timer, no extra task
-            except asyncio.QueueEmpty:
-                try:
-                    change = await asyncio.wait_for(subscriber.queue.get(), timeout=heartbeat)
-                except TimeoutError:
-                    await send(HeartbeatMessage(type="heartbeat", position=feed.position))
+            frame = await subscriber.next()
+            if frame is None:  # HEARTBEAT: nothing was sent for a while
+                await send(HeartbeatMessage(type="heartbeat", position=feed.position))
+            else:
+                text = frame.after(seen)  # without what the snapshot or backlog already had
+                if text is None:
                     continue
-            at, text = change
-            if at <= seen:  # already in the snapshot or backlog
-                continue
-            seen = at
-            await websocket.send_text(text)  # serialised once by the feed for every client
-            sent["change"].inc()
+                seen = frame.last
+                await websocket.send_text(text)  # built once by the feed for every client with this filter
+                sent["changes"].inc()
+            subscriber.last_sent = time.monotonic()
 
     async def listen() -> None:
         while True:  # clients only talk to close; reading notices a disconnect at once

@@ -22,7 +22,7 @@ def test_the_committed_documents_are_current():
         )
 
 
-def test_the_live_message_schema_accepts_a_change_and_refuses_an_unknown_kind():
+def test_the_live_message_schema_accepts_changes_and_refuses_an_unknown_kind():
     schema = json.loads((COMMITTED / "live-messages.schema.json").read_text())
     change = ChangeMessage(
         type="change",
@@ -35,7 +35,10 @@ def test_the_live_message_schema_accepts_a_change_and_refuses_an_unknown_kind():
         observed_at="2026-12-06T12:00:00+00:00",
         poll_id="p",
     ).model_dump(mode="json")
-    jsonschema.validate(change, schema)
-    for wrong in ({**change, "type": "gossip"}, {**change, "extra": 1}, {"type": "heartbeat"}):
+    message = {"type": "changes", "changes": [change]}
+    jsonschema.validate(message, schema)
+    empty = {"type": "changes", "changes": []}
+    bare = change  # a change travels in a `changes` message, never alone
+    for wrong in ({**message, "type": "gossip"}, {**message, "extra": 1}, {"type": "heartbeat"}, empty, bare):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(wrong, schema)

@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -55,15 +56,25 @@ def receive(ws, timeout=10):
     return message
 
 
-def changes_until(ws, last_id, skip_heartbeats=True):
+def messages_until(ws, last_id, skip_heartbeats=True):
+    """The messages until the one holding the change `last_id`."""
     got = []
     while True:
         message = receive(ws)
         if message["type"] == "heartbeat" and skip_heartbeats:
             continue
         got.append(message)
-        if message.get("id") == last_id:
+        if any(change["id"] == last_id for change in message.get("changes", [])):
             return got
+
+
+def changes_until(ws, last_id, skip_heartbeats=True):
+    """The changes (and other messages) until the change `last_id`, each message's changes in turn."""
+    return [
+        item
+        for message in messages_until(ws, last_id, skip_heartbeats)
+        for item in (message["changes"] if message["type"] == "changes" else [message])
+    ]
 
 
 def feed_ids(redis_url, after):
@@ -93,9 +104,15 @@ def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redi
         publisher.join()
         expected = feed_ids(api_redis_url, position)
         assert len(expected) == 40 * 5  # four games and the total per poll
-        got = changes_until(ws, expected[-1])
+        messages = messages_until(ws, expected[-1])
+        got = [change for message in messages for change in message["changes"]]
         assert [m["id"] for m in got] == expected
         assert all(m["type"] == "change" and m["platform"] == "twitch" for m in got)
+        # what the feed read together travels in one message: a poll's games and total (written together)
+        # are never split, and a reader catching up sends several polls at once
+        assert len(messages) <= 40
+        for message in messages:
+            assert set(Counter(change["poll_id"] for change in message["changes"]).values()) == {5}
         totals = [m for m in got if m["game"] == "*"]
         assert totals[-1]["value"] == sum(m["value"] for m in got[-5:-1])
         flags = {m["game"]: m.get("is_game") for m in got}  # the feed says which categories are no games

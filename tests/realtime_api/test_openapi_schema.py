@@ -59,4 +59,4 @@ def test_the_document_describes_every_answer_and_the_live_messages(tmp_path):
         schemas[ref.rsplit("/", 1)[-1]]["properties"]["type"]["const"]
         for ref in live["discriminator"]["mapping"].values()
     }
-    assert kinds == {"snapshot", "resumed", "change", "heartbeat"}
+    assert kinds == {"snapshot", "resumed", "changes", "heartbeat"}

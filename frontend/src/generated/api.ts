@@ -273,7 +273,8 @@ export interface components {
         };
         /**
          * ChangeMessage
-         * @description A game's (or, with game '*', the platform total's) new value from a complete poll.
+         * @description A game's (or, with game '*', the platform total's) new value from a complete poll: an item of
+         *     a `changes` message.
          */
         ChangeMessage: {
             /** Change */
@@ -303,12 +304,26 @@ export interface components {
             /** Poll Id */
             poll_id: string;
             /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
+             * Type
+             * @constant
              */
             type: "change";
             /** Value */
             value: number;
+        };
+        /**
+         * ChangesMessage
+         * @description The changes the feed holds next, in feed order, each once: those written together (a poll's
+         *     games and total) arrive in one message. Resume after the last one's id.
+         */
+        ChangesMessage: {
+            /** Changes */
+            changes: components["schemas"]["ChangeMessage"][];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "changes";
         };
         /**
          * Direction
@@ -596,7 +611,7 @@ export interface components {
             viewers: number | null;
         };
         /** LiveMessage */
-        LiveMessage: components["schemas"]["SnapshotMessage"] | components["schemas"]["ResumedMessage"] | components["schemas"]["ChangeMessage"] | components["schemas"]["HeartbeatMessage"];
+        LiveMessage: components["schemas"]["SnapshotMessage"] | components["schemas"]["ResumedMessage"] | components["schemas"]["ChangesMessage"] | components["schemas"]["HeartbeatMessage"];
         /** LiveNow */
         LiveNow: {
             /** Games */
