@@ -18,11 +18,15 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.datasource import DataSource, SimpleDataSourceStreamReader
+from pyspark.sql.streaming.state import GroupState, GroupStateTimeout
 
 ARCHIVE_NAME = "spark-classes.jsa"
 
@@ -35,6 +39,40 @@ def java_options(jars_dir: Path) -> list[str]:
     """The JVM options that map the archive, when it is there (none otherwise)."""
     archive = archive_path(jars_dir)
     return [f"-XX:SharedArchiveFile={archive}", "-Xlog:cds*=off"] if archive.is_file() else []
+
+
+class Numbers(DataSource):
+    """A Python streaming source of 300 numbers, read as the Kinesis reader is (a simple reader whose
+    offsets and rows the driver's source runner handles)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "gst_class_archive_numbers"
+
+    def schema(self) -> str:
+        return "value long, key string"
+
+    def simpleStreamReader(self, schema: Any) -> SimpleDataSourceStreamReader:
+        return NumbersReader()
+
+
+class NumbersReader(SimpleDataSourceStreamReader):
+    def initialOffset(self) -> dict:
+        return {"at": 0}
+
+    def read(self, start: dict) -> tuple[Iterator[tuple], dict]:
+        end = min(start["at"] + 100, 300)
+        return self.readBetweenOffsets(start, {"at": end}), {"at": end}
+
+    def readBetweenOffsets(self, start: dict, end: dict) -> Iterator[tuple]:
+        return iter([(i, str(i % 5)) for i in range(start["at"], end["at"])])
+
+
+def _count(key: tuple, frames: Iterator[pd.DataFrame], state: GroupState) -> Iterator[pd.DataFrame]:
+    """A running count per key, kept in state as the poll query keeps its open polls."""
+    seen = (state.get[0] if state.exists else 0) + sum(len(frame) for frame in frames)
+    state.update((seen,))
+    yield pd.DataFrame({"key": [key[0]], "seen": [seen]})
 
 
 def _exercise(jars_dir: Path, work: Path) -> None:
@@ -54,8 +92,8 @@ def _exercise(jars_dir: Path, work: Path) -> None:
         lambda f: f.head(1), "id long, k long, at timestamp"
     ).collect()
 
-    def append(batch: DataFrame, batch_id: int) -> None:
-        batch.write.format("delta").mode("append").save(str(work / "sink"))
+    def appender(table: str) -> Callable[[DataFrame, int], None]:
+        return lambda batch, _: batch.write.format("delta").mode("append").save(str(work / table))
 
     query = (
         spark.readStream.format("rate")
@@ -63,13 +101,26 @@ def _exercise(jars_dir: Path, work: Path) -> None:
         .load()
         .withWatermark("timestamp", "1 minute")
         .dropDuplicates(["value"])
-        .writeStream.foreachBatch(append)
+        .writeStream.foreachBatch(appender("unique"))
         .option("checkpointLocation", str(work / "checkpoint"))
         .trigger(processingTime="1 second")
         .start()
     )
     query.awaitTermination(8)
     query.stop()
+    spark.dataSource.register(Numbers)
+    counts = (
+        spark.readStream.format(Numbers.name())
+        .load()
+        .groupBy("key")
+        .applyInPandasWithState(_count, "key string, seen long", "seen long", "update", GroupStateTimeout.NoTimeout)
+        .writeStream.outputMode("update")
+        .foreachBatch(appender("counts"))
+        .option("checkpointLocation", str(work / "checkpoint-counts"))
+        .trigger(availableNow=True)
+        .start()
+    )
+    counts.awaitTermination(120)
     # the JVM writes the archive as it exits, which it does when its Python side closes its stdin
     gateway: Any = spark.sparkContext._gateway
     jvm = gateway.proc

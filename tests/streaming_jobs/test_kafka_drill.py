@@ -17,7 +17,7 @@ from tests.support.drills import run_stream_job, stream_job_deadline
 from tests.support.kafka import new_topic
 from tests.support.streaming import expected_totals, recent_slot, synthetic_records, table
 
-BATCH_RECORDS = 1500  # ~3,600 records: three batches of each query
+BATCH_RECORDS = 2000  # ~3,600 records: two batches of each query, then ~900 more
 
 
 def send(settings, records):
