@@ -313,7 +313,7 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
 
                 listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
                 [api] = [pid for pid in children(os.getpid()) if b"gamestream\x00api" in command_line(pid)]
-                cpu_before = cpu_seconds(api, with_reaped=True), time.process_time(), time.monotonic()
+                api_cpu, client_cpu, started = cpu_seconds(api, with_reaped=True), time.process_time(), time.monotonic()
                 for batch in range(1, polls + 1):
                     t = END + timedelta(minutes=batch)
                     poll = twitch_poll(f"p{batch}", t, [(1000 + batch * g, 1000) for g in range(4)])
@@ -321,9 +321,9 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
                     await asyncio.to_thread(writer.apply, "bench", batch, [poll])
                     await asyncio.sleep(every)
                 received = await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
-                seconds = time.monotonic() - cpu_before[2]
-                api_cores = (cpu_seconds(api, with_reaped=True) - cpu_before[0]) / seconds
-                client_cores = (time.process_time() - cpu_before[1]) / seconds
+                seconds = time.monotonic() - started
+                api_cores = (cpu_seconds(api, with_reaped=True) - api_cpu) / seconds
+                client_cores = (time.process_time() - client_cpu) / seconds
                 print(
                     f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
                     f"{sum(received):,} messages received (expected {clients * expected:,})"
