@@ -84,7 +84,8 @@ def test_iterators_after_a_sequence_number_at_a_timestamp_and_latest(kinesis, st
     latest = read_shard(kinesis, stream, shard, ShardIteratorType="LATEST")
     assert latest["Records"] == []
     # nothing arrived since: an iterator at the tip (kinesalite alone would never answer; server.js fixes it)
-    now = datetime.now(UTC)
+    # in whole milliseconds, as Kinesis compares it: a fraction of the current millisecond is "in the future"
+    now = datetime.fromtimestamp(time.time_ns() // 1_000_000 / 1000, UTC)
     tip = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard, ShardIteratorType="AT_TIMESTAMP", Timestamp=now)[
         "ShardIterator"
     ]
