@@ -32,7 +32,7 @@ import structlog
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
-from gamestream.core.live_keys import CHANGES, game_key, lua
+from gamestream.core.live_keys import CHANGES, lua
 from realtime_api.models.live import ChangeMessage
 
 log = structlog.get_logger(__name__)
@@ -321,13 +321,6 @@ class LiveFeed:
                 "games": games,
             }
         return out
-
-    async def game(self, platform: str, key: str) -> dict[str, Any] | None:
-        try:
-            fields = await self.client.hgetall(game_key(platform, key))
-        except (RedisError, OSError) as exc:
-            raise RedisUnavailable("Redis (the live state) cannot be reached") from exc
-        return {k: _number(v) if k not in ("name", "observed_at", "poll_id") else v for k, v in fields.items()} or None
 
     async def can_resume(self, after: str) -> bool:
         """Are all changes after `after` still in the (capped) stream?"""

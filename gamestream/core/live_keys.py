@@ -33,10 +33,6 @@ RUN_PREFIX = "gst:live:run:"
 RATE_PREFIX = "gst:rate:"
 
 
-def game_key(platform: str, key: str) -> str:
-    return f"{GAME_PREFIX}{platform}:{key}"
-
-
 def run_key(run_id: str) -> str:
     return f"{RUN_PREFIX}{run_id}"
 
