@@ -93,8 +93,9 @@ def write_archive(root: Path, days: int, pages: int, per_page: int, seed: int = 
     return files, Month(start, end, runs, steam, sum(sum(r.channels.values()) for r in runs), files)
 
 
-def compare(settings: Settings, month: Month) -> dict[str, float]:
-    """The largest relative difference, per figure, between gold's month and the writer's own account."""
+def compare(settings: Settings, month: Month, shown: int = 3) -> dict[str, float]:
+    """The largest relative difference, per figure, between gold's month and the writer's own account;
+    prints both accounts of the `shown` games with the most viewers or players on each platform."""
     warehouse = Warehouse(settings.warehouse)
     worst: dict[str, float] = {}
     try:
@@ -105,6 +106,15 @@ def compare(settings: Settings, month: Month) -> dict[str, float]:
                 {"p": platform, "m": month.start},
             )
             found = {row["game_key"]: row for row in rows}
+            for game, figures in sorted(expected.items(), key=lambda item: -next(iter(item[1].values())))[:shown]:
+                row = found.get(identify(game).key) or {}
+                print(
+                    f"  {platform} {game}: "
+                    + ", ".join(
+                        f"{name} {float(row.get(name, 'nan')):,.2f} (writer {want:,.2f})"
+                        for name, want in figures.items()
+                    )
+                )
             for game, figures in expected.items():
                 row = found.get(identify(game).key)
                 for name, want in figures.items():
