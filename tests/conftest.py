@@ -93,19 +93,19 @@ def fresh(stack, tmp_path):
 # worker idle for minutes. In the order of their measured time (setup included) in a whole run of
 # the suite, seconds in the comments.
 LONGEST_FIRST = (
-    "tests/batch_jobs/test_gold.py",  # 170
-    "tests/test_end_to_end.py",  # 159
-    "tests/batch_jobs/test_backfill.py",  # 150
-    "tests/streaming_jobs/test_kafka_drill.py",  # 146
-    "tests/streaming_jobs/test_job.py",  # 142
+    "tests/streaming_jobs/test_kafka_drill.py",  # 157
+    "tests/test_end_to_end.py",  # 129
+    "tests/streaming_jobs/test_job.py",  # 119
+    "tests/batch_jobs/test_gold.py",  # 115
     "tests/frontend/test_dashboard.py",  # 84
-    "tests/batch_jobs/test_gold_project.py",  # 55
+    "tests/batch_jobs/test_backfill.py",  # 80
     "tests/streaming_jobs/test_spark35_compat.py",  # 51 (its two probes side by side)
-    "tests/batch_jobs/test_gold_dbt.py",  # 44
-    "tests/gamestream/test_cli.py",  # 44
-    "tests/realtime_api/test_openapi_schema.py",  # 36
-    "tests/batch_jobs/test_replay.py",  # 31
-    "tests/batch_jobs/imports/test_importer.py",  # 28
+    "tests/batch_jobs/test_gold_dbt.py",  # 49
+    "tests/batch_jobs/test_gold_project.py",  # 46
+    "tests/gamestream/test_cli.py",  # 42
+    "tests/realtime_api/test_openapi_schema.py",  # 35
+    "tests/batch_jobs/imports/test_importer.py",  # 27
+    "tests/batch_jobs/test_replay.py",  # 25
 )
 
 

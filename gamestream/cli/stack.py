@@ -26,8 +26,9 @@ HEALTH_LOG_SECONDS = 5.0
 # records a second) on a newcomer's machine: an hour of stream is plenty to watch and keeps the
 # embedded Kinesis's store small (the stream's 24 h would hold gigabytes); Spark gets a 1 GB heap it
 # grows into instead of 3 GB taken at start, and 2 task slots instead of 4 (each slot that ran Python
-# keeps a worker process of about 50 MB; the data on the live feed was no older); the lake query appends every 30 s, not 10 (gold loads
-# every minute; the live feed comes from the poll query, whose trigger stays)
+# keeps a worker process of about 50 MB; the data on the live feed was no older); the lake query
+# appends every 30 s, not 10 (gold loads every minute; the live feed comes from the poll query,
+# whose trigger stays)
 DEMO_DEFAULTS: dict[str, Any] = {
     "stream_retention_hours": 1.0,
     "spark_driver_memory": "1g",
