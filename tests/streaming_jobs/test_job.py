@@ -3,12 +3,15 @@ Delta tables and Redis."""
 
 import base64
 import json
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import redis
 
 from gamestream.core.contracts import PollManifest, StreamSnapshot
+from streaming_jobs.run import StreamingJob
 from tests.support.kinesis import put
 from tests.support.streaming import expected_totals, fresh_settings, recent_slot, run_job, synthetic_records, table
 
@@ -102,56 +105,58 @@ def test_duplicates_across_batches_and_runs_are_removed(spark, small):
     assert twitch.viewers.sum() == sum(r.viewer_count for r in records if r.kind == "stream_snapshot")
 
 
+def snap(t0, poll, n, game="Dota 2"):
+    return StreamSnapshot.create(
+        source="twitch",
+        observed_at=t0,
+        poll_id=poll,
+        stream_id=f"{poll}-{n}",
+        channel_id=str(n),
+        channel_name=f"c{n}",
+        game_id="29595",
+        game_name=game,
+        viewer_count=100 + n,
+    )
+
+
+def manifest(t0, poll, count):
+    return PollManifest.create(
+        source="twitch",
+        observed_at=t0,
+        poll_id=poll,
+        platform="twitch",
+        record_kind="stream_snapshot",
+        record_count=count,
+        scheduled_at=t0,
+        started_at=t0,
+        finished_at=t0 + timedelta(seconds=5),
+        interval_seconds=60,
+        pages=1,
+        coverage=0.9,
+    )
+
+
 def test_a_poll_completes_when_its_records_reach_its_manifest_in_any_order(spark, fresh):
     """The manifest first, then records over two runs; the partial path is in test_poll_state.py."""
     settings = fresh.model_copy(update={"poll_grace_seconds": 3600})
     t0 = recent_slot()
     poll_a, poll_b = f"twitch:twitch_head:{int(t0.timestamp())}", f"twitch:twitch_head:{int(t0.timestamp()) + 60}"
 
-    def snap(poll, n, game="Dota 2"):
-        return StreamSnapshot.create(
-            source="twitch",
-            observed_at=t0,
-            poll_id=poll,
-            stream_id=f"{poll}-{n}",
-            channel_id=str(n),
-            channel_name=f"c{n}",
-            game_id="29595",
-            game_name=game,
-            viewer_count=100 + n,
-        )
-
-    def manifest(poll, count):
-        return PollManifest.create(
-            source="twitch",
-            observed_at=t0,
-            poll_id=poll,
-            platform="twitch",
-            record_kind="stream_snapshot",
-            record_count=count,
-            scheduled_at=t0,
-            started_at=t0,
-            finished_at=t0 + timedelta(seconds=5),
-            interval_seconds=60,
-            pages=1,
-            coverage=0.9,
-        )
-
-    negative = {**snap(poll_a, 9).model_dump(mode="json"), "viewer_count": -5}  # quarantined: never counted
+    negative = {**snap(t0, poll_a, 9).model_dump(mode="json"), "viewer_count": -5}  # quarantined: never counted
     put(
         settings,
         [
-            manifest(poll_a, 3).to_json(),
-            snap(poll_a, 1).to_json(),
+            manifest(t0, poll_a, 3).to_json(),
+            snap(t0, poll_a, 1).to_json(),
             json.dumps(negative),
-            manifest(poll_b, 4).to_json(),
-            snap(poll_b, 1).to_json(),
+            manifest(t0, poll_b, 4).to_json(),
+            snap(t0, poll_b, 1).to_json(),
         ],
     )
     run_job(spark, settings)
     assert table(settings, "silver/polls").empty  # both open: nothing emitted yet
     assert not redis.Redis.from_url(settings.redis_url).exists("gst:game:twitch:dota 2")
-    put(settings, [snap(poll_a, 2).to_json(), snap(poll_a, 3, game="Dota 2™").to_json()])
+    put(settings, [snap(t0, poll_a, 2).to_json(), snap(t0, poll_a, 3, game="Dota 2™").to_json()])
     run_job(spark, settings)
     polls = table(settings, "silver/polls").set_index("poll_id")
     assert polls.loc[poll_a, "status"] == "complete" and polls.loc[poll_a, "received"] == 3
@@ -163,6 +168,38 @@ def test_a_poll_completes_when_its_records_reach_its_manifest_in_any_order(spark
     assert set(totals.index) == {poll_a}
     live = redis.Redis.from_url(settings.redis_url, decode_responses=True)
     assert live.hget("gst:game:twitch:dota 2", "value") == "306"  # only the complete poll is live
+
+
+def test_the_running_poll_query_runs_no_batch_without_records_and_closes_a_due_poll_with_the_next(spark, fresh):
+    """Running (not catching up), a trigger without records runs nothing, though a poll's grace
+    period runs out meanwhile; the next records' batch closes it as partial."""
+    settings = fresh.model_copy(update={"poll_grace_seconds": 1.0, "poll_trigger_seconds": 0.2})
+    t0 = recent_slot()
+    short, later = f"twitch:twitch_head:{int(t0.timestamp())}", f"twitch:twitch_head:{int(t0.timestamp()) + 60}"
+    put(settings, [manifest(t0, short, 2).to_json(), snap(t0, short, 1).to_json()])
+    job = StreamingJob(settings, spark).start()
+    commits = Path(settings.checkpoint_path) / "poll" / "commits"
+    try:
+        first = wait_for(lambda: sorted(int(f.name) for f in commits.glob("[0-9]*")), "the poll query's first batch")
+        time.sleep(3.0)  # 15 triggers, and the short poll's grace period runs out
+        assert sorted(int(f.name) for f in commits.glob("[0-9]*")) == first  # no batch without records
+        assert table(settings, "silver/polls").empty
+        put(settings, [manifest(t0, later, 1).to_json(), snap(t0, later, 1).to_json()])
+        wait_for(lambda: len(table(settings, "silver/polls")) == 2, "both polls closed")
+    finally:
+        job.stop()
+    polls = table(settings, "silver/polls").set_index("poll_id")
+    assert polls.loc[short, "status"] == "partial" and polls.loc[short, "received"] == 1
+    assert polls.loc[later, "status"] == "complete"
+
+
+def wait_for(found, what, seconds=120.0):
+    """`found()` once it is truthy, polled every 0.2 s; fails after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not (result := found()):
+        assert time.monotonic() < deadline, f"waited {seconds:g} s for {what}"
+        time.sleep(0.2)
+    return result
 
 
 def test_malformed_and_unknown_records_go_to_quarantine_with_reasons(spark, fresh):
