@@ -364,15 +364,16 @@ POLITE = [f"127.0.0.{n}" for n in range(2, 7)]  # loopback addresses: the API se
 FLOODER = "127.0.0.9"
 
 
-def flood(base: str, seconds: float, results: Any) -> None:
+def flood(base: str, seconds: float, results: Any, ready: Any) -> None:
     """The flooder (a process of its own): 32 connections from FLOODER asking as fast as answers come
-    for `seconds`; puts the status codes it got on `results`."""
+    for `seconds` from when it sets `ready`; puts the status codes it got on `results`."""
 
     async def run() -> list[int]:
         statuses: list[int] = []
-        stop = time.monotonic() + seconds
         transport = httpx.AsyncHTTPTransport(local_address=FLOODER, limits=httpx.Limits(max_connections=32))
         async with httpx.AsyncClient(base_url=base, transport=transport, timeout=30) as client:
+            ready.set()
+            stop = time.monotonic() + seconds
 
             async def one() -> None:
                 while time.monotonic() < stop:
@@ -411,14 +412,20 @@ async def crowd(games: int, days: int) -> dict[str, str]:
                 "/api/games/game 7/months",
             ]
 
-            async def polite(address: str, stop: float, out: list[tuple[float, int]]) -> None:
-                transport = httpx.AsyncHTTPTransport(local_address=address)
+            [api] = [pid for pid in children(os.getpid()) if b"gamestream\x00api" in command_line(pid)]
+
+            async def polite(number: int, stop: float, out: list[tuple[str, float, int]]) -> None:
+                """The `number`th client: its own address, its own place in the mix and its own moment
+                in each quarter second (people do not click in step)."""
+                transport = httpx.AsyncHTTPTransport(local_address=POLITE[number])
                 async with httpx.AsyncClient(base_url=base, transport=transport, timeout=30) as client:
-                    n = 0
+                    await asyncio.sleep(0.25 * number / len(POLITE))
+                    n = number
                     while time.monotonic() < stop:
+                        path = paths[n % len(paths)]
                         started = time.perf_counter()
-                        answer = await client.get(paths[n % len(paths)])
-                        out.append(((time.perf_counter() - started) * 1000, answer.status_code))
+                        answer = await client.get(path)
+                        out.append((path, (time.perf_counter() - started) * 1000, answer.status_code))
                         n += 1
                         await asyncio.sleep(0.25)
 
@@ -438,42 +445,59 @@ async def crowd(games: int, days: int) -> dict[str, str]:
                     held.append(ws)
                 return held
 
-            async def phase(with_flood: bool) -> tuple[list[tuple[float, int]], list[int], list[str]]:
-                seen: list[tuple[float, int]] = []
+            async def phase(with_flood: bool) -> tuple[list[tuple[str, float, int]], list[int], list[str]]:
+                seen: list[tuple[str, float, int]] = []
                 opened: list[str] = []
                 held: list[object] = []
                 flooder = None
                 if with_flood:  # in a process of its own, so the polite clients' timings are not its
                     held = await sockets(opened)
-                    results = multiprocessing.get_context("spawn").Queue()
-                    flooder = multiprocessing.get_context("spawn").Process(
-                        target=flood, args=(base, CROWD_SECONDS, results), daemon=True
-                    )
+                    spawn = multiprocessing.get_context("spawn")
+                    results, ready = spawn.Queue(), spawn.Event()
+                    flooder = spawn.Process(target=flood, args=(base, CROWD_SECONDS, results, ready), daemon=True)
                     flooder.start()
+                    await asyncio.to_thread(ready.wait, 60)  # its interpreter's start is not the flood
                 stop = time.monotonic() + CROWD_SECONDS
-                await asyncio.gather(*(polite(address, stop, seen) for address in POLITE))
+                api_cpu = cpu_seconds(api, False)
+                flood_cpu = cpu_seconds(flooder.pid, False) if flooder and flooder.pid else 0.0
+                started = time.monotonic()
+                await asyncio.gather(*(polite(number, stop, seen) for number in range(len(POLITE))))
+                elapsed = time.monotonic() - started
+                api_cores = (cpu_seconds(api, False) - api_cpu) / elapsed
+                flood_cores = (cpu_seconds(flooder.pid, False) - flood_cpu) / elapsed if flooder and flooder.pid else 0
                 statuses: list[int] = []
                 if flooder is not None:
                     statuses = await asyncio.to_thread(results.get, True, 60)
                     flooder.join(timeout=10)
+                print(
+                    f"  {'beside the flood' if with_flood else 'alone'}: the API used {api_cores:.2f} cores"
+                    + (f", the flooder's process {flood_cores:.2f}" if with_flood else "")
+                    + "; polite p95 by path: "
+                    + ", ".join(
+                        f"{path} {percentile([ms for p, ms, _ in seen if p == path], 0.95):.1f} ms" for path in paths
+                    )
+                )
                 for ws in held:
                     await ws.close()  # type: ignore[attr-defined]
                 return seen, statuses, opened
 
+            async with httpx.AsyncClient(base_url=base, timeout=30) as warm:  # each answer's first build
+                for path in paths:
+                    (await warm.get(path)).raise_for_status()
             alone, _, _ = await phase(False)
             flooded, statuses, opened = await phase(True)
-            p95_alone = percentile([ms for ms, _ in alone], 0.95)
-            p95_flooded = percentile([ms for ms, _ in flooded], 0.95)
+            p95_alone = percentile([ms for _, ms, _ in alone], 0.95)
+            p95_flooded = percentile([ms for _, ms, _ in flooded], 0.95)
             refused = sum(1 for s in statuses if s == 429)
             print(
                 f"crowd: {len(POLITE)} polite clients at 4 requests/s each, {CROWD_SECONDS:g} s alone, then beside a flood"
             )
             print(
-                f"  polite alone:   {len(alone)} requests, p95 {p95_alone:.1f} ms, non-200: {sum(s != 200 for _, s in alone)}"
+                f"  polite alone:   {len(alone)} requests, p95 {p95_alone:.1f} ms, non-200: {sum(s != 200 for _, _, s in alone)}"
             )
             print(
                 f"  polite flooded: {len(flooded)} requests, p95 {p95_flooded:.1f} ms, "
-                f"non-200: {sum(s != 200 for _, s in flooded)} (target: p95 <= 25 ms)"
+                f"non-200: {sum(s != 200 for _, _, s in flooded)} (target: p95 <= 25 ms)"
             )
             print(
                 f"  flooder: {len(statuses)} requests, {refused} refused with 429 ({refused / max(1, len(statuses)):.1%}); "
@@ -483,7 +507,7 @@ async def crowd(games: int, days: int) -> dict[str, str]:
             return {
                 "crowd_polite_p95_alone_ms": f"{p95_alone:.1f}",
                 "crowd_polite_p95_flooded_ms": f"{p95_flooded:.1f}",
-                "crowd_polite_non_200": str(sum(s != 200 for _, s in alone + flooded)),
+                "crowd_polite_non_200": str(sum(s != 200 for _, _, s in alone + flooded)),
                 "crowd_flood_refused_share": f"{refused / max(1, len(statuses)):.3f}",
                 "crowd_ws_open": str(opened.count("open")),
             }

@@ -24,13 +24,13 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from gamestream.core.settings import Settings
+from realtime_api.answer_cache import AnswerCache
 from realtime_api.cache_warmer import CacheWarmer
 from realtime_api.deps import UnknownGame, unknown_game
 from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed, RedisUnavailable
 from realtime_api.metrics import ApiMetrics, MetricsMiddleware
 from realtime_api.models.live import live_message_schema
-from realtime_api.range_cache import RangeCache
 from realtime_api.rate_limit import RateLimiter, RequestLimits
 from realtime_api.response_headers import DashboardFiles, SecurityHeaders
 from realtime_api.routes import games, health, live, months, movers, overview
@@ -93,7 +93,7 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
         settings.warehouse, read_only=True, timeout_seconds=settings.api_query_timeout_seconds
     )
     app.state.games = GameDirectory(app.state.store, settings.api_game_directory_seconds)
-    app.state.ranges = RangeCache(app.state.store, settings.api_range_cache_entries)
+    app.state.answers = AnswerCache(app.state.store, settings.api_answer_cache_entries)
     app.state.warmer = CacheWarmer(app.state.store, settings.api_prewarm_days)
     app.state.feed = LiveFeed(
         settings.redis_url,

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from realtime_api.answer_cache import AnswerCache
 from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed
-from realtime_api.range_cache import RangeCache
 from realtime_api.store import GoldStore
 
 
@@ -25,14 +25,14 @@ def get_games(request: Request) -> GameDirectory:
     return request.app.state.games
 
 
-def get_ranges(request: Request) -> RangeCache:
-    return request.app.state.ranges
+def get_answers(request: Request) -> AnswerCache:
+    return request.app.state.answers
 
 
 Store = Annotated[GoldStore, Depends(get_store)]
 Feed = Annotated[LiveFeed, Depends(get_feed)]
 Games = Annotated[GameDirectory, Depends(get_games)]
-Ranges = Annotated[RangeCache, Depends(get_ranges)]
+Answers = Annotated[AnswerCache, Depends(get_answers)]
 
 
 def invalid(parameter: str, message: str, where: str = "query") -> HTTPException:

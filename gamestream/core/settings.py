@@ -154,8 +154,11 @@ class Settings(BaseSettings):
     api_game_directory_seconds: float = Field(
         30.0, gt=0, description="How often the API reads gold's game names, slugs and categories again."
     )
-    api_range_cache_entries: int = Field(
-        256, ge=0, description="Range rankings and movers the API keeps until gold's next load (0: none)."
+    api_answer_cache_entries: int = Field(
+        1024,
+        ge=0,
+        description="Small answers read from gold alone (rankings, movers, game pages, months) the API keeps "
+        "until gold's next load (0: none).",
     )
     api_prewarm_days: int = Field(
         31, ge=0, description="Days of per-game rows the API reads into DuckDB's cache at start (0: none)."

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from gamestream.core.clock import as_utc
 from gamestream.core.contracts import Platform
 from gamestream.core.gold_vocabulary import BUCKET_SECONDS
-from realtime_api.deps import NOT_FOUND, Games, Ranges, Store, UnknownGame, invalid
+from realtime_api.deps import NOT_FOUND, Answers, Games, Store, UnknownGame, invalid
 from realtime_api.json_response import FastJSONResponse
 from realtime_api.models.games import Game, GameMonths, PlayersVsViewers, Ranking, SearchResults, Series
 from realtime_api.queries import games as game_reads
@@ -96,7 +96,7 @@ def requested_span(start: datetime | None, end: datetime | None, span_seconds: i
 )
 def top(
     store: Store,
-    ranges: Ranges,
+    answers: Answers,
     platform: Platform = Platform.TWITCH,
     metric: Metric | None = None,
     window: Window = Window.h24,
@@ -108,13 +108,11 @@ def top(
 ) -> dict[str, Any]:
     span = requested_span(start, end, WINDOWS[window][1])
     chosen = metric or DEFAULT_METRIC[platform]
-    if span is None:  # a trailing window: precomputed in gold.game_windows
-        result = ranking(store, platform, chosen, window, include_non_games, limit, offset)
-    else:
-        result = ranges.get(
-            ("top", platform, chosen, include_non_games, limit, offset, span),
-            lambda: ranking(store, platform, chosen, window, include_non_games, limit, offset, span),
-        )
+    # a trailing window (span None) is precomputed in gold.game_windows, a range is grouped from buckets
+    result = answers.get(
+        ("top", platform, chosen, window if span is None else span, include_non_games, limit, offset),
+        lambda: ranking(store, platform, chosen, window, include_non_games, limit, offset, span),
+    )
     shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
     return {"platform": platform, "metric": chosen, **shown, "limit": limit, "offset": offset, **result}
 
@@ -145,9 +143,9 @@ def _known(games: Games, text: str) -> dict[str, Any]:
     responses=NOT_FOUND,
     response_model=Game,
 )
-def game(store: Store, games: Games, game_key: GameKey) -> dict[str, Any]:
+def game(store: Store, answers: Answers, games: Games, game_key: GameKey) -> dict[str, Any]:
     key = _known(games, game_key)["game_key"]
-    found = game_reads.game(store, key)
+    found = answers.get(("game", key), lambda: game_reads.game(store, key))
     if found is None:  # gone between the two reads (a rebuild)
         raise UnknownGame(game_key, [])
     return found
@@ -242,16 +240,16 @@ def players_vs_viewers(
 )
 def months(
     store: Store,
+    answers: Answers,
     games: Games,
     game_key: GameKey,
     platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
     limit: Annotated[int, Query(ge=1, le=600, description="At most this many months per platform.")] = 120,
 ) -> dict[str, Any]:
     found = _known(games, game_key)
-    platforms = list(dict.fromkeys(platform)) if platform else list(Platform)
-    return {
-        "game_key": found["game_key"],
-        "slug": found["slug"],
-        "name": found["name"],
-        "months": game_months(store, found["game_key"], platforms, limit),
-    }
+    platforms = tuple(dict.fromkeys(platform)) if platform else tuple(Platform)
+    rows = answers.get(
+        ("game-months", found["game_key"], platforms, limit),
+        lambda: game_months(store, found["game_key"], list(platforms), limit),
+    )
+    return {"game_key": found["game_key"], "slug": found["slug"], "name": found["name"], "months": rows}

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from gamestream.core.contracts import Platform
-from realtime_api.deps import Store
+from realtime_api.deps import Answers, Store
 from realtime_api.models.months import MonthTable, PlatformMonths
 from realtime_api.queries import months as month_reads
 from realtime_api.queries.spans import add_months
@@ -26,8 +26,9 @@ Month = Annotated[
     summary="The platform's months in gold, newest first, with its total per month",
     response_model=PlatformMonths,
 )
-def months(platform: Platform, store: Store) -> dict[str, Any]:
-    return {"platform": platform, "months": month_reads.platform_months(store, platform)}
+def months(platform: Platform, store: Store, answers: Answers) -> dict[str, Any]:
+    rows = answers.get(("platform-months", platform), lambda: month_reads.platform_months(store, platform))
+    return {"platform": platform, "months": rows}
 
 
 @router.get(
@@ -40,6 +41,7 @@ def month_table(
     platform: Platform,
     month: Month,
     store: Store,
+    answers: Answers,
     metric: MonthMetric | None = None,
     include_non_games: Annotated[bool, Query(description="Include non-game categories (Just Chatting, ...).")] = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -48,7 +50,10 @@ def month_table(
     year, number = (int(part) for part in month.split("-"))
     start = datetime(year, number, 1, tzinfo=UTC)
     chosen = metric or MonthMetric(DEFAULT_METRIC[platform].value)
-    table = month_reads.month_table(store, platform, start, chosen, include_non_games, limit, offset)
+    table = answers.get(
+        ("month-table", platform, start, chosen, include_non_games, limit, offset),
+        lambda: month_reads.month_table(store, platform, start, chosen, include_non_games, limit, offset),
+    )
     if table is None:
         raise HTTPException(status_code=404, detail=f"no {platform.value} data in {month}")
     return {

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from gamestream.core.contracts import Platform
-from realtime_api.deps import Ranges, Store
+from realtime_api.deps import Answers, Store
 from realtime_api.models.movers import Movers
 from realtime_api.queries import rankings
 from realtime_api.queries.vocabulary import MOVER_WINDOWS, Direction, MoverWindow
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api", tags=["movers"])
 )
 def movers(
     store: Store,
-    ranges: Ranges,
+    answers: Answers,
     platform: Platform = Platform.TWITCH,
     window: MoverWindow = MoverWindow.h24,
     direction: Direction = Direction.risers,
@@ -33,12 +33,10 @@ def movers(
     end: RangeTo = None,
 ) -> dict[str, Any]:
     span = requested_span(start, end, MOVER_WINDOWS[window][1])
-    if span is None:  # a trailing window: precomputed in gold.game_windows
-        result = rankings.movers(store, platform, window, direction, include_non_games, limit)
-    else:
-        result = ranges.get(
-            ("movers", platform, direction, include_non_games, limit, span),
-            lambda: rankings.movers(store, platform, window, direction, include_non_games, limit, span),
-        )
+    # a trailing window (span None) is precomputed in gold.game_windows, a range is grouped from buckets
+    result = answers.get(
+        ("movers", platform, window if span is None else span, direction, include_non_games, limit),
+        lambda: rankings.movers(store, platform, window, direction, include_non_games, limit, span),
+    )
     shown: dict[str, Any] = {"window": window} if span is None else {"window": None, "resolution": span.bucket}
     return {"platform": platform, **shown, "direction": direction, **result}

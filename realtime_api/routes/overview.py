@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from gamestream.core.contracts import Platform
-from realtime_api.deps import Feed, Games, Store
+from realtime_api.deps import Answers, Feed, Games, Store
 from realtime_api.models.overview import Overview, PlatformOverview
 from realtime_api.queries import overview as overview_reads
 
@@ -20,12 +20,20 @@ NonGames = Annotated[bool, Query(description="Include non-game categories (Just 
 
 
 async def _overview(
-    store: Store, feed: Feed, platform: Platform, include_non_games: bool, limit: int, non_games: frozenset[str]
+    store: Store,
+    answers: Answers,
+    feed: Feed,
+    platform: Platform,
+    include_non_games: bool,
+    limit: int,
+    non_games: frozenset[str],
 ) -> tuple[dict[str, Any], set[str]]:
     """The platform's overview, and the live games flagged as no games (for the list clients filter by)."""
     live = await feed.snapshot([platform.value], limit * 3)
     hour, recent = await run_in_threadpool(
-        overview_reads.platform_overview, store, platform, include_non_games, limit, RECENT
+        answers.get,
+        ("overview", platform, include_non_games, limit),
+        lambda: overview_reads.platform_overview(store, platform, include_non_games, limit, RECENT),
     )
     now = live["platforms"].get(platform.value, {"total": None, "observed_at": None, "games": []})
     games = [g for g in now.get("games", []) if include_non_games or is_game(g, non_games)][:limit]
@@ -49,13 +57,14 @@ def is_game(live: dict[str, Any], non_games: frozenset[str]) -> bool:
 )
 async def overview(
     store: Store,
+    answers: Answers,
     feed: Feed,
     games: Games,
     include_non_games: NonGames = False,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     non_games = await run_in_threadpool(games.non_games)  # read once for every platform
-    overviews = [await _overview(store, feed, p, include_non_games, limit, non_games) for p in Platform]
+    overviews = [await _overview(store, answers, feed, p, include_non_games, limit, non_games) for p in Platform]
     flagged = set().union(*(live for _, live in overviews))
     # for clients that filter the live feed
     return {"platforms": [o for o, _ in overviews], "non_games": sorted(non_games | flagged)}
@@ -69,10 +78,11 @@ async def overview(
 async def platform_overview(
     platform: Platform,
     store: Store,
+    answers: Answers,
     feed: Feed,
     games: Games,
     include_non_games: NonGames = False,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     non_games = await run_in_threadpool(games.non_games)
-    return (await _overview(store, feed, platform, include_non_games, limit, non_games))[0]
+    return (await _overview(store, answers, feed, platform, include_non_games, limit, non_games))[0]

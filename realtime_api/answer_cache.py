@@ -1,12 +1,15 @@
-"""Answers of the range rankings and movers, kept until gold's next load.
+"""Answers computed from gold alone, kept until gold's next load.
 
-A ranking over any from/to (and the movers over one) groups every game's buckets in the range and
-the range before it: about 20 ms in DuckDB for a week of 5,000 games, most of such a request's time.
 Gold changes only when a load commits (gold.load_state gets a new loaded_at once `dbt build` has
-succeeded), so the same range asked again, by the same user paging back or by another, has the same
-answer until then. The API keeps the last `api_range_cache_entries` answers with the load each was
-computed on; every request reads the latest load's time (one small read) and recomputes when it
-has changed. Trailing windows need none of this: gold.game_windows holds them precomputed.
+succeeded), so a question asked again (the same ranking, game page or month table, by the same user
+paging back or by any other) has the same answer until then. Every public page asks the same few:
+a trailing-window ranking took 12-15 ms to read from gold, a range ranking about 20 ms for a week of
+5,000 games. The API keeps the last `api_answer_cache_entries` answers with the load each was
+computed on; every request reads the latest load's time (one small read) and recomputes when it has
+changed. Only answers of a bounded size are kept (a ranking, a page of a month table, a game's
+months, an overview's gold half): series of thousands of points over any range would make the
+entries' memory unbounded, and they are read by series key in one pass. What comes from Redis (the
+live half of an overview) is never kept here.
 """
 
 from __future__ import annotations
@@ -14,19 +17,21 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, TypeVar
 
 from realtime_api.queries.freshness import gold_loaded_at
 from realtime_api.store import GoldStore
 
+Answer = TypeVar("Answer")
 
-class RangeCache:
+
+class AnswerCache:
     def __init__(self, store: GoldStore, entries: int):
         self.store, self.entries = store, entries
         self._lock = threading.Lock()
-        self._answers: OrderedDict[Hashable, tuple[Any, dict[str, Any]]] = OrderedDict()
+        self._answers: OrderedDict[Hashable, tuple[Any, Any]] = OrderedDict()
 
-    def get(self, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def get(self, key: Hashable, compute: Callable[[], Answer]) -> Answer:
         """The answer kept for `key` if gold has not loaded since it was computed, else compute()'s
         (kept; the least recently used answer goes beyond `entries`). Callers must not change it."""
         if self.entries == 0:
