@@ -262,7 +262,7 @@ class Settings(BaseSettings):
         "query looks up 500k keys a batch against millions. 128 MB caught up at 22,100 records/s (256 MB: 22,800; "
         "64 MB: 16,000, its filter and index blocks falling out of the cache), and its job held 130 MB less in a soak.",
     )
-    gold_load_seconds: float = Field(60.0, gt=0, description="How often `gst demo` loads gold.")
+    gold_load_seconds: float = Field(120.0, gt=0, description="How often `gst demo` loads gold.")
     demo_history_days: float = Field(
         30.0, ge=0, le=400, description="Days of synthetic history `gst demo` writes on its first start (0: none)."
     )

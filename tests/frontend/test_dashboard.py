@@ -76,6 +76,9 @@ def demo(tmp_path_factory, postgres_url):
     env.update(
         GST_API_PORT=str(port),
         GST_GOLD_LOAD_SECONDS="5",
+        # the demo's pace before it was sized for a light machine: the live pages fill sooner
+        GST_SYNTHETIC_POLL_SECONDS="5",
+        GST_STREAM_TRIGGER_SECONDS="30",
         GST_POLL_GRACE_SECONDS="10",
         GST_DEMO_HISTORY_DAYS="0.5",
         GST_WAREHOUSE_URL=warehouse,

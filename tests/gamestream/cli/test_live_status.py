@@ -5,6 +5,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import redis
 from rich.console import Console
 
@@ -75,7 +76,8 @@ def test_collect_reads_ports_threads_the_last_batch_and_the_api(stack, tmp_path)
     try:
         with background_api(create_app(settings, dashboard=None), settings):
             url = f"http://127.0.0.1:{settings.api_port}"
-            health = collect(mine, None, url, now=observed + timedelta(seconds=30))
+            with httpx.Client(base_url=url, timeout=2) as api:
+                health = collect(mine, None, url, api, now=observed + timedelta(seconds=30))
     finally:
         stop.set()
         gold.join()
