@@ -180,9 +180,11 @@ def test_the_running_poll_query_runs_no_batch_without_records_and_closes_a_due_p
     job = StreamingJob(settings, spark).start()
     commits = Path(settings.checkpoint_path) / "poll" / "commits"
     try:
-        first = wait_for(lambda: sorted(int(f.name) for f in commits.glob("[0-9]*")), "the poll query's first batch")
+        polls = job.queries[0]
+        wait_for(lambda: sum(p["numInputRows"] for p in polls.recentProgress) == 2, "the poll query to read both")
+        read = sorted(int(f.name) for f in commits.glob("[0-9]*"))
         time.sleep(3.0)  # 15 triggers, and the short poll's grace period runs out
-        assert sorted(int(f.name) for f in commits.glob("[0-9]*")) == first  # no batch without records
+        assert sorted(int(f.name) for f in commits.glob("[0-9]*")) == read  # no batch without records
         assert table(settings, "silver/polls").empty
         put(settings, [manifest(t0, later, 1).to_json(), snap(t0, later, 1).to_json()])
         wait_for(lambda: len(table(settings, "silver/polls")) == 2, "both polls closed")
