@@ -34,15 +34,19 @@ def start_foreach_batch(
         .foreachBatch(writer)
         .option("checkpointLocation", checkpoint)
     )
-    started = (
+    triggered = (
         stream.trigger(availableNow=True)
         if trigger_seconds is None
         else stream.trigger(processingTime=f"{trigger_seconds} seconds")
     )
     if batches_without_data:
-        return started.start()
+        return triggered.start()
+    before = spark.conf.get(NO_DATA_BATCHES, None)
     spark.conf.set(NO_DATA_BATCHES, "false")
     try:
-        return started.start()
+        return triggered.start()
     finally:
-        spark.conf.unset(NO_DATA_BATCHES)
+        if before is None:
+            spark.conf.unset(NO_DATA_BATCHES)
+        else:
+            spark.conf.set(NO_DATA_BATCHES, before)

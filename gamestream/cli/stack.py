@@ -27,7 +27,7 @@ HEALTH_LOG_SECONDS = 5.0
 # would hold gigabytes); Spark gets a 1 GB heap it grows into instead of 3 GB taken at start, and 2
 # task slots instead of 4 (each slot that ran Python keeps a worker process of about 50 MB; the data on
 # the live feed was no older). The synthetic market is polled every 10 s, not 5 (scale 0.01: about
-# 100 records a second), and the lake query appends every 60 s: together with gold every 2 minutes
+# 115 records a second), and the lake query appends every 60 s: together with gold every 2 minutes
 # (its setting's default) the demo's processes went from 1.07 cores to 0.59, the live feed's data as
 # fresh (data age p95 1.98 s, 2.30 before). The live feed comes from the poll query, whose trigger stays.
 DEMO_DEFAULTS: dict[str, Any] = {
