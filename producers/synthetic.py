@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, lru_cache
@@ -172,8 +173,10 @@ class SyntheticMarket:
             prefix = model.category.name[:12].lower().replace(" ", "_")
             # unique by construction (a hash would collide among the ~20k channels of a large scale)
             ids = [str(CHANNEL_ID_BASE + model.index * CHANNELS_PER_CATEGORY + c) for c in range(len(model.popularity))]
+            login = re.sub(r"[^a-z0-9_]", "", prefix)  # Twitch logins are [a-z0-9_]
             roster = self._rosters[model.index] = ChannelRoster(
                 names=[f"{prefix}_{c}" for c in range(len(ids))],
+                logins=[f"{login}_{c}" for c in range(len(ids))],
                 ids=ids,
                 languages=[REGIONS[_stable_int(i) % len(REGIONS)][2] for i in ids],
                 mature=np.array([_stable_int(i, "mature") % 5 == 0 for i in ids]),
@@ -225,6 +228,7 @@ class ChannelRoster:
     """A category's Twitch channels, by index: what stays the same from poll to poll."""
 
     names: list[str]
+    logins: list[str]
     ids: list[str]
     languages: list[str]
     mature: np.ndarray
@@ -271,6 +275,7 @@ class SyntheticPoller(Poller):
                         stream_id=str(int(channel_id) * 100_000 + day % 100_000),  # one stream a channel a day
                         channel_id=channel_id,
                         channel_name=roster.names[channel],
+                        user_login=roster.logins[channel],
                         game_id=model.game_id,
                         game_name=model.category.name,
                         viewer_count=count,

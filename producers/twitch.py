@@ -188,6 +188,7 @@ def stream_record(stream: dict[str, Any], source: Source, observed: datetime, po
         stream_id=stream.get("id"),
         channel_id=stream.get("user_id"),
         channel_name=stream.get("user_name") or stream.get("user_login") or "",
+        user_login=stream.get("user_login") or None,
         game_id=stream.get("game_id") or None,
         game_name=stream.get("game_name") or None,
         viewer_count=stream.get("viewer_count"),

@@ -13,7 +13,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from gamestream.core.contracts import SUPPORTED_SCHEMA_VERSIONS
+from gamestream.core.contracts import ADDED_IN_VERSION, SUPPORTED_SCHEMA_VERSIONS
 from streaming_jobs.transforms.record_fields import (
     ENTITY,
     FIELDS,
@@ -47,6 +47,17 @@ def _reason(kind: str) -> Column:
     ]
     for name in REQUIRED[kind]:
         checks.append((F.col(name).isNull(), F.lit(f"missing or mistyped field {name}")))
+    for name, version in ADDED_IN_VERSION.items():
+        if any(f.name == name for f in FIELDS[kind]):
+            checks.append(
+                (
+                    (F.col("schema_version") < version) & F.col(name).isNotNull(),
+                    F.concat(
+                        F.lit(f"{name} is a schema_version {version} field; this record is version "),
+                        F.col("schema_version"),
+                    ),
+                )
+            )
     for name in NON_NEGATIVE[kind]:
         checks.append((F.col(name) < 0, F.lit(f"negative {name}")))
     checks.append((F.col("event_id") != _event_id_expected(kind), F.lit("event_id does not match its observation")))

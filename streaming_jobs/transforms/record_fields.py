@@ -15,7 +15,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from gamestream.core.contracts import RECORD_TYPES, SUPPORTED_SCHEMA_VERSIONS
+from gamestream.core.contracts import ADDED_IN_VERSION, RECORD_TYPES
 
 SEPARATOR = "\x1f"  # gamestream.core.contracts.derive_event_id joins with it
 COMMON = [
@@ -37,6 +37,7 @@ FIELDS: dict[str, list[StructField]] = {
         StructField("stream_id", StringType()),
         StructField("channel_id", StringType()),
         StructField("channel_name", StringType()),
+        StructField("user_login", StringType()),
         StructField("game_id", StringType()),
         StructField("game_name", StringType()),
         StructField("viewer_count", LongType()),
@@ -120,8 +121,10 @@ NON_NEGATIVE: dict[str, list[str]] = {
     "video_snapshot": ["concurrent_viewers"],
     "poll_manifest": ["record_count"],
 }
-PARSERS_BY_VERSION = {1: FIELDS}  # one entry per schema_version the contracts know
-assert set(PARSERS_BY_VERSION) == set(SUPPORTED_SCHEMA_VERSIONS), "every contract version needs a parser"
+# FIELDS are the newest version's; an older version lacks the fields added after it
+assert all(any(f.name == name for fields in FIELDS.values() for f in fields) for name in ADDED_IN_VERSION), (
+    "every field a contract version added needs its Spark type"
+)
 
 
 SOURCES = ("steam", "twitch", "youtube", "synthetic")

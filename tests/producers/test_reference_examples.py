@@ -158,6 +158,7 @@ def test_helix_reference_examples_become_records_field_by_field(platform, ref_se
     assert first.stream_id == "123456789"
     assert first.channel_id == "98765"
     assert first.channel_name == "SandySanderman"  # user_name, the display name, over user_login
+    assert (first.user_login, first.schema_version) == ("sandysanderman", 2)  # the name in the channel's URL
     assert (first.game_id, first.game_name) == ("494131", "Little Nightmares")
     assert first.viewer_count == 78365
     assert first.started_at == datetime(2021, 3, 10, 15, 4, 21, tzinfo=UTC)
@@ -165,7 +166,7 @@ def test_helix_reference_examples_become_records_field_by_field(platform, ref_se
     assert first.is_mature is False
     assert first.title == "hablamos y le damos a Little Nightmares 1"
     assert second.stream_id == "40952121085"
-    assert (second.channel_id, second.channel_name) == ("101051819", "Afro")
+    assert (second.channel_id, second.channel_name, second.user_login) == ("101051819", "Afro", "afro")
     assert (second.game_id, second.game_name) == ("32982", "Grand Theft Auto V")
     assert second.viewer_count == 1490
     assert second.started_at == datetime(2021, 3, 10, 3, 18, 11, tzinfo=UTC)

@@ -1,12 +1,14 @@
 """The parse every streaming query and backfill shares: the first broken rule of a record becomes
 its quarantine reason, quoting the kind and version as written."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pyspark.sql import functions as F
 
 from gamestream.core.contracts import StreamSnapshot
+from streaming_jobs.delta_append import append_once
 from streaming_jobs.transforms.bronze import bronze_frame, stamp
 from streaming_jobs.transforms.parse import mark_late, parse_records
 from streaming_jobs.transforms.silver import repeated_event_ids, silver_frames
@@ -123,3 +125,55 @@ def test_a_batch_stamp_sets_its_values_and_leaves_the_generated_code_alone(spark
     assert generated_code(spark, first) == generated_code(spark, second)
     literal = [unstamped.withColumn("ingest_batch_id", F.lit(v).cast("long")) for v in (5, 6)]
     assert generated_code(spark, literal[0]) != generated_code(spark, literal[1])
+
+
+def test_both_contract_versions_reach_silver_and_a_version_1_record_with_a_later_field_is_quarantined(spark):
+    current = StreamSnapshot.create(
+        source="twitch",
+        observed_at=T0,
+        poll_id="twitch:twitch_head:1795662000",
+        stream_id="3",
+        channel_id="c3",
+        channel_name="Afro",
+        user_login="afro",
+        game_name="Dota 2",
+        viewer_count=7,
+    )
+    older = json.loads(snapshot("1", 10).to_json())  # as version 1 code wrote it: no user_login
+    older["schema_version"] = 1
+    del older["user_login"]
+    bad = {**json.loads(snapshot("2", 5).to_json()), "schema_version": 1, "user_login": "x"}
+    arrived = T0 + timedelta(seconds=30)
+    payloads = [json.dumps(older), current.to_json(), json.dumps(bad)]
+    raw = spark.createDataFrame(
+        [("s", "shard-0", str(n), "k", arrived, bytearray(p.encode()), None) for n, p in enumerate(payloads)], RAW
+    )
+    parsed = mark_late(parse_records(bronze_frame(raw, 0, arrived, "test")), 900)
+    reasons = {r["sequence_number"]: r["quarantine_reason"] for r in parsed.collect()}
+    assert reasons == {"0": None, "1": None, "2": "user_login is a schema_version 2 field; this record is version 1"}
+
+    keys = spark.createDataFrame([("Dota 2", "dota 2")], "name STRING, game_key STRING")
+    silver = silver_frames(parsed, keys, [])["stream_snapshots"]
+    rows = {r["channel_id"]: (r["schema_version"], r["user_login"]) for r in silver.collect()}
+    assert rows == {"c1": (1, None), "c3": (2, "afro")}
+
+
+def test_a_silver_table_written_before_user_login_takes_the_new_column_in_place(spark, tmp_path):
+    keys = spark.createDataFrame([("Dota 2", "dota 2")], "name STRING, game_key STRING")
+    path = str(tmp_path / "stream_snapshots")
+    before = silver_frames(parsed_records(spark, [snapshot("1", 10)]), keys, [])["stream_snapshots"]
+    append_once(before.drop("user_login"), path, "lake-query-before", 0, ["poll_date"])  # as version 1 code wrote it
+    after = StreamSnapshot.create(
+        source="twitch",
+        observed_at=T0,
+        poll_id="twitch:twitch_head:1795662060",
+        stream_id="2",
+        channel_id="c2",
+        channel_name="Afro",
+        user_login="afro",
+        game_name="Dota 2",
+        viewer_count=5,
+    )
+    append_once(silver_frames(parsed_records(spark, [after]), keys, [])["stream_snapshots"], path, "lake-query", 0)
+    rows = {r["channel_id"]: r["user_login"] for r in spark.read.format("delta").load(path).collect()}
+    assert rows == {"c1": None, "c2": "afro"}

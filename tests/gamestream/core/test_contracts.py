@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from gamestream.core.contracts import (
+    SCHEMA_VERSION,
     ContractError,
     PlayerCount,
     PollManifest,
@@ -57,8 +58,19 @@ def test_valid_record_round_trips_through_json():
     again = parse_record(record.to_json())
     assert again == record
     assert isinstance(again, StreamSnapshot)
-    assert again.schema_version == 1
+    assert again.schema_version == SCHEMA_VERSION == 2
     assert record.entity_id == "4711"
+
+
+def test_a_version_1_record_still_reads_and_only_version_2_carries_user_login():
+    written_by_version_1 = snapshot().model_dump(mode="json", exclude={"user_login"}) | {"schema_version": 1}
+    older = parse_record(written_by_version_1)
+    assert (older.schema_version, older.user_login) == (1, None)
+    assert parse_record(snapshot(user_login="afro").to_json()).user_login == "afro"
+    with pytest.raises(ContractError) as info:
+        parse_record(written_by_version_1 | {"user_login": "afro"})
+    assert (info.value.field, info.value.value) == ("user_login", "afro")
+    assert "schema_version 2 field" in info.value.reason
 
 
 def test_event_id_is_stable_and_depends_only_on_the_observation():
