@@ -12,7 +12,7 @@ import structlog
 
 from batch_jobs.gold.project import GoldProject
 from batch_jobs.gold.redshift_copy import redshift_copy, write_manifest
-from batch_jobs.gold.silver_changes import Changes, local_path, read_files
+from batch_jobs.gold.silver_changes import Changes, DataFile, file_columns, local_path, read_files
 from batch_jobs.gold.sources import SilverSource
 from batch_jobs.gold.sql_types import sql_type
 from gamestream.core.gold_vocabulary import BUCKET_SECONDS
@@ -125,7 +125,11 @@ class Loader:
                 # a view over exactly the listed Parquet files: DuckDB reads them once, in parallel,
                 # when the models do (no copy in Python, no staging copy)
                 listed = ", ".join(quoted(local_path(f.uri)) for f in changes.files)
-                chosen = ", ".join(f"CAST({f.name} AS {sql_type(f.type, 'duckdb')}) AS {f.name}" for f in source.schema)
+                held = set().union(*(file_columns(source, f.uri) for f in changes.files))
+                chosen = ", ".join(
+                    f"CAST({f.name if f.name in held else 'NULL'} AS {sql_type(f.type, 'duckdb')}) AS {f.name}"
+                    for f in source.schema
+                )
                 view = f"SELECT {chosen} FROM read_parquet([{listed}], union_by_name = true)"
                 connection.execute(sa.text(f"CREATE VIEW {name} AS {view}"))
                 return
@@ -151,9 +155,16 @@ class Loader:
         role = self.settings.redshift_iam_role
         if not role:
             raise ValueError("Redshift loads need GST_REDSHIFT_IAM_ROLE: the role COPY assumes to read the lake")
-        manifest = write_manifest(lake, changes.files, self.settings)
-        for statement in redshift_copy(name, source, changes.schema, manifest, role):
-            connection.execute(sa.text(statement))
+        # Parquet columns map by position: files written before a column was added are copied apart
+        groups: dict[tuple[str, ...], list[DataFile]] = {}
+        for f in changes.files:
+            held = file_columns(source, f.uri) if source.added_later else changes.schema.names
+            groups.setdefault(tuple(n for n in held if n in changes.schema.names), []).append(f)
+        for position, (names, files) in enumerate(groups.items()):
+            manifest = write_manifest(lake, files, self.settings)
+            schema = pa.schema([changes.schema.field(n) for n in names])
+            for statement in redshift_copy(name, source, schema, manifest, role, into_existing=position > 0):
+                connection.execute(sa.text(statement))
 
     def affected(self) -> tuple[int, int]:
         """Closed rows staged, and the buckets they touch (their own, for every bucket size)."""

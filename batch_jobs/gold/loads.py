@@ -46,12 +46,13 @@ def stage_gold(settings: Settings, lake: Lake | None = None, project: GoldProjec
         full = loaded is None
         loaded = loaded or {}
         pending = {}
-        for source in SOURCES:
+        read = [s for s in SOURCES if s.staged_as in project.silver_tables()]
+        for source in read:
             changes = changed_files(lake, source.table, loaded.get(source.table))
             if changes is not None and changes.version != loaded.get(source.table):
                 pending[source] = changes
         since = loaded.get(L.TOTALS)
-        for source in SOURCES:
+        for source in read:
             loader.stage(source, pending.get(source), lake)
         loader.set_pending({s.table: c.version for s, c in pending.items()}, project.tag, full and bool(pending))
         rows, buckets = loader.affected()

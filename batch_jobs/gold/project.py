@@ -16,6 +16,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from batch_jobs.dbt import project_dir
 from gamestream.core.gold_vocabulary import GOLD_VERSION
 
@@ -50,6 +52,16 @@ class GoldProject:
     def packaged(cls) -> GoldProject:
         """The project shipped in the `warehouse_sql` package."""
         return cls(project_dir(), f"gold-v{GOLD_VERSION}")
+
+    def silver_tables(self) -> set[str]:
+        """The silver tables the project reads (its `silver` source's tables, as staged): the
+        loader stages only these, so a table a newer project reads first is staged from its start."""
+        names: set[str] = set()
+        for declared in (self.path / "models").rglob("*.yml"):
+            for source in (yaml.safe_load(declared.read_text()) or {}).get("sources") or []:
+                if source.get("name") == "silver":
+                    names.update(table["name"] for table in source.get("tables") or [])
+        return names
 
     def built(self, recorded: str | None) -> bool:
         """Whether gold whose load state records `recorded` is the gold this project builds."""

@@ -35,17 +35,28 @@ def write_manifest(lake: Lake, found: list[DataFile], settings: Settings | None)
     return f"s3://{bucket}/{full_key}"
 
 
-def redshift_copy(name: str, source: SilverSource, schema: pa.Schema, manifest_url: str, role: str) -> list[str]:
+def redshift_copy(
+    name: str, source: SilverSource, schema: pa.Schema, manifest_url: str, role: str, into_existing: bool = False
+) -> list[str]:
     """The statements that stage a silver table's changed files on Redshift: COPY every file column
-    (Parquet columns map by position) into a table, then keep the columns gold uses."""
+    (Parquet columns map by position) into a table, then keep the columns gold uses (null for a
+    column the files lack: added after they were written). `into_existing`: add the rows to the
+    staging table an earlier group of files (with other columns) created."""
     columns = ", ".join(f'"{f.name}" {sql_type(f.type, "redshift")}' for f in schema)
-    keep = ", ".join(f'CAST("{f.name}" AS {sql_type(f.type, "redshift")}) AS "{f.name}"' for f in source.schema)
+
+    def kept(field: pa.Field) -> str:
+        held = f'"{field.name}"' if field.name in schema.names else "NULL"
+        return f'CAST({held} AS {sql_type(field.type, "redshift")}) AS "{field.name}"'
+
+    keep = ", ".join(kept(f) for f in source.schema)
     role_literal = role.replace("'", "''")
     return [
         f"DROP TABLE IF EXISTS {name}_files",
-        f"DROP TABLE IF EXISTS {name}",
+        *([] if into_existing else [f"DROP TABLE IF EXISTS {name}"]),
         f"CREATE TABLE {name}_files ({columns})",
         f"COPY {name}_files FROM '{manifest_url}' IAM_ROLE '{role_literal}' FORMAT AS PARQUET MANIFEST",
-        f"CREATE TABLE {name} AS SELECT {keep} FROM {name}_files",
+        f"INSERT INTO {name} SELECT {keep} FROM {name}_files"
+        if into_existing
+        else f"CREATE TABLE {name} AS SELECT {keep} FROM {name}_files",
         f"DROP TABLE {name}_files",
     ]

@@ -39,12 +39,24 @@ def file_name(path: str) -> str:
 
 
 def read_files(source: SilverSource, changes: Changes) -> pa.Table:
-    """The source's columns from the changed files, in the staging schema."""
-    tables = [
-        plain(pq.read_table(f.uri, columns=list(source.columns))).select(list(source.columns)).cast(source.schema)
-        for f in changes.files
-    ]
+    """The source's columns from the changed files, in the staging schema (a column added after a
+    file was written is null in that file's rows)."""
+    tables = []
+    for f in changes.files:
+        table = plain(pq.read_table(f.uri, columns=[c for c in source.columns if c in file_columns(source, f.uri)]))
+        for name in source.added_later:
+            if name not in table.column_names:
+                table = table.append_column(name, pa.nulls(table.num_rows, source.schema.field(name).type))
+        tables.append(table.select(list(source.columns)).cast(source.schema))
     return pa.concat_tables(tables) if tables else source.schema.empty_table()
+
+
+def file_columns(source: SilverSource, uri: str) -> list[str]:
+    """The columns a data file holds, in its order: read from its footer when the source has
+    columns added later (an older file lacks them); else the source's own."""
+    if not source.added_later:
+        return list(source.columns)
+    return pq.read_schema(uri).names
 
 
 def changed_files(lake: Lake, table: str, since: int | None) -> Changes | None:

@@ -14,11 +14,14 @@ REVIEWS = "silver/review_summaries"
 
 @dataclass(frozen=True)
 class SilverSource:
-    """A silver table gold loads and the staging table (with the columns and types) it lands in."""
+    """A silver table gold loads and the staging table (with the columns and types) it lands in.
+    `added_later` names columns a newer contract version added: files written before it lack them,
+    and they are staged as null from those."""
 
     table: str
     staged_as: str
     schema: pa.Schema
+    added_later: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -78,4 +81,45 @@ REVIEWS_SOURCE = SilverSource(
         ]
     ),
 )
-SOURCES = (GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE)
+UTC_MICROS = pa.timestamp("us", tz="UTC")
+STREAMS_SOURCE = SilverSource(
+    "silver/stream_snapshots",
+    "stream_snapshots",
+    pa.schema(
+        [
+            ("platform", pa.string()),
+            ("source", pa.string()),
+            ("poll_id", pa.string()),
+            ("stream_id", pa.string()),
+            ("channel_id", pa.string()),
+            ("channel_name", pa.string()),
+            ("user_login", pa.string()),
+            ("game_key", pa.string()),
+            ("game_name", pa.string()),
+            ("viewer_count", pa.int64()),
+            ("language", pa.string()),
+            ("started_at", UTC_MICROS),
+            ("observed_at", UTC_MICROS),
+        ]
+    ),
+    added_later=("user_login",),
+)
+VIDEOS_SOURCE = SilverSource(
+    "silver/video_snapshots",
+    "video_snapshots",
+    pa.schema(
+        [
+            ("source", pa.string()),
+            ("poll_id", pa.string()),
+            ("video_id", pa.string()),
+            ("channel_id", pa.string()),
+            ("channel_title", pa.string()),
+            ("game_key", pa.string()),
+            ("game_name", pa.string()),
+            ("concurrent_viewers", pa.int64()),
+            ("actual_start_time", UTC_MICROS),
+            ("observed_at", UTC_MICROS),
+        ]
+    ),
+)
+SOURCES = (GAMES_SOURCE, REVIEWS_SOURCE, TOTALS_SOURCE, STREAMS_SOURCE, VIDEOS_SOURCE)

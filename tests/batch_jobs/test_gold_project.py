@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 
@@ -20,7 +21,7 @@ from batch_jobs.gold.project import LEGACY_DIGESTS, GoldProject, project_digest
 from gamestream.core.lake import Lake
 from gamestream.core.settings import Settings
 from gamestream.core.warehouse import Warehouse
-from tests.support.silver import T0, colliding_games, review_summaries, totals
+from tests.support.silver import T0, channel_polls, colliding_games, review_summaries, totals
 
 GOLD_V1 = Path(__file__).parent / "fixtures" / "gold_v1_project"
 LOCK = Path(__file__).parents[2] / "warehouse_sql" / "gold.lock"
@@ -64,20 +65,29 @@ def upgraded_and_fresh(tmp_path_factory) -> tuple[Settings, Settings]:
 
     upgraded, fresh = settings("upgraded.duckdb"), settings("fresh.duckdb")
     lake = Lake(upgraded.lake_path)
-    lake.append("silver/game_poll_totals", totals(range(0, 30)), 0, ["poll_date"])
+    # streams as version 1 code wrote them (no user_login), which the earlier project never read
+    before_streams, before_videos, before_totals = channel_polls(range(0, 40), user_login=False)
+    lake.append("silver/stream_snapshots", before_streams, 0, ["poll_date"])
+    lake.append("silver/video_snapshots", before_videos, 0, ["poll_date"])
+    lake.append("silver/game_poll_totals", pa.concat_tables([totals(range(0, 30)), before_totals]), 0, ["poll_date"])
     lake.append("silver/games", colliding_games("notepad plus plus"), 0, [])
     lake.append("silver/review_summaries", review_summaries((570, 8, 800, 1000, T0)), 0, ["poll_date"])
     # loaded as loaders before gold_version did: the earlier project, its digest in the load state
     run_gold(upgraded, lake, GoldProject(GOLD_V1, project_digest(GOLD_V1)))
 
-    lake.append("silver/game_poll_totals", totals(range(30, 60), skip={41}), 1, ["poll_date"])
+    streams, videos, later_totals = channel_polls(range(40, 70))
+    lake.append("silver/stream_snapshots", streams, 1, ["poll_date"])
+    lake.append("silver/video_snapshots", videos, 1, ["poll_date"])
+    lake.append(
+        "silver/game_poll_totals", pa.concat_tables([totals(range(30, 60), skip={41}), later_totals]), 1, ["poll_date"]
+    )
     # seen first, loaded second: a full rebuild would give it the natural slug, renumbering the other
     lake.append("silver/games", colliding_games("notepad++", first_seen=T0 - timedelta(hours=1)), 1, [])
     reviews = review_summaries((570, 5, 1, 2, T0 - timedelta(days=1)), (730, 9, 95, 100, T0))
     lake.append("silver/review_summaries", reviews, 1, ["poll_date"])
     report = run_gold(upgraded, lake)
     assert report.from_version == 0 and report.to_version == 1  # staged what version 1 added, no more
-    assert report.rows == totals(range(30, 60), skip={41}).num_rows
+    assert report.rows == totals(range(30, 60), skip={41}).num_rows + later_totals.num_rows
     run_gold(fresh, lake)
     return upgraded, fresh
 
@@ -92,8 +102,12 @@ def test_a_warehouse_built_by_the_earlier_project_loads_on_without_a_rebuild(upg
     assert slugs == {"notepad plus plus": "notepad-plus-plus", "notepad++": "notepad-plus-plus--2"}
     assert rebuilt == {"notepad++": "notepad-plus-plus", "notepad plus plus": "notepad-plus-plus--2"}
 
+    # the silver the earlier project never read is staged from its start: the channels of both versions
+    names = gold_rows(upgraded, "channel_names")
+    had = {(login, name) for login, name in names[names.channel_id == "101"][["user_login", "channel_name"]].values}
+    assert had == {(None, "BigOne"), ("bigone", "BigOne"), ("bigone_tv", "BigOneTV")}  # None: version 1 records
     marts = sorted(p.stem for p in (GoldProject.packaged().path / "models" / "marts").glob("*.sql"))
-    assert len(marts) >= 11
+    assert len(marts) >= 19
     for table in marts:
         ours, theirs = (gold_rows(s, table, "slug" if table == "games" else "") for s in (upgraded, fresh))
         assert len(ours) > 0, table
@@ -129,6 +143,8 @@ def test_only_staging_models_read_sources():
         "models/staging/silver/stg_silver__game_poll_totals.sql",
         "models/staging/silver/stg_silver__games.sql",
         "models/staging/silver/stg_silver__review_summaries.sql",
+        "models/staging/silver/stg_silver__stream_snapshots.sql",
+        "models/staging/silver/stg_silver__video_snapshots.sql",
     }
 
 

@@ -16,7 +16,7 @@ from batch_jobs.dbt import invoke, work_dir
 from batch_jobs.gold.loads import run_gold
 from batch_jobs.gold.redshift_copy import copy_manifest, redshift_copy
 from batch_jobs.gold.silver_changes import changed_files
-from batch_jobs.gold.sources import TOTALS_SOURCE
+from batch_jobs.gold.sources import STREAMS_SOURCE, TOTALS_SOURCE
 from gamestream.core.lake import TOTALS_SCHEMA, Lake
 from gamestream.core.settings import Settings
 from tests.support.postgres import fresh_database
@@ -111,3 +111,19 @@ def test_redshift_copy_statements_stage_every_file_column_then_keep_gold_columns
     assert [c.name for c in staged.find_all(exp.ColumnDef)] == schema.names
     kept = next(t for name, t in created.items() if name.endswith(".game_poll_totals"))
     assert [c.alias_or_name for c in kept.expression.selects] == list(TOTALS_SOURCE.columns)
+
+
+def test_files_written_before_a_column_was_added_are_copied_apart_and_staged_with_it_null():
+    older = pa.schema(
+        [(n, t) for n, t in zip(STREAMS_SOURCE.schema.names, STREAMS_SOURCE.schema.types) if n != "user_login"]
+    )
+    sql = redshift_copy(
+        "gold_staging.stream_snapshots", STREAMS_SOURCE, older, "s3://lake/m.json", "arn:aws:iam::1:role/copy", True
+    )
+    trees = [sqlglot.parse_one(s, read="redshift") for s in sql]
+    assert not any(isinstance(t, exp.Drop) and t.find(exp.Table).name == "stream_snapshots" for t in trees)
+    insert = next(t for t in trees if isinstance(t, exp.Insert))
+    selected = {s.alias_or_name: s for s in insert.expression.selects}
+    assert list(selected) == list(STREAMS_SOURCE.columns)  # the staging table's columns, in its order
+    assert isinstance(selected["user_login"].this.this, exp.Null)  # CAST(NULL AS ...) AS user_login
+    assert not isinstance(selected["channel_name"].this.this, exp.Null)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pyarrow as pa
 
@@ -237,3 +238,176 @@ def review_summaries(*reviews: tuple[int, int, int, int, datetime]) -> pa.Table:
             for app_id, score, positive, total, at in reviews
         ]
     )
+
+
+MONTH_END = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # the channel polls cross a day and a month
+STREAM_COLUMNS = [
+    ("poll_date", pa.date32()),
+    ("event_id", pa.string()),
+    ("platform", pa.string()),
+    ("source", pa.string()),
+    ("poll_id", pa.string()),
+    ("stream_id", pa.string()),
+    ("channel_id", pa.string()),
+    ("channel_name", pa.string()),
+    ("user_login", pa.string()),
+    ("game_key", pa.string()),
+    ("game_name", pa.string()),
+    ("viewer_count", pa.int64()),
+    ("language", pa.string()),
+    ("started_at", pa.timestamp("us", tz="UTC")),
+    ("observed_at", pa.timestamp("us", tz="UTC")),
+]
+VIDEO_COLUMNS = [
+    ("poll_date", pa.date32()),
+    ("event_id", pa.string()),
+    ("source", pa.string()),
+    ("poll_id", pa.string()),
+    ("video_id", pa.string()),
+    ("channel_id", pa.string()),
+    ("channel_title", pa.string()),
+    ("game_key", pa.string()),
+    ("game_name", pa.string()),
+    ("concurrent_viewers", pa.int64()),
+    ("actual_start_time", pa.timestamp("us", tz="UTC")),
+    ("observed_at", pa.timestamp("us", tz="UTC")),
+]
+
+
+def twitch_streams(t: datetime, k: int) -> list[dict[str, object]]:
+    """The Twitch streams a poll at minute `k` sees: a big channel that switches game and renames
+    itself, one that goes offline and comes back (a second stream), one below the head that only
+    the 5-minute sweeps see, and one that changes language."""
+    sweep = k % 5 == 0
+    found = [
+        {
+            "stream_id": "s1",
+            "channel_id": "101",
+            "channel_name": "BigOne" if k < 45 else "BigOneTV",
+            "user_login": "bigone" if k < 45 else "bigone_tv",
+            "game_key": "dota 2" if k < 30 else "fortnite",
+            "viewer_count": 5000 + 13 * (k % 7),
+            "language": "en",
+            "started_at": MONTH_END - timedelta(hours=2),
+        }
+    ]
+    if not 20 <= k < 26:
+        found.append(
+            {
+                "stream_id": "s2a" if k < 20 else "s2b",
+                "channel_id": "202",
+                "channel_name": "Mittel",
+                "user_login": "mittel",
+                "game_key": "dota 2",
+                "viewer_count": 800 + 5 * (k % 3),
+                "language": "de",
+                "started_at": MONTH_END - timedelta(hours=1) if k < 20 else MONTH_END + timedelta(minutes=26),
+            }
+        )
+    if sweep:
+        found.append(
+            {
+                "stream_id": "s3",
+                "channel_id": "303",
+                "channel_name": "tail",
+                "user_login": "tail",
+                "game_key": "fortnite",
+                "viewer_count": 3 + k % 2,
+                "language": "ko",
+                "started_at": MONTH_END,
+            }
+        )
+    found.append(
+        {
+            "stream_id": "s4",
+            "channel_id": "404",
+            "channel_name": "Polyglot",
+            "user_login": "polyglot",
+            "game_key": "minecraft",
+            "viewer_count": 40 + k % 4 if k % 4 else 90,
+            "language": "en" if k < 40 else "es",
+            "started_at": MONTH_END,
+        }
+    )
+    kind = "twitch_sweep" if sweep else "twitch_head"
+    return [
+        {**s, "poll_id": f"twitch:{kind}:{int(t.timestamp())}", "game_name": str(s["game_key"]).title()} for s in found
+    ]
+
+
+def youtube_videos(t: datetime) -> list[dict[str, object]]:
+    """A YouTube channel live with two broadcasts of two games at once."""
+    return [
+        {
+            "video_id": f"v{n}",
+            "channel_id": "UCtwo",
+            "channel_title": "Two At Once",
+            "game_key": game,
+            "game_name": game.title(),
+            "concurrent_viewers": viewers,
+            "actual_start_time": MONTH_END - timedelta(minutes=10),
+            "poll_id": f"youtube:youtube_live:{int(t.timestamp())}",
+        }
+        for n, (game, viewers) in enumerate((("dota 2", 300), ("minecraft", 120)))
+    ]
+
+
+def channel_polls(minutes, skip=(), user_login=True) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Twitch polls every minute from MONTH_END (the head, a sweep every 5th), YouTube every 5: the
+    stream snapshots, video snapshots and the poll totals the poll query derives from them. Without
+    `user_login`, the stream snapshots are as version 1 code wrote them (no such column)."""
+    streams, videos, totals_rows = [], [], []
+    for k in minutes:
+        if k in skip:
+            continue
+        t = MONTH_END + timedelta(minutes=k)
+        seen = [dict(s, platform="twitch", source="twitch", observed_at=t) for s in twitch_streams(t, k)]
+        if k % 5 == 0:
+            seen += [
+                dict(
+                    v,
+                    platform="youtube",
+                    source="youtube",
+                    observed_at=t,
+                    stream_id=v["video_id"],
+                    channel_name=v["channel_title"],
+                    viewer_count=v["concurrent_viewers"],
+                )
+                for v in youtube_videos(t)
+            ]
+        for s in seen:
+            row = dict(s, poll_date=t.date(), event_id=f"{s['poll_id']}/{s['stream_id']}")
+            if s["platform"] == "twitch":
+                streams.append(row)
+            else:
+                videos.append(row)
+        for (platform, poll_id, game), rows in _grouped(seen).items():
+            top = max(rows, key=lambda r: (r["viewer_count"], r["channel_name"]))
+            totals_rows.append(
+                twitch_total(
+                    t,
+                    game,
+                    platform=platform,
+                    source=platform,
+                    poll_id=poll_id,
+                    viewers=sum(cast(int, r["viewer_count"]) for r in rows),
+                    channels=len(rows),
+                    players=None,
+                    records=len(rows),
+                    mature_channels=0,
+                    top_channel=top["channel_name"],
+                    top_channel_viewers=top["viewer_count"],
+                    interval_seconds=300.0 if platform == "youtube" else 60.0,
+                )
+            )
+    columns = STREAM_COLUMNS if user_login else [c for c in STREAM_COLUMNS if c[0] != "user_login"]
+    stream_table = pa.Table.from_pylist(streams, schema=pa.schema(columns))
+    video_table = pa.Table.from_pylist(videos, schema=pa.schema(VIDEO_COLUMNS))
+    return stream_table, video_table, pa.Table.from_pylist(totals_rows, schema=TOTALS_SCHEMA)
+
+
+def _grouped(seen: list[dict[str, object]]) -> dict[tuple[str, str, str], list[dict[str, object]]]:
+    groups: dict[tuple[str, str, str], list[dict[str, object]]] = {}
+    for s in seen:
+        groups.setdefault((str(s["platform"]), str(s["poll_id"]), str(s["game_key"])), []).append(s)
+    return groups
