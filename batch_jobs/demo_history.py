@@ -1,10 +1,13 @@
 """The synthetic market's past, written straight into silver, so a new `gst demo` opens with history.
 
-Thirty days of raw snapshots would be tens of millions of records; gold needs only each poll's
-totals per game. So this writes what the poll query would have emitted for the synthetic poller's
-polls: silver.game_poll_totals, silver.polls and the games' identities in silver.games, with the
-market's own numbers (`producers.synthetic.SyntheticMarket`, which the poller uses too) and the poll
-state function's sums (tests check both against the real poller and `streaming_jobs.poll_state`).
+Streaming thirty days of records through the job would take hours; gold needs only silver. So this
+writes what the two queries would have written for the synthetic poller's polls: the poll query's
+silver.game_poll_totals and silver.polls, the lake query's silver.stream_snapshots and
+silver.video_snapshots (the channel pages' data: about 1.1 million rows for 30 days at scale 0.01)
+and the games' identities in silver.games, with the market's own numbers
+(`producers.synthetic.SyntheticMarket`, which the poller uses too) and the poll state function's sums
+(tests check them against the real poller's records and `streaming_jobs.poll_state`). Steam's player
+counts and Twitch's top categories stay as totals only: no gold table reads their snapshots.
 
 Polls are hourly, and every 5 minutes in the last day (what the 5-minute charts show). Each day is
 one idempotent Delta commit per table (app id `gst-demo-history`, version = the day's ordinal), so a
@@ -18,7 +21,7 @@ import json
 import os
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from multiprocessing import get_context
@@ -29,9 +32,9 @@ import structlog
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gamestream.core import lake as L
-from gamestream.core.contracts import Source, poll_id_for
+from gamestream.core.contracts import SCHEMA_VERSION, Source, derive_event_id, poll_id_for
 from gamestream.core.settings import Settings
-from producers.synthetic import SyntheticMarket
+from producers.synthetic import DAY_SECONDS, SyntheticMarket, stream_id, stream_title
 from streaming_jobs.games import identify
 from streaming_jobs.lake_query import new_games
 from streaming_jobs.poll_state import game_identity
@@ -39,6 +42,54 @@ from streaming_jobs.poll_state import game_identity
 log = structlog.get_logger(__name__)
 
 HISTORY_WRITER = "gst-demo-history"
+STREAMS, VIDEOS = "silver/stream_snapshots", "silver/video_snapshots"
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+_SNAPSHOT = [
+    ("poll_date", pa.date32()),
+    ("event_id", pa.string()),
+    ("schema_version", pa.int64()),
+    ("source", pa.string()),
+    ("kind", pa.string()),
+    ("observed_at", TIMESTAMP),
+    ("observed_date", pa.date32()),
+    ("poll_id", pa.string()),
+]
+# the columns and types the lake query writes these silver tables with (its other columns, the
+# ingest run's, are added by its first append)
+STREAMS_SCHEMA = pa.schema(
+    _SNAPSHOT
+    + [
+        ("platform", pa.string()),
+        ("stream_id", pa.string()),
+        ("channel_id", pa.string()),
+        ("channel_name", pa.string()),
+        ("user_login", pa.string()),
+        ("game_id", pa.string()),
+        ("game_name", pa.string()),
+        ("viewer_count", pa.int64()),
+        ("started_at", TIMESTAMP),
+        ("language", pa.string()),
+        ("is_mature", pa.bool_()),
+        ("title", pa.string()),
+        ("game_key", pa.string()),
+    ]
+)
+VIDEOS_SCHEMA = pa.schema(
+    _SNAPSHOT
+    + [
+        ("video_id", pa.string()),
+        ("channel_id", pa.string()),
+        ("channel_title", pa.string()),
+        ("title", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("game_name", pa.string()),
+        ("concurrent_viewers", pa.int64()),
+        ("view_count", pa.int64()),
+        ("like_count", pa.int64()),
+        ("actual_start_time", TIMESTAMP),
+        ("game_key", pa.string()),
+    ]
+)
 MARKER = "demo-history.json"
 HOURLY = 3600.0
 FINE = 300.0
@@ -81,16 +132,70 @@ def _floor(moment: datetime, seconds: float) -> datetime:
     return datetime.fromtimestamp(moment.timestamp() // seconds * seconds, UTC)
 
 
-def slot_rows(market: SyntheticMarket, slot: datetime, interval: float) -> tuple[list[dict], list[dict]]:
-    """One slot's silver rows: (game_poll_totals rows, polls rows), as the poll query emits them for
-    the synthetic poller's complete polls of that slot."""
+@dataclass
+class SlotRows:
+    """One slot's silver rows, per table."""
+
+    totals: list[dict] = field(default_factory=list)
+    polls: list[dict] = field(default_factory=list)
+    streams: list[dict] = field(default_factory=list)
+    videos: list[dict] = field(default_factory=list)
+
+    def extend(self, other: SlotRows) -> None:
+        for name in ("totals", "polls", "streams", "videos"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def _snapshot(kind: str, entity: str, poll_id: str, observed: datetime) -> dict[str, Any]:
+    """What every silver snapshot row carries, as the lake query writes it for a record."""
+    return {
+        "poll_date": observed.date(),
+        "event_id": derive_event_id(Source.SYNTHETIC, kind, entity, poll_id),
+        "schema_version": SCHEMA_VERSION,
+        "source": Source.SYNTHETIC.value,
+        "kind": kind,
+        "observed_at": observed,
+        "observed_date": observed.date(),
+        "poll_id": poll_id,
+    }
+
+
+def slot_rows(market: SyntheticMarket, slot: datetime, interval: float) -> SlotRows:
+    """One slot's silver rows as the two queries write them for the synthetic poller's complete polls
+    of that slot: the poll query's game_poll_totals and polls, the lake query's stream and video
+    snapshots (what the channel models read)."""
     slot_index = int(slot.timestamp() // interval)
     observed = slot + timedelta(seconds=min(1.0, interval / 10))
+    day = int(slot.timestamp() // DAY_SECONDS)
     games: dict[str, dict[str, dict[str, Any]]] = {"twitch": {}, "steam": {}, "youtube": {}}
     records = dict.fromkeys((p[2] for p in POLLS), 0)
     twitch_totals = []
+    out = SlotRows()
+    streams_poll = poll_id_for(Source.SYNTHETIC, "twitch_streams", slot)
+    videos_poll = poll_id_for(Source.SYNTHETIC, "youtube_videos", slot)
     for model, viewers in zip(market.models, market.twitch_viewers(slot, slot_index), strict=True):
         roster = market.channel_roster(model)
+        game_key = game_identity(model.category.name)[0]
+        for channel, count in enumerate(viewers.tolist()):
+            stream = stream_id(roster.ids[channel], day)
+            out.streams.append(
+                {
+                    **_snapshot("stream_snapshot", stream, streams_poll, observed),
+                    "platform": "twitch",
+                    "stream_id": stream,
+                    "channel_id": roster.ids[channel],
+                    "channel_name": roster.names[channel],
+                    "user_login": roster.logins[channel],
+                    "game_id": model.game_id,
+                    "game_name": model.category.name,
+                    "viewer_count": count,
+                    "started_at": datetime.fromtimestamp(day * DAY_SECONDS, UTC),
+                    "language": roster.languages[channel],
+                    "is_mature": bool(roster.mature[channel]),
+                    "title": stream_title(model.category.name),
+                    "game_key": game_key,
+                }
+            )
         top = int(viewers.max())
         top_name = min(roster.names[i] for i in (viewers == top).nonzero()[0].tolist())
         _add(
@@ -111,6 +216,22 @@ def slot_rows(market: SyntheticMarket, slot: datetime, interval: float) -> tuple
     for total, model in twitch_totals:
         videos = market.youtube_videos(model, total, slot)
         for video in videos:
+            out.videos.append(
+                {
+                    **_snapshot("video_snapshot", video.video_id, videos_poll, observed),
+                    "video_id": video.video_id,
+                    "channel_id": video.channel_id,
+                    "channel_title": video.channel_title,
+                    "title": f"{model.category.name} live",
+                    "tags": [model.category.name, "gaming"],
+                    "game_name": model.category.name,
+                    "concurrent_viewers": video.viewers,
+                    "view_count": video.views,
+                    "like_count": None,
+                    "actual_start_time": video.started_at,
+                    "game_key": game_identity(model.category.name)[0],
+                }
+            )
             _add(
                 games["youtube"],
                 model.category.name,
@@ -130,7 +251,7 @@ def slot_rows(market: SyntheticMarket, slot: datetime, interval: float) -> tuple
         "interval_seconds": interval,
         "source": Source.SYNTHETIC.value,
     }
-    totals = []
+    totals = out.totals
     for platform, record_kind, poll_kind in POLLS:
         poll_id = poll_id_for(Source.SYNTHETIC, poll_kind, slot)
         for key, game in sorted(games.get(platform, {}).items() if record_kind != "category_snapshot" else []):
@@ -145,7 +266,7 @@ def slot_rows(market: SyntheticMarket, slot: datetime, interval: float) -> tuple
                     **common,
                 }
             )
-    polls = [
+    out.polls[:] = [
         {
             "poll_id": poll_id_for(Source.SYNTHETIC, poll_kind, slot),
             "source": Source.SYNTHETIC.value,
@@ -170,7 +291,7 @@ def slot_rows(market: SyntheticMarket, slot: datetime, interval: float) -> tuple
         }
         for platform, record_kind, poll_kind in POLLS
     ]
-    return totals, polls
+    return out
 
 
 def _add(
@@ -207,15 +328,17 @@ def _market(seed: int, scale: float) -> SyntheticMarket:
     return SyntheticMarket(seed, scale)
 
 
-def day_rows(seed: int, scale: float, slots: list[tuple[datetime, float]]) -> tuple[list[dict], list[dict]]:
-    """One day's silver rows (run in a worker process)."""
-    totals: list[dict] = []
-    polls: list[dict] = []
+def day_tables(seed: int, scale: float, slots: list[tuple[datetime, float]]) -> dict[str, pa.Table]:
+    """One day's silver rows per table (run in a worker process)."""
+    rows = SlotRows()
     for slot, interval in slots:
-        slot_totals, slot_polls = slot_rows(_market(seed, scale), slot, interval)
-        totals += slot_totals
-        polls += slot_polls
-    return totals, polls
+        rows.extend(slot_rows(_market(seed, scale), slot, interval))
+    return {
+        L.TOTALS: pa.Table.from_pylist(rows.totals, schema=L.TOTALS_SCHEMA),
+        L.POLLS: pa.Table.from_pylist(rows.polls, schema=L.POLLS_SCHEMA),
+        STREAMS: pa.Table.from_pylist(rows.streams, schema=STREAMS_SCHEMA),
+        VIDEOS: pa.Table.from_pylist(rows.videos, schema=VIDEOS_SCHEMA),
+    }
 
 
 def write_history(settings: Settings, end: datetime | None = None, show_progress: bool = True) -> HistorySummary:
@@ -235,7 +358,7 @@ def write_history(settings: Settings, end: datetime | None = None, show_progress
     for slot, interval in history_slots(end, settings.demo_history_days):
         if done is None or slot.date().toordinal() > done:
             by_day[slot.date()].append((slot, interval))
-    polls = totals = 0
+    polls = totals = snapshots = 0
     columns = (
         TextColumn("demo history"),
         BarColumn(),
@@ -258,20 +381,23 @@ def write_history(settings: Settings, end: datetime | None = None, show_progress
                 lake.append(L.GAMES, games, 0, [])
         computed = (
             pool.map(
-                day_rows,
+                day_tables,
                 *zip(*[(settings.synthetic_seed, settings.synthetic_scale, slots) for _, slots in days], strict=True),
             )
             if days
             else iter(())
         )
-        for (day, slots), (day_totals, day_polls) in zip(days, computed, strict=True):
+        for (day, slots), tables in zip(days, computed, strict=True):
             version = day.toordinal()
-            lake.append(L.TOTALS, pa.Table.from_pylist(day_totals, schema=L.TOTALS_SCHEMA), version, ["poll_date"])
-            lake.append(L.POLLS, pa.Table.from_pylist(day_polls, schema=L.POLLS_SCHEMA), version, [])
-            polls += len(day_polls)
-            totals += len(day_totals)
+            # the polls last: a day whose polls are written is whole (a rerun resumes after it)
+            for table in (L.TOTALS, STREAMS, VIDEOS):
+                lake.append(table, tables[table], version, ["poll_date"])
+            lake.append(L.POLLS, tables[L.POLLS], version, [])
+            polls += tables[L.POLLS].num_rows
+            totals += tables[L.TOTALS].num_rows
+            snapshots += tables[STREAMS].num_rows + tables[VIDEOS].num_rows
             progress.advance(task, len(slots))
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"end": end.isoformat(), "days": settings.demo_history_days, "polls": polls}))
-    log.info("demo_history_written", days=len(by_day), polls=polls, totals=totals)
+    log.info("demo_history_written", days=len(by_day), polls=polls, totals=totals, snapshots=snapshots)
     return HistorySummary(len(by_day), polls, totals)

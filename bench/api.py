@@ -147,9 +147,28 @@ def seed_totals():
 
 
 def twitch_poll(poll_id: str, at: datetime, values: list[tuple[float, int]]) -> PollUpdate:
-    """A closed Twitch poll for the live state: games 0, 1, ... with these (value, viewers)."""
+    """A closed Twitch poll for the live state: games 0, 1, ... with these (value, viewers), each with
+    its top 5 channels as the poll query sends them (ids, logins and names of Twitch's lengths)."""
     games = [
-        {"key": f"game {g}", "name": f"Game {g}", "value": value, "viewers": viewers, "channels": 1, "players": 0}
+        {
+            "key": f"game {g}",
+            "name": f"Game {g}",
+            "value": value,
+            "viewers": viewers,
+            "channels": 1,
+            "players": 0,
+            "top": json.dumps(
+                [
+                    {
+                        "viewers": viewers // (c + 2),
+                        "id": f"{123456789 + 100 * g + c}",
+                        "login": f"streamer_{g}_{c}",
+                        "name": f"Streamer_{g}_{c}",
+                    }  # fmt: skip
+                    for c in range(5)
+                ]
+            ),
+        }
         for g, (value, viewers) in enumerate(values)
     ]
     return PollUpdate("twitch", poll_id, at.isoformat(), at.timestamp(), True, games)

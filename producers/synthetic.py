@@ -53,6 +53,15 @@ CHANNEL_ID_BASE = 100_000_000  # Twitch-like numeric channel ids: base + categor
 CHANNELS_PER_CATEGORY = 1_000_000
 
 
+def stream_id(channel_id: str, day: int) -> str:
+    """A channel's stream on a day (days since 1970): one stream a channel a day."""
+    return str(int(channel_id) * 100_000 + day % 100_000)
+
+
+def stream_title(category: str) -> str:
+    return f"{category} with chat"
+
+
 def _stable_int(*parts: object) -> int:
     return int.from_bytes(hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
 
@@ -272,7 +281,7 @@ class SyntheticPoller(Poller):
                         observed_at=observed,
                         poll_id=twitch.poll_id,
                         platform="twitch",
-                        stream_id=str(int(channel_id) * 100_000 + day % 100_000),  # one stream a channel a day
+                        stream_id=stream_id(channel_id, day),
                         channel_id=channel_id,
                         channel_name=roster.names[channel],
                         user_login=roster.logins[channel],
@@ -282,7 +291,7 @@ class SyntheticPoller(Poller):
                         started_at=datetime.fromtimestamp(day * DAY_SECONDS, UTC),
                         language=roster.languages[channel],
                         is_mature=bool(roster.mature[channel]),
-                        title=f"{model.category.name} with chat",
+                        title=stream_title(model.category.name),
                     )
                 )
             totals.append((int(viewers.sum()), model))

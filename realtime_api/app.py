@@ -26,14 +26,14 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from gamestream.core.settings import Settings
 from realtime_api.answer_cache import AnswerCache
 from realtime_api.cache_warmer import CacheWarmer
-from realtime_api.deps import UnknownGame, unknown_game
+from realtime_api.deps import UnknownChannel, UnknownGame, not_found_with_suggestions
 from realtime_api.game_directory import GameDirectory
 from realtime_api.live_feed import LiveFeed, RedisUnavailable
 from realtime_api.metrics import ApiMetrics, MetricsMiddleware
 from realtime_api.models.live import live_message_schema
 from realtime_api.rate_limit import RateLimiter, RequestLimits
 from realtime_api.response_headers import DashboardFiles, SecurityHeaders
-from realtime_api.routes import games, health, live, months, movers, overview
+from realtime_api.routes import channels, games, health, live, months, movers, overview
 from realtime_api.store import GoldStore, WarehouseUnavailable
 
 log = structlog.get_logger(__name__)
@@ -123,8 +123,9 @@ def create_app(settings: Settings, store: GoldStore | None = None, dashboard: Pa
     async def redis_down(_: Request, exc: RedisUnavailable) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
 
-    app.add_exception_handler(UnknownGame, unknown_game)
-    for module in (health, overview, months, games, movers, live):
+    app.add_exception_handler(UnknownGame, not_found_with_suggestions)
+    app.add_exception_handler(UnknownChannel, not_found_with_suggestions)
+    for module in (health, overview, months, games, movers, live, channels):
         app.include_router(module.router)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
     if served:

@@ -48,11 +48,25 @@ class UnknownGame(Exception):
         self.suggestions = suggestions
 
 
-async def unknown_game(_: Request, exc: Exception) -> JSONResponse:
-    suggestions = exc.suggestions if isinstance(exc, UnknownGame) else []
+class UnknownChannel(Exception):
+    """A channel path that names no channel of its platform; answered 404 with close matches."""
+
+    def __init__(self, platform: str, text: str, suggestions: list[dict[str, Any]]):
+        super().__init__(f"no {platform} channel with id, login or name {text!r}")
+        self.suggestions = suggestions
+
+
+async def not_found_with_suggestions(_: Request, exc: Exception) -> JSONResponse:
+    suggestions = exc.suggestions if isinstance(exc, (UnknownGame, UnknownChannel)) else []
     return JSONResponse({"detail": str(exc), "suggestions": suggestions}, status_code=404)
 
 
+CHANNEL_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "Unknown channel: `detail` says so, `suggestions` lists close matches (channel_id, user_login, "
+        "channel_name)",
+    }
+}
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {
         "description": "Unknown game: `detail` says so, `suggestions` lists close matches (game_key, slug, name)",

@@ -311,6 +311,7 @@ class LiveFeed:
                         "observed_at": fields.get("observed_at"),
                         "poll_id": fields.get("poll_id"),
                         "is_game": fields.get("is_game") != "0",  # written before the field: a game
+                        "top_channels": fields.get("top_channels") or None,
                     }
                 )
             out["platforms"][platform] = {

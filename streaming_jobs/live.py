@@ -50,12 +50,19 @@ for _, poll in ipairs(payload.polls) do
       local prev = tonumber(redis.call('HGET', hkey, 'value') or '0')
       local change = g.value - prev
       local is_game = (g.is_game == false) and 0 or 1
+      local top = g.top or ''
       redis.call('HSET', hkey, 'name', g.name, 'value', g.value, 'viewers', g.viewers, 'channels', g.channels,
                  'players', g.players, 'change', change, 'observed_at', poll.observed_at,
-                 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id, 'batch_id', batch, 'is_game', is_game)
+                 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id, 'batch_id', batch, 'is_game', is_game,
+                 'top_channels', top)
       redis.call('ZADD', zkey, g.value, g.key)
-      add({'platform', poll.platform, 'game', g.key, 'name', g.name, 'value', g.value, 'change', change,
-           'observed_at', poll.observed_at, 'poll_id', poll.poll_id, 'is_game', is_game})
+      local fields = {'platform', poll.platform, 'game', g.key, 'name', g.name, 'value', g.value, 'change', change,
+                      'observed_at', poll.observed_at, 'poll_id', poll.poll_id, 'is_game', is_game}
+      if top ~= '' then
+        table.insert(fields, 'top_channels')
+        table.insert(fields, top)
+      end
+      add(fields)
     end
   end
   if poll.observed_ts > prev_platform_ts then
@@ -65,7 +72,8 @@ for _, poll in ipairs(payload.polls) do
           local hkey = $game .. poll.platform .. ':' .. member
           redis.call('ZREM', zkey, member)
           redis.call('HSET', hkey, 'value', 0, 'change', -tonumber(redis.call('HGET', hkey, 'value') or '0'),
-                     'observed_at', poll.observed_at, 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id)
+                     'observed_at', poll.observed_at, 'observed_ts', poll.observed_ts, 'poll_id', poll.poll_id,
+                     'top_channels', '')
           add({'platform', poll.platform, 'game', member, 'name', redis.call('HGET', hkey, 'name') or member,
                'value', 0, 'change', redis.call('HGET', hkey, 'change'), 'observed_at', poll.observed_at,
                'poll_id', poll.poll_id, 'is_game', redis.call('HGET', hkey, 'is_game') or 1})

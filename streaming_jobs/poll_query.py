@@ -135,6 +135,9 @@ def live_updates(polls: list[dict], totals: pa.Table) -> list[PollUpdate]:
                 # from the curated list, as silver.games and gold have it: live rankings leave
                 # non-games (Just Chatting) out from the first poll, before gold knows them
                 "is_game": identify(row["game_name"] or row["game_key"]).is_game,
+                # JSON text, passed to Redis as is; the poll state's output only (silver keeps none, so
+                # a poll replayed from the lake after a restart shows none until the next poll)
+                "top": row.get("top_channels") or "",
             }
         )
     live = [p for p in polls if p["status"] == "complete" and p["record_kind"] in LIVE_KINDS and p["scheduled_at"]]

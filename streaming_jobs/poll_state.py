@@ -41,6 +41,8 @@ INPUT_COLUMNS = (
     "players",
     "is_mature",
     "channel",
+    "channel_id",
+    "user_login",
     "views",
     "observed_s",
     "arrival_s",
@@ -58,11 +60,13 @@ OUTPUT_SCHEMA = (
     "observed_at TIMESTAMP, top_channel STRING, top_channel_viewers LONG, views LONG, status STRING, "
     "coverage DOUBLE, scheduled_at TIMESTAMP, interval_seconds DOUBLE, expected LONG, received LONG, "
     "started_at TIMESTAMP, finished_at TIMESTAMP, pages LONG, pages_failed LONG, manifest_coverage DOUBLE, "
-    "errors STRING, overran BOOLEAN, first_seen_at TIMESTAMP, last_seen_at TIMESTAMP, closed_at TIMESTAMP"
+    "errors STRING, overran BOOLEAN, first_seen_at TIMESTAMP, last_seen_at TIMESTAMP, closed_at TIMESTAMP, "
+    "top_channels STRING"
 )
 OUTPUT_TYPES = dict(part.strip().split(" ") for part in OUTPUT_SCHEMA.split(", "))
 OUTPUT_COLUMNS = list(OUTPUT_TYPES)
 SUMS = ("viewers", "channels", "players", "records", "mature_channels", "views")
+TOP_CHANNELS = 5  # a game's channels with the most viewers that its live changes carry
 
 
 @lru_cache(maxsize=100_000)
@@ -175,6 +179,7 @@ class Poll:
         # ties go to the first channel name, so the stream and a backfill (other orders) agree
         if top is None or viewers > top or (viewers == top and str(row.channel) < str(game["top_channel"])):
             game["top_channel"], game["top_channel_viewers"] = row.channel, viewers
+        _keep_top(game.setdefault("top_channels", []), viewers, row)
         if row.kind == "video_snapshot" and pd.notna(row.views):
             game["views"] = (game["views"] or 0) + int(row.views)
 
@@ -221,13 +226,17 @@ class Poll:
         }
         rows = [poll]
         for key, game in sorted(self.games.items()):
+            top = game.get("top_channels")
             rows.append(
                 {
                     "row_kind": "total",
                     "poll_id": poll_id,
                     "source": self.source,
                     "game_key": key,
-                    **{k: v for k, v in game.items() if k != "observed_s"},
+                    **{k: v for k, v in game.items() if k not in ("observed_s", "top_channels")},
+                    "top_channels": json.dumps([dict(zip(TOP_FIELDS, c[1:], strict=True)) for c in top])
+                    if top
+                    else None,
                     "observed_at": ts(game["observed_s"]),
                     "status": status,
                     "coverage": coverage,
@@ -236,6 +245,27 @@ class Poll:
                 }
             )
         return output_frame(rows)
+
+
+TOP_FIELDS = ("viewers", "id", "login", "name")
+
+
+def _keep_top(top: list[list[Any]], viewers: int, row: Any) -> None:
+    """Keep a game's TOP_CHANNELS channels with the most viewers in a poll, as [-viewers, viewers, id,
+    login, name] lists (JSON in the state), sorted, ties by name then id (any arrival order agrees)."""
+    name = "" if _missing(row.channel) else str(row.channel)
+    channel_id = None if _missing(row.channel_id) else str(row.channel_id)
+    login = None if _missing(row.user_login) else str(row.user_login)
+    entry = [-viewers, viewers, channel_id, login, name]
+    if len(top) == TOP_CHANNELS and _order(entry) >= _order(top[-1]):
+        return
+    top.append(entry)
+    top.sort(key=_order)
+    del top[TOP_CHANNELS:]
+
+
+def _order(entry: list[Any]) -> tuple:
+    return entry[0], entry[4], entry[2] or ""
 
 
 def output_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:

@@ -72,9 +72,15 @@ def read(settings, table):
     return found.to_pandas() if found is not None else pd.DataFrame()
 
 
+def _settled(value):
+    """A float to 12 significant digits: a sum over many rows differs in its last bits with the
+    order the warehouse's threads add them in."""
+    return float(f"{value:.12g}") if isinstance(value, float) else value
+
+
 def gold_rows(settings) -> dict[str, list[tuple]]:
-    """Every gold table's rows, sorted (games without the time each lake first saw them; not the
-    loader's own bookkeeping)."""
+    """Every gold table's rows, sorted, floats settled (games and channels without the time each lake
+    first saw them; not the loader's own bookkeeping)."""
     warehouse = Warehouse(settings.warehouse)
     try:
         names = [
@@ -95,7 +101,8 @@ def gold_rows(settings) -> dict[str, list[tuple]]:
                 )
                 if row[0] not in ("first_seen_at", "last_seen_at")
             ]
-            out[name] = sorted(warehouse.execute(f"SELECT {', '.join(columns)} FROM gold.{name}"), key=repr)
+            rows = warehouse.execute(f"SELECT {', '.join(columns)} FROM gold.{name}")
+            out[name] = sorted((tuple(_settled(v) for v in row) for row in rows), key=repr)
         return out
     finally:
         warehouse.close()

@@ -4,14 +4,14 @@ import type { ChangeMessage, LiveGame, LiveMessage } from "./types";
 
 const item = (id: string, game: string, value: number, is_game: boolean | null = game === "*" ? null : true): ChangeMessage => ({
   type: "change", id, platform: "twitch", game, name: game.toUpperCase(), value, change: 1,
-  observed_at: "2026-11-26T12:00:00Z", poll_id: "p", is_game,
+  observed_at: "2026-11-26T12:00:00Z", poll_id: "p", is_game, top_channels: null,
 });
 /** A message of one change. */
 const change = (...args: Parameters<typeof item>): LiveMessage => ({ type: "changes", changes: [item(...args)] });
 
 const line = (game: string, value: number): LiveGame => ({
   game, name: game.toUpperCase(), value, change: 0, viewers: value, channels: 1, players: 0, observed_at: "t", poll_id: "p",
-  is_game: true,
+  is_game: true, top_channels: null,
 });
 
 describe("applyMessage", () => {

@@ -38,7 +38,7 @@ function applyChange(state: LiveState, message: ChangeMessage, keep: number): Li
 function gameOf(change: ChangeMessage): LiveGame {
   return { game: change.game, name: change.name, value: change.value, change: change.change, viewers: null,
            channels: null, players: null, observed_at: change.observed_at, poll_id: change.poll_id,
-           is_game: change.is_game ?? true };
+           is_game: change.is_game ?? true, top_channels: change.top_channels ?? null };
 }
 
 /** Delay before reconnect attempt `n` (0-based): exponential, capped, with jitter from `random`. */

@@ -3,12 +3,29 @@ the WebSocket /ws/live (their JSON Schema: `live_message_schema`)."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, field_validator
 
 from gamestream.core.contracts import Platform
 from realtime_api.models.base import Answer
+
+
+def decode_json(value: Any) -> Any:
+    """Redis holds a list as JSON text (empty: none)."""
+    if isinstance(value, str):
+        return json.loads(value) if value else None
+    return value
+
+
+class LiveChannel(Answer):
+    """One of a game's channels with the most viewers in its latest poll."""
+
+    id: str | None = Field(description="The channel's platform id (Twitch user id, YouTube channel id).")
+    login: str | None = Field(description="The name in its Twitch URL; null on YouTube and before it was recorded.")
+    name: str = Field(description="Its display name (Twitch) or title (YouTube).")
+    viewers: int
 
 
 class LiveGame(Answer):
@@ -24,6 +41,11 @@ class LiveGame(Answer):
     observed_at: str | None
     poll_id: str | None
     is_game: bool = Field(True, description="False for a category that is not a game (Just Chatting, Music, ...).")
+    top_channels: list[LiveChannel] | None = Field(
+        None, description="Its 5 channels with the most viewers in the poll, most first; null on Steam."
+    )
+
+    _decode_top = field_validator("top_channels", mode="before")(decode_json)
 
 
 class LivePlatform(Answer):
@@ -70,6 +92,13 @@ class ChangeMessage(Answer):
     is_game: bool | None = Field(
         None, description="False for a category that is not a game (Just Chatting, ...); absent for a total."
     )
+    top_channels: list[LiveChannel] | None = Field(
+        None,
+        description="The game's 5 channels with the most viewers in the poll, most first; absent for a total, "
+        "on Steam, and for a game gone from the poll.",
+    )
+
+    _decode_top = field_validator("top_channels", mode="before")(decode_json)
 
 
 class ChangesMessage(Answer):

@@ -57,6 +57,20 @@ class MonthMetric(StrEnum):
     growth = "growth"
 
 
+class ChannelMetric(StrEnum):
+    hours_watched = "hours_watched"
+    hours_streamed = "hours_streamed"
+    avg_viewers = "avg_viewers"
+    peak_viewers = "peak_viewers"
+    streams = "streams"
+    games = "games"
+
+
+class LanguagePeriod(StrEnum):
+    d1 = "1d"
+    mo1 = "1mo"
+
+
 class Direction(StrEnum):
     risers = "risers"
     fallers = "fallers"

@@ -64,7 +64,7 @@ RangeTo = Annotated[
 ]
 
 
-def _in_years(parameter: str, value: datetime) -> datetime:
+def in_years(parameter: str, value: datetime) -> datetime:
     """Times gold can hold (and month arithmetic can move by a year either way), else a 422."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise invalid(parameter, f"must lie in the years {FIRST_YEAR} to {LAST_YEAR}")
@@ -76,11 +76,11 @@ def requested_span(start: datetime | None, end: datetime | None, span_seconds: i
     if start is None and end is None:
         return None
     if end is None and start is not None:
-        first = _in_years("from", as_utc(start))
+        first = in_years("from", as_utc(start))
         last = end_aligned_with(first, datetime.now(UTC))
     else:
-        last = _in_years("to", as_utc(end)) if end is not None else datetime.now(UTC)
-        first = _in_years("from", as_utc(start) if start is not None else last - timedelta(seconds=span_seconds))
+        last = in_years("to", as_utc(end)) if end is not None else datetime.now(UTC)
+        first = in_years("from", as_utc(start) if start is not None else last - timedelta(seconds=span_seconds))
     if last <= first:
         raise invalid("to", "must be after from")
     try:
@@ -128,7 +128,7 @@ def search(
     return {"q": q, "limit": limit, "offset": offset, **game_reads.search(store, q, include_non_games, limit, offset)}
 
 
-def _known(games: Games, text: str) -> dict[str, Any]:
+def known_game(games: Games, text: str) -> dict[str, Any]:
     """The game a path names (by key, slug or name): game_key, slug, name; or UnknownGame with close
     matches."""
     found = games.resolve(text)
@@ -144,25 +144,25 @@ def _known(games: Games, text: str) -> dict[str, Any]:
     response_model=Game,
 )
 def game(store: Store, answers: Answers, games: Games, game_key: GameKey) -> dict[str, Any]:
-    key = _known(games, game_key)["game_key"]
+    key = known_game(games, game_key)["game_key"]
     found = answers.get(("game", key), lambda: game_reads.game(store, key))
     if found is None:  # gone between the two reads (a rebuild)
         raise UnknownGame(game_key, [])
     return found
 
 
-def _range(store: Store, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+def series_range(store: Store, start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
     if end is None:
         latest = latest_bucket_of_any(store, "5m")
         end = latest + timedelta(minutes=5) if latest is not None else datetime.now().astimezone()
-    end = _in_years("to", as_utc(end))
-    start = _in_years("from", as_utc(start) if start is not None else end - timedelta(hours=24))
+    end = in_years("to", as_utc(end))
+    start = in_years("from", as_utc(start) if start is not None else end - timedelta(hours=24))
     if end <= start:
         raise invalid("to", "must be after from")
     return start, end
 
 
-def _resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
+def series_resolution(resolution: Resolution, start: datetime, end: datetime) -> str:
     bucket = choose_resolution(resolution, start, end)
     points = (end - start).total_seconds() / (BUCKET_SECONDS.get(bucket) or MONTH_SECONDS)
     if points > MAX_POINTS:
@@ -189,9 +189,9 @@ def series(
     resolution: Resolution = Resolution.auto,
     platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
 ) -> FastJSONResponse:  # up to thousands of points: written by orjson
-    key = _known(games, game_key)["game_key"]
-    first, last = _range(store, start, end)
-    bucket = _resolution(resolution, first, last)
+    key = known_game(games, game_key)["game_key"]
+    first, last = series_range(store, start, end)
+    bucket = series_resolution(resolution, first, last)
     platforms = list(dict.fromkeys(platform)) if platform else list(Platform)
     return FastJSONResponse(
         {
@@ -218,9 +218,9 @@ def players_vs_viewers(
     end: To = None,
     resolution: Resolution = Resolution.auto,
 ) -> dict[str, Any]:
-    key = _known(games, game_key)["game_key"]
-    first, last = _range(store, start, end)
-    bucket = _resolution(resolution, first, last)
+    key = known_game(games, game_key)["game_key"]
+    first, last = series_range(store, start, end)
+    bucket = series_resolution(resolution, first, last)
     if bucket == MONTH:
         raise invalid("resolution", "players vs viewers come in 5m, 1h or 1d buckets")
     return {
@@ -246,7 +246,7 @@ def months(
     platform: Annotated[list[Platform] | None, Query(description="Platforms (repeat); default all.")] = None,
     limit: Annotated[int, Query(ge=1, le=600, description="At most this many months per platform.")] = 120,
 ) -> dict[str, Any]:
-    found = _known(games, game_key)
+    found = known_game(games, game_key)
     platforms = tuple(dict.fromkeys(platform)) if platform else tuple(Platform)
     rows = answers.get(
         ("game-months", found["game_key"], platforms, limit),

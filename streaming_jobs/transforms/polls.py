@@ -42,6 +42,8 @@ def poll_inputs(parsed: DataFrame) -> DataFrame:
         F.col("player_count").alias("players"),
         "is_mature",
         F.coalesce(F.col("channel_name"), F.col("channel_title")).alias("channel"),
+        "channel_id",
+        "user_login",
         F.col("view_count").alias("views"),
         (F.unix_micros(F.col("observed_ts")) / 1e6).alias("observed_s"),
         (F.unix_micros(F.col("arrival_time")) / 1e6).alias("arrival_s"),

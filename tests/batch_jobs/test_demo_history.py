@@ -14,6 +14,7 @@ from gamestream.core.contracts import RecordBase
 from gamestream.core.settings import Settings
 from producers.poll_loop import PollLoop
 from producers.synthetic import SyntheticMarket, SyntheticPoller
+from streaming_jobs.games import identify
 from streaming_jobs.poll_state import INPUT_COLUMNS, close_poll
 from tests.support.producers import ListSink
 
@@ -64,7 +65,8 @@ def test_a_slots_rows_are_what_the_poll_query_emits_for_the_pollers_records(inte
     inputs = poll_inputs(sink.records)
     emitted = pd.concat([close_poll((poll_id,), part) for poll_id, part in inputs.groupby("poll_id")])
 
-    totals, polls = slot_rows(SyntheticMarket(settings.synthetic_seed, settings.synthetic_scale), slot, interval)
+    rows = slot_rows(SyntheticMarket(settings.synthetic_seed, settings.synthetic_scale), slot, interval)
+    totals, polls = rows.totals, rows.polls
 
     columns = ["poll_id", "platform", "game_key", "game_name", "viewers", "channels", "players", "records",
                "mature_channels", "top_channel", "top_channel_viewers", "views", "status", "coverage",
@@ -94,6 +96,19 @@ def test_a_slots_rows_are_what_the_poll_query_emits_for_the_pollers_records(inte
     pd.testing.assert_frame_equal(got_polls, want_polls.astype(got_polls.dtypes.to_dict()))
     assert pd.Series([p["scheduled_at"] for p in polls]).eq(slot).all()
 
+    # the snapshots, as the lake query writes the poller's records into silver
+    for kind, written in (("stream_snapshot", rows.streams), ("video_snapshot", rows.videos)):
+        sent = [json.loads(r.to_json()) for r in sink.records if r.kind == kind]
+        assert len(written) == len(sent) > 10, kind
+        for got_row, record in zip(
+            sorted(written, key=lambda r: r["event_id"]), sorted(sent, key=lambda r: r["event_id"]), strict=True
+        ):
+            for name, value in record.items():
+                if name.endswith(("_at", "_time")) and value is not None:
+                    value = pd.Timestamp(value).to_pydatetime()
+                assert got_row[name] == value, (kind, name)
+            assert got_row["game_key"] == identify(record["game_name"]).key
+
 
 def test_history_is_hourly_then_every_five_minutes_in_the_last_day_and_ends_before_now():
     slots = history_slots(END, 3)
@@ -122,6 +137,10 @@ def test_history_is_written_once_per_data_directory(history):
     assert summary.polls == len(polls) == 4 * len(history_slots(END, 2))
     assert summary.totals == len(totals) and summary.days == 3
     assert polls.poll_id.is_unique and not totals.duplicated(["poll_id", "game_key"]).any()
+    streams = lake.read("silver/stream_snapshots", columns=["event_id", "poll_id"]).to_pandas()
+    stream_polls = polls[polls.record_kind == "stream_snapshot"]
+    assert len(streams) == stream_polls.expected.sum() and streams.event_id.is_unique
+    assert set(streams.poll_id) == set(stream_polls.poll_id)  # every Twitch poll's streams, for the channel pages
     games = lake.read(L.GAMES).to_pandas().set_index("game_key")
     assert not games.loc["just chatting", "is_game"] and games.loc["grand theft auto v", "is_game"]
     assert (games.first_seen_at == pd.Timestamp(history_slots(END, 2)[0][0])).all()  # seen since the first poll

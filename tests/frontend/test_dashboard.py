@@ -290,6 +290,63 @@ def test_game_page_charts_players_and_viewers_with_stats(demo, page):
     assert app_errors(page) == []
 
 
+def test_channels_are_ranked_per_month_and_each_has_a_page_linked_to_its_games_and_back(demo, page):
+    base_url, _ = demo
+    month = datetime.now(UTC).strftime("%Y-%m")
+    expected = wait_for(
+        lambda: httpx.get(f"{base_url}/api/platforms/twitch/channels/{month}", timeout=5).json()["items"],
+        120,
+        "channels in gold",
+    )
+    page.goto(f"{base_url}/#/platform/twitch")
+    page.locator("[data-testid=channels-link]").click()
+    rows = page.locator("[data-testid=channels-table] tbody tr")
+    rows.first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid=channels-title]").inner_text().startswith(datetime.now(UTC).strftime("%B %Y"))
+    names = rows.locator("td:nth-child(2)").all_inner_texts()
+    assert names[:3] == [item["channel_name"] for item in expected[:3]]
+    assert number(rows.first.locator("td:nth-child(3)").inner_text()) > 0  # hours watched
+    page.locator("[data-testid=channel-metric]").select_option("peak_viewers")
+    by_peak = httpx.get(f"{base_url}/api/platforms/twitch/channels/{month}", params={"metric": "peak_viewers"}).json()
+    page.wait_for_function(
+        "(name) => document.querySelector('[data-testid=channels-table] tbody tr td:nth-child(2)').textContent === name",
+        arg=by_peak["items"][0]["channel_name"],
+        timeout=15_000,
+    )
+    screenshot(page, "channels-twitch")
+
+    rows.first.locator("a").click()  # the channel's page, at its login
+    page.wait_for_url(re.compile(r".*#/channel/twitch/[a-z0-9_]+$"), timeout=15_000)
+    page.wait_for_selector("[data-testid=channel-months] tbody tr", timeout=30_000)
+    assert page.locator("[data-testid=channel-name]").inner_text() == by_peak["items"][0]["channel_name"]
+    assert page.locator("[data-testid=channel-months] tbody tr").first.inner_text().startswith(
+        datetime.now(UTC).strftime("%B %Y")
+    )
+    page.wait_for_selector("[data-testid=channel-chart] canvas", timeout=30_000)
+    page.get_by_role("button", name="24h").click()
+    page.get_by_role("button", name="5m").click()
+    page.wait_for_selector("text=buckets: 5m")
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=channel-chart]').dataset.points) > 0", timeout=30_000
+    )
+    game_link = page.locator("[data-testid=channel-games] tbody tr a").first
+    game_link.wait_for(timeout=30_000)
+    screenshot(page, "channel")
+
+    game_link.click()  # the game's page: its top channels (this one among them) and its languages
+    page.wait_for_url(re.compile(r".*#/game/[a-z0-9-]+$"), timeout=15_000)
+    page.wait_for_selector("[data-testid=game-channels] tbody tr", timeout=30_000)
+    channels = page.locator("[data-testid=game-channels] tbody tr td:nth-child(2)").all_inner_texts()
+    assert by_peak["items"][0]["channel_name"] in channels
+    page.wait_for_selector("[data-testid=game-languages] .bar-row", timeout=30_000)
+    shares = page.locator("[data-testid=game-languages] .bar-value").all_inner_texts()
+    assert sum(float(share.rstrip("%")) for share in shares) == pytest.approx(100, abs=0.5)
+    screenshot(page, "game-audience")
+    page.locator("[data-testid=game-channels] tbody tr a").first.click()  # and back to a channel
+    page.wait_for_url(re.compile(r".*#/channel/twitch/.+$"), timeout=15_000)
+    assert app_errors(page) == []
+
+
 def test_the_page_reconnects_after_the_api_restarts(demo, page):
     _, env = demo
     port = free_port()

@@ -18,8 +18,9 @@ from gamestream.core.settings import Settings
 from realtime_api.app import create_app
 from realtime_api.store import GoldStore
 from streaming_jobs.live import LiveWriter
-from tests.support.market import END, NAMES, START, fixture_rows, live_polls
+from tests.support.market import END, NAMES, START, fixture_rows, fixture_streams, live_polls
 from tests.support.postgres import fresh_database
+from tests.support.silver import STREAM_COLUMNS, VIDEO_COLUMNS
 
 
 def build_lake(root: str) -> pd.DataFrame:
@@ -50,6 +51,13 @@ def build_lake(root: str) -> pd.DataFrame:
         ),
         0,
         [],
+    )
+    streams, videos = fixture_streams(frame)
+    lake.append(
+        "silver/stream_snapshots", pa.Table.from_pylist(streams, schema=pa.schema(STREAM_COLUMNS)), 0, ["poll_date"]
+    )
+    lake.append(
+        "silver/video_snapshots", pa.Table.from_pylist(videos, schema=pa.schema(VIDEO_COLUMNS)), 0, ["poll_date"]
     )
     lake.append(
         "silver/review_summaries",

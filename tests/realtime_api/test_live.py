@@ -24,7 +24,7 @@ from gamestream.embedded.ports import free_port
 from realtime_api.app import create_app
 from realtime_api.models.live import LIVE_MESSAGE
 from realtime_api.server import background_api
-from tests.support.market import END, live_polls
+from tests.support.market import END, live_polls, top_channels
 
 ORIGIN = "http://127.0.0.1:8000"
 
@@ -92,6 +92,7 @@ def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redi
         twitch = snapshot["platforms"]["twitch"]
         sent = sorted(live_polls(1)[0].games, key=lambda g: -g["value"])
         assert [(g["game"], g["value"]) for g in twitch["games"]] == [(g["key"], g["value"]) for g in sent]
+        assert twitch["games"][0]["top_channels"] == top_channels(sent[0]["key"], sent[0]["value"])
         assert twitch["total"] == sum(g["value"] for g in twitch["games"])
         position = snapshot["position"]
 
@@ -117,6 +118,8 @@ def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redi
         assert totals[-1]["value"] == sum(m["value"] for m in got[-5:-1])
         flags = {m["game"]: m.get("is_game") for m in got}  # the feed says which categories are no games
         assert flags["just chatting"] is False and flags["dota 2"] is True and flags["*"] is None
+        last = got[-5]  # a game's change carries its top channels now, the total none
+        assert last["top_channels"] == top_channels(last["game"], last["value"]) and got[-1]["top_channels"] is None
 
 
 def test_filters_by_platform_and_game(server, live, api_redis_url):

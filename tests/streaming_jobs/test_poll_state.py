@@ -49,7 +49,7 @@ def snap(n, viewers, game="Dota 2", arrival=T0 + 5):
     return {
         "poll_id": POLL, "kind": "stream_snapshot", "event_hash": n, "source": "twitch", "platform": "twitch",
         "game_name": game, "viewers": viewers, "players": None, "is_mature": n % 2 == 0, "channel": f"c{n}",
-        "views": None, "observed_s": T0, "arrival_s": arrival, "manifest": None, "counted": True,
+        "channel_id": f"{n}", "user_login": f"login{n}", "views": None, "observed_s": T0, "arrival_s": arrival, "manifest": None, "counted": True,
     }  # fmt: skip
 
 
@@ -161,3 +161,20 @@ def test_the_top_channel_does_not_depend_on_arrival_order():
     rows = [snap(1, 50), snap(2, 50), snap(3, 20), manifest(3)]
     tops = {close_poll((POLL,), batch(*order)).top_channel.dropna().tolist()[0] for order in (rows, rows[::-1])}
     assert tops == {"c1"}
+
+
+def test_a_games_five_channels_with_the_most_viewers_ride_with_its_total_whatever_the_arrival_order():
+    rows = [snap(n, viewers) for n, viewers in enumerate((40, 90, 10, 90, 70, 5, 60), start=1)] + [manifest(7)]
+    rows[0] = {**rows[0], "user_login": None}  # a record of contract version 1
+    emitted = [close_poll((POLL,), batch(*order)) for order in (rows, rows[::-1])]
+    tops = [json.loads(e[e.row_kind == "total"].top_channels.iloc[0]) for e in emitted]
+    assert tops[0] == tops[1]
+    assert tops[0] == [
+        {"viewers": 90, "id": "2", "login": "login2", "name": "c2"},  # ties go to the first name
+        {"viewers": 90, "id": "4", "login": "login4", "name": "c4"},
+        {"viewers": 70, "id": "5", "login": "login5", "name": "c5"},
+        {"viewers": 60, "id": "7", "login": "login7", "name": "c7"},
+        {"viewers": 40, "id": "1", "login": None, "name": "c1"},
+    ]
+    streamed = advance(FakeState(), *rows)  # batch by batch in the stream: the same five
+    assert json.loads(streamed[streamed.row_kind == "total"].top_channels.iloc[0]) == tops[0]

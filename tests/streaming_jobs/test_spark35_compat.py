@@ -79,7 +79,7 @@ def payloads():
     first = good[0].model_dump(mode="json")
     return [r.to_json() for r in good] + [
         "{broken",
-        json.dumps({**first, "schema_version": 2}),
+        json.dumps({**first, "schema_version": 99}),
         json.dumps({**first, "viewer_count": -1}),
         json.dumps({**first, "event_id": "f" * 32}),
         good[0].to_json(),  # a duplicate in the batch

@@ -3,6 +3,7 @@ and platform (an hour's gap in Twitch's), as silver rows and as the live polls t
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -72,6 +73,15 @@ def fixture_rows() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def top_channels(key: str, viewers: int) -> list[dict]:
+    """A game's channels with the most viewers in a live poll, as the poll query sends them."""
+    slug = key.replace(" ", "")
+    return [
+        {"viewers": viewers - viewers // 3, "id": f"1{slug}star", "login": f"{slug}_star", "name": f"{slug} Star"},
+        {"viewers": viewers // 3, "id": f"1{slug}sidekick", "login": None, "name": f"{slug} Sidekick"},
+    ]
+
+
 def live_polls(count: int, first: datetime = END) -> list[PollUpdate]:
     """Twitch polls as the streaming job sends them to Redis."""
     polls = []
@@ -86,6 +96,7 @@ def live_polls(count: int, first: datetime = END) -> list[PollUpdate]:
                 "channels": 10,
                 "players": 0,
                 "is_game": identify(NAMES[key]).is_game,
+                "top": json.dumps(top_channels(key, int(f(POLLS + n)))),
             }
             for key, f in GAMES["twitch"].items()
         ]
@@ -100,3 +111,53 @@ def live_polls(count: int, first: datetime = END) -> list[PollUpdate]:
             )
         )
     return polls
+
+
+def fixture_streams(frame: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """The Twitch streams and YouTube videos behind the fixture's totals: per game and poll, a star
+    (two thirds of the viewers, English) and a sidekick (the rest, German on Twitch). Dota 2's star
+    renames itself at the start of the third day."""
+    streams, videos = [], []
+    watched = frame[frame.platform != "steam"]
+    for row in watched.itertuples(index=False):
+        t = row.scheduled_at
+        day = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        slug = row.game_key.replace(" ", "")
+        renamed = row.game_key == "dota 2" and t >= START + timedelta(days=2)
+        for part, viewers in (("star", row.viewers - row.viewers // 3), ("sidekick", row.viewers // 3)):
+            channel_id = f"{'1' if row.platform == 'twitch' else 'UC'}{slug}{part}"
+            common = {
+                "poll_date": row.poll_date,
+                "event_id": f"{row.poll_id}/{channel_id}",
+                "source": row.platform,
+                "poll_id": row.poll_id,
+                "channel_id": channel_id,
+                "game_key": row.game_key,
+                "game_name": row.game_name,
+                "observed_at": t,
+            }
+            if row.platform == "twitch":
+                login = f"{slug}_{part}" + ("_tv" if renamed and part == "star" else "")
+                streams.append(
+                    {
+                        **common,
+                        "platform": "twitch",
+                        "stream_id": f"{channel_id}-{day:%Y%m%d}",
+                        "channel_name": login.replace("_", " ").title(),
+                        "user_login": login,
+                        "viewer_count": viewers,
+                        "language": "en" if part == "star" else "de",
+                        "started_at": day,
+                    }
+                )
+            else:
+                videos.append(
+                    {
+                        **common,
+                        "video_id": f"{channel_id}-{day:%Y%m%d}",
+                        "channel_title": f"{row.game_name} {part.title()}",
+                        "concurrent_viewers": viewers,
+                        "actual_start_time": day,
+                    }
+                )
+    return streams, videos

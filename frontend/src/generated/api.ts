@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/api/channels/{platform}/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel: its names, its months and the games it streamed in them */
+        get: operations["channel_api_channels__platform___channel__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{platform}/{channel}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's values per bucket it was live in (5m, 1h, 1d) or per month */
+        get: operations["channel_series_api_channels__platform___channel__series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/games/search": {
         parameters: {
             query?: never;
@@ -47,6 +81,40 @@ export interface paths {
         };
         /** A game: identity, Steam reviews and its latest hour per platform */
         get: operations["game_api_games__game_key__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/games/{game_key}/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The channels that streamed a game over whole UTC days, most hours watched first */
+        get: operations["game_channels_api_games__game_key__channels_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/games/{game_key}/languages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A game's audience by language per UTC day or calendar month */
+        get: operations["game_languages_api_games__game_key__languages_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -149,6 +217,23 @@ export interface paths {
         };
         /** Every platform's live totals, top 10 now and the latest hour */
         get: operations["overview_api_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/platforms/{platform}/channels/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One month's channels ranked by a monthly column (hours watched, average viewers, ...) */
+        get: operations["channel_month_api_platforms__platform__channels__month__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -304,6 +389,12 @@ export interface components {
             /** Poll Id */
             poll_id: string;
             /**
+             * Top Channels
+             * @description The game's 5 channels with the most viewers in the poll, most first; absent for a total, on Steam, and for a game gone from the poll.
+             * @default null
+             */
+            top_channels: components["schemas"]["LiveChannel"][] | null;
+            /**
              * Type
              * @constant
              */
@@ -324,6 +415,199 @@ export interface components {
              * @enum {string}
              */
             type: "changes";
+        };
+        /** Channel */
+        Channel: {
+            /** Channel Id */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string | null;
+            /**
+             * First Seen At
+             * Format: date-time
+             */
+            first_seen_at: string;
+            /**
+             * Games
+             * @description Its games over its months shown, most hours watched first.
+             */
+            games: components["schemas"]["ChannelGame"][];
+            /** Language */
+            language: string | null;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /**
+             * Months
+             * @description Newest first.
+             */
+            months: components["schemas"]["ChannelMonth"][];
+            /**
+             * Names
+             * @description Every name it had, newest first.
+             */
+            names: components["schemas"]["ChannelName"][];
+            platform: components["schemas"]["Platform"];
+            /** User Login */
+            user_login: string | null;
+        };
+        /** ChannelGame */
+        ChannelGame: {
+            /** Avg Viewers */
+            avg_viewers: number | null;
+            /**
+             * Days
+             * @description Days it streamed the game.
+             */
+            days: number;
+            /** Game Key */
+            game_key: string;
+            /** Hours Streamed */
+            hours_streamed: number;
+            /** Hours Watched */
+            hours_watched: number;
+            /** Name */
+            name: string | null;
+            /** Peak Viewers */
+            peak_viewers: number;
+            /** Slug */
+            slug: string | null;
+        };
+        /**
+         * ChannelMetric
+         * @enum {string}
+         */
+        ChannelMetric: "hours_watched" | "hours_streamed" | "avg_viewers" | "peak_viewers" | "streams" | "games";
+        /** ChannelMonth */
+        ChannelMonth: {
+            /**
+             * Avg Viewers
+             * @description Over the time it was live: hours_watched / hours_streamed.
+             */
+            avg_viewers: number | null;
+            /** Games */
+            games: number;
+            /** Hours Streamed */
+            hours_streamed: number;
+            /** Hours Watched */
+            hours_watched: number;
+            /** Is Partial */
+            is_partial: boolean;
+            /** Main Language */
+            main_language: string | null;
+            /**
+             * Month
+             * @description YYYY-MM
+             */
+            month: string;
+            /**
+             * Month Start
+             * Format: date-time
+             */
+            month_start: string;
+            /** Peak Viewers */
+            peak_viewers: number;
+            /**
+             * Rank
+             * @description By hours watched among the platform's channels that month.
+             */
+            rank: number;
+            /** Streams */
+            streams: number;
+        };
+        /** ChannelMonthTable */
+        ChannelMonthTable: {
+            /** Items */
+            items: components["schemas"]["RankedChannel"][];
+            /** Language */
+            language: string | null;
+            /** Limit */
+            limit: number;
+            metric: components["schemas"]["ChannelMetric"];
+            /**
+             * Month
+             * @description YYYY-MM
+             */
+            month: string;
+            /**
+             * Month End
+             * Format: date-time
+             */
+            month_end: string;
+            /**
+             * Month Start
+             * Format: date-time
+             */
+            month_start: string;
+            /** Offset */
+            offset: number;
+            platform: components["schemas"]["Platform"];
+            /** Total */
+            total: number;
+        };
+        /** ChannelName */
+        ChannelName: {
+            /** Channel Name */
+            channel_name: string | null;
+            /**
+             * First Seen At
+             * Format: date-time
+             */
+            first_seen_at: string;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** User Login */
+            user_login: string | null;
+        };
+        /** ChannelPoint */
+        ChannelPoint: {
+            /** Avg Viewers */
+            avg_viewers: number | null;
+            /**
+             * Bucket Start
+             * Format: date-time
+             */
+            bucket_start: string;
+            /** Hours Streamed */
+            hours_streamed: number;
+            /** Hours Watched */
+            hours_watched: number;
+            /** Is Partial */
+            is_partial: boolean;
+            /** Peak Viewers */
+            peak_viewers: number;
+            /** Rank */
+            rank: number;
+            /** Streams */
+            streams: number;
+        };
+        /** ChannelSeries */
+        ChannelSeries: {
+            /** Channel Id */
+            channel_id: string;
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            platform: components["schemas"]["Platform"];
+            /**
+             * Points
+             * @description The buckets it was live in, oldest first; offline buckets are absent.
+             */
+            points: components["schemas"]["ChannelPoint"][];
+            /** Resolution */
+            resolution: string;
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
         };
         /**
          * Direction
@@ -363,6 +647,81 @@ export interface components {
             slug: string | null;
             /** Steam App Id */
             steam_app_id: number | null;
+        };
+        /** GameChannel */
+        GameChannel: {
+            /** Avg Viewers */
+            avg_viewers: number | null;
+            /** Channel Id */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string | null;
+            /** Hours Streamed */
+            hours_streamed: number;
+            /** Hours Watched */
+            hours_watched: number;
+            /** Peak Viewers */
+            peak_viewers: number;
+            /** Rank */
+            rank: number;
+            /**
+             * Share Hours Watched
+             * @description Of the game's hours watched on the platform in the range.
+             */
+            share_hours_watched: number | null;
+            /** User Login */
+            user_login: string | null;
+        };
+        /** GameChannels */
+        GameChannels: {
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /** Game Key */
+            game_key: string;
+            /**
+             * Hours Watched
+             * @description The game's hours watched on the platform in the range.
+             */
+            hours_watched: number;
+            /** Items */
+            items: components["schemas"]["GameChannel"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            platform: components["schemas"]["Platform"];
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
+            /**
+             * Total
+             * @description Channels that streamed it in the range.
+             */
+            total: number;
+        };
+        /** GameLanguages */
+        GameLanguages: {
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /** Game Key */
+            game_key: string;
+            period: components["schemas"]["LanguagePeriod"];
+            /** Periods */
+            periods: components["schemas"]["LanguagePeriodRow"][];
+            platform: components["schemas"]["Platform"];
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
         };
         /** GameMonth */
         GameMonth: {
@@ -498,6 +857,37 @@ export interface components {
             /** Peak Total */
             peak_total: number | null;
         };
+        /**
+         * LanguagePeriod
+         * @enum {string}
+         */
+        LanguagePeriod: "1d" | "1mo";
+        /** LanguagePeriodRow */
+        LanguagePeriodRow: {
+            /** Languages */
+            languages: components["schemas"]["LanguageShare"][];
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
+        };
+        /** LanguageShare */
+        LanguageShare: {
+            /** Channels */
+            channels: number;
+            /** Hours Watched */
+            hours_watched: number;
+            /**
+             * Language
+             * @description ISO 639-1, or 'unknown' where the platform gives none.
+             */
+            language: string;
+            /** Share Channels */
+            share_channels: number;
+            /** Share Hours Watched */
+            share_hours_watched: number | null;
+        };
         /** LastHour */
         LastHour: {
             /** Bucket Start */
@@ -572,6 +962,29 @@ export interface components {
             views_change: number | null;
         };
         /**
+         * LiveChannel
+         * @description One of a game's channels with the most viewers in its latest poll.
+         */
+        LiveChannel: {
+            /**
+             * Id
+             * @description The channel's platform id (Twitch user id, YouTube channel id).
+             */
+            id: string | null;
+            /**
+             * Login
+             * @description The name in its Twitch URL; null on YouTube and before it was recorded.
+             */
+            login: string | null;
+            /**
+             * Name
+             * @description Its display name (Twitch) or title (YouTube).
+             */
+            name: string;
+            /** Viewers */
+            viewers: number;
+        };
+        /**
          * LiveGame
          * @description A game in the platform's latest complete poll.
          */
@@ -602,6 +1015,12 @@ export interface components {
             players: number | null;
             /** Poll Id */
             poll_id: string | null;
+            /**
+             * Top Channels
+             * @description Its 5 channels with the most viewers in the poll, most first; null on Steam.
+             * @default null
+             */
+            top_channels: components["schemas"]["LiveChannel"][] | null;
             /**
              * Value
              * @description Viewers (Twitch, YouTube) or players (Steam).
@@ -951,6 +1370,47 @@ export interface components {
             /** Youtube Avg Viewers */
             youtube_avg_viewers: number | null;
         };
+        /** RankedChannel */
+        RankedChannel: {
+            /**
+             * Avg Viewers
+             * @description Over the time it was live: hours_watched / hours_streamed.
+             */
+            avg_viewers: number | null;
+            /** Channel Id */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string | null;
+            /** Games */
+            games: number;
+            /** Hours Streamed */
+            hours_streamed: number;
+            /** Hours Watched */
+            hours_watched: number;
+            /** Is Partial */
+            is_partial: boolean;
+            /** Main Language */
+            main_language: string | null;
+            /** Peak Viewers */
+            peak_viewers: number;
+            /**
+             * Platform Rank
+             * @description By hours watched among the platform's channels that month.
+             */
+            platform_rank: number;
+            /**
+             * Rank
+             * @description In this table (its metric and filter).
+             */
+            rank: number;
+            /** Streams */
+            streams: number;
+            /**
+             * User Login
+             * @description The name in its Twitch URL; null on YouTube.
+             */
+            user_login: string | null;
+        };
         /** RankedGame */
         RankedGame: {
             /** Avg Channels */
@@ -1211,6 +1671,97 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    channel_api_channels__platform___channel__get: {
+        parameters: {
+            query?: {
+                /** @description At most this many months, newest first. */
+                months?: number;
+                /** @description At most this many games. */
+                games?: number;
+            };
+            header?: never;
+            path: {
+                platform: components["schemas"]["Platform"];
+                /** @description The channel's platform id (Twitch user id, YouTube channel id), its login or its display name, now or one it had, in any case. */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Unknown channel: `detail` says so, `suggestions` lists close matches (channel_id, user_login, channel_name) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    channel_series_api_channels__platform___channel__series_get: {
+        parameters: {
+            query?: {
+                /** @description ISO time; default: `to` minus 24 hours. */
+                from?: string | null;
+                /** @description ISO time; default: the latest bucket's end. */
+                to?: string | null;
+                resolution?: components["schemas"]["Resolution"];
+            };
+            header?: never;
+            path: {
+                platform: components["schemas"]["Platform"];
+                /** @description The channel's platform id (Twitch user id, YouTube channel id), its login or its display name, now or one it had, in any case. */
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelSeries"];
+                };
+            };
+            /** @description Unknown channel: `detail` says so, `suggestions` lists close matches (channel_id, user_login, channel_name) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     search_api_games_search_get: {
         parameters: {
             query: {
@@ -1306,6 +1857,101 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Game"];
+                };
+            };
+            /** @description Unknown game: `detail` says so, `suggestions` lists close matches (game_key, slug, name) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    game_channels_api_games__game_key__channels_get: {
+        parameters: {
+            query?: {
+                /** @description twitch or youtube (Steam has no channels). */
+                platform?: components["schemas"]["Platform"];
+                /** @description ISO date or time (UTC when no offset), rounded down to its UTC day. */
+                from?: string | null;
+                /** @description ISO date or time, rounded up to a UTC day; default: the end of today (UTC). */
+                to?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The game's slug ('counter-strike-2'), key ('counter strike 2') or name in any case and punctuation ('Counter-Strike 2'). */
+                game_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GameChannels"];
+                };
+            };
+            /** @description Unknown game: `detail` says so, `suggestions` lists close matches (game_key, slug, name) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    game_languages_api_games__game_key__languages_get: {
+        parameters: {
+            query?: {
+                /** @description twitch or youtube (Steam has no channels). */
+                platform?: components["schemas"]["Platform"];
+                period?: components["schemas"]["LanguagePeriod"];
+                /** @description ISO date or time (UTC when no offset), rounded down to its UTC day. */
+                from?: string | null;
+                /** @description ISO date or time, rounded up to a UTC day; default: the end of today (UTC). */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The game's slug ('counter-strike-2'), key ('counter strike 2') or name in any case and punctuation ('Counter-Strike 2'). */
+                game_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GameLanguages"];
                 };
             };
             /** @description Unknown game: `detail` says so, `suggestions` lists close matches (game_key, slug, name) */
@@ -1562,6 +2208,52 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Overview"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    channel_month_api_platforms__platform__channels__month__get: {
+        parameters: {
+            query?: {
+                metric?: components["schemas"]["ChannelMetric"];
+                /** @description Only channels of this main language (ISO 639-1). */
+                language?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                platform: components["schemas"]["Platform"];
+                /** @description A calendar month (UTC), e.g. 2016-01. */
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelMonthTable"];
+                };
+            };
+            /** @description No channel data for this platform and month */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { getJson, PLATFORM_LABEL, PLATFORMS, type Platform } from "../api";
 import { Chart } from "../components/Chart";
+import { GameAudience } from "../components/GameAudience";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { Problem } from "../components/Loading";
 import { RangePicker } from "../components/RangePicker";
@@ -119,6 +120,7 @@ export function GamePage({ gameKey }: { gameKey: string }) {
           );
         })}
       </div>
+      {key && <GameAudience gameKey={key} />}
       {PLATFORMS.filter((platform) => (months?.months[platform] ?? []).length).map((platform) => (
         <article key={platform} className="card months" data-testid={`game-months-${platform}`}>
           <h2>{PLATFORM_LABEL[platform]} by month</h2>

@@ -43,6 +43,7 @@ export function PlatformPage({ platform }: { platform: Platform }) {
       <div className="heading">
         <h1>{PLATFORM_LABEL[platform]}</h1>
         <a href={`#/platform/${platform}/months`} data-testid="months-link">by month</a>
+        {platform !== "steam" && <a href={`#/platform/${platform}/channels`} data-testid="channels-link">channels</a>}
       </div>
       <div className="controls">
         <span role="group" aria-label="window">

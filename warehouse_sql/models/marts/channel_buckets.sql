@@ -19,6 +19,7 @@
 -- depends_on: {{ ref('affected_channel_buckets') }}
 {{ config(
     materialized='incremental',
+    pre_hook=hash_joins_on_postgres(),
     incremental_strategy='delete+insert',
     unique_key=['platform', 'bucket', 'bucket_start'],
     indexes=indexes_where_used([{'columns': ['platform', 'bucket', 'bucket_start', 'channel_id'], 'unique': True},
@@ -32,11 +33,16 @@ with
 affected as (select * from {{ ref('affected_channel_buckets') }}),
 {%- endif %}
 {{ bucketed_polls(ref('polls'), 'affected' if is_incremental() else none) }},
-snapshots as (
-    select b.platform, b.bucket, b.bucket_seconds, b.start_epoch, b.poll_id, b.weight, s.channel_id, s.stream_id,
-           s.channel_name, s.user_login, s.game_key, s.viewers, s.language, s.started_at, s.observed_at
+snapshots as (  -- each with its channel's names as the bucket's newest poll saw them
+    select b.platform, b.bucket, b.start_epoch, b.poll_id, b.weight, s.channel_id, s.stream_id, s.game_key,
+           s.viewers, s.language, s.started_at,
+           first_value(s.channel_name) over newest as channel_name,
+           first_value(s.user_login) over newest as user_login
     from bucketed b
     join {{ ref('channel_snapshots') }} s on s.platform = b.platform and s.poll_id = b.poll_id
+    window newest as (partition by b.platform, b.bucket, b.start_epoch, s.channel_id
+                      order by s.observed_at desc, s.stream_id
+                      rows between unbounded preceding and unbounded following)
 ),
 channel_polls as (  -- a channel once per poll
     select platform, bucket, start_epoch, poll_id, channel_id, max(weight) as weight, sum(viewers) as viewers
@@ -49,36 +55,27 @@ channel_values as (
     from channel_polls
     group by platform, bucket, start_epoch, channel_id
 ),
-stream_counts as (
+details as (
     select platform, bucket, start_epoch, channel_id, count(distinct stream_id) as streams,
            count(distinct case when started_at is null or {{ epoch('started_at') }} >= start_epoch
                                then stream_id end) as streams_started,
-           count(distinct game_key) as games
+           count(distinct game_key) as games, max(channel_name) as channel_name, max(user_login) as user_login
     from snapshots
     group by platform, bucket, start_epoch, channel_id
 ),
 {{ main_value('snapshots', 'language', ['platform', 'bucket', 'start_epoch', 'channel_id'], 'main_languages') }},
-{{ main_value('snapshots', 'game_key', ['platform', 'bucket', 'start_epoch', 'channel_id'], 'main_games') }},
-names as (
-    select platform, bucket, start_epoch, channel_id, channel_name, user_login,
-           row_number() over (partition by platform, bucket, start_epoch, channel_id
-                              order by observed_at desc, stream_id) as newest
-    from snapshots
-)
-select v.platform, v.bucket, {{ from_epoch('v.start_epoch') }} as bucket_start, v.channel_id, n.channel_name,
-       n.user_login, v.viewer_seconds / v.live_seconds as avg_viewers, v.peak_viewers,
+{{ main_value('snapshots', 'game_key', ['platform', 'bucket', 'start_epoch', 'channel_id'], 'main_games') }}
+select v.platform, v.bucket, {{ from_epoch('v.start_epoch') }} as bucket_start, v.channel_id, d.channel_name,
+       d.user_login, v.viewer_seconds / v.live_seconds as avg_viewers, v.peak_viewers,
        v.live_seconds / 3600.0 as hours_streamed, v.viewer_seconds / 3600.0 as hours_watched,
-       c.streams, c.streams_started, c.games, g.game_key as main_game_key, l.language as main_language,
+       d.streams, d.streams_started, d.games, g.game_key as main_game_key, l.language as main_language,
        rank() over (partition by v.platform, v.bucket, v.start_epoch order by v.viewer_seconds desc) as rank,
-       v.start_epoch + w.bucket_seconds > r.covered_until as is_partial
+       v.start_epoch + z.bucket_seconds > r.covered_until as is_partial
 from channel_values v
-join (select distinct platform, bucket, bucket_seconds, start_epoch from bucketed) w
-  on w.platform = v.platform and w.bucket = v.bucket and w.start_epoch = v.start_epoch
+join ({{ bucket_sizes() }}) z on z.bucket = v.bucket
 join reach r on r.platform = v.platform
-join stream_counts c on c.platform = v.platform and c.bucket = v.bucket and c.start_epoch = v.start_epoch
-                    and c.channel_id = v.channel_id
-join names n on n.platform = v.platform and n.bucket = v.bucket and n.start_epoch = v.start_epoch
-            and n.channel_id = v.channel_id and n.newest = 1
+join details d on d.platform = v.platform and d.bucket = v.bucket and d.start_epoch = v.start_epoch
+              and d.channel_id = v.channel_id
 left join main_games g on g.platform = v.platform and g.bucket = v.bucket and g.start_epoch = v.start_epoch
                       and g.channel_id = v.channel_id
 left join main_languages l on l.platform = v.platform and l.bucket = v.bucket and l.start_epoch = v.start_epoch

@@ -11,6 +11,7 @@
 -- depends_on: {{ ref('affected_channel_buckets') }}
 {{ config(
     materialized='incremental',
+    pre_hook=hash_joins_on_postgres(),
     incremental_strategy='delete+insert',
     unique_key=['platform', 'day_start'],
     indexes=indexes_where_used([{'columns': ['platform', 'day_start', 'channel_id', 'game_key'], 'unique': True},

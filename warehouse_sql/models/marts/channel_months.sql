@@ -13,6 +13,7 @@
 -- depends_on: {{ ref('affected_channel_months') }}
 {{ config(
     materialized='incremental',
+    pre_hook=hash_joins_on_postgres(),
     incremental_strategy='delete+insert',
     unique_key=['platform', 'month_start'],
     indexes=indexes_where_used([{'columns': ['platform', 'month_start', 'channel_id'], 'unique': True},
