@@ -16,7 +16,7 @@
    its default limits (a small gold: 500 games, 3 days). Target: the polite clients' p95 at most
    25 ms and every answer they get a 200.
 
-Run: .venv/bin/python bench/api.py [--part rest|ws|crowd|all] [--games 5000] [--days 30] [--clients 1000]
+Run: .venv/bin/python bench/api.py [--part rest|ws|crowd|all] [--games 5000] [--days 30] [--clients 1000] [--channels]
      [--reuse: keep the gold built by an earlier run at the same scale with the same dbt project]
 """
 
@@ -286,7 +286,7 @@ def rest(games: int, days: int, requests: int, reuse: bool) -> dict[str, str]:
             return {"rest_p95_max_ms": f"{percentile(timings[slowest], 0.95):.1f}"}
 
 
-async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
+async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dict[str, str]:
     from websockets.asyncio.client import connect
 
     redis_port = free_port()
@@ -302,7 +302,10 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
         writer = LiveWriter(settings.redis_url)
         try:
             with gst_api(settings.env(), settings.api_port) as base:
-                url = base.replace("http://", "ws://") + "/ws/live?platforms=twitch&limit=10"
+                url = (
+                    base.replace("http://", "ws://")
+                    + f"/ws/live?platforms=twitch&limit=10&channels={str(channels).lower()}"
+                )
                 sockets = []
                 for _ in range(clients):
                     ws = await connect(url, origin="http://127.0.0.1:8000", max_queue=None, ping_interval=None)
@@ -344,7 +347,8 @@ async def fan_out(clients: int, polls: int, every: float) -> dict[str, str]:
                 api_cores = (cpu_seconds(api, with_reaped=True) - api_cpu) / seconds
                 client_cores = (time.process_time() - client_cpu) / seconds
                 print(
-                    f"WebSocket fan-out: {clients} clients, {polls} polls x 5 changes every {every:g} s, "
+                    f"WebSocket fan-out: {clients} clients{' with top channels' if channels else ''}, "
+                    f"{polls} polls x 5 changes every {every:g} s, "
                     f"{sum(received):,} messages received (expected {clients * expected:,})"
                 )
                 print(
@@ -542,6 +546,9 @@ def main() -> None:
         "--reuse", action="store_true", help="keep the gold an earlier run built at this scale with this dbt project"
     )
     parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument(
+        "--channels", action="store_true", help="ws: the clients ask for each game's top channels (larger messages)"
+    )
     parser.add_argument("--polls", type=int, default=30)
     parser.add_argument("--every", type=float, default=0.5)
     args = parser.parse_args()
@@ -552,7 +559,7 @@ def main() -> None:
     if args.part in ("rest", "all"):
         headline |= rest(args.games, args.days, args.requests, args.reuse)
     if args.part in ("ws", "all"):
-        headline |= asyncio.run(fan_out(args.clients, args.polls, args.every))
+        headline |= asyncio.run(fan_out(args.clients, args.polls, args.every, args.channels))
     if args.part in ("crowd", "all"):
         headline |= asyncio.run(crowd(min(args.games, 500), min(args.days, 3)))
     print(" ".join(f"{name}={value}" for name, value in headline.items()))

@@ -78,12 +78,17 @@ class Subscriber:
     platforms: frozenset[str] | None
     games: frozenset[str] | None
     size: int
+    channels: bool = False  # whether its changes carry each game's top channels (a larger message)
     frames: collections.deque[Frame | None] = field(default_factory=collections.deque)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     dropped: asyncio.Event = field(default_factory=asyncio.Event)
     address: str = ""  # the client's, for the per-address cap
     last_sent: float = field(default_factory=time.monotonic)
     pending: int = 0  # changes in `frames`
+
+    def text(self, change: ChangeMessage) -> str:
+        """The change as this client gets it: with its top channels only if it asked for them."""
+        return change_text(change, self.channels)
 
     def wants(self, change: ChangeMessage) -> bool:
         if self.platforms is not None and change.platform not in self.platforms:
@@ -110,6 +115,13 @@ class Subscriber:
         frame = self.frames.popleft()
         self.pending -= len(frame.items) if frame else 0
         return frame
+
+
+def change_text(change: ChangeMessage, channels: bool) -> str:
+    """A change serialised, with its game's top channels or (for clients that did not ask) null."""
+    if channels or change.top_channels is None:
+        return change.model_dump_json()
+    return change.model_copy(update={"top_channels": None}).model_dump_json()
 
 
 def changes_text(items: list[str]) -> str:
@@ -205,7 +217,9 @@ class LiveFeed:
         closing = asyncio.ensure_future(self.client.aclose())
         await asyncio.wait({closing}, timeout=STOP_SECONDS)
 
-    def subscribe(self, platforms: set[str] | None, games: set[str] | None, address: str = "") -> Subscriber:
+    def subscribe(
+        self, platforms: set[str] | None, games: set[str] | None, address: str = "", channels: bool = False
+    ) -> Subscriber:
         if len(self.subscribers) >= self.max_clients:
             raise OverflowError(f"this API process serves at most {self.max_clients} live connections")
         if self.per_address[address] >= self.max_per_address:
@@ -214,6 +228,7 @@ class LiveFeed:
             frozenset(platforms) if platforms else None,
             frozenset(games) if games else None,
             self.queue_size,
+            channels=channels,
             address=address,
         )
         self.subscribers.add(subscriber)
@@ -258,14 +273,16 @@ class LiveFeed:
 
     def _publish(self, changes: list[ChangeMessage]) -> None:
         """Queue the changes read together as one frame for every subscriber that wants any of them."""
-        items = [(feed_id(change.id), change.model_dump_json(), change) for change in changes]
-        frames: dict[tuple[frozenset[str] | None, frozenset[str] | None], Frame | None] = {}
+        items = [(feed_id(c.id), {False: change_text(c, False), True: change_text(c, True)}, c) for c in changes]
+        frames: dict[tuple[frozenset[str] | None, frozenset[str] | None, bool], Frame | None] = {}
         for subscriber in list(self.subscribers):
             if subscriber.dropped.is_set():
                 continue
-            wants = (subscriber.platforms, subscriber.games)
+            wants = (subscriber.platforms, subscriber.games, subscriber.channels)
             if wants not in frames:
-                chosen = tuple((at, text) for at, text, change in items if subscriber.wants(change))
+                chosen = tuple(
+                    (at, texts[subscriber.channels]) for at, texts, change in items if subscriber.wants(change)
+                )
                 frames[wants] = Frame(chosen, changes_text([text for _, text in chosen])) if chosen else None
             frame = frames[wants]
             if frame is not None and not subscriber.offer(frame):
@@ -286,7 +303,9 @@ class LiveFeed:
                 if subscriber.last_sent <= due and not subscriber.frames and not subscriber.offer(HEARTBEAT):
                     self._drop(subscriber)
 
-    async def snapshot(self, platforms: list[str], limit: int) -> dict[str, Any]:
+    async def snapshot(self, platforms: list[str], limit: int, channels: bool = False) -> dict[str, Any]:
+        """The platforms' top games and totals with the feed's position; each game with its top
+        channels when `channels`."""
         try:
             raw = await self._snapshot(keys=[CHANGES], args=[limit, *platforms])
         except (RedisError, OSError) as exc:
@@ -311,7 +330,7 @@ class LiveFeed:
                         "observed_at": fields.get("observed_at"),
                         "poll_id": fields.get("poll_id"),
                         "is_game": fields.get("is_game") != "0",  # written before the field: a game
-                        "top_channels": fields.get("top_channels") or None,
+                        "top_channels": (fields.get("top_channels") or None) if channels else None,
                     }
                 )
             out["platforms"][platform] = {

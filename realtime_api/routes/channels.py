@@ -53,9 +53,9 @@ MAX_RANGE_DAYS = 366
 LANGUAGE = r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$|^unknown$"
 
 
-def _watched(platform: Platform) -> Platform:
+def _watched(platform: Platform, where: str = "query") -> Platform:
     if platform is Platform.STEAM:
-        raise invalid("platform", "Steam has no channels: twitch or youtube")
+        raise invalid("platform", "Steam has no channels: twitch or youtube", where)
     return platform
 
 
@@ -100,7 +100,7 @@ def channel_month(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    _watched(platform)
+    _watched(platform, "path")
     year, number = (int(part) for part in month.split("-"))
     start = datetime(year, number, 1, tzinfo=UTC)
     table = answers.get(
@@ -134,7 +134,7 @@ def channel(
     months: Annotated[int, Query(ge=1, le=120, description="At most this many months, newest first.")] = 12,
     games: Annotated[int, Query(ge=1, le=100, description="At most this many games.")] = 20,
 ) -> dict[str, Any]:
-    found = _channel(store, _watched(platform), channel)
+    found = _channel(store, _watched(platform, "path"), channel)
     rows = channel_reads.channel_months(store, platform, found["channel_id"], months)
     played: list[dict[str, Any]] = []
     if rows:
@@ -161,7 +161,7 @@ def channel_series(
     ] = None,
     resolution: Resolution = Resolution.auto,
 ) -> dict[str, Any]:
-    found = _channel(store, _watched(platform), channel)
+    found = _channel(store, _watched(platform, "path"), channel)
     first, last = series_range(store, start, end)
     bucket = series_resolution(resolution, first, last)
     points = channel_reads.channel_series(store, platform, found["channel_id"], first, last, bucket)

@@ -10,7 +10,10 @@ WebSocket protocol (server to client, JSON text frames):
   "observed_at", "poll_id", "is_game" (false for a category that is not a game, such as Just
   Chatting; null for the total)}; resume after the last one's id;
 - {"type": "heartbeat", "position": id} after `GST_API_WS_HEARTBEAT_SECONDS` without a message.
-Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot).
+Query parameters: platforms=twitch,steam  games=dota 2,fortnite  last_id=...  limit=100 (snapshot)
+channels=true (each game's change and snapshot line carry `top_channels`, its 5 channels with the
+most viewers in the poll: [{id, login, name, viewers}]; without it they carry none, keeping the
+messages small for clients that only follow the numbers).
 A connection from an Origin other than the API's own and those in GST_API_ALLOWED_ORIGINS is
 refused at the handshake (HTTP 403).
 Close codes: 1008 bad parameters, or the address holds its cap of connections (api_ws_max_per_address);
@@ -53,7 +56,7 @@ BACKLOG_FRAME = 500  # changes per message when a resumed client catches up
     response_model=LiveSnapshot,
 )
 async def live(platform: Platform, feed: Feed, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
-    snapshot = await feed.snapshot([platform.value], limit)
+    snapshot = await feed.snapshot([platform.value], limit, channels=True)
     return {"platform": platform, "position": snapshot["position"], **snapshot["platforms"][platform.value]}
 
 
@@ -77,20 +80,23 @@ async def live_socket(websocket: WebSocket) -> None:
     platforms = _split(params.get("platforms"))
     unknown = sorted((platforms or set()) - {p.value for p in Platform})
     last_id = params.get("last_id")
+    channels = params.get("channels", "false")
     try:
         limit = int(params.get("limit", "100"))
         if last_id:
             feed_id(last_id)
-        if unknown or not 1 <= limit <= 1000:
+        if unknown or not 1 <= limit <= 1000 or channels not in ("true", "false"):
             raise ValueError
     except ValueError:
         await websocket.accept()
-        await websocket.close(code=1008, reason="bad parameters: platforms, games, last_id or limit (1-1000)")
+        await websocket.close(
+            code=1008, reason="bad parameters: platforms, games, last_id, limit (1-1000) or channels (true, false)"
+        )
         return
     await websocket.accept()
     address = websocket.client.host if websocket.client else "unknown"
     try:
-        subscriber = feed.subscribe(platforms, _split(params.get("games")), address)
+        subscriber = feed.subscribe(platforms, _split(params.get("games")), address, channels == "true")
     except OverflowError as exc:
         metrics.ws_refused.labels("capacity").inc()
         await websocket.close(code=1013, reason=str(exc)[:120])
@@ -129,12 +135,14 @@ async def _serve(
             await send(ResumedMessage(type="resumed", after=last_id))
             backlog = await feed.backlog(last_id)
             position = backlog[-1].id if backlog else last_id
-            wanted = [change.model_dump_json() for change in backlog if subscriber.wants(change)]
+            wanted = [subscriber.text(change) for change in backlog if subscriber.wants(change)]
             for start in range(0, len(wanted), BACKLOG_FRAME):
                 await websocket.send_text(changes_text(wanted[start : start + BACKLOG_FRAME]))
                 sent["changes"].inc()
         else:
-            snapshot = await feed.snapshot(sorted(platforms or {p.value for p in Platform}), limit)
+            snapshot = await feed.snapshot(
+                sorted(platforms or {p.value for p in Platform}), limit, channels=subscriber.channels
+            )
             position = snapshot["position"]
             await send(SnapshotMessage(type="snapshot", **snapshot))
     except RedisUnavailable as exc:

@@ -43,7 +43,7 @@ def test_a_platforms_month_ranks_its_channels_by_a_monthly_column(client, expect
 def test_channel_month_errors(client):
     assert client.get("/api/platforms/twitch/channels/2016-01").status_code == 404
     steam = client.get("/api/platforms/steam/channels/2026-11")
-    assert steam.status_code == 422 and steam.json()["detail"][0]["loc"] == ["query", "platform"]
+    assert steam.status_code == 422 and steam.json()["detail"][0]["loc"] == ["path", "platform"]
     for params in ({"metric": "charisma"}, {"language": "German!"}, {"limit": 0}):
         assert client.get("/api/platforms/twitch/channels/2026-11", params=params).status_code == 422
 

@@ -86,7 +86,7 @@ def feed_ids(redis_url, after):
 
 def test_snapshot_then_every_change_exactly_once_in_order(server, live, api_redis_url):
     settings, running = server()
-    with running, connect(url(settings, platforms="twitch"), origin=ORIGIN) as ws:
+    with running, connect(url(settings, platforms="twitch", channels="true"), origin=ORIGIN) as ws:
         snapshot = receive(ws)
         assert snapshot["type"] == "snapshot" and set(snapshot["platforms"]) == {"twitch"}
         twitch = snapshot["platforms"]["twitch"]
@@ -136,6 +136,7 @@ def test_filters_by_platform_and_game(server, live, api_redis_url):
         last = feed_ids(api_redis_url, position)[-1]
         got = changes_until(dota, last)
         assert {m["game"] for m in got} == {"dota 2", "*"} and len(got) == 6
+        assert all(m["top_channels"] is None for m in got)  # a client that did not ask for channels gets none
         assert receive(steam)["type"] == "heartbeat"  # nothing for Steam, only heartbeats
 
 
@@ -218,9 +219,10 @@ def test_origins_outside_the_allowlist_and_connections_past_the_cap_are_refused(
             with connect(url(settings), origin=ORIGIN) as second, pytest.raises(ConnectionClosed) as closed:
                 second.recv(timeout=5)
             assert closed.value.rcvd.code == 1013
-        with connect(url(settings, platforms="xbox"), origin=ORIGIN) as bad, pytest.raises(ConnectionClosed) as closed:
-            bad.recv(timeout=5)
-        assert closed.value.rcvd.code == 1008
+        for bad_params in ({"platforms": "xbox"}, {"channels": "yes"}):
+            with connect(url(settings, **bad_params), origin=ORIGIN) as bad, pytest.raises(ConnectionClosed) as closed:
+                bad.recv(timeout=5)
+            assert closed.value.rcvd.code == 1008 and "channels (true, false)" in closed.value.rcvd.reason
 
 
 def test_one_address_holds_at_most_its_cap_of_connections(server, live):
