@@ -42,54 +42,6 @@ from streaming_jobs.poll_state import game_identity
 log = structlog.get_logger(__name__)
 
 HISTORY_WRITER = "gst-demo-history"
-STREAMS, VIDEOS = "silver/stream_snapshots", "silver/video_snapshots"
-TIMESTAMP = pa.timestamp("us", tz="UTC")
-_SNAPSHOT = [
-    ("poll_date", pa.date32()),
-    ("event_id", pa.string()),
-    ("schema_version", pa.int64()),
-    ("source", pa.string()),
-    ("kind", pa.string()),
-    ("observed_at", TIMESTAMP),
-    ("observed_date", pa.date32()),
-    ("poll_id", pa.string()),
-]
-# the columns and types the lake query writes these silver tables with (its other columns, the
-# ingest run's, are added by its first append)
-STREAMS_SCHEMA = pa.schema(
-    _SNAPSHOT
-    + [
-        ("platform", pa.string()),
-        ("stream_id", pa.string()),
-        ("channel_id", pa.string()),
-        ("channel_name", pa.string()),
-        ("user_login", pa.string()),
-        ("game_id", pa.string()),
-        ("game_name", pa.string()),
-        ("viewer_count", pa.int64()),
-        ("started_at", TIMESTAMP),
-        ("language", pa.string()),
-        ("is_mature", pa.bool_()),
-        ("title", pa.string()),
-        ("game_key", pa.string()),
-    ]
-)
-VIDEOS_SCHEMA = pa.schema(
-    _SNAPSHOT
-    + [
-        ("video_id", pa.string()),
-        ("channel_id", pa.string()),
-        ("channel_title", pa.string()),
-        ("title", pa.string()),
-        ("tags", pa.list_(pa.string())),
-        ("game_name", pa.string()),
-        ("concurrent_viewers", pa.int64()),
-        ("view_count", pa.int64()),
-        ("like_count", pa.int64()),
-        ("actual_start_time", TIMESTAMP),
-        ("game_key", pa.string()),
-    ]
-)
 MARKER = "demo-history.json"
 HOURLY = 3600.0
 FINE = 300.0
@@ -336,8 +288,8 @@ def day_tables(seed: int, scale: float, slots: list[tuple[datetime, float]]) -> 
     return {
         L.TOTALS: pa.Table.from_pylist(rows.totals, schema=L.TOTALS_SCHEMA),
         L.POLLS: pa.Table.from_pylist(rows.polls, schema=L.POLLS_SCHEMA),
-        STREAMS: pa.Table.from_pylist(rows.streams, schema=STREAMS_SCHEMA),
-        VIDEOS: pa.Table.from_pylist(rows.videos, schema=VIDEOS_SCHEMA),
+        L.STREAMS: pa.Table.from_pylist(rows.streams, schema=L.STREAMS_SCHEMA),
+        L.VIDEOS: pa.Table.from_pylist(rows.videos, schema=L.VIDEOS_SCHEMA),
     }
 
 
@@ -390,12 +342,12 @@ def write_history(settings: Settings, end: datetime | None = None, show_progress
         for (day, slots), tables in zip(days, computed, strict=True):
             version = day.toordinal()
             # the polls last: a day whose polls are written is whole (a rerun resumes after it)
-            for table in (L.TOTALS, STREAMS, VIDEOS):
+            for table in (L.TOTALS, L.STREAMS, L.VIDEOS):
                 lake.append(table, tables[table], version, ["poll_date"])
             lake.append(L.POLLS, tables[L.POLLS], version, [])
             polls += tables[L.POLLS].num_rows
             totals += tables[L.TOTALS].num_rows
-            snapshots += tables[STREAMS].num_rows + tables[VIDEOS].num_rows
+            snapshots += tables[L.STREAMS].num_rows + tables[L.VIDEOS].num_rows
             progress.advance(task, len(slots))
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"end": end.isoformat(), "days": settings.demo_history_days, "polls": polls}))

@@ -46,7 +46,8 @@ def stage_gold(settings: Settings, lake: Lake | None = None, project: GoldProjec
         full = loaded is None
         loaded = loaded or {}
         pending = {}
-        read = [s for s in SOURCES if s.staged_as in project.silver_tables()]
+        tables = project.silver_tables()
+        read = [s for s in SOURCES if s.staged_as in tables]
         for source in read:
             changes = changed_files(lake, source.table, loaded.get(source.table))
             if changes is not None and changes.version != loaded.get(source.table):

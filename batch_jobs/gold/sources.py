@@ -81,44 +81,49 @@ REVIEWS_SOURCE = SilverSource(
         ]
     ),
 )
-UTC_MICROS = pa.timestamp("us", tz="UTC")
 STREAMS_SOURCE = SilverSource(
-    "silver/stream_snapshots",
+    L.STREAMS,
     "stream_snapshots",
     pa.schema(
         [
-            ("platform", pa.string()),
-            ("source", pa.string()),
-            ("poll_id", pa.string()),
-            ("stream_id", pa.string()),
-            ("channel_id", pa.string()),
-            ("channel_name", pa.string()),
-            ("user_login", pa.string()),
-            ("game_key", pa.string()),
-            ("game_name", pa.string()),
-            ("viewer_count", pa.int64()),
-            ("language", pa.string()),
-            ("started_at", UTC_MICROS),
-            ("observed_at", UTC_MICROS),
+            L.STREAMS_SCHEMA.field(c)
+            for c in (
+                "platform",
+                "source",
+                "poll_id",
+                "stream_id",
+                "channel_id",
+                "channel_name",
+                "user_login",
+                "game_key",
+                "game_name",
+                "viewer_count",
+                "language",
+                "started_at",
+                "observed_at",
+            )
         ]
     ),
     added_later=("user_login",),
 )
 VIDEOS_SOURCE = SilverSource(
-    "silver/video_snapshots",
+    L.VIDEOS,
     "video_snapshots",
     pa.schema(
         [
-            ("source", pa.string()),
-            ("poll_id", pa.string()),
-            ("video_id", pa.string()),
-            ("channel_id", pa.string()),
-            ("channel_title", pa.string()),
-            ("game_key", pa.string()),
-            ("game_name", pa.string()),
-            ("concurrent_viewers", pa.int64()),
-            ("actual_start_time", UTC_MICROS),
-            ("observed_at", UTC_MICROS),
+            L.VIDEOS_SCHEMA.field(c)
+            for c in (
+                "source",
+                "poll_id",
+                "video_id",
+                "channel_id",
+                "channel_title",
+                "game_key",
+                "game_name",
+                "concurrent_viewers",
+                "actual_start_time",
+                "observed_at",
+            )
         ]
     ),
 )

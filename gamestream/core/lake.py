@@ -79,6 +79,54 @@ TOTALS_SCHEMA = pa.schema(
 )
 TOTALS_COLUMNS = TOTALS_SCHEMA.names
 TOTALS_SCHEMA_NO_DATE = pa.schema([f for f in TOTALS_SCHEMA if f.name != "poll_date"])
+# silver.stream_snapshots and silver.video_snapshots: the columns and types the lake query writes
+# (with its ingest run's columns beside them), partitioned by poll_date; the demo's history writes
+# these columns, the channel models read them
+STREAMS, VIDEOS = "silver/stream_snapshots", "silver/video_snapshots"
+_SNAPSHOT = [
+    ("poll_date", pa.date32()),
+    ("event_id", pa.string()),
+    ("schema_version", pa.int64()),
+    ("source", pa.string()),
+    ("kind", pa.string()),
+    ("observed_at", TIMESTAMP),
+    ("observed_date", pa.date32()),
+    ("poll_id", pa.string()),
+]
+STREAMS_SCHEMA = pa.schema(
+    _SNAPSHOT
+    + [
+        ("platform", pa.string()),
+        ("stream_id", pa.string()),
+        ("channel_id", pa.string()),
+        ("channel_name", pa.string()),
+        ("user_login", pa.string()),
+        ("game_id", pa.string()),
+        ("game_name", pa.string()),
+        ("viewer_count", pa.int64()),
+        ("started_at", TIMESTAMP),
+        ("language", pa.string()),
+        ("is_mature", pa.bool_()),
+        ("title", pa.string()),
+        ("game_key", pa.string()),
+    ]
+)
+VIDEOS_SCHEMA = pa.schema(
+    _SNAPSHOT
+    + [
+        ("video_id", pa.string()),
+        ("channel_id", pa.string()),
+        ("channel_title", pa.string()),
+        ("title", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("game_name", pa.string()),
+        ("concurrent_viewers", pa.int64()),
+        ("view_count", pa.int64()),
+        ("like_count", pa.int64()),
+        ("actual_start_time", TIMESTAMP),
+        ("game_key", pa.string()),
+    ]
+)
 # silver.games: append-only, a game's row written when a writer first sees its key
 GAMES_SCHEMA = pa.schema(
     [

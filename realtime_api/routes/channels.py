@@ -27,7 +27,7 @@ from realtime_api.routes.games import (
     series_range,
     series_resolution,
 )
-from realtime_api.routes.months import Month
+from realtime_api.routes.months import Month, month_start
 
 router = APIRouter(prefix="/api", tags=["channels"])
 ChannelRef = Annotated[
@@ -101,8 +101,7 @@ def channel_month(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     _watched(platform, "path")
-    year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=UTC)
+    start = month_start(month)
     table = answers.get(
         ("channel-month", platform, start, metric, language, limit, offset),
         lambda: channel_reads.channel_month(store, platform, start, metric, language, limit, offset),

@@ -21,6 +21,12 @@ Month = Annotated[
 ]
 
 
+def month_start(month: str) -> datetime:
+    """A path's YYYY-MM as its first instant (UTC)."""
+    year, number = (int(part) for part in month.split("-"))
+    return datetime(year, number, 1, tzinfo=UTC)
+
+
 @router.get(
     "/{platform}/months",
     summary="The platform's months in gold, newest first, with its total per month",
@@ -47,8 +53,7 @@ def month_table(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> dict[str, Any]:
-    year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=UTC)
+    start = month_start(month)
     chosen = metric or MonthMetric(DEFAULT_METRIC[platform].value)
     table = answers.get(
         ("month-table", platform, start, chosen, include_non_games, limit, offset),

@@ -96,16 +96,6 @@ def gold(settings, bucket):
     return frame
 
 
-@pytest.fixture(params=["duckdb", "postgresql"])
-def warehouse_settings(request, tmp_path):
-    base = Settings(_env_file=None)
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    else:
-        url = fresh_database(request.getfixturevalue("postgres_url"), "gst_gold_test")
-    return base.model_copy(update={"lake_root": str(tmp_path / "lake"), "warehouse_url": url})
-
-
 def test_gold_matches_an_independent_computation_and_loads_incrementally(warehouse_settings):
     lake = Lake(warehouse_settings.lake_path)
     first = totals(range(0, 40), skip={7, 8, 23})

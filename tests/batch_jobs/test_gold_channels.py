@@ -7,25 +7,13 @@ from datetime import timedelta
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 
 from batch_jobs.gold.loads import run_gold
 from gamestream.core.lake import Lake
 from gamestream.core.settings import Settings
 from gamestream.core.warehouse import Warehouse
 from tests.batch_jobs.test_gold import weighed_polls
-from tests.support.postgres import fresh_database
 from tests.support.silver import MONTH_END, channel_polls
-
-
-@pytest.fixture(params=["duckdb", "postgresql"])
-def warehouse_settings(request, tmp_path):
-    base = Settings(_env_file=None)
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    else:
-        url = fresh_database(request.getfixturevalue("postgres_url"), "gst_gold_channels")
-    return base.model_copy(update={"lake_root": str(tmp_path / "lake"), "warehouse_url": url})
 
 
 def snapshots_with_weights(streams: pa.Table, videos: pa.Table, totals: pa.Table) -> pd.DataFrame:

@@ -13,14 +13,13 @@ import redis
 from fastapi.testclient import TestClient
 
 from batch_jobs.gold.loads import run_gold
-from gamestream.core.lake import GAMES_SCHEMA, TOTALS_SCHEMA, Lake
+from gamestream.core.lake import GAMES_SCHEMA, STREAMS_SCHEMA, TOTALS_SCHEMA, VIDEOS_SCHEMA, Lake
 from gamestream.core.settings import Settings
 from realtime_api.app import create_app
 from realtime_api.store import GoldStore
 from streaming_jobs.live import LiveWriter
 from tests.support.market import END, NAMES, START, fixture_rows, fixture_streams, live_polls
 from tests.support.postgres import fresh_database
-from tests.support.silver import STREAM_COLUMNS, VIDEO_COLUMNS
 
 
 def build_lake(root: str) -> pd.DataFrame:
@@ -53,12 +52,8 @@ def build_lake(root: str) -> pd.DataFrame:
         [],
     )
     streams, videos = fixture_streams(frame)
-    lake.append(
-        "silver/stream_snapshots", pa.Table.from_pylist(streams, schema=pa.schema(STREAM_COLUMNS)), 0, ["poll_date"]
-    )
-    lake.append(
-        "silver/video_snapshots", pa.Table.from_pylist(videos, schema=pa.schema(VIDEO_COLUMNS)), 0, ["poll_date"]
-    )
+    lake.append("silver/stream_snapshots", pa.Table.from_pylist(streams, schema=STREAMS_SCHEMA), 0, ["poll_date"])
+    lake.append("silver/video_snapshots", pa.Table.from_pylist(videos, schema=VIDEOS_SCHEMA), 0, ["poll_date"])
     lake.append(
         "silver/review_summaries",
         pa.Table.from_pylist(

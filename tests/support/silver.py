@@ -7,7 +7,7 @@ from typing import cast
 
 import pyarrow as pa
 
-from gamestream.core.lake import GAMES_SCHEMA, TOTALS_SCHEMA
+from gamestream.core.lake import GAMES_SCHEMA, STREAMS_SCHEMA, TOTALS_SCHEMA, VIDEOS_SCHEMA
 
 T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
 GAMES = {"dota 2": 900, "fortnite": 400, "minecraft": 120}
@@ -241,37 +241,6 @@ def review_summaries(*reviews: tuple[int, int, int, int, datetime]) -> pa.Table:
 
 
 MONTH_END = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # the channel polls cross a day and a month
-STREAM_COLUMNS = [
-    ("poll_date", pa.date32()),
-    ("event_id", pa.string()),
-    ("platform", pa.string()),
-    ("source", pa.string()),
-    ("poll_id", pa.string()),
-    ("stream_id", pa.string()),
-    ("channel_id", pa.string()),
-    ("channel_name", pa.string()),
-    ("user_login", pa.string()),
-    ("game_key", pa.string()),
-    ("game_name", pa.string()),
-    ("viewer_count", pa.int64()),
-    ("language", pa.string()),
-    ("started_at", pa.timestamp("us", tz="UTC")),
-    ("observed_at", pa.timestamp("us", tz="UTC")),
-]
-VIDEO_COLUMNS = [
-    ("poll_date", pa.date32()),
-    ("event_id", pa.string()),
-    ("source", pa.string()),
-    ("poll_id", pa.string()),
-    ("video_id", pa.string()),
-    ("channel_id", pa.string()),
-    ("channel_title", pa.string()),
-    ("game_key", pa.string()),
-    ("game_name", pa.string()),
-    ("concurrent_viewers", pa.int64()),
-    ("actual_start_time", pa.timestamp("us", tz="UTC")),
-    ("observed_at", pa.timestamp("us", tz="UTC")),
-]
 
 
 def twitch_streams(t: datetime, k: int) -> list[dict[str, object]]:
@@ -400,9 +369,9 @@ def channel_polls(minutes, skip=(), user_login=True) -> tuple[pa.Table, pa.Table
                     interval_seconds=300.0 if platform == "youtube" else 60.0,
                 )
             )
-    columns = STREAM_COLUMNS if user_login else [c for c in STREAM_COLUMNS if c[0] != "user_login"]
-    stream_table = pa.Table.from_pylist(streams, schema=pa.schema(columns))
-    video_table = pa.Table.from_pylist(videos, schema=pa.schema(VIDEO_COLUMNS))
+    schema = STREAMS_SCHEMA if user_login else STREAMS_SCHEMA.remove(STREAMS_SCHEMA.get_field_index("user_login"))
+    stream_table = pa.Table.from_pylist(streams, schema=schema)
+    video_table = pa.Table.from_pylist(videos, schema=VIDEOS_SCHEMA)
     return stream_table, video_table, pa.Table.from_pylist(totals_rows, schema=TOTALS_SCHEMA)
 
 
