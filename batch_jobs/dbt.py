@@ -150,6 +150,31 @@ def invoke(settings: Settings, command: list[str], project: Path | None = None) 
         raise DbtFailed(f"dbt {command[0]} failed: {named or 'see ' + str(folder / 'logs' / 'dbt.log')}")
 
 
-def build(settings: Settings, full_refresh: bool = False, project: Path | None = None) -> None:
-    """`dbt build`: every model in dependency order, each followed by its tests."""
-    invoke(settings, ["build", *(["--full-refresh"] if full_refresh else [])], project)
+def build(
+    settings: Settings,
+    full_refresh: bool = False,
+    project: Path | None = None,
+    exclude: tuple[str, ...] = (),
+    threads: int | None = None,
+) -> None:
+    """`dbt build`: every model in dependency order, each followed by its tests (but those `exclude`
+    selects, in dbt's selector syntax, with their tests), on `threads` (None: the profile's)."""
+    if full_refresh:
+        from batch_jobs.gold.lookup_indexes import drop_lookup_indexes  # the gold package builds on this module
+        from gamestream.core.warehouse import Warehouse
+
+        warehouse = Warehouse(settings.warehouse)
+        try:
+            drop_lookup_indexes(warehouse)
+        finally:
+            warehouse.close()
+    invoke(
+        settings,
+        [
+            "build",
+            *(["--full-refresh"] if full_refresh else []),
+            *(["--exclude", *exclude] if exclude else []),
+            *(["--threads", str(threads)] if threads else []),
+        ],
+        project,
+    )

@@ -13,7 +13,7 @@ import structlog
 from batch_jobs.gold.project import GoldProject
 from batch_jobs.gold.redshift_copy import redshift_copy, write_manifest
 from batch_jobs.gold.silver_changes import Changes, DataFile, file_columns, local_path, read_files
-from batch_jobs.gold.sources import SilverSource
+from batch_jobs.gold.sources import SOURCES, SilverSource
 from batch_jobs.gold.sql_types import sql_type
 from gamestream.core.gold_vocabulary import BUCKET_SECONDS
 from gamestream.core.lake import Lake
@@ -26,6 +26,7 @@ log = structlog.get_logger(__name__)
 STAGING = "gold_staging"
 STATE_COLUMNS = ("source_table", "delta_version", "project", "loaded_at")
 FULL_REFRESH = "(full refresh)"  # a pending row saying the build rebuilds gold from the staged rows
+CHANNEL_SOURCES = ("stream_snapshots", "video_snapshots")  # the staged tables the channel models read
 
 
 def quoted(path: str | None) -> str:
@@ -165,6 +166,22 @@ class Loader:
             schema = pa.schema([changes.schema.field(n) for n in names])
             for statement in redshift_copy(name, source, schema, manifest, role, into_existing=position > 0):
                 connection.execute(sa.text(statement))
+
+    def has_channel_work(self) -> bool:
+        """Whether the channel models have anything to do: snapshots staged by this load, or kept in
+        gold.channel_snapshots (which a new poll can reweigh); when neither holds a row, every channel
+        table is empty and stays so. True when gold.channel_snapshots was never built."""
+        if not self.warehouse.columns("gold.channel_snapshots"):
+            return True
+        tables = [f"{STAGING}.{t}" for t in CHANNEL_SOURCES if self.warehouse.columns(f"{STAGING}.{t}")]
+        return any(self.warehouse.execute(f"SELECT 1 FROM {t} LIMIT 1") for t in [*tables, "gold.channel_snapshots"])
+
+    def staged_rows(self) -> int:
+        """Rows staged for the next build, every source together."""
+        tables = [f"{STAGING}.{s.staged_as}" for s in SOURCES]
+        return sum(
+            self.warehouse.execute(f"SELECT COUNT(*) FROM {t}")[0][0] for t in tables if self.warehouse.columns(t)
+        )
 
     def affected(self) -> tuple[int, int]:
         """Closed rows staged, and the buckets they touch (their own, for every bucket size)."""

@@ -13,7 +13,7 @@ from gamestream.core.lake import Lake
 from gamestream.core.settings import Settings
 from gamestream.core.warehouse import Warehouse
 from tests.batch_jobs.test_gold import weighed_polls
-from tests.support.silver import MONTH_END, channel_polls
+from tests.support.silver import MONTH_END, built_models, channel_polls
 
 
 def snapshots_with_weights(streams: pa.Table, videos: pa.Table, totals: pa.Table) -> pd.DataFrame:
@@ -163,6 +163,7 @@ def test_channel_gold_matches_an_independent_computation_loaded_incrementally(wa
         lake.append("silver/video_snapshots", videos, batch, ["poll_date"])
         lake.append("silver/game_poll_totals", totals, batch, ["poll_date"])
         run_gold(warehouse_settings)
+        assert "channel_buckets" in built_models(warehouse_settings)
     # the lake query lands the rest of the closed polls' streams a load later
     rest = late_streams.filter(landed_late)
     assert 0 < rest.num_rows < late_streams.num_rows

@@ -13,12 +13,18 @@ import pyarrow.compute as pc
 import pytest
 
 from batch_jobs.dbt import DbtFailed, build, work_dir
-from batch_jobs.gold.loads import build_gold, run_gold, stage_gold
+from batch_jobs.gold.loads import ONE_MODEL_AT_A_TIME_ROWS, build_gold, dbt_threads, run_gold, stage_gold
 from gamestream.core.lake import Lake
 from gamestream.core.settings import Settings
 from gamestream.core.warehouse import Warehouse
 from realtime_api.store import GoldStore
 from tests.support.silver import totals
+
+
+def test_a_large_duckdb_load_builds_one_model_at_a_time_and_a_small_one_overlaps_them():
+    assert dbt_threads("duckdb", ONE_MODEL_AT_A_TIME_ROWS) == 1
+    assert dbt_threads("duckdb", ONE_MODEL_AT_A_TIME_ROWS - 1) is None  # the profile's threads
+    assert dbt_threads("postgresql", 10 * ONE_MODEL_AT_A_TIME_ROWS) is None  # a server runs each on one core
 
 
 def settings_in(folder) -> Settings:

@@ -104,6 +104,14 @@ def test_a_games_channels_over_whole_days_with_their_share(client, expected):
         star_hours(expected, "twitch", "dota 2") / body["hours_watched"]
     )
     assert star["share_hours_watched"] + sidekick["share_hours_watched"] == pytest.approx(1.0)
+    second = client.get(
+        "/api/games/Dota 2/channels", params={"from": "2026-11-23", "to": "2026-11-26T12:00", "limit": 1, "offset": 1}
+    ).json()
+    assert [i["user_login"] for i in second["items"]] == ["dota2_sidekick"] and second["items"][0]["rank"] == 2
+    past = client.get(
+        "/api/games/Dota 2/channels", params={"from": "2026-11-23", "to": "2026-11-26T12:00", "offset": 5}
+    ).json()
+    assert past["items"] == [] and past["total"] == 2 and past["hours_watched"] == body["hours_watched"]
     youtube = client.get("/api/games/minecraft/channels", params={"platform": "youtube", "from": "2026-11-23"}).json()
     assert youtube["total"] == 2 and youtube["items"][0]["channel_name"] == "Minecraft Star"
     assert client.get("/api/games/no such game/channels").status_code == 404

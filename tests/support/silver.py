@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pyarrow as pa
 
+from batch_jobs.dbt import work_dir
 from gamestream.core.lake import GAMES_SCHEMA, STREAMS_SCHEMA, TOTALS_SCHEMA, VIDEOS_SCHEMA
 
 T0 = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)
@@ -380,3 +382,9 @@ def _grouped(seen: list[dict[str, object]]) -> dict[tuple[str, str, str], list[d
     for s in seen:
         groups.setdefault((str(s["platform"]), str(s["poll_id"]), str(s["game_key"])), []).append(s)
     return groups
+
+
+def built_models(settings) -> set[str]:
+    """The models the last dbt build of these settings ran (its run_results.json)."""
+    results = json.loads((work_dir(settings) / "target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("model.")}

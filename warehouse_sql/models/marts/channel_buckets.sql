@@ -19,6 +19,7 @@
 -- depends_on: {{ ref('affected_channel_buckets') }}
 {{ config(
     materialized='incremental',
+    tags=['channels'],
     pre_hook=hash_joins_on_postgres(),
     incremental_strategy='delete+insert',
     unique_key=['platform', 'bucket', 'bucket_start'],

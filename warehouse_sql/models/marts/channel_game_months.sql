@@ -6,6 +6,7 @@
 -- depends_on: {{ ref('affected_channel_months') }}
 {{ config(
     materialized='incremental',
+    tags=['channels'],
     pre_hook=hash_joins_on_postgres(),
     incremental_strategy='delete+insert',
     unique_key=['platform', 'month_start'],

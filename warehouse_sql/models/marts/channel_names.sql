@@ -3,6 +3,7 @@
 -- name it no longer has. A load rebuilds the rows of the channels it staged snapshots of.
 {{ config(
     materialized='incremental',
+    tags=['channels'],
     incremental_strategy='delete+insert',
     unique_key=['platform', 'channel_id'],
     indexes=indexes_where_used([{'columns': ['platform', 'channel_id']},

@@ -4,6 +4,7 @@
 -- weigh only the closed polls of gold_staging.polls).
 {{ config(
     materialized='incremental',
+    tags=['channels'],
     incremental_strategy='delete+insert',
     unique_key=['platform', 'poll_id', 'stream_id'],
     indexes=indexes_where_used([{'columns': ['platform', 'poll_id', 'stream_id'], 'unique': True},

@@ -5,6 +5,7 @@
 -- channel had.
 {{ config(
     materialized='incremental',
+    tags=['channels'],
     incremental_strategy='delete+insert',
     unique_key=['platform', 'channel_id'],
     indexes=indexes_where_used([{'columns': ['platform', 'channel_id'], 'unique': True},
