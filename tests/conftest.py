@@ -93,19 +93,22 @@ def fresh(stack, tmp_path):
 # worker idle for minutes. In the order of their measured time (setup included) in a whole run of
 # the suite, seconds in the comments.
 LONGEST_FIRST = (
-    "tests/streaming_jobs/test_kafka_drill.py",  # 157
-    "tests/test_end_to_end.py",  # 129
-    "tests/streaming_jobs/test_job.py",  # 119
-    "tests/batch_jobs/test_gold.py",  # 115
-    "tests/frontend/test_dashboard.py",  # 84
-    "tests/batch_jobs/test_backfill.py",  # 80
+    "tests/batch_jobs/test_gold.py",  # 212
+    "tests/streaming_jobs/test_job.py",  # 143
+    "tests/streaming_jobs/test_kafka_drill.py",  # 115
+    "tests/batch_jobs/test_gold_channels.py",  # 113
+    "tests/test_end_to_end.py",  # 106
+    "tests/frontend/test_dashboard.py",  # 106
+    "tests/batch_jobs/test_backfill.py",  # 79
+    "tests/batch_jobs/test_gold_dbt.py",  # 62
+    "tests/batch_jobs/test_gold_project.py",  # 61
     "tests/streaming_jobs/test_spark35_compat.py",  # 51 (its two probes side by side)
-    "tests/batch_jobs/test_gold_dbt.py",  # 49
-    "tests/batch_jobs/test_gold_project.py",  # 46
-    "tests/gamestream/test_cli.py",  # 42
+    "tests/producers/test_synthetic.py",  # 41
+    "tests/gamestream/test_cli.py",  # 37
+    "tests/realtime_api/test_games.py",  # 37
     "tests/realtime_api/test_openapi_schema.py",  # 35
-    "tests/batch_jobs/imports/test_importer.py",  # 27
-    "tests/batch_jobs/test_replay.py",  # 25
+    "tests/batch_jobs/test_replay.py",  # 32
+    "tests/batch_jobs/imports/test_importer.py",  # 31
 )
 
 
