@@ -3,8 +3,9 @@
 1. REST latency: 30 days of gold for 5,000 Twitch games (+1,000 Steam games) and 100,000 Twitch
    channels in the embedded DuckDB warehouse (5-minute, hourly and daily buckets of games and
    channels, inserted in time order as the loads do, and the channels' game days, the calendar
-   months and the games' languages rolled up from them; then game_series and game_windows built by
-   `dbt run`, as a build writes them; the row counts are printed),
+   months and the games' languages rolled up from them; then game_series, game_windows,
+   channel_series and game_channel_days built by `dbt run`, as a build writes them; the row counts
+   are printed),
    served by `gst api`'s app over real HTTP; p50/p95/max per endpoint over a request mix, after the
    API has warmed DuckDB's cache (/readyz). Range rankings and movers repeat their from/to, so they are
    answered from the API's range cache after their first request, which is printed apart.
@@ -126,7 +127,7 @@ def build_gold(path: Path, games: int, days: int, channels: int) -> None:
     )
     # the models a build derives from those tables, as a build writes them (game_series, DuckDB's
     # by-game layout; game_windows, the ranking windows; game_latest_hours, each game's newest hour;
-    # channel_series, the channels' hours and days with their hash)
+    # channel_series and game_channel_days, the channels' hours and game days keyed by their hash)
     invoke(
         settings,
         [
