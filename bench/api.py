@@ -49,7 +49,7 @@ import httpx  # noqa: E402
 from batch_jobs.dbt import invoke  # noqa: E402
 from batch_jobs.gold.loads import run_gold  # noqa: E402
 from batch_jobs.gold.project import GoldProject, project_digest  # noqa: E402
-from bench.common import children, cpu_seconds, gst_api, percentile  # noqa: E402
+from bench.common import children, cpu_seconds, gold_rows, gst_api, percentile  # noqa: E402
 from gamestream.core.lake import Lake  # noqa: E402
 from gamestream.core.settings import Settings  # noqa: E402
 from gamestream.embedded.ports import free_port  # noqa: E402
@@ -238,18 +238,11 @@ def fill_channels(conn: duckdb.DuckDBPyConnection, channels: int, games: int, da
         SELECT platform, channel_id, 'old_' || user_login, 'Old_' || channel_name, first_seen_at - INTERVAL 90 DAY,
                first_seen_at - INTERVAL 1 DAY
         FROM gold.channels WHERE CAST(channel_id AS BIGINT) % 50 = 0 ORDER BY 2, 5""")
-    counts = {
-        table: conn.execute(f"SELECT COUNT(*) FROM gold.{table}").fetchone()[0]
-        for table in (
-            "channel_buckets",
-            "channel_game_days",
-            "channel_months",
-            "channel_game_months",
-            "game_languages",
-            "channels",
-            "channel_names",
-        )  # fmt: skip
-    }
+    counts = gold_rows(
+        conn,
+        ("channel_buckets", "channel_game_days", "channel_months", "channel_game_months", "game_languages", "channels",
+         "channel_names"),
+    )  # fmt: skip
     counts |= {
         f"channel_buckets {bucket}": conn.execute(
             "SELECT COUNT(*) FROM gold.channel_buckets WHERE bucket = ?", [bucket]

@@ -12,10 +12,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def gold_rows(conn: Any, tables: tuple[str, ...]) -> dict[str, int]:
+    """Rows per gold table, on a DuckDB connection."""
+    return {table: conn.execute(f"SELECT COUNT(*) FROM gold.{table}").fetchone()[0] for table in tables}
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -43,6 +43,7 @@ from batch_jobs.gold.sources import (  # noqa: E402
     VIDEOS_SOURCE,
 )
 from batch_jobs.gold.sql_types import sql_type  # noqa: E402
+from bench.common import gold_rows  # noqa: E402
 from gamestream.core import lake as L  # noqa: E402
 from gamestream.core.lake import STREAMS_SCHEMA, TOTALS_SCHEMA, Lake  # noqa: E402
 from gamestream.core.settings import Settings  # noqa: E402
@@ -239,19 +240,11 @@ def main() -> None:
     invoke(settings, ["test"])
     tests = time.perf_counter() - started
     built = duckdb.connect(str(DATA / "w.duckdb"), read_only=True)
-    counts = {
-        table: built.execute(f"SELECT COUNT(*) FROM gold.{table}").fetchone()[0]
-        for table in (
-            "game_buckets",
-            "channel_snapshots",
-            "channel_buckets",
-            "channel_game_days",
-            "channel_months",
-            "channel_game_months",
-            "game_languages",
-            "channels",
-        )  # fmt: skip
-    }
+    counts = gold_rows(
+        built,
+        ("game_buckets", "channel_snapshots", "channel_buckets", "channel_game_days", "channel_months",
+         "channel_game_months", "game_languages", "channels"),
+    )  # fmt: skip
     built.close()
     print(
         f"  gst gold run: {staged.rows:,} poll totals rows (and their stream snapshots) staged in {staging:.1f} s; "

@@ -85,12 +85,12 @@ def build_gold(settings: Settings, project: GoldProject | None = None) -> bool:
     loader = Loader(settings)
     try:
         versions, staged_for, full = loader.pending()
+        if not versions:
+            return False
         channels = full or loader.has_channel_work()
-        threads = dbt_threads(loader.kind, loader.staged_rows()) if versions else None
+        threads = dbt_threads(loader.kind, loader.staged_rows())
     finally:
         loader.close()
-    if not versions:
-        return False
     if not project.built(staged_for):
         raise ValueError("gold was staged for another version of the dbt project: run `gst gold stage` again")
     build(
