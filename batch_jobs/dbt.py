@@ -29,6 +29,11 @@ log = structlog.get_logger(__name__)
 _LOCK = threading.Lock()
 TARGETS = {"duckdb": "duckdb", "postgresql": "postgres", "redshift": "redshift"}
 FAILED = {"error", "fail", "runtime error"}
+# dbt's file log follows GST_LOG_LEVEL: at debug it holds every statement's SQL, which costs a small
+# build about a sixth of its time; the compiled SQL is kept under target/ at any level
+FILE_LOG_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error"}
+# projects parsed in this process, by what their parse read (_parse_key), for its later builds
+_PARSED: dict[tuple[str, ...], Any] = {}
 
 
 class DbtFailed(RuntimeError):
@@ -90,16 +95,68 @@ def _exclusive(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _parse_key(project: Path, url: str) -> tuple[str, ...]:
+    """What parsing a project reads: its files, and the profile values models see when parsed (the
+    target's type, database and schema; a DuckDB database is named after its file, whatever folder)."""
+    from batch_jobs.gold.project import project_digest  # the gold package builds on this module
+
+    values = profile_env(url)
+    values.pop("DBT_ENV_SECRET_GST_PASSWORD", None)
+    if "GST_DBT_DUCKDB_PATH" in values:
+        values["GST_DBT_DUCKDB_PATH"] = Path(values["GST_DBT_DUCKDB_PATH"]).stem
+    return (str(project), project_digest(project), *sorted(f"{k}={v}" for k, v in values.items()))
+
+
+def _copy_to_run(manifest: Any) -> Any:
+    """A copy of a parsed project to build on: a run compiles into its manifest's nodes, and the kept
+    one stays as parsed. dbt's Manifest.deepcopy cannot copy disabled nodes (it takes one per name
+    where dbt keeps a list: our DuckDB-only models on other warehouses); they are never compiled or
+    run, so the copy shares them."""
+    disabled, manifest.disabled = manifest.disabled, {}
+    try:
+        copy = manifest.deepcopy()
+    finally:
+        manifest.disabled = disabled
+    copy.disabled = disabled
+    return copy
+
+
+@contextmanager
+def _duckdb_held_open(settings: Settings) -> Iterator[None]:
+    """On DuckDB, a connection of ours held across an invocation. dbt-duckdb opens the file for every
+    model and test and closes it after (keep_open: false, so the file is free when the build ends),
+    reading the database in again each time; with ours open DuckDB keeps it loaded in between."""
+    held = None
+    if settings.warehouse_kind == "duckdb":
+        import duckdb
+
+        from gamestream.core.warehouse import DUCKDB_CONFIG
+
+        try:
+            held = duckdb.connect(settings.warehouse.removeprefix("duckdb:///"), config=DUCKDB_CONFIG)
+        except duckdb.Error as exc:  # e.g. another process holds the file: dbt's own error says so next
+            log.debug("dbt_duckdb_not_held", error=str(exc))
+    try:
+        yield
+    finally:
+        if held is not None:
+            held.close()
+
+
 def invoke(settings: Settings, command: list[str], project: Path | None = None) -> None:
     """Run one dbt command (e.g. ["build"], ["run", "--full-refresh"]) of a project (the packaged one
-    unless named) against the settings' warehouse with progress; DbtFailed names what failed."""
+    unless named) against the settings' warehouse with progress; DbtFailed names what failed.
+
+    A build runs on a copy of the project as parsed for this kind of warehouse earlier in the process
+    (dbt's programmatic runner takes a parsed manifest), parsing it first when none is kept: a load
+    then neither reads nor writes the parsed project under target/ (about a second), and a warehouse
+    in another data dir is not parsed again from scratch (about three)."""
     # lazy (start-up time): dbt takes about a second to import; the API and the demo import this module
     from dbt.cli.main import dbtRunner
 
     folder = work_dir(settings)
     folder_of_project = str(project or project_dir())
-    args = [
-        *command,
+    options = [
         "--project-dir",
         folder_of_project,
         "--profiles-dir",
@@ -108,6 +165,8 @@ def invoke(settings: Settings, command: list[str], project: Path | None = None) 
         str(folder / "target"),
         "--log-path",
         str(folder / "logs"),
+        "--log-level-file",
+        FILE_LOG_LEVELS[settings.log_level],
         "--no-send-anonymous-usage-stats",
         "--no-version-check",
         "--no-use-colors",
@@ -117,6 +176,7 @@ def invoke(settings: Settings, command: list[str], project: Path | None = None) 
     with (
         _exclusive(folder),
         _environment(profile_env(settings.warehouse)),
+        _duckdb_held_open(settings),
         Progress(
             SpinnerColumn(),
             TextColumn("dbt {task.description}"),
@@ -140,14 +200,47 @@ def invoke(settings: Settings, command: list[str], project: Path | None = None) 
                 quiet = info.resource_type == "test" and info.node_status in ("pass", "success")
                 (log.debug if quiet else log.info)("dbt_node", node=info.unique_id, status=info.node_status)
 
-        result = dbtRunner(callbacks=[on_event]).invoke(args)
+        manifest = None
+        if command[0] == "build":
+            key = _parse_key(Path(folder_of_project), settings.warehouse)
+            if key not in _PARSED:
+                parsed = dbtRunner(callbacks=[on_event]).invoke(["parse", *options])
+                if parsed.exception is not None or not parsed.success:
+                    raise DbtFailed(
+                        f"dbt parse failed: {parsed.exception or 'see ' + str(folder / 'logs' / 'dbt.log')}"
+                    )
+                _PARSED[key] = parsed.result
+            manifest = _copy_to_run(_PARSED[key])
+        result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke([*command, *options])
     if result.exception is not None:
         raise DbtFailed(f"dbt {command[0]} failed: {result.exception}") from result.exception
     nodes = list(getattr(result.result, "results", None) or [])
     failed = [r for r in nodes if str(r.status) in FAILED]
     if failed or not result.success:
-        named = "; ".join(f"{r.node.resource_type} {r.node.name}: {(r.message or '').strip()}" for r in failed)
+        named = "; ".join(
+            f"{r.node.resource_type} {r.node.name}: {(r.message or '').strip()}{_first_rows(settings, r)}"
+            for r in failed
+        )
         raise DbtFailed(f"dbt {command[0]} failed: {named or 'see ' + str(folder / 'logs' / 'dbt.log')}")
+
+
+def _first_rows(settings: Settings, result: Any) -> str:
+    """What a failed data test found: the first rows its query returns (run again), for the error."""
+    sql = getattr(result.node, "compiled_code", None)
+    if result.node.resource_type != "test" or str(result.status) != "fail" or not sql:
+        return ""
+    from gamestream.core.warehouse import Warehouse
+
+    warehouse = Warehouse(settings.warehouse)
+    try:
+        with warehouse.connect() as connection:
+            rows = connection.exec_driver_sql(f"select * from ({sql}) found limit 5").fetchall()
+    except Exception as exc:  # the failure is reported all the same, without its rows
+        log.warning("dbt_test_rows_unread", test=result.node.name, error=str(exc))
+        return ""
+    finally:
+        warehouse.close()
+    return " (" + "; ".join(", ".join(str(value) for value in row) for row in rows) + ")"
 
 
 def build(

@@ -80,7 +80,9 @@ def test_a_failing_data_test_is_named_and_the_load_state_stays(tmp_path):
     bad = totals(range(10, 12))
     bad = bad.set_column(bad.schema.get_field_index("coverage"), "coverage", pa.array([1.5] * bad.num_rows))
     lake.append("silver/game_poll_totals", bad, 1, ["poll_date"])
-    with pytest.raises(DbtFailed, match=r"test in_range_poll_totals_coverage.*Got \d+ results"):
+    # the error names the test, the constraint the rows break and how many rows break it
+    expected = rf"test column_constraints_poll_totals_: Got 1 result.*\(coverage between 0 and 1, {bad.num_rows}\)"
+    with pytest.raises(DbtFailed, match=expected):
         run_gold(settings)
     assert loaded_version(settings) == 0  # the next load stages version 1 again
     assert stage_gold(settings).from_version == 0

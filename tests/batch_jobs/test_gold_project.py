@@ -61,7 +61,12 @@ def upgraded_and_fresh(tmp_path_factory) -> tuple[Settings, Settings]:
     folder = tmp_path_factory.mktemp("gold")
 
     def settings(name: str) -> Settings:
-        return Settings(_env_file=None, lake_root=str(folder / "lake"), warehouse_url=f"duckdb:///{folder / name}")
+        return Settings(
+            _env_file=None,
+            lake_root=str(folder / "lake"),
+            data_dir=folder / f"{name}-data",
+            warehouse_url=f"duckdb:///{folder / name}",
+        )
 
     upgraded, fresh = settings("upgraded.duckdb"), settings("fresh.duckdb")
     lake = Lake(upgraded.lake_path)
@@ -130,6 +135,11 @@ def test_every_model_has_a_yaml_of_its_own_describing_each_column(upgraded_and_f
             built = warehouse.columns(f"{'gold' if layer == 'marts' else 'gold_staging'}.{sql.stem}")
             assert built or layer != "marts", f"{sql.stem}: no table in gold"
             assert not built or list(described) == built, f"{spec.name}: the table's columns, in its order"
+            # the warehouses enforce no declared constraint: the model's column_constraints test checks them
+            constrained = [c["name"] for c in model.get("columns", []) if c.get("constraints")]
+            assert not constrained or "column_constraints" in model.get("data_tests", []), (
+                f"{spec.name}: {constrained} declare constraints that no column_constraints test checks"
+            )
     finally:
         warehouse.close()
 
