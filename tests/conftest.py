@@ -93,22 +93,22 @@ def fresh(stack, tmp_path):
 # worker idle for minutes. In the order of their measured time (setup included) in a whole run of
 # the suite, seconds in the comments.
 LONGEST_FIRST = (
-    "tests/batch_jobs/test_gold.py",  # 212
-    "tests/streaming_jobs/test_job.py",  # 143
-    "tests/streaming_jobs/test_kafka_drill.py",  # 115
-    "tests/batch_jobs/test_gold_channels.py",  # 113
-    "tests/test_end_to_end.py",  # 106
-    "tests/frontend/test_dashboard.py",  # 106
-    "tests/batch_jobs/test_backfill.py",  # 79
-    "tests/batch_jobs/test_gold_dbt.py",  # 62
-    "tests/batch_jobs/test_gold_project.py",  # 61
+    "tests/streaming_jobs/test_kafka_drill.py",  # 153
+    "tests/test_end_to_end.py",  # 125
+    "tests/streaming_jobs/test_job.py",  # 123
+    "tests/batch_jobs/test_gold.py",  # 118
+    "tests/frontend/test_dashboard.py",  # 78
+    "tests/batch_jobs/test_backfill.py",  # 61
+    "tests/batch_jobs/test_gold_project.py",  # 56
     "tests/streaming_jobs/test_spark35_compat.py",  # 51 (its two probes side by side)
-    "tests/producers/test_synthetic.py",  # 41
-    "tests/gamestream/test_cli.py",  # 37
-    "tests/realtime_api/test_games.py",  # 37
-    "tests/realtime_api/test_openapi_schema.py",  # 35
-    "tests/batch_jobs/test_replay.py",  # 32
-    "tests/batch_jobs/imports/test_importer.py",  # 31
+    "tests/batch_jobs/test_gold_channels.py",  # 47
+    "tests/batch_jobs/test_replay.py",  # 42
+    "tests/batch_jobs/test_gold_dbt.py",  # 37
+    "tests/realtime_api/test_openapi_schema.py",  # 28
+    "tests/batch_jobs/imports/test_importer.py",  # 27
+    "tests/streaming_jobs/test_kinesis_source.py",  # 23
+    "tests/producers/test_sink_kafka.py",  # 23
+    "tests/gamestream/test_cli.py",  # 23
 )
 
 

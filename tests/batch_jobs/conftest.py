@@ -15,4 +15,6 @@ def warehouse_settings(request, tmp_path):
     else:
         module = request.module.__name__.rsplit(".", 1)[-1]
         url = fresh_database(request.getfixturevalue("postgres_url"), f"gst_{module}")
-    return base.model_copy(update={"lake_root": str(tmp_path / "lake"), "warehouse_url": url})
+    return base.model_copy(
+        update={"lake_root": str(tmp_path / "lake"), "data_dir": tmp_path / "data", "warehouse_url": url}
+    )

@@ -152,10 +152,16 @@ def test_gold_matches_an_independent_computation_and_loads_incrementally(warehou
 def test_incremental_loads_equal_one_full_load(tmp_path):
     parts = [totals(range(0, 35)), totals(range(35, 70), skip={50})]
     stepwise = Settings(
-        _env_file=None, lake_root=str(tmp_path / "a"), warehouse_url=f"duckdb:///{tmp_path / 'a.duckdb'}"
+        _env_file=None,
+        lake_root=str(tmp_path / "a"),
+        data_dir=tmp_path / "a-data",
+        warehouse_url=f"duckdb:///{tmp_path / 'a.duckdb'}",
     )
     at_once = Settings(
-        _env_file=None, lake_root=str(tmp_path / "b"), warehouse_url=f"duckdb:///{tmp_path / 'b.duckdb'}"
+        _env_file=None,
+        lake_root=str(tmp_path / "b"),
+        data_dir=tmp_path / "b-data",
+        warehouse_url=f"duckdb:///{tmp_path / 'b.duckdb'}",
     )
     for batch, part in enumerate(parts):  # written as the poll query writes them: one append per batch
         Lake(stepwise.lake_path).append("silver/game_poll_totals", part, batch, ["poll_date"])
@@ -298,7 +304,10 @@ def test_games_flag_non_game_categories_and_reviews_keep_the_latest(warehouse_se
 
 def test_a_gold_schema_from_an_older_version_is_rebuilt(tmp_path):
     settings = Settings(
-        _env_file=None, lake_root=str(tmp_path / "lake"), warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}"
+        _env_file=None,
+        lake_root=str(tmp_path / "lake"),
+        data_dir=tmp_path / "data",
+        warehouse_url=f"duckdb:///{tmp_path / 'w.duckdb'}",
     )
     warehouse = Warehouse(settings.warehouse)
     warehouse.execute("CREATE SCHEMA gold")
@@ -367,7 +376,9 @@ def test_duckdb_and_postgresql_build_identical_gold(tmp_path, postgres_url):
     ]
     tables = {}
     for kind, url in (("duckdb", f"duckdb:///{tmp_path / 'w.duckdb'}"), ("postgresql", postgres)):
-        settings = base.model_copy(update={"lake_root": str(tmp_path / kind), "warehouse_url": url})
+        settings = base.model_copy(
+            update={"lake_root": str(tmp_path / kind), "data_dir": tmp_path / f"{kind}-data", "warehouse_url": url}
+        )
         for batch, step in enumerate(steps):
             for name, rows in step.items():
                 Lake(settings.lake_path).append(name, rows, batch, [] if name == "silver/games" else ["poll_date"])

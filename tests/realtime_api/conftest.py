@@ -108,6 +108,7 @@ def gold_settings(request, built_gold, tmp_path_factory, api_redis_url) -> Setti
     settings = base.model_copy(
         update={
             "lake_root": str(folder / "lake"),
+            "data_dir": folder / "data",
             "warehouse_url": url,
             "redis_url": api_redis_url,
             "api_ws_heartbeat_seconds": 1.0,

@@ -34,7 +34,12 @@ def sampled(request, tmp_path_factory, api_redis_url):
     else:
         url = fresh_database(request.getfixturevalue("postgres_url"), "gst_api_sampled")
     settings = Settings(_env_file=None).model_copy(
-        update={"lake_root": str(folder / "lake"), "warehouse_url": url, "redis_url": api_redis_url}
+        update={
+            "lake_root": str(folder / "lake"),
+            "data_dir": folder / "data",
+            "warehouse_url": url,
+            "redis_url": api_redis_url,
+        }
     )
     data = sampled_totals(days=3)
     lake = Lake(settings.lake_path)
