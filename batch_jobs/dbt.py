@@ -231,10 +231,12 @@ def _first_rows(settings: Settings, result: Any) -> str:
         return ""
     from gamestream.core.warehouse import Warehouse
 
-    warehouse = Warehouse(settings.warehouse)
+    # a pool of its own (a timeout: it must not wait long behind another load's locks), closed after
+    warehouse = Warehouse(settings.warehouse, timeout_seconds=30)
+    query = f"select * from (\n{sql.strip().rstrip(';')}\n) found limit 5"
     try:
-        with warehouse.connect() as connection:
-            rows = connection.exec_driver_sql(f"select * from ({sql}) found limit 5").fetchall()
+        with warehouse.connect() as connection:  # no parameters: a % in the SQL is itself
+            rows = connection.exec_driver_sql(query, execution_options={"no_parameters": True}).fetchall()
     except Exception as exc:  # the failure is reported all the same, without its rows
         log.warning("dbt_test_rows_unread", test=result.node.name, error=str(exc))
         return ""

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+import yaml
 
-from batch_jobs.dbt import DbtFailed, build, work_dir
+from batch_jobs.dbt import DbtFailed, build, project_dir, work_dir
 from batch_jobs.gold.loads import ONE_MODEL_AT_A_TIME_ROWS, build_gold, dbt_threads, run_gold, stage_gold
 from gamestream.core.lake import Lake
 from gamestream.core.settings import Settings
-from gamestream.core.warehouse import Warehouse
+from gamestream.core.warehouse import DUCKDB_CONFIG, Warehouse
 from realtime_api.store import GoldStore
 from tests.support.silver import totals
 
@@ -42,6 +43,13 @@ def loaded_version(settings: Settings) -> int | None:
     )
     Warehouse(settings.warehouse).close()
     return rows[0][0] if rows else None
+
+
+def test_the_loader_opens_duckdb_as_dbt_does():
+    """A build holds the DuckDB file open with our configuration while dbt-duckdb opens it with the
+    profile's: DuckDB refuses a second configuration in one process, so they must be the same."""
+    profile = yaml.safe_load((project_dir() / "profiles.yml").read_text())
+    assert profile["gamestream"]["outputs"]["duckdb"]["config_options"] == DUCKDB_CONFIG
 
 
 def test_builds_in_one_process_run_one_at_a_time(tmp_path):
@@ -72,8 +80,8 @@ def test_builds_in_one_process_run_one_at_a_time(tmp_path):
     assert first[1] <= second[0]  # the second build began after the first ended
 
 
-def test_a_failing_data_test_is_named_and_the_load_state_stays(tmp_path):
-    settings = settings_in(tmp_path)
+def test_a_failing_data_test_is_named_and_the_load_state_stays(warehouse_settings):
+    settings = warehouse_settings
     lake = Lake(settings.lake_path)
     lake.append("silver/game_poll_totals", totals(range(0, 10)), 0, ["poll_date"])
     run_gold(settings)

@@ -7,7 +7,8 @@
 {%- set rules = [] -%}
 {%- if execute -%}
     {%- set node = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-                   | selectattr('name', 'equalto', model.identifier) | first -%}
+                   | selectattr('alias', 'equalto', model.identifier)
+                   | selectattr('schema', 'equalto', model.schema) | first -%}
     {%- for column in node.columns.values() -%}
         {%- for constraint in column.constraints -%}
             {%- if constraint.type == 'not_null' -%}
