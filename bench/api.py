@@ -11,8 +11,9 @@
    answered from the API's range cache after their first request, which is printed apart.
    Target: every endpoint's p95 at most 25 ms; the run ends with `rest_p95_max_ms=` (the slowest one)
    and `channels_p95_max_ms=` (the slowest of the channel and language endpoints).
-2. WebSocket fan-out: N clients (default 1,000) on /ws/live of a separate `gst api` process; the
-   streaming job's own Redis script publishes polls; latency = receipt - publish, per message.
+2. WebSocket fan-out: N clients (default 1,000; each a bare asyncio protocol, see FeedClient) on
+   /ws/live of a separate `gst api` process; the streaming job's own Redis script publishes polls;
+   latency = receipt - publish, per message.
    Target: p95 at most 250 ms.
 3. A crowd: five polite clients, each from its own loopback address, alone and then beside one that
    floods REST and opens three times the per-address cap of live connections, against `gst api` with
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -462,9 +464,59 @@ def rest(games: int, days: int, channels: int, requests: int, reuse: bool) -> di
             }
 
 
-async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dict[str, str]:
-    from websockets.asyncio.client import connect
+class FeedClient(asyncio.Protocol):
+    """One live-feed client as a bare asyncio protocol over websockets' sans-I/O client: no task and
+    no queue per connection, a message handled in the callback that read it. The bench's clients
+    share one process with the publisher; with a task and a queue per connection (websockets'
+    asyncio client) they spent ~40 us per message, so 5,000 receipts of one poll took ~200 ms of
+    this process's time and the bench measured its own clients as much as the API."""
 
+    def __init__(self, url: str, on_message: Any) -> None:
+        from websockets.client import ClientProtocol
+        from websockets.typing import Origin
+        from websockets.uri import parse_uri
+
+        self.ws = ClientProtocol(parse_uri(url), origin=Origin("http://127.0.0.1:8000"), max_size=None)
+        self.on_message = on_message
+        self.opened: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self.transport: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.ws.send_request(self.ws.connect())
+        self.transport.write(b"".join(self.ws.data_to_send()))
+
+    def data_received(self, data: bytes) -> None:
+        from websockets.frames import Frame, Opcode
+        from websockets.http11 import Response
+
+        self.ws.receive_data(data)
+        for event in self.ws.events_received():
+            if isinstance(event, Response):
+                if self.ws.handshake_exc is not None:
+                    self.opened.set_exception(self.ws.handshake_exc)
+            elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                if not event.fin:  # the API sends every message in one frame
+                    raise RuntimeError("a fragmented message: this bench client reads whole frames only")
+                if not self.opened.done():
+                    self.opened.set_result(event.data)  # the snapshot
+                else:
+                    self.on_message(event.data)
+        if out := self.ws.data_to_send():  # pongs, close replies
+            self.transport.write(b"".join(out))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("closed before its snapshot"))
+
+    def close(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.ws.send_close()
+            self.transport.write(b"".join(self.ws.data_to_send()))
+            self.transport.close()
+
+
+async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dict[str, str]:
     redis_port = free_port()
     with redis_server(redis_port, DATA / "redis-ws"):
         settings = Settings(
@@ -477,39 +529,40 @@ async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dic
         )
         writer = LiveWriter(settings.redis_url)
         try:
-            with gst_api(settings.env(), settings.api_port) as base:
-                url = (
-                    base.replace("http://", "ws://")
-                    + f"/ws/live?platforms=twitch&limit=10&channels={str(channels).lower()}"
-                )
-                sockets = []
-                for _ in range(clients):
-                    ws = await connect(url, origin="http://127.0.0.1:8000", max_queue=None, ping_interval=None)
-                    await ws.recv()  # the snapshot
-                    sockets.append(ws)
-                # the clients' objects (thousands of connections) stay out of the collector's full passes,
-                # which otherwise pause this process, and so every client's receipt, for hundreds of ms
-                gc.freeze()
+            with gst_api(settings.env(), settings.api_port):
+                path = f"/ws/live?platforms=twitch&limit=10&channels={str(channels).lower()}"
+                loop = asyncio.get_running_loop()
                 published: dict[int, float] = {}
                 latencies: list[float] = []
                 by_poll: dict[int, list[float]] = {}
                 expected = polls * 5
+                received = [0]  # changes received by all clients
+                finished = loop.create_future()
 
-                async def listen(ws) -> int:
-                    got = 0
-                    while got < expected:
-                        message = json.loads(await ws.recv())
-                        if message["type"] != "changes":
-                            continue
-                        at = time.time()
-                        for change in message["changes"]:
-                            batch = int(change["id"].split("-")[0]) - 1
-                            latencies.append((at - published[batch]) * 1000)
-                            by_poll.setdefault(batch, []).append(latencies[-1])
-                        got += len(message["changes"])
-                    return got
+                def on_message(data: bytes) -> None:
+                    at = time.time()
+                    message = json.loads(data)
+                    if message["type"] != "changes":
+                        return
+                    for change in message["changes"]:
+                        batch = int(change["id"].split("-")[0]) - 1
+                        latencies.append((at - published[batch]) * 1000)
+                        by_poll.setdefault(batch, []).append(latencies[-1])
+                    received[0] += len(message["changes"])
+                    if received[0] >= clients * expected and not finished.done():
+                        finished.set_result(None)
 
-                listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
+                host, port = "127.0.0.1", settings.api_port
+                sockets: list[FeedClient] = []
+                for _ in range(clients):
+                    _, client = await loop.create_connection(
+                        lambda: FeedClient(f"ws://{host}:{port}{path}", on_message), host, port
+                    )
+                    await client.opened  # the snapshot
+                    sockets.append(client)
+                # the clients' objects (thousands of connections) stay out of the collector's full passes,
+                # which otherwise pause this process, and so every client's receipt, for hundreds of ms
+                gc.freeze()
                 [api] = [pid for pid in children(os.getpid()) if b"gamestream\x00api" in command_line(pid)]
                 api_cpu, client_cpu, started = cpu_seconds(api, with_reaped=True), time.process_time(), time.monotonic()
                 for batch in range(1, polls + 1):
@@ -518,14 +571,15 @@ async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dic
                     published[batch] = time.time()
                     await asyncio.to_thread(writer.apply, "bench", batch, [poll])
                     await asyncio.sleep(every)
-                received = await asyncio.wait_for(asyncio.gather(*listeners), timeout=120)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(finished), timeout=120)
                 seconds = time.monotonic() - started
                 api_cores = (cpu_seconds(api, with_reaped=True) - api_cpu) / seconds
                 client_cores = (time.process_time() - client_cpu) / seconds
                 print(
                     f"WebSocket fan-out: {clients} clients{' with top channels' if channels else ''}, "
                     f"{polls} polls x 5 changes every {every:g} s, "
-                    f"{sum(received):,} messages received (expected {clients * expected:,})"
+                    f"{received[0]:,} changes received (expected {clients * expected:,})"
                 )
                 print(
                     f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
@@ -539,13 +593,13 @@ async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dic
                     f"  CPU while the polls were published and received ({seconds:.1f} s): the API process "
                     f"{api_cores:.2f} cores, this bench's clients {client_cores:.2f} cores (of 2)"
                 )
-                for ws in sockets:
-                    await ws.close()
+                for client in sockets:
+                    client.close()
                 return {
                     "ws_p95_ms": f"{percentile(latencies, 0.95):.1f}",
                     "ws_api_cores": f"{api_cores:.2f}",
                     "ws_client_cores": f"{client_cores:.2f}",
-                    "ws_received_share": f"{sum(received) / (clients * expected):.4f}",
+                    "ws_received_share": f"{received[0] / (clients * expected):.4f}",
                 }
         finally:
             writer.close()
