@@ -115,6 +115,12 @@ def test_a_rebuilt_bucket_loses_the_games_that_left_it(tmp_path):
     latest = "SELECT game_key FROM gold.game_latest_hours WHERE platform = 'twitch' ORDER BY 1"
     assert [r[0] for r in warehouse.execute(latest)] == ["dota 2", "fortnite"]
     warehouse.close()
+    # the old rows were deleted by the distinct keys of the new ones (macros/delete_insert.sql), not by
+    # a join of every old row with every new row of its bucket (dbt-duckdb's, quadratic per bucket)
+    compiled = (
+        work_dir(settings) / "target" / "run" / "gamestream" / "models" / "marts" / "game_buckets.sql"
+    ).read_text()
+    assert "using (select distinct platform, bucket, bucket_start from" in " ".join(compiled.split())
 
 
 def test_the_api_and_a_build_share_a_duckdb_file_in_one_process(tmp_path):
