@@ -137,6 +137,7 @@ class StreamingJob:
             slots=settings.spark_task_slots,
             heap=settings.spark_driver_memory,
             heap_fixed=settings.spark_fixed_heap,
+            collector=settings.spark_collector,
             lake_trigger_seconds=settings.stream_trigger_seconds,
         )
         return self

@@ -53,6 +53,7 @@ def local_spark(
     fixed_heap: bool = False,
     jemalloc: bool = False,
     output: Path | None = None,
+    collector: str = "g1",
 ) -> SparkSession:
     """`slots` task slots (more than the machine's cores on purpose: the poll query's pool keeps
     two of them while a lake batch runs); shuffles use two partitions, as the state stores do.
@@ -60,7 +61,8 @@ def local_spark(
     memory does not follow G1's resizing of it (the live set after a collection was flat at 0.35-0.5 GB
     over a soak while the heap G1 held swung between 1.4 and 2.4 GB). `jemalloc` (the streaming job's
     too): the JVM allocates native memory with jemalloc, see `native_allocator`. `output` (the demo's):
-    a file that takes the JVM's console output, its Python workers' included, instead of the console."""
+    a file that takes the JVM's console output, its Python workers' included, instead of the console.
+    `collector`: "g1" (the JVM's default here) or "serial" (the demo's small heap)."""
     settings = Settings()
     memory = driver_memory or settings.spark_driver_memory
     jars_folder = jars_dir or settings.spark_jars_path
@@ -68,6 +70,7 @@ def local_spark(
     java_options = [
         "-Xss8m",
         *([f"-Xms{memory}", "-XX:+AlwaysPreTouch"] if fixed_heap else []),
+        *(["-XX:+UseSerialGC"] if collector == "serial" else []),
         *class_archive.java_options(jars_folder),
     ]
     pools = resources.files("streaming_jobs.data").joinpath("fairscheduler.xml")
@@ -159,6 +162,7 @@ def streaming_job_spark(settings: Settings, output: Path | None = None) -> Spark
         fixed_heap=settings.spark_fixed_heap,
         jemalloc=settings.spark_jemalloc,
         output=output,
+        collector=settings.spark_collector,
     )
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)

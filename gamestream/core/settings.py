@@ -233,7 +233,7 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(
         "3g",
         pattern=r"^\d+[mg]$",
-        description="JVM heap of the local SparkSession (the streaming job's memory cap; `gst demo`: 1g unless set).",
+        description="JVM heap of the local SparkSession (the streaming job's memory cap; `gst demo`: 512m unless set).",
     )
     spark_task_slots: int = Field(
         4,
@@ -247,6 +247,12 @@ class Settings(BaseSettings):
         description="The streaming job takes its whole heap at start (-Xms = -Xmx, pages touched up front), so its "
         "memory is fixed from the first minute instead of rising and falling by a GB as the JVM resizes its heap "
         "(`gst demo`: off unless set, its heap grown into).",
+    )
+    spark_collector: Literal["g1", "serial"] = Field(
+        "g1",
+        description="The Spark JVM's garbage collector: G1 for the streaming job (a heap of gigabytes, collected beside "
+        "the work), the serial collector for a heap of a few hundred MB (`gst demo`: serial unless set; G1's own "
+        "structures and threads cost it more than its short pauses do).",
     )
     spark_jemalloc: bool = Field(
         True,

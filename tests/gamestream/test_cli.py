@@ -38,8 +38,14 @@ def test_demo_starts_prints_and_stops_cleanly(tmp_path):
     assert "embedded_stack_started" in events and "demo_health" in events
     # the demo's own sizes where the environment says nothing: a light Spark, the lake every 60 s
     [started] = [e for e in logged if e["event"] == "stream_started"]
-    sizes = (started["slots"], started["heap"], started["heap_fixed"], started["lake_trigger_seconds"])
-    assert sizes == (2, "1g", False, 60.0)
+    sizes = (
+        started["slots"],
+        started["heap"],
+        started["heap_fixed"],
+        started["collector"],
+        started["lake_trigger_seconds"],
+    )
+    assert sizes == (2, "512m", False, "serial", 60.0)
     assert "synthetic producer: polls every 10s" in text
     # Spark's own console output goes to its file, not between the demo's lines
     spark_log = tmp_path / "d" / "logs" / "spark.log"
