@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import structlog
 from pyspark import SparkConf, SparkContext
@@ -53,7 +54,7 @@ def local_spark(
     fixed_heap: bool = False,
     jemalloc: bool = False,
     output: Path | None = None,
-    collector: str = "g1",
+    collector: Literal["g1", "serial"] = "g1",
 ) -> SparkSession:
     """`slots` task slots (more than the machine's cores on purpose: the poll query's pool keeps
     two of them while a lake batch runs); shuffles use two partitions, as the state stores do.
