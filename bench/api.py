@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import multiprocessing
@@ -469,17 +468,23 @@ class FeedClient(asyncio.Protocol):
     no queue per connection, a message handled in the callback that read it. The bench's clients
     share one process with the publisher; with a task and a queue per connection (websockets'
     asyncio client) they spent ~40 us per message, so 5,000 receipts of one poll took ~200 ms of
-    this process's time and the bench measured its own clients as much as the API."""
+    this process's time and the bench measured its own clients as much as the API.
 
-    def __init__(self, url: str, on_message: Any) -> None:
+    `on_message(data)` returns the changes a message held; `on_done()` is called once this client
+    has `expected` of them, `on_failure(exc)` when anything goes wrong after its snapshot (an error
+    handling a message, a connection closed under it): the run fails at once instead of waiting."""
+
+    def __init__(self, url: str, expected: int, on_message: Any, on_done: Any, on_failure: Any) -> None:
         from websockets.client import ClientProtocol
         from websockets.typing import Origin
         from websockets.uri import parse_uri
 
         self.ws = ClientProtocol(parse_uri(url), origin=Origin("http://127.0.0.1:8000"), max_size=None)
-        self.on_message = on_message
+        self.expected, self.received = expected, 0
+        self.on_message, self.on_done, self.on_failure = on_message, on_done, on_failure
         self.opened: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self.transport: Any = None
+        self.closing = False
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
@@ -496,20 +501,29 @@ class FeedClient(asyncio.Protocol):
                 if self.ws.handshake_exc is not None:
                     self.opened.set_exception(self.ws.handshake_exc)
             elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
-                if not event.fin:  # the API sends every message in one frame
-                    raise RuntimeError("a fragmented message: this bench client reads whole frames only")
                 if not self.opened.done():
                     self.opened.set_result(event.data)  # the snapshot
-                else:
-                    self.on_message(event.data)
+                    continue
+                try:
+                    if not event.fin:  # the API sends every message in one frame
+                        raise RuntimeError("a fragmented message: this bench client reads whole frames only")
+                    before, self.received = self.received, self.received + self.on_message(event.data)
+                except Exception as exc:  # any error here fails the run, loudly
+                    self.on_failure(exc)
+                    return
+                if before < self.expected <= self.received:
+                    self.on_done()
         if out := self.ws.data_to_send():  # pongs, close replies
             self.transport.write(b"".join(out))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.opened.done():
             self.opened.set_exception(exc or ConnectionError("closed before its snapshot"))
+        elif not self.closing:
+            self.on_failure(exc or ConnectionError(f"a client's connection closed after {self.received} changes"))
 
     def close(self) -> None:
+        self.closing = True
         if self.transport is not None and not self.transport.is_closing():
             self.ws.send_close()
             self.transport.write(b"".join(self.ws.data_to_send()))
@@ -536,29 +550,38 @@ async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dic
                 latencies: list[float] = []
                 by_poll: dict[int, list[float]] = {}
                 expected = polls * 5
-                received = [0]  # changes received by all clients
                 finished = loop.create_future()
+                done: list[float] = []  # when each client had every change
 
-                def on_message(data: bytes) -> None:
+                def on_message(data: bytes) -> int:
                     at = time.time()
                     message = json.loads(data)
                     if message["type"] != "changes":
-                        return
+                        return 0
                     for change in message["changes"]:
                         batch = int(change["id"].split("-")[0]) - 1
                         latencies.append((at - published[batch]) * 1000)
                         by_poll.setdefault(batch, []).append(latencies[-1])
-                    received[0] += len(message["changes"])
-                    if received[0] >= clients * expected and not finished.done():
+                    return len(message["changes"])
+
+                def on_done() -> None:
+                    done.append(time.monotonic())
+                    if len(done) == clients and not finished.done():
                         finished.set_result(None)
+
+                def on_failure(exc: BaseException) -> None:
+                    if not finished.done():
+                        finished.set_exception(exc)
 
                 host, port = "127.0.0.1", settings.api_port
                 sockets: list[FeedClient] = []
                 for _ in range(clients):
                     _, client = await loop.create_connection(
-                        lambda: FeedClient(f"ws://{host}:{port}{path}", on_message), host, port
+                        lambda: FeedClient(f"ws://{host}:{port}{path}", expected, on_message, on_done, on_failure),
+                        host,
+                        port,
                     )
-                    await client.opened  # the snapshot
+                    await asyncio.wait_for(client.opened, timeout=10)  # the snapshot
                     sockets.append(client)
                 # the clients' objects (thousands of connections) stay out of the collector's full passes,
                 # which otherwise pause this process, and so every client's receipt, for hundreds of ms
@@ -571,15 +594,18 @@ async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dic
                     published[batch] = time.time()
                     await asyncio.to_thread(writer.apply, "bench", batch, [poll])
                     await asyncio.sleep(every)
-                with contextlib.suppress(TimeoutError):
+                try:
                     await asyncio.wait_for(asyncio.shield(finished), timeout=120)
-                seconds = time.monotonic() - started
+                except TimeoutError:
+                    print(f"  TIMED OUT: {len(done)} of {clients} clients got all {expected} changes within 120 s")
+                received = sum(client.received for client in sockets)
+                seconds = (done[-1] if len(done) == clients else time.monotonic()) - started
                 api_cores = (cpu_seconds(api, with_reaped=True) - api_cpu) / seconds
                 client_cores = (time.process_time() - client_cpu) / seconds
                 print(
                     f"WebSocket fan-out: {clients} clients{' with top channels' if channels else ''}, "
                     f"{polls} polls x 5 changes every {every:g} s, "
-                    f"{received[0]:,} changes received (expected {clients * expected:,})"
+                    f"{received:,} changes received (expected {clients * expected:,})"
                 )
                 print(
                     f"  publish -> receipt: p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
@@ -599,7 +625,7 @@ async def fan_out(clients: int, polls: int, every: float, channels: bool) -> dic
                     "ws_p95_ms": f"{percentile(latencies, 0.95):.1f}",
                     "ws_api_cores": f"{api_cores:.2f}",
                     "ws_client_cores": f"{client_cores:.2f}",
-                    "ws_received_share": f"{received[0] / (clients * expected):.4f}",
+                    "ws_received_share": f"{received / (clients * expected):.4f}",
                 }
         finally:
             writer.close()

@@ -27,6 +27,7 @@ LOCAL_ONLY = frozenset(
         "spark_jars_dir",
         "spark_driver_memory",
         "spark_fixed_heap",
+        "spark_collector",
         "spark_task_slots",
         "spark_state_memory_mb",
         "spark_jemalloc",

@@ -63,7 +63,8 @@ def local_spark(
     over a soak while the heap G1 held swung between 1.4 and 2.4 GB). `jemalloc` (the streaming job's
     too): the JVM allocates native memory with jemalloc, see `native_allocator`. `output` (the demo's):
     a file that takes the JVM's console output, its Python workers' included, instead of the console.
-    `collector`: "g1" (the JVM's default here) or "serial" (the demo's small heap)."""
+    `collector`: "g1" or "serial" (the demo's small heap), always named (a JVM on one core or under
+    1.8 GB would pick the serial collector by itself)."""
     settings = Settings()
     memory = driver_memory or settings.spark_driver_memory
     jars_folder = jars_dir or settings.spark_jars_path
@@ -71,7 +72,7 @@ def local_spark(
     java_options = [
         "-Xss8m",
         *([f"-Xms{memory}", "-XX:+AlwaysPreTouch"] if fixed_heap else []),
-        *(["-XX:+UseSerialGC"] if collector == "serial" else []),
+        "-XX:+UseSerialGC" if collector == "serial" else "-XX:+UseG1GC",  # named: a small machine's JVM picks serial
         *class_archive.java_options(jars_folder),
     ]
     pools = resources.files("streaming_jobs.data").joinpath("fairscheduler.xml")
