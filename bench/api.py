@@ -46,6 +46,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import duckdb  # noqa: E402
 import httpx  # noqa: E402
+from websockets.client import ClientProtocol  # noqa: E402
+from websockets.frames import Frame, Opcode  # noqa: E402
+from websockets.http11 import Response  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
+from websockets.uri import parse_uri  # noqa: E402
 
 from batch_jobs.dbt import invoke  # noqa: E402
 from batch_jobs.gold.loads import run_gold  # noqa: E402
@@ -475,10 +480,6 @@ class FeedClient(asyncio.Protocol):
     handling a message, a connection closed under it): the run fails at once instead of waiting."""
 
     def __init__(self, url: str, expected: int, on_message: Any, on_done: Any, on_failure: Any) -> None:
-        from websockets.client import ClientProtocol
-        from websockets.typing import Origin
-        from websockets.uri import parse_uri
-
         self.ws = ClientProtocol(parse_uri(url), origin=Origin("http://127.0.0.1:8000"), max_size=None)
         self.expected, self.received = expected, 0
         self.on_message, self.on_done, self.on_failure = on_message, on_done, on_failure
@@ -492,9 +493,6 @@ class FeedClient(asyncio.Protocol):
         self.transport.write(b"".join(self.ws.data_to_send()))
 
     def data_received(self, data: bytes) -> None:
-        from websockets.frames import Frame, Opcode
-        from websockets.http11 import Response
-
         self.ws.receive_data(data)
         for event in self.ws.events_received():
             if isinstance(event, Response):
