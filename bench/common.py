@@ -77,6 +77,27 @@ def cpu_seconds(pid: int, with_reaped: bool) -> float:
     return sum(int(v) for v in fields[11 : 15 if with_reaped else 13]) / TICKS
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """CPU seconds of the whole tree, the exited children of each process included."""
+    return sum(cpu_seconds(pid, with_reaped=True) for pid in [root, *children(root)])
+
+
+def jit_cpu_seconds(root: int) -> float:
+    """CPU seconds of the JIT compiler threads (HotSpot's C1 and C2) of the JVMs in a tree: how much
+    of the machine the JVM's warm-up takes (in the streaming job's first minutes, about half a core)."""
+    total = 0
+    for jvm in (pid for pid in children(root) if executable(pid) == "java"):
+        try:
+            stats = [task.read_text() for task in Path(f"/proc/{jvm}/task").glob("*/stat")]
+        except OSError:  # a thread or the JVM exited
+            continue
+        for stat in stats:
+            name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+            if name.startswith(("C1 CompilerThre", "C2 CompilerThre")):  # thread names cut to 15 characters
+                total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
 def children(pid: int) -> list[int]:
     """Every descendant. A child belongs to the thread that started it, so all threads are read: the
     JVM starts its Python workers from task threads, which the main thread's list leaves out (the

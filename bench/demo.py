@@ -36,7 +36,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx  # noqa: E402
 
-from bench.common import children, cpu_seconds, executable, percentile, resident_mb, watch  # noqa: E402
+from bench.common import (  # noqa: E402
+    children,
+    cpu_seconds,
+    executable,
+    percentile,
+    resident_mb,
+    tree_cpu_seconds,
+    watch,
+)
 from gamestream.embedded.ports import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,11 +87,6 @@ def proportional_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds of the whole tree, the exited children of each process included."""
-    return sum(cpu_seconds(pid, with_reaped=True) for pid in [root, *children(root)])
 
 
 def memory(root: int) -> dict[str, float]:

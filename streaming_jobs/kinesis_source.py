@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -86,6 +87,8 @@ ARROW_SCHEMA = pa.schema(
     ]
 )
 GET_RECORDS_LIMIT = 10_000
+# Kinesis (and kinesalite) refuse an iterator 300 s after it was issued; a kept one is used well before
+ITERATOR_REUSE_SECONDS = 240.0
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
 
 
@@ -113,10 +116,13 @@ class KinesisShards:
         self.region = options.get("region") or os.environ.get("GST_AWS_REGION", "us-east-1")
         self.endpoint = options.get("endpointurl")
         self._client: Any = None
+        # per shard, the iterator that continues a read where it ended: (last sequence read, iterator,
+        # monotonic time it was issued), so the next trigger's read needs no GetShardIterator call
+        self._continuations: dict[str, tuple[str, str, float]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """Spark pickles readers to its Python workers; each builds its own client."""
-        return {**self.__dict__, "_client": None}
+        return {**self.__dict__, "_client": None, "_continuations": {}}
 
     @property
     def client(self) -> Any:
@@ -159,6 +165,14 @@ class KinesisShards:
             args.update(ShardIteratorType="TRIM_HORIZON")
         return self.client.get_shard_iterator(**args)["ShardIterator"]
 
+    def _continuation(self, shard_id: str, position: ShardPosition) -> str | None:
+        """The iterator the last read of this shard ended with, if it continues right after `position`
+        and is young enough to be accepted."""
+        kept = self._continuations.pop(shard_id, None)
+        if kept is None or position.after is None or kept[0] != position.after:
+            return None
+        return kept[1] if time.monotonic() - kept[2] < ITERATOR_REUSE_SECONDS else None
+
     def read(
         self,
         shard: dict[str, Any],
@@ -168,7 +182,12 @@ class KinesisShards:
         arrived_by: datetime | None = None,
     ) -> tuple[list[dict[str, Any]], ShardPosition, int]:
         """Records after `position`, at most `budget`, none past sequence `until` or arrived after
-        `arrived_by`; the new position and the lag behind the shard's tip."""
+        `arrived_by`; the new position and the lag behind the shard's tip.
+
+        A read at the tip costs one GetRecords call: it ends on a short page that says it is caught
+        up (MillisBehindLatest 0) instead of asking again for an empty one, and it starts from the
+        iterator the previous read ended with. Kinesis allows 5 GetRecords and 5 GetShardIterator
+        calls a second per shard, and both queries read every shard on every trigger."""
         shard_id = shard["ShardId"]
         ending = shard.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
         records: list[dict[str, Any]] = []
@@ -180,9 +199,20 @@ class KinesisShards:
             or (until is not None and position.after is not None and int(position.after) >= int(until))
         ):
             return records, new, behind
-        iterator: str | None = self._iterator(shard_id, position)
+        continued = self._continuation(shard_id, position)
+        iterator: str | None = continued or self._iterator(shard_id, position)
+        issued = time.monotonic()
+        page_records = 0
         while iterator and len(records) < budget:
-            page = self.client.get_records(ShardIterator=iterator, Limit=min(GET_RECORDS_LIMIT, budget - len(records)))
+            limit = min(GET_RECORDS_LIMIT, budget - len(records))
+            try:
+                page = self.client.get_records(ShardIterator=iterator, Limit=limit)
+            except self.client.exceptions.ExpiredIteratorException:
+                if iterator != continued:
+                    raise
+                iterator = continued = self._iterator(shard_id, new)  # a kept one outlived its 5 minutes
+                continue
+            issued = time.monotonic()
             behind = int(page.get("MillisBehindLatest") or 0)
             for record in page["Records"]:
                 if until is not None and int(record["SequenceNumber"]) > int(until):
@@ -192,13 +222,18 @@ class KinesisShards:
                 record["MillisBehindLatest"] = behind
                 records.append(record)
                 new.after = record["SequenceNumber"]
+            page_records = len(page["Records"])
             iterator = page.get("NextShardIterator")
             reached_end = ending is not None and new.after is not None and int(new.after) >= int(ending)
             if iterator is None or (ending is not None and not page["Records"]) or reached_end:
                 new.done = ending is not None and (iterator is None or reached_end or not page["Records"])
                 break
-            if not page["Records"] and behind == 0:
+            if behind == 0 and page_records < limit:  # caught up: asking again now would return nothing
                 break
+        # kept only when it follows a record read: kinesalite starts the iterator of an empty page
+        # at the time of the call, which a record being put at that moment may precede
+        if iterator is not None and page_records and not new.done and new.after is not None:
+            self._continuations[shard_id] = (new.after, iterator, issued)
         return records, new, behind
 
 

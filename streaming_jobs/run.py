@@ -28,7 +28,7 @@ from streaming_jobs.lake_maintenance import PeriodicMaintenance
 from streaming_jobs.lake_query import LakeWriter, start_lake_query
 from streaming_jobs.live import LiveWriter
 from streaming_jobs.poll_query import PollWriter, start_poll_query
-from streaming_jobs.run_report import IN_FLIGHT, RunReporter
+from streaming_jobs.run_report import IN_FLIGHT, RunReporter, TriggerLog
 from streaming_jobs.sources import stream_records
 
 log = structlog.get_logger(__name__)
@@ -100,10 +100,13 @@ class StreamingJob:
         self.queries: list[StreamingQuery] = []  # [poll, lake]
         self.available_now = False
         self.maintenance: PeriodicMaintenance | None = None
+        self.trigger_log: TriggerLog | None = None
 
     def start(self, available_now: bool = False, lake_trigger: float | None = None) -> StreamingJob:
         settings = self.settings
         self.available_now = available_now
+        self.trigger_log = TriggerLog()
+        self.spark.streams.addListener(self.trigger_log)
         self.queries = [
             start_poll_query(
                 settings,
@@ -193,6 +196,9 @@ class StreamingJob:
         if self.maintenance is not None:
             self.maintenance.stop()
         self._stop_between_batches(self.queries, grace_seconds)
+        if self.trigger_log is not None:
+            self.spark.streams.removeListener(self.trigger_log)
+            self.trigger_log = None
         self.live.close()
 
     def _stop_between_batches(self, queries: list[StreamingQuery], grace_seconds: float) -> None:

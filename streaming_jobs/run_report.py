@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import structlog
 from py4j.protocol import Py4JJavaError  # type: ignore[import-untyped]
+from pyspark.sql.streaming import StreamingQueryListener
 
 from streaming_jobs.metrics import JobMetrics
 
@@ -38,6 +40,33 @@ class BatchReport:
     @property
     def rows_per_s(self) -> float:
         return round(self.input_rows / self.duration_s, 1) if self.duration_s else 0.0
+
+
+class TriggerLog(StreamingQueryListener):
+    """A `trigger` log event per trigger that read records, with Spark's own phases in ms: reading
+    the source up to its latest offset, the write-ahead log, planning, the batch (foreachBatch, whose
+    steps the `batch` event splits), the commit. A poll's freshness is the whole trigger, and on two
+    cores the source read and the commits were a third of it."""
+
+    def onQueryStarted(self, event: Any) -> None:
+        pass
+
+    def onQueryProgress(self, event: Any) -> None:
+        progress = event.progress
+        if progress.numInputRows:
+            log.info(
+                "trigger",
+                query=progress.name,
+                batch_id=progress.batchId,
+                rows=progress.numInputRows,
+                **{f"{phase}_ms": ms for phase, ms in progress.durationMs.items()},
+            )
+
+    def onQueryIdle(self, event: Any) -> None:
+        pass
+
+    def onQueryTerminated(self, event: Any) -> None:
+        pass
 
 
 class StepTimer:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import structlog
 
 from gamestream.core.contracts import PollManifest, StreamSnapshot
 from streaming_jobs.run import StreamingJob
@@ -181,7 +182,19 @@ def test_the_running_poll_query_runs_no_batch_without_records_and_closes_a_due_p
     commits = Path(settings.checkpoint_path) / "poll" / "commits"
     try:
         polls = job.queries[0]
-        wait_for(lambda: sum(p["numInputRows"] for p in polls.recentProgress) == 2, "the poll query to read both")
+        with structlog.testing.capture_logs() as logged:
+            wait_for(lambda: sum(p["numInputRows"] for p in polls.recentProgress) == 2, "the poll query to read both")
+            # where each trigger's time went, in Spark's phases: logged by the job's listener
+            triggers = wait_for(
+                lambda: (
+                    (t := [e for e in logged if e["event"] == "trigger" and e["query"] == "gst_polls"])
+                    and sum(e["rows"] for e in t) == 2
+                    and t
+                ),
+                "the poll query's triggers in the log",
+            )
+        assert {e["batch_id"] for e in triggers} == {p["batchId"] for p in polls.recentProgress if p["numInputRows"]}
+        assert all(e["triggerExecution_ms"] >= e["latestOffset_ms"] + e["addBatch_ms"] > 0 for e in triggers)
         read = sorted(int(f.name) for f in commits.glob("[0-9]*"))
         time.sleep(3.0)  # 15 triggers, and the short poll's grace period runs out
         assert sorted(int(f.name) for f in commits.glob("[0-9]*")) == read  # no batch without records

@@ -103,3 +103,50 @@ def test_each_reader_has_the_python_environment_map_of_its_own(spark, fresh):
 
     poll_reader, lake_reader = (stream_records(spark, fresh, 100) for _ in range(2))
     assert environment_map(poll_reader) != environment_map(lake_reader)
+
+
+def test_a_read_at_the_tip_costs_one_get_records_and_continues_where_the_last_ended(fresh):
+    """Both queries read every shard on every trigger, and Kinesis allows 5 GetRecords and 5
+    GetShardIterator calls a second per shard."""
+    from streaming_jobs.kinesis_source import KinesisShards, ShardPosition
+
+    kinesis = aws_client(fresh, "kinesis")
+
+    def put_numbers(numbers: range) -> str:
+        records = [{"Data": json.dumps({"i": i}).encode(), "PartitionKey": "one key"} for i in numbers]
+        return kinesis.put_records(StreamName=fresh.stream_name, Records=records)["Records"][0]["ShardId"]
+
+    def numbers(records) -> list[int]:
+        return [json.loads(r["Data"])["i"] for r in records]
+
+    shard_id = put_numbers(range(300))  # one key: all in one shard, in order
+    shards = KinesisShards({"streamname": fresh.stream_name, "endpointurl": fresh.aws_endpoint_url})
+    shard = next(s for s in shards.list_shards() if s["ShardId"] == shard_id)
+    calls: list[str] = []
+    shards.client.meta.events.register("before-call.kinesis.*", lambda model, **_: calls.append(model.name))
+
+    first, position, _ = shards.read(shard, ShardPosition("TRIM_HORIZON"), 1000)
+    assert numbers(first) == list(range(300))
+    assert calls == ["GetShardIterator", "GetRecords"]  # a short page at the tip ends the read
+
+    put_numbers(range(300, 350))
+    calls.clear()
+    second, position, _ = shards.read(shard, position, 1000)
+    assert numbers(second) == list(range(300, 350))
+    assert calls == ["GetRecords"]  # the last read's iterator continues after its last record
+
+    calls.clear()
+    nothing, still, _ = shards.read(shard, position, 1000)
+    assert nothing == [] and still == position and calls == ["GetRecords"]
+    put_numbers(range(350, 351))
+    calls.clear()
+    assert numbers(shards.read(shard, still, 1000)[0]) == [350]
+    assert calls == ["GetShardIterator", "GetRecords"]  # an empty page's iterator is not kept
+
+    everything, _, _ = shards.read(shard, ShardPosition("TRIM_HORIZON"), 1000)  # elsewhere: a new iterator
+    assert numbers(everything) == list(range(351))
+    after, iterator, issued = shards._continuations[shard_id]
+    shards._continuations[shard_id] = (after, iterator, issued - 300)  # as if kept for 5 minutes
+    calls.clear()
+    assert shards.read(shard, ShardPosition("TRIM_HORIZON", after), 1000)[0] == []
+    assert calls == ["GetShardIterator", "GetRecords"]
