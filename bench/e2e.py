@@ -228,6 +228,7 @@ def run(args: argparse.Namespace) -> int:
             **settings.env(),
             "PYSPARK_PYTHON": sys.executable,
             "GST_LOG_JSON": "true",
+            "GST_LOG_LEVEL": "DEBUG",  # the job's `trigger` events: each trigger's phases
         }
         job = subprocess.Popen(
             [sys.executable, "-m", "gamestream", "stream"],

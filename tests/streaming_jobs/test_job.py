@@ -2,7 +2,9 @@
 Delta tables and Redis."""
 
 import base64
+import contextlib
 import json
+import logging
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -178,21 +180,23 @@ def test_the_running_poll_query_runs_no_batch_without_records_and_closes_a_due_p
     t0 = recent_slot()
     short, later = f"twitch:twitch_head:{int(t0.timestamp())}", f"twitch:twitch_head:{int(t0.timestamp()) + 60}"
     put(settings, [manifest(t0, short, 2).to_json(), snap(t0, short, 1).to_json()])
+    capture = contextlib.ExitStack()
+    logged = capture.enter_context(debug_logs_captured())
     job = StreamingJob(settings, spark).start()
     commits = Path(settings.checkpoint_path) / "poll" / "commits"
     try:
         polls = job.queries[0]
-        with structlog.testing.capture_logs() as logged:
-            wait_for(lambda: sum(p["numInputRows"] for p in polls.recentProgress) == 2, "the poll query to read both")
-            # where each trigger's time went, in Spark's phases: logged by the job's listener
-            triggers = wait_for(
-                lambda: (
-                    (t := [e for e in logged if e["event"] == "trigger" and e["query"] == "gst_polls"])
-                    and sum(e["rows"] for e in t) == 2
-                    and t
-                ),
-                "the poll query's triggers in the log",
-            )
+        wait_for(lambda: sum(p["numInputRows"] for p in polls.recentProgress) == 2, "the poll query to read both")
+        # where each trigger's time went, in Spark's phases: the job's listener logs it (debug)
+        triggers = wait_for(
+            lambda: (
+                (t := [e for e in logged if e["event"] == "trigger" and e["query"] == "gst_polls"])
+                and sum(e["rows"] for e in t) == 2
+                and t
+            ),
+            "the poll query's triggers in the log",
+        )
+        capture.close()
         assert {e["batch_id"] for e in triggers} == {p["batchId"] for p in polls.recentProgress if p["numInputRows"]}
         assert all(e["triggerExecution_ms"] >= e["latestOffset_ms"] + e["addBatch_ms"] > 0 for e in triggers)
         read = sorted(int(f.name) for f in commits.glob("[0-9]*"))
@@ -202,10 +206,23 @@ def test_the_running_poll_query_runs_no_batch_without_records_and_closes_a_due_p
         put(settings, [manifest(t0, later, 1).to_json(), snap(t0, later, 1).to_json()])
         wait_for(lambda: len(table(settings, "silver/polls")) == 2, "both polls closed")
     finally:
+        capture.close()
         job.stop()
     polls = table(settings, "silver/polls").set_index("poll_id")
     assert polls.loc[short, "status"] == "partial" and polls.loc[short, "received"] == 1
     assert polls.loc[later, "status"] == "complete"
+
+
+@contextlib.contextmanager
+def debug_logs_captured():
+    """structlog's events, debug ones included (a test before may have configured INFO and up)."""
+    wrapper = structlog.get_config()["wrapper_class"]
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+    try:
+        with structlog.testing.capture_logs() as logged:
+            yield logged
+    finally:
+        structlog.configure(wrapper_class=wrapper)
 
 
 def wait_for(found, what, seconds=120.0):
