@@ -88,10 +88,14 @@ def jit_cpu_seconds(root: int) -> float:
     total = 0
     for jvm in (pid for pid in children(root) if executable(pid) == "java"):
         try:
-            stats = [task.read_text() for task in Path(f"/proc/{jvm}/task").glob("*/stat")]
-        except OSError:  # a thread or the JVM exited
+            tasks = list(Path(f"/proc/{jvm}/task").glob("*/stat"))
+        except OSError:  # the JVM exited
             continue
-        for stat in stats:
+        for task in tasks:
+            try:
+                stat = task.read_text()
+            except OSError:  # the thread exited
+                continue
             name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
             if name.startswith(("C1 CompilerThre", "C2 CompilerThre")):  # thread names cut to 15 characters
                 total += int(fields[11]) + int(fields[12])

@@ -481,7 +481,7 @@ def report(
         )
         # the polls above p95 (and the one at it): when in the run, which platform
         print(
-            "slowest polls (freshness at s into the run, poll): "
+            "slowest polls (freshness at s after the first measured poll completed, source:kind): "
             + ", ".join(
                 f"{value:.2f} s at {when:.0f} s {poll_id.rsplit(':', 1)[0]}"
                 for value, when, poll_id in sorted(slowest, reverse=True)[
@@ -538,7 +538,7 @@ def stage_split(settings: Settings) -> dict:
             + ", ".join(
                 f"{phase} {statistics.median(v):.0f} / {percentile(v, 0.95):.0f}"
                 for phase in phases
-                if (v := [e.get(f"{phase}_ms", 0) for e in triggers])
+                if (v := [e[f"{phase}_ms"] for e in triggers if f"{phase}_ms" in e])
             )
         )
     return {"lines": lines, "poll_p95": p95["poll"], "lake_p95": p95["lake"]}

@@ -184,10 +184,11 @@ class KinesisShards:
         """Records after `position`, at most `budget`, none past sequence `until` or arrived after
         `arrived_by`; the new position and the lag behind the shard's tip.
 
-        A read at the tip costs one GetRecords call: it ends on a short page that says it is caught
-        up (MillisBehindLatest 0) instead of asking again for an empty one, and it starts from the
-        iterator the previous read ended with. Kinesis allows 5 GetRecords and 5 GetShardIterator
-        calls a second per shard, and both queries read every shard on every trigger."""
+        A read at the tip of an open shard costs one GetRecords call when records arrived since the
+        last read: it ends on a short page that says it is caught up (MillisBehindLatest 0) instead
+        of asking again for an empty one, and it starts from the iterator the previous read ended
+        with. Kinesis allows 5 GetRecords and 5 GetShardIterator calls a second per shard, and both
+        queries read every shard on every trigger."""
         shard_id = shard["ShardId"]
         ending = shard.get("SequenceNumberRange", {}).get("EndingSequenceNumber")
         records: list[dict[str, Any]] = []
@@ -208,9 +209,9 @@ class KinesisShards:
             try:
                 page = self.client.get_records(ShardIterator=iterator, Limit=limit)
             except self.client.exceptions.ExpiredIteratorException:
-                if iterator != continued:
+                if continued is None or iterator != continued:
                     raise
-                iterator = continued = self._iterator(shard_id, new)  # a kept one outlived its 5 minutes
+                iterator, continued = self._iterator(shard_id, new), None  # a kept one outlived its 5 minutes
                 continue
             issued = time.monotonic()
             behind = int(page.get("MillisBehindLatest") or 0)
@@ -228,7 +229,9 @@ class KinesisShards:
             if iterator is None or (ending is not None and not page["Records"]) or reached_end:
                 new.done = ending is not None and (iterator is None or reached_end or not page["Records"])
                 break
-            if behind == 0 and page_records < limit:  # caught up: asking again now would return nothing
+            # caught up: asking again now would return nothing (a closed shard reads on to the empty
+            # page that marks it done)
+            if behind == 0 and page_records < limit and ending is None:
                 break
         # kept only when it follows a record read: kinesalite starts the iterator of an empty page
         # at the time of the call, which a record being put at that moment may precede

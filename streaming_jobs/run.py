@@ -105,8 +105,30 @@ class StreamingJob:
     def start(self, available_now: bool = False, lake_trigger: float | None = None) -> StreamingJob:
         settings = self.settings
         self.available_now = available_now
-        self.trigger_log = TriggerLog()
-        self.spark.streams.addListener(self.trigger_log)
+        self._end_trigger_log()  # a job started again keeps one listener
+        if settings.log_level == "DEBUG":  # PySpark rebuilds every progress event for a listener: not for nothing
+            self.trigger_log = TriggerLog()
+            self.spark.streams.addListener(self.trigger_log)
+        try:
+            self._start_queries(available_now, lake_trigger)
+        except BaseException:
+            self._end_trigger_log()
+            raise
+        log.info(
+            "stream_started",
+            stream=settings.stream_name,
+            lake=settings.lake_path,
+            available_now=available_now,
+            slots=settings.spark_task_slots,
+            heap=settings.spark_driver_memory,
+            heap_fixed=settings.spark_fixed_heap,
+            collector=settings.spark_collector,
+            lake_trigger_seconds=settings.stream_trigger_seconds,
+        )
+        return self
+
+    def _start_queries(self, available_now: bool, lake_trigger: float | None) -> None:
+        settings = self.settings
         self.queries = [
             start_poll_query(
                 settings,
@@ -132,18 +154,6 @@ class StreamingJob:
                 RawArea.from_settings(settings),
             )
             self.maintenance.start()
-        log.info(
-            "stream_started",
-            stream=settings.stream_name,
-            lake=settings.lake_path,
-            available_now=available_now,
-            slots=settings.spark_task_slots,
-            heap=settings.spark_driver_memory,
-            heap_fixed=settings.spark_fixed_heap,
-            collector=settings.spark_collector,
-            lake_trigger_seconds=settings.stream_trigger_seconds,
-        )
-        return self
 
     def await_termination(self) -> None:
         """Until every query has ended; when one fails, the others are stopped and its error raised.
@@ -163,6 +173,7 @@ class StreamingJob:
                 self._stop_between_batches([poll], STOP_GRACE_SECONDS)
             active = [query for query in self.queries if query.isActive]
             if not active:
+                self._end_trigger_log()
                 return
             # this job's own queries only: the session's awaitAnyTermination would also raise the
             # error of any other query that ever failed in this SparkSession
@@ -196,10 +207,13 @@ class StreamingJob:
         if self.maintenance is not None:
             self.maintenance.stop()
         self._stop_between_batches(self.queries, grace_seconds)
+        self._end_trigger_log()
+        self.live.close()
+
+    def _end_trigger_log(self) -> None:
         if self.trigger_log is not None:
             self.spark.streams.removeListener(self.trigger_log)
             self.trigger_log = None
-        self.live.close()
 
     def _stop_between_batches(self, queries: list[StreamingQuery], grace_seconds: float) -> None:
         deadline = time.monotonic() + grace_seconds

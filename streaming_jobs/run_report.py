@@ -46,7 +46,8 @@ class TriggerLog(StreamingQueryListener):
     """A `trigger` debug event per trigger that read records, with Spark's own phases in ms: reading
     the source up to its latest offset, the write-ahead log, planning, the batch (foreachBatch, whose
     steps the `batch` event splits), the commit. A poll's freshness is the whole trigger, and on two
-    cores the source read and the commits were two fifths of it. Debug: up to two a second."""
+    cores the source read and the commits were two fifths of it. The job adds it only when logging
+    at debug level (up to two events a second)."""
 
     def onQueryStarted(self, event: Any) -> None:
         pass

@@ -176,38 +176,43 @@ def test_a_poll_completes_when_its_records_reach_its_manifest_in_any_order(spark
 def test_the_running_poll_query_runs_no_batch_without_records_and_closes_a_due_poll_with_the_next(spark, fresh):
     """Running (not catching up), a trigger without records runs nothing, though a poll's grace
     period runs out meanwhile; the next records' batch closes it as partial."""
-    settings = fresh.model_copy(update={"poll_grace_seconds": 1.0, "poll_trigger_seconds": 0.2})
+    settings = fresh.model_copy(
+        update={"poll_grace_seconds": 1.0, "poll_trigger_seconds": 0.2, "log_level": "DEBUG"}  # DEBUG: trigger events
+    )
     t0 = recent_slot()
     short, later = f"twitch:twitch_head:{int(t0.timestamp())}", f"twitch:twitch_head:{int(t0.timestamp()) + 60}"
     put(settings, [manifest(t0, short, 2).to_json(), snap(t0, short, 1).to_json()])
-    capture = contextlib.ExitStack()
-    logged = capture.enter_context(debug_logs_captured())
-    job = StreamingJob(settings, spark).start()
-    commits = Path(settings.checkpoint_path) / "poll" / "commits"
-    try:
-        polls = job.queries[0]
-        wait_for(lambda: sum(p["numInputRows"] for p in polls.recentProgress) == 2, "the poll query to read both")
-        # where each trigger's time went, in Spark's phases: the job's listener logs it (debug)
-        triggers = wait_for(
-            lambda: (
-                (t := [e for e in logged if e["event"] == "trigger" and e["query"] == "gst_polls"])
-                and sum(e["rows"] for e in t) == 2
-                and t
-            ),
-            "the poll query's triggers in the log",
-        )
-        capture.close()
-        assert {e["batch_id"] for e in triggers} == {p["batchId"] for p in polls.recentProgress if p["numInputRows"]}
-        assert all(e["triggerExecution_ms"] >= e["latestOffset_ms"] + e["addBatch_ms"] > 0 for e in triggers)
-        read = sorted(int(f.name) for f in commits.glob("[0-9]*"))
-        time.sleep(3.0)  # 15 triggers, and the short poll's grace period runs out
-        assert sorted(int(f.name) for f in commits.glob("[0-9]*")) == read  # no batch without records
-        assert table(settings, "silver/polls").empty
-        put(settings, [manifest(t0, later, 1).to_json(), snap(t0, later, 1).to_json()])
-        wait_for(lambda: len(table(settings, "silver/polls")) == 2, "both polls closed")
-    finally:
-        capture.close()
-        job.stop()
+    listeners = len(spark.streams._jsqm.listListeners())
+    with contextlib.ExitStack() as capture:
+        logged = capture.enter_context(debug_logs_captured())
+        job = StreamingJob(settings, spark).start()
+        commits = Path(settings.checkpoint_path) / "poll" / "commits"
+        try:
+            polls = job.queries[0]
+            wait_for(lambda: sum(p["numInputRows"] for p in polls.recentProgress) == 2, "the poll query to read both")
+            # where each trigger's time went, in Spark's phases: the job's listener logs it (debug)
+            triggers = wait_for(
+                lambda: (
+                    (t := {e["batch_id"]: e for e in logged if e["event"] == "trigger" and e["query"] == "gst_polls"})
+                    and sum(e["rows"] for e in t.values()) == 2
+                    and t
+                ),
+                "the poll query's triggers in the log",
+            )
+            capture.close()
+            assert set(triggers) == {p["batchId"] for p in polls.recentProgress if p["numInputRows"]}
+            assert all(
+                e["triggerExecution_ms"] >= e["latestOffset_ms"] + e["addBatch_ms"] > 0 for e in triggers.values()
+            )
+            read = sorted(int(f.name) for f in commits.glob("[0-9]*"))
+            time.sleep(3.0)  # 15 triggers, and the short poll's grace period runs out
+            assert sorted(int(f.name) for f in commits.glob("[0-9]*")) == read  # no batch without records
+            assert table(settings, "silver/polls").empty
+            put(settings, [manifest(t0, later, 1).to_json(), snap(t0, later, 1).to_json()])
+            wait_for(lambda: len(table(settings, "silver/polls")) == 2, "both polls closed")
+        finally:
+            job.stop()
+    assert len(spark.streams._jsqm.listListeners()) == listeners  # the job's listener went with it
     polls = table(settings, "silver/polls").set_index("poll_id")
     assert polls.loc[short, "status"] == "partial" and polls.loc[short, "received"] == 1
     assert polls.loc[later, "status"] == "complete"
