@@ -202,7 +202,6 @@ class KinesisShards:
             return records, new, behind
         continued = self._continuation(shard_id, position)
         iterator: str | None = continued or self._iterator(shard_id, position)
-        issued = time.monotonic()
         page_records = 0
         while iterator and len(records) < budget:
             limit = min(GET_RECORDS_LIMIT, budget - len(records))
