@@ -173,6 +173,12 @@ def start_lake_query(
     available_now: bool = False,
     trigger_seconds: float | None = None,
 ) -> StreamingQuery:
+    """With `available_now`, Spark's availableNow trigger without its closing batch that has no data:
+    that batch only applies the watermark to the dedup state (expired event ids), which the next run's
+    first batch does as well, and it cost every catch-up run (`gst stream --available-now`) a second
+    or two of planning, a state commit and a Spark job that counts nothing."""
     trigger = None if available_now else trigger_seconds or settings.stream_trigger_seconds
     frame = deduplicated(raw, settings.stream_dedup_seconds)
-    return start_foreach_batch(frame, "gst_lake", "lake", writer, checkpoint, trigger)
+    return start_foreach_batch(
+        frame, "gst_lake", "lake", writer, checkpoint, trigger, batches_without_data=not available_now
+    )

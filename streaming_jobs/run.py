@@ -34,6 +34,7 @@ from streaming_jobs.sources import stream_records
 log = structlog.get_logger(__name__)
 # how long stopping waits for the batches in flight to end (the demo's take 0.5-7 s)
 STOP_GRACE_SECONDS = 8.0
+CATCH_UP_CHECK_SECONDS = 0.25  # how often an available-now run looks whether the poll query has caught up
 # Spark's loggers, silenced while the job stops: a query stopped mid-batch has its tasks, broadcasts
 # and stream thread interrupted, and each logs that as an ERROR (the error is the stop itself)
 STOP_ERROR_LOGGERS = ("org.apache.spark",)
@@ -176,9 +177,12 @@ class StreamingJob:
                 self._end_trigger_log()
                 return
             # this job's own queries only: the session's awaitAnyTermination would also raise the
-            # error of any other query that ever failed in this SparkSession
+            # error of any other query that ever failed in this SparkSession. The lake query while it
+            # runs (an available-now run ends with it), and checked often then: the poll query is
+            # stopped as soon as it has caught up, not up to a second later
             try:
-                active[0].awaitTermination(1)
+                # PySpark takes seconds as int or float; its type hint says int
+                active[-1].awaitTermination(CATCH_UP_CHECK_SECONDS if self.available_now else 1)  # type: ignore[arg-type]
             except StreamingQueryException:
                 continue  # raised above, after the others are stopped
 
