@@ -174,9 +174,10 @@ def start_lake_query(
     trigger_seconds: float | None = None,
 ) -> StreamingQuery:
     """With `available_now`, Spark's availableNow trigger without its closing batch that has no data:
-    that batch only applies the watermark to the dedup state (expired event ids), which the next run's
-    first batch does as well, and it cost every catch-up run (`gst stream --available-now`) a second
-    or two of planning, a state commit and a Spark job that counts nothing."""
+    that batch only applies the advanced watermark to the dedup state (drops expired record hashes).
+    The watermark is kept in the checkpoint, so the next run's first batch does the same, and within
+    the dedup window nothing changes; the batch cost every catch-up run (`gst stream --available-now`)
+    about 2 s of planning, a state commit and a Spark job that counts nothing."""
     trigger = None if available_now else trigger_seconds or settings.stream_trigger_seconds
     frame = deduplicated(raw, settings.stream_dedup_seconds)
     return start_foreach_batch(

@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+import structlog
+
 from gamestream.core.settings import Settings
 from gamestream.embedded.ports import free_port
 from gamestream.embedded.processes import die_with_parent, rotate_log, stop_process, wait_for_port
 
 KAFKA_CONFIG = Path(__file__).resolve().parents[1] / "kafka"
+# a first start on ports the broker picked itself tries this many pairs (see KafkaBroker.start)
+PORT_ATTEMPTS = 3
+log = structlog.get_logger(__name__)
 
 
 class KafkaMissing(RuntimeError):
@@ -57,9 +62,12 @@ class KafkaBroker:
     port: int = 0
     controller_port: int = 0
     proc: subprocess.Popen | None = field(default=None, repr=False)
+    started: bool = field(default=False, init=False)
+    picked: tuple[bool, bool] = field(default=(False, False), init=False, repr=False)  # which ports it chose
 
     def __post_init__(self) -> None:
         self.data, self.jars = self.data.resolve(), self.jars.resolve()  # the JVM runs in `data`
+        self.picked = (not self.port, not self.controller_port)
         self.port = self.port or free_port(self.host)
         self.controller_port = self.controller_port or free_port()
 
@@ -120,6 +128,29 @@ class KafkaBroker:
             raise RuntimeError(f"formatting Kafka's storage failed: {(done.stderr or done.stdout)[-1000:]}")
 
     def start(self, timeout: float = 90.0) -> None:
+        """Start the broker and wait until it listens. A port picked free may be taken before the JVM
+        binds it, seconds later (any process's outgoing connection can get it): on its first start the
+        broker then picks other ports for those it chose itself, up to PORT_ATTEMPTS pairs. A restart
+        keeps its ports, which its clients know."""
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            broker_log = self.data / "logs" / "kafka.log"
+            logged = broker_log.stat().st_size if broker_log.is_file() else 0
+            try:
+                self._start(timeout)
+            except RuntimeError:
+                if self.started or not any(self.picked) or attempt == PORT_ATTEMPTS:
+                    raise
+                if "Address already in use" not in _read_from(broker_log, logged):
+                    raise
+                taken = (self.port, self.controller_port)
+                self.port = free_port(self.host) if self.picked[0] else self.port
+                self.controller_port = free_port() if self.picked[1] else self.controller_port
+                log.warning("kafka_port_taken", ports=taken, retry_with=(self.port, self.controller_port))
+                continue
+            self.started = True
+            return
+
+    def _start(self, timeout: float) -> None:
         (self.data / "logs").mkdir(parents=True, exist_ok=True)
         config = self._write_config()
         self._format(config)
@@ -148,6 +179,15 @@ class KafkaBroker:
         else:
             stop_process(self.proc, timeout=30)
         self.proc = None
+
+
+def _read_from(path: Path, offset: int) -> str:
+    """What was written to `path` after `offset` (all of it if the file was rolled meanwhile)."""
+    if not path.is_file():
+        return ""
+    with path.open("rb") as text:
+        text.seek(offset if path.stat().st_size >= offset else 0)
+        return text.read().decode(errors="replace")
 
 
 @contextmanager

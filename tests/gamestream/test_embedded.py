@@ -10,7 +10,7 @@ import redis
 
 from gamestream.core.aws import aws_client
 from gamestream.core.settings import Settings
-from gamestream.embedded.kafka_broker import KafkaMissing, kafka_cluster_id
+from gamestream.embedded.kafka_broker import KafkaBroker, KafkaMissing, kafka_cluster_id, kafka_jars
 from gamestream.embedded.ports import port_is_free
 from gamestream.embedded.processes import rotate_log
 from gamestream.embedded.stack import embedded_stack
@@ -163,6 +163,28 @@ def test_kafka_broker_runs_from_the_data_dir_on_loopback_with_a_capped_heap(kafk
     for port in (broker.port, broker.controller_port):
         with pytest.raises(OSError):
             socket.create_connection((outside, port), timeout=1)
+
+
+def test_a_kafka_port_taken_before_the_broker_binds_it_is_picked_again(tmp_path):
+    # a port picked free can be taken before the JVM binds it, seconds later (CI met it once)
+    broker = KafkaBroker(data=tmp_path / "kafka", jars=kafka_jars(Settings(_env_file=None).kafka_jars_path))
+    taken = broker.controller_port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", taken))
+        squatter.listen()
+        broker.start()
+        try:
+            assert broker.controller_port != taken and broker.started
+            socket.create_connection(("127.0.0.1", broker.port), timeout=5).close()
+            assert "Address already in use" in (tmp_path / "kafka" / "logs" / "kafka.log").read_text()
+            config = (tmp_path / "kafka" / "server.properties").read_text()
+            assert f"CONTROLLER://127.0.0.1:{broker.controller_port}" in config
+            restarted = broker.controller_port
+            broker.stop()
+            broker.start()  # a restart keeps its ports
+            assert broker.controller_port == restarted
+        finally:
+            broker.stop()
 
 
 def test_kafka_broker_is_named_missing_with_how_to_install_it(tmp_path):
