@@ -41,6 +41,31 @@ def _run(command: list[str | Path], what: str, log: Path | None = None) -> None:
         raise RuntimeError(f"PostgreSQL {what} failed ({done.returncode}): {done.stderr[-2000:]}{tail}")
 
 
+START_ATTEMPTS = 3
+
+
+def _start(as_owner: list[str | Path], bindir: Path, data: Path, folder: Path, log: Path) -> int:
+    """Start the server on a port picked just before (not before initdb, which takes seconds), and on
+    another when that one was taken all the same before the server bound it; the port it listens on."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        port = free_port()
+        settings = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        try:
+            _run(
+                [*as_owner, bindir / "pg_ctl", "-D", data, "-l", log, "-o", settings, "-w", "-t", "60", "start"],
+                "start",
+                log,
+            )
+            return port
+        except RuntimeError as error:
+            if attempt == START_ATTEMPTS or "Address already in use" not in str(error):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 @contextmanager
 def throwaway_postgres(database: str = "test") -> Iterator[str]:
     """Yield the URL of an empty database on a private server; stop and delete the server after."""
@@ -50,7 +75,7 @@ def throwaway_postgres(database: str = "test") -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(folder, SERVER_USER, SERVER_USER)
         as_owner = ["runuser", "-u", SERVER_USER, "--"]
-    data, log, port = folder / "data", folder / "server.log", free_port()
+    data, log = folder / "data", folder / "server.log"
     try:
         _run(
             [
@@ -67,16 +92,8 @@ def throwaway_postgres(database: str = "test") -> Iterator[str]:
             ],
             "initdb",
         )
-        settings = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
         try:  # stopped whatever happens once a start was tried: a timed-out start may still come up
-            _run(
-                [*as_owner, bindir / "pg_ctl", "-D", data, "-l", log, "-o", settings, "-w", "-t", "60", "start"],
-                "start",
-                log,
-            )
+            port = _start(as_owner, bindir, data, folder, log)
             admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
             with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
                 conn.execute(f'CREATE DATABASE "{database}"')
